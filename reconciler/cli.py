@@ -1,0 +1,155 @@
+"""The `reconcile` command line: turns options into calls and errors into exit codes.
+
+Exit codes (CONTRACT.md §2): 0 success; 1 any error, including usage errors (click's own
+default of 2 is reserved for `plan --detailed-exitcode`); 2 only from that plan option.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import ReconcileError
+from .model import AttendanceDirection
+from .schema import schema_text
+from .spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+
+
+class ReconcileGroup(click.Group):
+    """Runs click in non-standalone mode so that every failure maps to the contract's codes."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.ClickException as exc:  # usage errors, bad option values
+            exc.show()
+            code = EXIT_ERROR
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            code = EXIT_ERROR
+        except ReconcileError as exc:
+            click.echo(f"error: {exc}", err=True)
+            code = exc.exit_code
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            # The reader went away (`reconcile schema | head`): silence the flush at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = EXIT_ERROR
+        except Exception:
+            traceback.print_exc()
+            click.echo("internal error: this is a bug in reconcile; please report it with the output above",
+                       err=True)
+            code = EXIT_ERROR
+        code = code if isinstance(code, int) else EXIT_OK
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+config_option = click.option(
+    "-c", "--config", "config_path",
+    type=click.Path(dir_okay=True, path_type=Path),
+    envvar=CONFIG_ENV, default=DEFAULT_CONFIG, show_default=True, show_envvar=True,
+    help="The spec file.",
+)
+
+
+@click.group(cls=ReconcileGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="reconcile", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Keep Personio and MOCO in sync, declared in a YAML spec.
+
+    Absences flow from Personio to MOCO; working hours flow from MOCO to Personio
+    when the spec says so. Run `reconcile validate` to check a spec and
+    `reconcile schema` to get its JSON Schema for your editor.
+
+    \b
+    Example:
+      reconcile validate -c mapping.yaml
+    """
+
+
+@cli.command()
+@config_option
+def validate(config_path: Path) -> None:
+    """Check the spec: its shape against the JSON Schema and its meaning.
+
+    Reports every problem in the file at once, each with file, line, key path and
+    what is allowed, and exits 1 if there is any. Makes no network calls; it only
+    notes environment variables that plan and apply will need but are not set.
+
+    \b
+    Example:
+      reconcile validate -c examples/mapping.yaml
+    """
+    spec = load_spec(config_path)
+    click.echo(f"{config_path}: valid spec (version {spec.version})")
+    for line in describe_spec(spec):
+        click.echo(f"  {line}")
+    for name in missing_env(spec, os.environ):
+        click.echo(f"note: ${name} is not set; plan and apply will need it", err=True)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the spec file.
+
+    Point your editor at it to get completion and checks while writing the spec;
+    it is the same file as schemas/mapping.schema.json in the repository.
+
+    \b
+    Example:
+      reconcile schema > mapping.schema.json
+    """
+    click.echo(schema_text(), nl=False)
+
+
+def describe_spec(spec: Spec) -> list[str]:
+    """A few lines telling what the spec will do, for people reading `validate` output."""
+    lines = [
+        f"sync from {spec.start_date} (timezone {spec.timezone})",
+        f"MOCO: {spec.moco.api_root} (key in ${spec.moco.api_key_env}; at most {spec.moco.rate_limit})",
+        f"Personio: {spec.personio.base_url} (credentials in ${spec.personio.client_id_env} "
+        f"and ${spec.personio.client_secret_env})",
+    ]
+    if spec.absences.enabled:
+        mapped = ", ".join(f"{name} → {kind}" for name, kind in spec.absences.types)
+        lines.append(
+            f"absences Personio → MOCO up to today + {spec.absences.until_days} days; "
+            f"unmapped types: {spec.absences.unmapped}; {mapped}"
+        )
+    else:
+        lines.append("absences: not synced (absences.enabled: false)")
+    if spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
+        lines.append("working hours MOCO → Personio as approved attendances")
+    else:
+        lines.append("working hours: managed in Personio; nothing is written there")
+    overrides, excluded = len(spec.users.overrides), len(spec.users.exclude)
+    lines.append(
+        f"users matched by email: {overrides} override{'s' if overrides != 1 else ''}, {excluded} excluded"
+    )
+    return lines
+
+
+def missing_env(spec: Spec, environ: os._Environ[str] | dict[str, str]) -> list[str]:
+    names = [spec.moco.api_key_env, spec.personio.client_id_env, spec.personio.client_secret_env]
+    return [name for name in names if not environ.get(name)]
+
+
+def main() -> None:
+    cli.main(prog_name="reconcile")

@@ -1,0 +1,131 @@
+"""YAML → plain Python data, remembering where in the file every value came from.
+
+The spec loader reports problems by file, line and key path, so it needs the position of each
+key and value. PyYAML's composer gives nodes with marks; this module turns those nodes into
+dicts, lists and scalars and records a position per key path.
+
+Two deliberate departures from plain `yaml.safe_load`:
+- Mapping keys are taken as written (`yes:` stays the text "yes", `12345:` stays "12345"), so
+  absence type names and ids are never turned into booleans or numbers behind the user's back.
+- Dates are not turned into `datetime.date`; they stay text and the JSON Schema checks them, so
+  `start_date: 2026-02-30` gets a clear message instead of a YAML constructor error.
+- A key written twice in one mapping is an error (PyYAML would silently keep the last one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    path: Path
+    position: Position | None
+    message: str
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, position: Position | None, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+        self.message = message
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver: dates stay strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _position(mark: yaml.Mark | None) -> Position | None:
+    if mark is None:
+        return None
+    return Position(line=mark.line + 1, column=mark.column + 1)
+
+
+@dataclass
+class LoadedYaml:
+    data: Any
+    positions: dict[Path, Position]
+    problems: list[YamlProblem]
+
+    def position_of(self, path: Path) -> Position | None:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+
+def load_yaml(text: str) -> LoadedYaml:
+    """Parse one YAML document. Raises `YamlSyntaxError` for malformed YAML."""
+    loader = _Loader(text)
+    try:
+        if not loader.check_node():
+            return LoadedYaml(data=None, positions={}, problems=[])
+        node = loader.get_node()
+        if loader.check_node():
+            raise YamlSyntaxError(
+                _position(loader.peek_event().start_mark),
+                "the file holds more than one YAML document; a spec is exactly one",
+            )
+        result = LoadedYaml(data=None, positions={(): _position(node.start_mark) or Position(1, 1)}, problems=[])
+        result.data = _build(loader, node, (), result)
+        return result
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "malformed YAML"
+        raise YamlSyntaxError(_position(mark), f"YAML syntax error: {what}") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for syntax
+        raise YamlSyntaxError(None, f"YAML syntax error: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _build(loader: _Loader, node: yaml.Node, path: Path, out: LoadedYaml) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # resolves `<<` merge keys
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                out.problems.append(
+                    YamlProblem(path, _position(key_node.start_mark), "a key must be plain text, not a list or mapping")
+                )
+                continue
+            key = key_node.value
+            child = (*path, key)
+            if key in mapping:
+                first = out.positions.get(child)
+                where = f" (first at line {first.line})" if first else ""
+                out.problems.append(
+                    YamlProblem(child, _position(key_node.start_mark), f"the key '{key}' is written twice{where}")
+                )
+                continue
+            out.positions[child] = _position(key_node.start_mark)
+            mapping[key] = _build(loader, value_node, child, out)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item_node in enumerate(node.value):
+            child = (*path, index)
+            out.positions[child] = _position(item_node.start_mark)
+            items.append(_build(loader, item_node, child, out))
+        return items
+    return loader.construct_object(node, deep=True)
+
