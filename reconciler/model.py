@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from enum import Enum
 
 
@@ -44,3 +46,122 @@ class AttendanceDirection(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+# --------------------------------------------------------------------------- MOCO records
+
+
+@dataclass(frozen=True)
+class MocoUser:
+    id: int
+    email: str  # lower-cased
+    first_name: str
+    last_name: str
+    active: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class Employment:
+    """A MOCO weekly pattern, valid from `start` to `end` (inclusive; None = unbounded)."""
+
+    id: int
+    user_id: int
+    start: date | None
+    end: date | None
+    am: tuple[float, ...]  # hours per morning, Monday first
+    pm: tuple[float, ...]
+
+    def covers(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    def hours(self, day: date) -> tuple[float, float]:
+        """Planned (morning, afternoon) hours on `day`; days beyond the pattern have none."""
+        weekday = day.weekday()
+        am = self.am[weekday] if weekday < len(self.am) else 0.0
+        pm = self.pm[weekday] if weekday < len(self.pm) else 0.0
+        return am, pm
+
+
+@dataclass(frozen=True)
+class MocoAbsence:
+    """One MOCO schedule: one user, one day, morning and/or afternoon."""
+
+    id: int
+    user_id: int
+    day: date
+    kind: AbsenceKind
+    am: bool
+    pm: bool
+    comment: str
+    symbol: int | None = None
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One MOCO presence (working hours): local wall-clock times, `end` None while running."""
+
+    id: int
+    user_id: int
+    day: date
+    start: time
+    end: time | None
+    is_home_office: bool = False
+    updated_at: str = ""
+
+
+# --------------------------------------------------------------------------- Personio records
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    email: str | None  # as Personio has it (case kept); None when the credential may not read it
+    first_name: str
+    last_name: str
+    active: bool  # status ACTIVE: active, on leave or onboarding
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class AbsenceType:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AbsencePeriod:
+    """A Personio absence period, read into days (see personio.read_absence_period).
+
+    `first_day_pm_only`: the first day is afternoon only. `last_day_am_only`: the last day is
+    morning only. `last_day` None: open-ended (runs to the end of the sync window).
+    """
+
+    id: str
+    person_id: str
+    type_id: str
+    first_day: date
+    last_day: date | None
+    first_day_pm_only: bool
+    last_day_am_only: bool
+    status: str  # APPROVED | PENDING | REJECTED | ...
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class AttendancePeriod:
+    """A Personio attendance period: local wall-clock date-times, no zone."""
+
+    id: str
+    person_id: str
+    kind: str  # WORK | BREAK
+    start: datetime
+    end: datetime | None
+    comment: str
+    status: str  # CONFIRMED | PENDING | REJECTED

@@ -49,6 +49,9 @@ class PersonioSettings:
     base_url: str = "https://api.personio.de"  # never a trailing slash; /v2/... is appended
     client_id_env: str = "PERSONIO_CLIENT_ID"
     client_secret_env: str = "PERSONIO_CLIENT_SECRET"
+    # Personio publishes no general v2 limit (only 150 token requests per minute); third parties
+    # saw 10-30 requests/s per endpoint. 5 requests/s is a cautious default.
+    rate_limit: RateLimit = RateLimit(300, 60)
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,7 @@ def _build(data: dict[str, Any], source: str) -> Spec:
     rate = moco.get("rate_limit") or {"requests": 120, "per_seconds": 120}
 
     personio = data.get("personio") or {}
+    personio_rate = personio.get("rate_limit") or {"requests": 300, "per_seconds": 60}
     users = data.get("users") or {}
     absences = data["absences"]
     return Spec(
@@ -400,6 +404,7 @@ def _build(data: dict[str, Any], source: str) -> Spec:
             base_url=personio.get("base_url", "https://api.personio.de").rstrip("/"),
             client_id_env=personio.get("client_id_env", "PERSONIO_CLIENT_ID"),
             client_secret_env=personio.get("client_secret_env", "PERSONIO_CLIENT_SECRET"),
+            rate_limit=RateLimit(int(personio_rate["requests"]), float(personio_rate["per_seconds"])),
         ),
         users=UserSettings(
             overrides=tuple(

@@ -13,8 +13,11 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests import aioresponses_compat
 from reconciler.sandbox import Sandbox, SandboxThread, SeedParams
 from reconciler.sandbox.seed import MOCO_API_KEY, PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
+
+aioresponses_compat.install()
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 TODAY = date(2026, 11, 25)

@@ -56,7 +56,7 @@ def test_broken_spec_exits_1_with_located_message_and_no_traceback(tmp_path):
     path.write_text(EXAMPLE.read_text().replace("Sick leave: sick_day", "Sick leave: sick"))
     result = run("validate", "-c", str(path))
     assert result.exit_code == 1
-    assert f'{path}:30:5: absences.types["Sick leave"]: \'sick\' is not a MOCO absence kind' in result.output
+    assert f'{path}:31:5: absences.types["Sick leave"]: \'sick\' is not a MOCO absence kind' in result.output
     assert "Traceback" not in result.output
 
 

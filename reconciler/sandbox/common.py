@@ -68,6 +68,7 @@ def pipeline(sandbox: Sandbox, service: str, rate_key: Callable[[web.Request], t
             service=service, method=request.method, path=request.path, endpoint=endpoint_of(request),
             query=request.query_string, status=None, started=sandbox.log.now(), finished=0.0,
         )
+        sandbox.log.add(entry)  # logged on arrival; status and finish time are filled in below
         try:
             if knobs.latency:
                 await asyncio.sleep(knobs.latency)
@@ -107,7 +108,6 @@ def pipeline(sandbox: Sandbox, service: str, rate_key: Callable[[web.Request], t
             return response
         finally:
             entry.finished = sandbox.log.now()
-            sandbox.log.add(entry)
 
     return middleware
 

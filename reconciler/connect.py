@@ -1,0 +1,89 @@
+"""Credentials from the environment, and the clients of one run on one shared aiohttp session."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from .errors import ReconcileError
+from .http import USER_AGENT, RetryPolicy, Service, SlidingWindowLimiter, Sleep, StaticAuth, Timeouts
+from .moco import MocoClient, moco_hints
+from .personio import PersonioClient, PersonioToken, personio_hints
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class Credentials:
+    moco_api_key: str = field(repr=False)
+    personio_client_id: str = field(repr=False)
+    personio_client_secret: str = field(repr=False)
+
+
+def read_credentials(spec: Spec, environ: Mapping[str, str]) -> Credentials:
+    """The secrets the spec names. Every missing variable is named; no value is ever shown."""
+    wanted = [
+        (spec.moco.api_key_env, "moco.api_key_env", "the MOCO API key"),
+        (spec.personio.client_id_env, "personio.client_id_env", "the Personio API client id"),
+        (spec.personio.client_secret_env, "personio.client_secret_env", "the Personio API client secret"),
+    ]
+    missing = [f"${name} ({what}; named by {key} in {spec.source})" for name, key, what in wanted
+               if not environ.get(name, "").strip()]
+    if missing:
+        raise ReconcileError("environment variable" + ("s" if len(missing) > 1 else "") + " not set: "
+                             + ", ".join(missing))
+    return Credentials(*(environ[name].strip() for name, _key, _what in wanted))
+
+
+@dataclass
+class Clients:
+    moco: MocoClient
+    personio: PersonioClient
+
+    @property
+    def requests_sent(self) -> dict[str, int]:
+        return {"moco": self.moco.service.requests_sent, "personio": self.personio.service.requests_sent}
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs for tests and benchmarks; the defaults are what a user runs with."""
+
+    retry: RetryPolicy = RetryPolicy()
+    timeouts: Timeouts = Timeouts()
+    sleep: Sleep = asyncio.sleep
+    clock: object = time.monotonic
+    seed: int | None = None
+
+
+@asynccontextmanager
+async def open_clients(spec: Spec, credentials: Credentials, tuning: Tuning = Tuning()) -> AsyncIterator[Clients]:
+    """One ClientSession for the run; a paced `Service` per API on top of it."""
+    connector = aiohttp.TCPConnector(limit=32)
+    async with aiohttp.ClientSession(connector=connector, headers={"User-Agent": USER_AGENT}) as session:
+        rng = random.Random(tuning.seed)
+
+        def service(name: str, base_url: str, requests: int, per_seconds: float, hints, auth) -> Service:  # noqa: ANN001
+            return Service(
+                name=name, base_url=base_url, session=session,
+                limiter=SlidingWindowLimiter(requests, per_seconds, clock=tuning.clock, sleep=tuning.sleep),  # type: ignore[arg-type]
+                auth=auth, hints=hints, retry=tuning.retry, timeouts=tuning.timeouts, sleep=tuning.sleep,
+                clock=tuning.clock, rng=rng,  # type: ignore[arg-type]
+            )
+
+        moco = service("MOCO", spec.moco.api_root, spec.moco.rate_limit.requests, spec.moco.rate_limit.per_seconds,
+                       moco_hints(spec.moco.api_key_env),
+                       StaticAuth({"Authorization": f"Token token={credentials.moco_api_key}"}))
+        personio = service("Personio", spec.personio.base_url, spec.personio.rate_limit.requests,
+                           spec.personio.rate_limit.per_seconds,
+                           personio_hints(spec.personio.client_id_env, spec.personio.client_secret_env),
+                           StaticAuth({}))
+        personio.auth = PersonioToken(personio, credentials.personio_client_id, credentials.personio_client_secret,
+                                      client_id_env=spec.personio.client_id_env,
+                                      client_secret_env=spec.personio.client_secret_env)
+        yield Clients(moco=MocoClient(moco), personio=PersonioClient(personio))

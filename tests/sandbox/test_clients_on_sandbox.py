@@ -1,0 +1,165 @@
+"""The clients against the sandbox stand-ins: real HTTP, real pagination, real limits and faults."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from tests.conftest import TODAY
+
+from reconciler.connect import Tuning, open_clients, read_credentials
+from reconciler.errors import OutcomeUnknown
+from reconciler.http import RetryPolicy
+from reconciler.model import AbsenceKind
+from reconciler.sandbox import Fault
+from reconciler.spec import parse_spec
+
+FAST_RETRY = RetryPolicy(attempts=8, base_delay=0.01, max_delay=0.05, total_seconds=30)
+
+
+def spec_for(sandbox, *, moco_rate: tuple[int, float] | None = None, personio_rate: tuple[int, float] | None = None):
+    text = sandbox.spec_yaml()
+    if moco_rate:
+        text = text.replace("  rate_limit: {requests: 120, per_seconds: 120}",
+                            f"  rate_limit: {{requests: {moco_rate[0]}, per_seconds: {moco_rate[1]}}}")
+    if personio_rate:
+        text = text.replace("  client_secret_env: PERSONIO_CLIENT_SECRET",
+                            "  client_secret_env: PERSONIO_CLIENT_SECRET\n"
+                            f"  rate_limit: {{requests: {personio_rate[0]}, per_seconds: {personio_rate[1]}}}")
+    return parse_spec(text, today=TODAY)
+
+
+def with_clients(sandbox, body, *, retry: RetryPolicy = FAST_RETRY, **rates: Any) -> Any:
+    spec = spec_for(sandbox, **rates)
+
+    async def scenario() -> Any:
+        async with open_clients(spec, read_credentials(spec, sandbox.env()), Tuning(retry=retry)) as clients:
+            return await body(clients)
+
+    return asyncio.run(scenario())
+
+
+def max_in_window(starts: list[float], seconds: float) -> int:
+    starts = sorted(starts)
+    return max((sum(1 for s in starts if a <= s < a + seconds) for a in starts), default=0)
+
+
+def test_every_record_of_multi_page_lists_exactly_once(sandbox):
+    world = sandbox.world
+
+    async def body(clients) -> Any:
+        return await asyncio.gather(
+            clients.moco.users(), clients.moco.presences(date(2000, 1, 1), date(2100, 1, 1)),
+            clients.moco.schedules(date(2000, 1, 1), date(2100, 1, 1)), clients.moco.employments(),
+            clients.personio.persons(), clients.personio.absence_periods(date(2000, 1, 1), date(2100, 1, 1)))
+
+    users, presences, schedules, employments, persons, periods = with_clients(sandbox, body)
+    assert sorted(p.id for p in presences) == sorted(world.moco.presences) and len(presences) > 700
+    assert sorted(u.id for u in users) == sorted(world.moco.users)  # archived included
+    assert sorted(s.id for s in schedules) == sorted(world.moco.schedules)
+    assert sorted(e.id for e in employments) == sorted(world.moco.employments)
+    assert sorted(p.id for p in persons) == sorted(world.personio.persons)  # 14 persons, pages of 50
+    assert sorted(p.id for p in periods) == sorted(world.personio.absence_periods)
+    counts = sandbox.log.counts("moco")
+    assert counts["GET /api/v1/users/presences"] == -(-len(world.moco.presences) // 100)  # one request a page
+
+
+def test_reading_stays_within_the_configured_rate(sandbox):
+    """The sandbox enforces 12 per 2 s (Personio 3 per 1 s); the client is told the same and must never trip it."""
+    sandbox.knobs["moco"].update({"rate_limit_requests": 12, "rate_limit_seconds": 2.0})
+    sandbox.knobs["personio"].update({"rate_limit_requests": 3, "rate_limit_seconds": 1.0})
+
+    async def body(clients) -> Any:
+        return await asyncio.gather(
+            clients.moco.presences(date(2000, 1, 1), date(2100, 1, 1)),  # 8 pages
+            clients.moco.presences(date(2026, 11, 1), date(2026, 11, 30)),
+            clients.moco.users(), clients.moco.employments(),
+            clients.moco.schedules(date(2000, 1, 1), date(2100, 1, 1)),
+            clients.personio.persons(), clients.personio.absence_types(),
+            clients.personio.absence_periods(date(2026, 1, 1), date(2026, 12, 31)),
+            clients.personio.attendance_periods(date(2026, 1, 1), date(2026, 12, 31)))
+
+    with_clients(sandbox, body, moco_rate=(12, 2.0), personio_rate=(3, 1.0))
+    moco = [e for e in sandbox.log.entries if e.service == "moco"]
+    personio = [e for e in sandbox.log.entries if e.service == "personio"]
+    assert len(moco) > 12 and len(personio) > 3  # enough to need pacing
+    assert not [e for e in sandbox.log.entries if e.status == 429]
+    assert max_in_window([e.started for e in moco], 2.0) <= 12
+    assert max_in_window([e.started for e in personio], 1.0) <= 3
+
+
+def test_reads_survive_429s_and_5xx(sandbox):
+    sandbox.knobs["moco"].update({"error_rate": 0.25, "error_status": 503})
+    sandbox.knobs["personio"].update({"error_rate": 0.25, "error_status": 502})
+    sandbox.add_fault("moco", Fault(kind="status", status=429, method="GET", times=3))
+    sandbox.add_fault("personio", Fault(kind="status", status=429, method="GET", path="/v2/persons", times=2))
+
+    async def body(clients) -> Any:
+        return await asyncio.gather(clients.moco.presences(date(2000, 1, 1), date(2100, 1, 1)),
+                                    clients.personio.persons())
+
+    presences, persons = with_clients(sandbox, body)
+    assert len(presences) == len(sandbox.world.moco.presences)
+    assert len(persons) == len(sandbox.world.personio.persons)
+    assert [e for e in sandbox.log.entries if e.status in (429, 502, 503)]  # faults really happened
+
+
+def test_a_post_whose_answer_is_lost_is_sent_once_and_reported(sandbox):
+    sandbox.add_fault("moco", Fault(kind="disconnect", method="POST", path="/api/v1/schedules"))
+    user = next(u for u in sandbox.world.moco.users.values() if u.active)
+
+    async def body(clients) -> Any:
+        await clients.moco.create_schedule(user.id, date(2026, 12, 14), AbsenceKind.HOLIDAY, am=True, pm=True,
+                                           comment="test")
+
+    with pytest.raises(OutcomeUnknown, match="MOCO: the connection dropped after POST /api/v1/schedules was sent"):
+        with_clients(sandbox, body)
+    assert sandbox.log.counts("moco")["POST /api/v1/schedules"] == 1
+    made = [s for s in sandbox.world.moco.schedules.values() if s.user_id == user.id and s.date == "2026-12-14"]
+    assert len(made) == 1  # it did happen: the caller must re-read, not re-send
+
+
+def test_a_personio_create_that_times_out_is_sent_once(sandbox):
+    sandbox.knobs["personio"].hang_seconds = 3
+    sandbox.add_fault("personio", Fault(kind="lost_response", method="POST", path="/v2/attendance-periods"))
+    person = next(iter(sandbox.world.personio.persons))
+    from reconciler.http import Timeouts
+
+    spec = spec_for(sandbox)
+
+    async def scenario() -> None:
+        tuning = Tuning(retry=FAST_RETRY, timeouts=Timeouts(total=1.0, connect=1.0, read=1.0))
+        async with open_clients(spec, read_credentials(spec, sandbox.env()), tuning) as clients:
+            await clients.personio.create_attendance(person, datetime(2026, 11, 29, 9), datetime(2026, 11, 29, 10), "x")
+
+    with pytest.raises(OutcomeUnknown, match="timed out after it was sent"):
+        asyncio.run(scenario())
+    assert sandbox.log.counts("personio")["POST /v2/attendance-periods"] == 1
+
+
+def test_token_is_renewed_when_personio_forgets_it(sandbox):
+    async def body(clients) -> Any:
+        await clients.personio.absence_types()
+        sandbox.world.personio.tokens.clear()  # e.g. revoked, or expired early
+        types = await clients.personio.absence_types()
+        return types, clients.personio.service.auth.fetched
+
+    types, fetched = with_clients(sandbox, body)
+    assert types and fetched == 2
+
+
+def test_awkward_variants_read_the_same(sandbox):
+    """Without assignment.code, with lower-case headers, with relative cursor links."""
+    sandbox.knobs["moco"].update({"assignment_code": False, "lowercase_headers": True})
+    sandbox.knobs["personio"].update({"relative_links": True})
+
+    async def body(clients) -> Any:
+        return await asyncio.gather(clients.moco.schedules(date(2000, 1, 1), date(2100, 1, 1)),
+                                    clients.personio.persons())
+
+    schedules, persons = with_clients(sandbox, body)
+    stored = {s.id: s.absence_code for s in sandbox.world.moco.schedules.values()}
+    assert {s.id: s.kind.code for s in schedules} == stored
+    assert len(persons) == len(sandbox.world.personio.persons)
