@@ -7,13 +7,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install clean
+.PHONY: demo test bench install clean
 
 demo: $(VENV)/.installed
-	$(BIN)/reconcile validate -c examples/mapping.yaml
+	$(BIN)/reconcile demo
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Requests, wall time and memory of plan -> apply -> plan against the sandbox (see bench/).
+bench: $(VENV)/.installed
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 
 install: $(VENV)/.installed
 

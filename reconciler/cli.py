@@ -6,6 +6,7 @@ default of 2 is reserved for `plan --detailed-exitcode`); 2 only from that plan 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import sys
@@ -16,8 +17,12 @@ from typing import Any
 import click
 
 from . import __version__
+from .connect import Credentials, read_credentials
 from .errors import ReconcileError
 from .model import AttendanceDirection
+from .plan import Plan, compare_with_saved, load_saved_changes, save_plan
+from .render import FORMATS, render
+from .runner import RunOptions, make_plan, plan_and_apply
 from .schema import schema_text
 from .spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
 
@@ -117,6 +122,167 @@ def schema() -> None:
       reconcile schema > mapping.schema.json
     """
     click.echo(schema_text(), nl=False)
+
+
+today_option = click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
+    help="Plan as if today were this date (tests, reproducing an earlier plan).",
+)
+
+
+def _load(config_path: Path) -> tuple[Spec, Credentials]:
+    spec = load_spec(config_path)
+    return spec, read_credentials(spec, os.environ)
+
+
+def _options(spec: Spec, today: Any) -> RunOptions:
+    return RunOptions(today=today.date() if today else spec.today())
+
+
+def _color() -> bool | None:
+    return False if os.environ.get("NO_COLOR") else None  # None: colour only on a terminal
+
+
+def _reading(spec: Spec) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"Reading MOCO ({spec.moco.api_root}) and Personio ({spec.personio.base_url}) …", err=True)
+
+
+@cli.command()
+@config_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for a terminal, markdown for a pull-request comment, json for scripts.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save the plan (JSON) to this file, for `reconcile apply PLANFILE`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes, 0 when there are none (conflicts and warnings are not changes).")
+@today_option
+def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, today: Any) -> None:
+    """Read both systems and show the changes apply would make. Writes nothing.
+
+    Absences flow Personio → MOCO. The plan lists every change by person and date,
+    the days left alone because someone entered them by hand (conflicts), and
+    warnings such as people found in only one system.
+
+    \b
+    Example:
+      reconcile plan -c mapping.yaml --format markdown --out plan.json
+    """
+    spec, credentials = _load(config_path)
+    _reading(spec)
+    result = asyncio.run(make_plan(spec, credentials, _options(spec, today)))
+    click.echo(render(result, fmt, color=fmt == "text"), nl=False, color=_color())
+    if out:
+        save_plan(result, out)
+        click.echo(f"Saved the plan to {out}; `reconcile apply {out}` makes exactly these changes.", err=True)
+    if detailed_exitcode and result.has_changes:
+        raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+@cli.command()
+@config_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for pipelines).")
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@today_option
+def apply(config_path: Path, auto_approve: bool, planfile: Path | None, today: Any) -> None:
+    """Make the changes a fresh plan shows.
+
+    On a terminal it shows the plan and asks; --auto-approve skips the question.
+    With PLANFILE (from `reconcile plan --out`) it makes exactly the saved plan's
+    changes: it re-reads both systems and refuses, writing nothing, if a fresh plan
+    differs. A failed change does not stop the others; the run ends with how many
+    were applied, failed and skipped, and exits 1 if any failed.
+
+    \b
+    Example:
+      reconcile apply -c mapping.yaml
+      reconcile plan --out plan.json && reconcile apply plan.json
+    """
+    saved = load_saved_changes(planfile) if planfile else None
+    if saved is None and not auto_approve and not _interactive():
+        raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
+                             "--auto-approve, or review a plan file: `reconcile plan --out plan.json`, then "
+                             "`reconcile apply plan.json`. Nothing was written.")
+    spec, credentials = _load(config_path)
+    _reading(spec)
+
+    def approve(fresh: Plan) -> bool:
+        click.echo(render(fresh, "text", color=True), nl=False, color=_color())
+        if saved is not None:
+            _check_saved(saved, fresh, planfile)
+            return True
+        if auto_approve:
+            return True
+        answer = click.prompt(f"Apply these {len(fresh.changes)} changes? Only 'yes' is accepted", default="",
+                              show_default=False)
+        return answer.strip() == "yes"
+
+    result, report = asyncio.run(plan_and_apply(spec, credentials, _options(spec, today), approve,
+                                                progress=_progress_printer()))
+    if report is None:
+        if saved is not None:
+            _check_saved(saved, result, planfile)
+        if result.has_changes:
+            raise ReconcileError("apply cancelled; nothing was written")
+        click.echo(render(result, "text", color=True), nl=False, color=_color())
+        click.echo("Nothing to apply.")
+        return
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            change = outcome.change
+            click.echo(f"  failed: {change.action} {change.system} {change.kind} {change.user} {change.date}: "
+                       f"{outcome.detail}", err=True)
+    if report.stopped_by:
+        click.echo(f"  stopped starting changes after: {report.stopped_by}", err=True)
+    click.echo(report.summary())
+    if not report.ok:
+        raise click.exceptions.Exit(EXIT_ERROR)
+
+
+def _interactive() -> bool:
+    """Whether a person can be asked: both stdin and stdout are a terminal."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _check_saved(saved: list[dict[str, Any]], fresh: Plan, planfile: Path | None) -> None:
+    differences = compare_with_saved(saved, fresh)
+    if differences:
+        raise ReconcileError(
+            f"refusing to apply {planfile}: a fresh plan differs from the saved one, so MOCO or Personio changed "
+            "since it was made. Nothing was written. What differs:\n" + "\n".join(differences)
+            + "\nMake and review a new plan: `reconcile plan --out PLANFILE`."
+        )
+
+
+def _progress_printer() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(outcome: Any, done: int, total: int) -> None:
+        click.echo(f"\r  applying {done}/{total} …", nl=done == total, err=True)
+
+    return show
+
+
+@cli.command()
+@click.option("--people", type=click.IntRange(1, 500), default=12, show_default=True,
+              help="Employees in the sandbox company.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the sandbox company.")
+def demo(people: int, seed: int) -> None:
+    """The whole loop against a fresh in-process sandbox: plan, apply, plan again.
+
+    Starts local MOCO and Personio stand-ins with a seeded company, shows the plan,
+    applies it, and plans again to show nothing is left to do and that hand-made
+    MOCO absences were not touched. Needs no accounts and no credentials.
+
+    \b
+    Example:
+      reconcile demo --people 20
+    """
+    from .demo import run_demo
+
+    if not run_demo(people=people, seed=seed):
+        raise click.exceptions.Exit(EXIT_ERROR)
 
 
 @cli.group()

@@ -104,6 +104,10 @@ class Spec:
         """First and last day (inclusive) whose absences are synced."""
         return self.start_date, today + timedelta(days=self.absences.until_days)
 
+    def attendance_window(self, today: date) -> tuple[date, date]:
+        """First and last day (inclusive) whose working hours are synced: worked days only."""
+        return self.start_date, today
+
 
 # --------------------------------------------------------------------------- errors
 

@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..markers import absence_comment
 from .records import (
     MocoEmployment,
     MocoKey,
@@ -309,6 +310,41 @@ class _Builder:
                 old = self.weekday_on_or_after(old + timedelta(days=1))
             self.schedule(by_role[4].moco_user, old, 4, comment="Brückentag", symbol=5)
 
+    def seed_earlier_sync(self, employees: list[_Employee]) -> None:
+        """Absences an earlier reconcile run wrote, some of which Personio has since changed."""
+        by_role = dict(enumerate(employees))
+
+        def workdays(employee: _Employee, first: date, count: int) -> list[date]:
+            found, day = [], self.weekday_on_or_after(first)
+            while len(found) < count and day <= self.end:
+                hours = employee.pattern[0][day.weekday()] + employee.pattern[1][day.weekday()]
+                if day not in self.holidays and day not in employee.absent and hours:
+                    found.append(day)
+                day = self.weekday_on_or_after(day + timedelta(days=1))
+            return found
+
+        if 0 in by_role and by_role[0].moco_user:  # an approved vacation synced as the wrong kind: update
+            e = by_role[0]
+            first = self.weekday_on_or_after(self.p.today + timedelta(days=30))
+            days = workdays(e, first, 3)
+            if len(days) == 3:
+                self.absence(e, "Paid vacation", days[0], days[1])
+                period = list(self.personio.absence_periods.values())[-1]
+                self.schedule(e.moco_user, days[0], 4, comment=absence_comment(period.id))
+                self.schedule(e.moco_user, days[1], 5, comment=absence_comment(period.id))  # was training
+                self.schedule(e.moco_user, days[2], 4, comment=absence_comment(period.id))  # since shortened
+        if 1 in by_role and by_role[1].moco_user:  # a vacation cancelled in Personio: delete
+            e = by_role[1]
+            for day in workdays(e, self.p.today + timedelta(days=10), 2):
+                self.schedule(e.moco_user, day, 4, comment=absence_comment(self.uuid()))
+        if 2 in by_role and by_role[2].moco_user:  # a request approved, synced, then rejected: delete
+            e = by_role[2]
+            days = workdays(e, self.p.today + timedelta(days=20), 1)
+            if days:
+                self.absence(e, "Paid vacation", days[0], days[0], status="REJECTED")
+                period = list(self.personio.absence_periods.values())[-1]
+                self.schedule(e.moco_user, days[0], 4, comment=absence_comment(period.id))
+
     # ------------------------------------------------------------------ presences
 
     def seed_presences(self, employees: list[_Employee]) -> None:
@@ -399,6 +435,7 @@ class _Builder:
 
         self.seed_absences(employees)
         self.seed_moco_schedules(employees)
+        self.seed_earlier_sync(employees)
         self.seed_presences(employees)
         self.seed_handmade_attendances(employees)
         return World(moco=self.moco, personio=self.personio)

@@ -1,0 +1,101 @@
+"""`reconcile demo`: plan, apply and plan again against a fresh in-process sandbox.
+
+Everything a newcomer should see in one run: the plan a real company produces (creates, updates,
+deletes, conflicts, warnings), an apply that makes exactly those changes, a second plan with
+nothing left to do, and proof that hand-made MOCO absences were not touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from .connect import read_credentials
+from .markers import is_ours
+from .render import render_text
+from .runner import RunOptions, make_plan, plan_and_apply
+from .sandbox import Sandbox, SandboxThread, SeedParams
+from .spec import load_spec
+
+# The demo runs at MOCO's "unlimited" plan rate (1200 requests per 120 s) so it takes seconds;
+# the sandbox enforces the same limit, and reconcile paces itself below it.
+DEMO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 120.0}
+
+
+def _heading(text: str) -> None:
+    click.echo("")
+    click.echo(click.style(f"━━ {text} ", bold=True) + click.style("━" * max(0, 72 - len(text)), dim=True))
+
+
+def run_demo(*, people: int = 12, seed: int = 1) -> bool:
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    sandbox = Sandbox(SeedParams(seed=seed, people=people, today=today), moco=DEMO_RATE)
+    with SandboxThread(sandbox) as running, tempfile.TemporaryDirectory(prefix="reconcile-demo-") as folder:
+        spec_path = Path(folder) / "mapping.yaml"
+        spec_path.write_text(running.spec_yaml(), encoding="utf-8")
+        spec = load_spec(spec_path)
+        credentials = read_credentials(spec, running.env())
+        options = RunOptions(today=today, verify_delay=0.2)
+
+        def handmade() -> list[dict]:
+            return sorted((dataclasses.asdict(s) for s in running.world.moco.schedules.values()
+                           if not is_ours(s.comment)), key=lambda s: s["id"])
+
+        click.echo(f"reconcile demo: a sandbox company of {people} people (seed {seed}) around {today}, served on "
+                   f"127.0.0.1 (MOCO {running.moco_url}, Personio {running.personio_url}).")
+        click.echo("Absences flow Personio → MOCO; hand-made MOCO absences are never touched.")
+        before = handmade()
+
+        _heading("1. reconcile plan")
+        started = time.monotonic()
+        first = asyncio.run(make_plan(spec, credentials, options))
+        click.echo(render_text(first, color=True), nl=False)
+
+        _heading("2. reconcile apply --auto-approve")
+        _, report = asyncio.run(plan_and_apply(spec, credentials, options, approve=lambda plan: True))
+        if report is None:
+            click.echo("Nothing to apply.")
+        else:
+            for outcome in report.outcomes:
+                if outcome.status != "applied":
+                    click.echo(f"  {outcome.status}: {outcome.change.user} {outcome.change.date}: {outcome.detail}")
+            click.echo(report.summary())
+
+        _heading("3. reconcile plan (again)")
+        second = asyncio.run(make_plan(spec, credentials, options))
+        click.echo(render_text(second, color=True), nl=False)
+        elapsed = time.monotonic() - started
+
+        # The plan said which hand-made "not plannable" records synced absences replace; every
+        # other hand-made absence must be exactly as it was.
+        replaced = {c.target for c in first.changes if c.before and not is_ours(c.before.get("comment"))}
+        replaced |= {extra for c in first.changes for extra in c.also_delete}
+        before = [record for record in before if record["id"] not in replaced]
+        after = [record for record in handmade() if record["id"] not in replaced]
+        requests = running.log.counts()
+        _heading("What happened")
+        checks = [
+            (report is not None and report.ok, "apply made every planned change"),
+            (not second.changes, "the second plan has nothing left to do"),
+            (before == after, f"all {len(before)} other hand-made MOCO absences are unchanged, byte for byte"
+                              + (f" ({len(replaced)} “not plannable” replaced as planned)" if replaced else "")),
+            (second.conflicts == first.conflicts, "hand-made absences on synced days are still reported as "
+                                                  "conflicts, never overwritten"),
+        ]
+        for ok, text in checks:
+            click.echo(f"  {click.style('✓', fg='green') if ok else click.style('✗', fg='red')} {text}")
+        click.echo(f"  {sum(requests.values())} requests in {elapsed:.1f} s "
+                   f"(MOCO {sum(v for k, v in requests.items() if k.split()[1].startswith('/api'))}, "
+                   f"Personio {sum(v for k, v in requests.items() if k.split()[1].startswith('/v2'))}), paced below "
+                   "each service's rate limit")
+        click.echo("")
+        click.echo("Next: `reconcile sandbox serve` runs this sandbox for you to point `reconcile plan` at; the README "
+                   "shows how to use your own MOCO and Personio.")
+        return all(ok for ok, _ in checks)

@@ -1,0 +1,21 @@
+"""Renderers over one `Plan`: text for a terminal, Markdown for a pull request, JSON for scripts."""
+
+from __future__ import annotations
+
+from ..plan import Plan
+from .json import render_json
+from .markdown import render_markdown
+from .text import render_text
+
+FORMATS = ("text", "markdown", "json")
+
+
+def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=color)
+
+
+__all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_text"]

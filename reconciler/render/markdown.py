@@ -1,0 +1,51 @@
+"""The pull-request plan: the summary first, details per person folded in <details>."""
+
+from __future__ import annotations
+
+from ..plan import Plan
+from .words import SYMBOLS, SYSTEMS, counted, totals, what
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(plan: Plan) -> str:
+    s = plan.summary
+    out = [f"### reconcile plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy", ""]
+    if plan.partial:
+        out += [f"_Partial plan: only {', '.join(plan.scope)}._", ""]
+    flags = []
+    if plan.conflicts:
+        flags.append(f"⚠️ {counted(len(plan.conflicts), 'conflict')} (left alone)")
+    if plan.warnings:
+        flags.append(counted(len(plan.warnings), "warning"))
+    if flags:
+        out += [" · ".join(flags), ""]
+    if not plan.changes:
+        out += ["No changes: MOCO and Personio agree on everything in scope.", ""]
+    else:
+        out += ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
+        for user, changes in plan.by_user().items():
+            counts = {a: sum(1 for c in changes if c.action == a) for a in ("create", "update", "delete")}
+            out.append(f"| {_cell(user)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
+        out.append("")
+        for user, changes in plan.by_user().items():
+            out += [f"<details><summary><code>{user}</code>: {counted(len(changes), 'change')}</summary>", "",
+                    "| | date | system | change | why |", "|---|---|---|---|---|"]
+            for c in changes:
+                out.append(f"| `{SYMBOLS[c.action]}` | {c.date} | {SYSTEMS[c.system]} {c.kind} | {_cell(what(c))} | "
+                           f"{_cell(c.reason)} |")
+            out += ["", "</details>", ""]
+    if plan.conflicts:
+        out += ["<details><summary>Conflicts</summary>", "", "| person | date | reason |", "|---|---|---|"]
+        out += [f"| {_cell(c.user)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
+        out += ["", "</details>", ""]
+    if plan.warnings:
+        out += ["<details><summary>Warnings</summary>", ""]
+        out += [f"- {_cell(w)}" for w in plan.warnings]
+        out += ["", "</details>", ""]
+    if plan.notes:
+        out += [f"<sub>{_cell(' · '.join(plan.notes))}</sub>", ""]
+    out.append(f"**{totals(plan)}**")
+    return "\n".join(out) + "\n"

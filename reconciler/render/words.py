@@ -1,0 +1,41 @@
+"""How changes read, shared by the text and Markdown renderers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..plan import Change, Plan
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+SYSTEMS = {"moco": "MOCO", "personio": "Personio"}
+
+
+def describe(values: dict[str, Any] | None) -> str:
+    """`{"absence_kind": "holiday", "am": True, "pm": False}` → "holiday, morning"."""
+    if not values:
+        return ""
+    if "absence_kind" in values:
+        am, pm = values.get("am", True), values.get("pm", True)
+        return f"{values['absence_kind']}, " + ("full day" if am and pm else "morning" if am else "afternoon")
+    if "start" in values:
+        return f"{values['start']}–{values.get('end') or '…'}"
+    return ", ".join(f"{k} {v}" for k, v in values.items() if k != "comment")
+
+
+def what(change: Change) -> str:
+    """The change's content in a few words, e.g. "unplannable, morning → holiday, full day"."""
+    if change.action == "create":
+        return describe(change.after)
+    if change.action == "delete":
+        return describe(change.before)
+    before, after = describe(change.before), describe(change.after)
+    return f"{before} → {after}" if before != after else after
+
+
+def totals(plan: Plan) -> str:
+    s = plan.summary
+    return f"Plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy."
+
+
+def counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,48 @@
+"""The imperative shell around the pure planner: read both systems, plan, and apply when approved.
+
+The CLI and the demo call these; they take a Spec, credentials and callbacks for what to show or
+ask, so nothing here prints or prompts on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from .apply import ApplyReport, Progress, apply_changes
+from .connect import Credentials, Tuning, open_clients
+from .plan import Plan
+from .planner import SCOPES, build_plan
+from .snapshot import fetch_snapshot
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    today: date
+    scope: tuple[str, ...] = SCOPES
+    tuning: Tuning = Tuning()
+    concurrency: int = 4
+    verify_delay: float = 2.0
+
+
+async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions) -> Plan:
+    """Read both systems concurrently and compute the plan. Writes nothing."""
+    async with open_clients(spec, credentials, options.tuning) as clients:
+        snapshot = await fetch_snapshot(spec, clients, options.today, options.scope)
+        return build_plan(spec, snapshot, options.scope)
+
+
+async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptions,
+                         approve: Callable[[Plan], bool], progress: Progress | None = None
+                         ) -> tuple[Plan, ApplyReport | None]:
+    """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked."""
+    async with open_clients(spec, credentials, options.tuning) as clients:
+        snapshot = await fetch_snapshot(spec, clients, options.today, options.scope)
+        plan = build_plan(spec, snapshot, options.scope)
+        if not plan.changes or not approve(plan):
+            return plan, None
+        report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,
+                                     verify_delay=options.verify_delay, progress=progress)
+        return plan, report

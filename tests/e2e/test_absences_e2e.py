@@ -1,0 +1,280 @@
+"""`reconcile plan` and `reconcile apply` end to end against the sandbox, as a user runs them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.conftest import TODAY, Personio
+
+from reconciler.cli import cli
+from reconciler.connect import Tuning
+from reconciler.http import RetryPolicy
+from reconciler.markers import is_ours
+from reconciler.sandbox import Fault
+
+
+@pytest.fixture
+def setup(sandbox, tmp_path, monkeypatch):
+    """A ready spec for the running sandbox, its credentials in the environment, fast rate limits."""
+    sandbox.knobs["moco"].update({"rate_limit_requests": 1200, "rate_limit_seconds": 120})
+    spec = tmp_path / "mapping.yaml"
+    spec.write_text(sandbox.spec_yaml().replace("requests: 120, per_seconds: 120", "requests: 1200, per_seconds: 120"))
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RECONCILE_CONFIG", raising=False)
+    return spec
+
+
+def fast_options(monkeypatch, **overrides) -> None:
+    """Shorter waits than a user gets (retry back-off, the pause before re-reading a lost create)."""
+    from reconciler import cli as cli_module
+    from reconciler.runner import RunOptions
+
+    monkeypatch.setattr(cli_module, "_options", lambda spec, today: RunOptions(today=TODAY, **overrides))
+
+
+def reconcile(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, [*args, "--today", TODAY.isoformat()], input=input, catch_exceptions=False)
+
+
+def writes(sandbox) -> list[str]:
+    return [f"{e.method} {e.path}" for e in sandbox.log.entries if e.method in ("POST", "PUT", "PATCH", "DELETE")
+            and e.path != "/v2/auth/token"]
+
+
+def handmade(sandbox) -> list[dict]:
+    return sorted((dataclasses.asdict(s) for s in sandbox.world.moco.schedules.values() if not is_ours(s.comment)),
+                  key=lambda s: s["id"])
+
+
+def moco_days(sandbox) -> list[tuple[int, str]]:
+    return sorted((s.user_id, s.date) for s in sandbox.world.moco.schedules.values())
+
+
+# ----------------------------------------------------------------------------- plan
+
+
+def test_plan_shows_the_changes_and_writes_nothing(sandbox, setup):
+    result = reconcile("plan", "-c", str(setup))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "jane@acme.example" in out and "max.mustermann@acme.example" in out  # override and case both match
+    assert "~ 2026-12-29  MOCO absence" in out  # the earlier sync's wrong kind
+    assert "(now rejected in Personio)" in out and "(no longer in Personio)" in out
+    assert "replaces a hand-made “not plannable” absence" in out
+    assert "Conflicts (1 day left alone):" in out
+    assert "'Parental leave' is not in absences.types" in out
+    assert "nina.neumeyer@acme.example has no MOCO user" in out
+    assert out.rstrip().splitlines()[-1].startswith("Plan: ") and "to destroy." in out
+    assert writes(sandbox) == []
+
+
+def test_plan_json_follows_the_contract(sandbox, setup):
+    result = reconcile("plan", "-c", str(setup), "--format", "json")
+    plan = json.loads(result.output)
+    assert plan["format_version"] == "1"
+    assert set(plan) >= {"changes", "summary", "conflicts", "warnings"}
+    assert plan["summary"] == {action: sum(1 for c in plan["changes"] if c["action"] == action)
+                               for action in ("create", "update", "delete")}
+    for change in plan["changes"]:
+        assert change["action"] in ("create", "update", "delete")
+        assert (change["system"], change["kind"]) == ("moco", "absence")
+        assert "@" in change["user"] and len(change["date"]) == 10
+        if change["action"] in ("create", "update"):
+            assert {"absence_kind", "am", "pm"} <= set(change["after"])
+        if change["action"] in ("update", "delete"):
+            assert {"absence_kind", "am", "pm"} <= set(change["before"])
+    assert all(set(c) >= {"user", "date", "reason"} for c in plan["conflicts"])
+    assert all(isinstance(w, str) for w in plan["warnings"])
+
+
+def test_plan_markdown_puts_the_summary_first_and_people_in_details(sandbox, setup):
+    out = reconcile("plan", "-c", str(setup), "--format", "markdown").output
+    assert out.startswith("### reconcile plan: ")
+    assert "<details><summary><code>jane@acme.example</code>" in out
+    assert "| `~` | 2026-12-29 | MOCO absence |" in out
+
+
+def test_detailed_exitcode_is_2_with_changes_and_0_without(sandbox, setup):
+    assert reconcile("plan", "-c", str(setup), "--detailed-exitcode").exit_code == 2
+    assert reconcile("apply", "-c", str(setup), "--auto-approve").exit_code == 0
+    after = reconcile("plan", "-c", str(setup), "--detailed-exitcode")
+    assert after.exit_code == 0, after.output
+    assert "Conflicts (1 day left alone)" in after.output  # conflicts alone are not changes
+
+
+# ----------------------------------------------------------------------------- apply
+
+
+def test_apply_converges_and_a_second_apply_writes_nothing(sandbox, setup):
+    before = handmade(sandbox)
+    planned = json.loads(reconcile("plan", "-c", str(setup), "--format", "json").output)
+    first = reconcile("apply", "-c", str(setup), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    total = len(planned["changes"])
+    assert f"Apply complete: {total} applied, 0 failed, 0 skipped." in first.output
+    # Exactly the planned changes, one request each (updates of replaced days included).
+    made = writes(sandbox)
+    assert len(made) == total
+    assert made.count("POST /api/v1/schedules") == planned["summary"]["create"]
+    # One absence per person and day, never two.
+    days = moco_days(sandbox)
+    assert len(days) == len(set(days))
+    # Hand-made absences survive byte for byte, except the "not plannable" one the plan replaced.
+    replaced = {c["id"] for c in planned["changes"] if c.get("before") and not is_ours(c["before"]["comment"])}
+    assert [h for h in before if h["id"] not in replaced] == handmade(sandbox)
+
+    sandbox.log.clear()
+    second = reconcile("apply", "-c", str(setup), "--auto-approve")
+    assert second.exit_code == 0 and "Nothing to apply." in second.output
+    assert writes(sandbox) == []
+    assert "No changes." in reconcile("plan", "-c", str(setup)).output
+
+
+def test_apply_without_a_terminal_or_auto_approve_refuses_and_touches_nothing(sandbox, setup):
+    result = reconcile("apply", "-c", str(setup))
+    assert result.exit_code == 1
+    assert "refusing to apply without confirmation" in result.output and "--auto-approve" in result.output
+    assert sandbox.log.entries == []  # not even read
+
+
+def test_apply_on_a_terminal_asks_and_only_yes_proceeds(sandbox, setup, monkeypatch):
+    monkeypatch.setattr("reconciler.cli._interactive", lambda: True)
+    declined = reconcile("apply", "-c", str(setup), input="y\n")
+    assert declined.exit_code == 1 and "apply cancelled; nothing was written" in declined.output
+    assert "Only 'yes' is accepted" in declined.output
+    assert writes(sandbox) == []
+    accepted = reconcile("apply", "-c", str(setup), input="yes\n")
+    assert accepted.exit_code == 0 and "Apply complete:" in accepted.output
+
+
+def test_apply_of_a_saved_plan_makes_exactly_it(sandbox, setup, tmp_path):
+    planfile = tmp_path / "plan.json"
+    assert reconcile("plan", "-c", str(setup), "--out", str(planfile)).exit_code == 0
+    saved = json.loads(planfile.read_text())
+    result = reconcile("apply", "-c", str(setup), str(planfile))
+    assert result.exit_code == 0, result.output
+    assert f"{len(saved['changes'])} applied" in result.output
+    assert "No changes." in reconcile("plan", "-c", str(setup)).output
+
+
+def test_a_saved_plan_that_no_longer_matches_is_refused_and_nothing_is_written(sandbox, setup, tmp_path):
+    planfile = tmp_path / "plan.json"
+    reconcile("plan", "-c", str(setup), "--out", str(planfile))
+    # Meanwhile someone cancels an absence in Personio.
+    period = next(p for p in sandbox.world.personio.absence_periods.values()
+                  if p.status == "APPROVED" and p.starts_from >= "2026-12-01" and p.ends_at)
+    assert Personio(sandbox)("DELETE", f"/v2/absence-periods/{period.id}").status == 204
+    sandbox.log.clear()
+    result = reconcile("apply", "-c", str(setup), str(planfile))
+    assert result.exit_code == 1
+    assert "refusing to apply" in result.output and "a fresh plan differs from the saved one" in result.output
+    assert "only in the saved plan: create moco absence" in result.output
+    assert writes(sandbox) == []
+
+
+def test_a_saved_plan_that_is_not_a_plan_is_refused(sandbox, setup, tmp_path):
+    bad = tmp_path / "plan.json"
+    bad.write_text("{not json")
+    result = reconcile("apply", "-c", str(setup), str(bad))
+    assert result.exit_code == 1 and f"{bad}:1:2: not a JSON plan" in result.output
+    bad.write_text(json.dumps({"format_version": "9", "changes": []}))
+    assert "format_version '9'" in reconcile("apply", "-c", str(setup), str(bad)).output
+
+
+def test_a_failed_change_does_not_stop_the_others(sandbox, setup):
+    sandbox.add_fault("moco", Fault(kind="status", status=422, method="POST", path="/api/v1/schedules", times=1))
+    result = reconcile("apply", "-c", str(setup), "--auto-approve")
+    assert result.exit_code == 1
+    assert "failed: create moco absence" in result.output
+    assert ", 1 failed, 0 skipped." in result.output
+    # The next plan holds exactly the one change that failed.
+    assert "Plan: 1 to add, 0 to change, 0 to destroy." in reconcile("plan", "-c", str(setup)).output
+
+
+def test_a_lost_answer_to_a_create_is_resolved_by_re_reading_never_by_re_sending(sandbox, setup, monkeypatch):
+    fast_options(monkeypatch, verify_delay=0.05)
+    sandbox.add_fault("moco", Fault(kind="disconnect", method="POST", path="/api/v1/schedules", times=2))
+    result = reconcile("apply", "-c", str(setup), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    days = moco_days(sandbox)
+    assert len(days) == len(set(days))  # no duplicates
+    assert "No changes." in reconcile("plan", "-c", str(setup)).output
+
+
+def test_stop_after_credentials_are_refused_midway(sandbox, setup):
+    sandbox.add_fault("moco", Fault(kind="status", status=401, method="POST", path="/api/v1/schedules", times=1))
+    result = reconcile("apply", "-c", str(setup), "--auto-approve")
+    assert result.exit_code == 1
+    assert "stopped starting changes after: MOCO: authentication failed (401)" in result.output
+    assert "skipped." in result.output and " 0 skipped." not in result.output
+
+
+# ----------------------------------------------------------------------------- errors a user meets
+
+
+def test_wrong_moco_key_names_the_variable_and_never_the_key(sandbox, setup, monkeypatch):
+    monkeypatch.setenv("MOCO_API_KEY", "wrong-key-12345")
+    result = reconcile("plan", "-c", str(setup))
+    assert result.exit_code == 1
+    assert "MOCO: authentication failed (401)" in result.output and "$MOCO_API_KEY" in result.output
+    assert "wrong-key-12345" not in result.output and "Traceback" not in result.output
+
+
+def test_wrong_personio_secret_names_both_variables(sandbox, setup, monkeypatch):
+    monkeypatch.setenv("PERSONIO_CLIENT_SECRET", "nope-secret")
+    result = reconcile("plan", "-c", str(setup))
+    assert result.exit_code == 1
+    assert "Personio: the client credentials were refused (invalid_client" in result.output
+    assert "$PERSONIO_CLIENT_ID and $PERSONIO_CLIENT_SECRET" in result.output and "nope-secret" not in result.output
+
+
+def test_missing_credentials_are_named_before_anything_is_read(sandbox, setup, monkeypatch):
+    monkeypatch.delenv("MOCO_API_KEY")
+    result = reconcile("plan", "-c", str(setup))
+    assert result.exit_code == 1 and "environment variable not set: $MOCO_API_KEY" in result.output
+    assert sandbox.log.entries == []
+
+
+def test_unreachable_api_is_a_clear_error(sandbox, setup, monkeypatch):
+    fast_options(monkeypatch, tuning=Tuning(retry=RetryPolicy(attempts=2, base_delay=0.01)))
+    setup.write_text(setup.read_text().replace(sandbox.moco_url, "http://127.0.0.1:9/api/v1"))
+    result = reconcile("plan", "-c", str(setup))
+    assert result.exit_code == 1
+    assert "MOCO: gave up after 2 attempts" in result.output and "cannot connect to http://127.0.0.1:9/api/v1" in result.output
+
+
+def test_unmapped_error_stops_the_plan_with_exit_1(sandbox, setup):
+    setup.write_text(setup.read_text().replace("unmapped: skip", "unmapped: error"))
+    result = reconcile("plan", "-c", str(setup))
+    assert result.exit_code == 1 and "'Parental leave' (1 absence: felix.weber@acme.example)" in result.output
+
+
+def test_plan_out_to_an_unwritable_place_is_an_error(sandbox, setup, tmp_path):
+    result = reconcile("plan", "-c", str(setup), "--out", str(tmp_path / "missing" / "plan.json"))
+    assert result.exit_code == 1 and "cannot write the plan to" in result.output
+
+
+def test_demo_runs_the_whole_loop():
+    result = CliRunner().invoke(cli, ["demo", "--people", "6"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "✗" not in result.output and result.output.count("✓") == 4
+    assert "the second plan has nothing left to do" in result.output
+
+
+def test_help_mentions_the_contract_options():
+    for command, words in (("plan", ["--format", "--out", "--detailed-exitcode"]), ("apply", ["--auto-approve",
+                                                                                              "PLANFILE"])):
+        out = CliRunner().invoke(cli, [command, "--help"]).output
+        assert all(word in out for word in words)
+        assert "--today" not in out  # a testing aid, not part of the interface
+
+
+def test_config_from_environment(sandbox, setup, monkeypatch):
+    monkeypatch.setenv("RECONCILE_CONFIG", str(setup))
+    assert reconcile("plan").exit_code == 0
+    assert Path(setup).exists()

@@ -1,0 +1,162 @@
+"""apply on a fake MOCO: each change reported, failures contained, unknown creates re-read."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from reconciler.apply import apply_changes
+from reconciler.errors import AuthenticationFailed, OutcomeUnknown, Rejected, Unavailable
+from reconciler.model import AbsenceKind, MocoAbsence
+from reconciler.plan import Change
+
+COMMENT = "[reconcile] Personio absence p1"
+
+
+def create(day: int, user_id: int = 1) -> Change:
+    return Change("create", "moco", "absence", "jane@acme.example", date(2026, 12, day),
+                  after={"absence_kind": "holiday", "am": True, "pm": True, "comment": COMMENT},
+                  write={"user_id": user_id, "kind": "holiday"})
+
+
+@dataclass
+class FakeMoco:
+    """Holds schedules like MOCO; `fail` maps a day to the error its create raises."""
+
+    schedules: dict[int, MocoAbsence] = field(default_factory=dict)
+    fail: dict[int, Exception] = field(default_factory=dict)
+    commit_before_failing: bool = False
+    reread_error: Exception | None = None
+    calls: list[str] = field(default_factory=list)
+    next_id: int = 100
+
+    async def create_schedule(self, user_id: int, day: date, kind: AbsenceKind, *, am: bool, pm: bool,
+                              comment: str) -> MocoAbsence:
+        self.calls.append(f"POST {day}")
+        error = self.fail.get(day.day)
+        if error and not self.commit_before_failing:
+            raise error
+        self.next_id += 1
+        absence = MocoAbsence(self.next_id, user_id, day, kind, am, pm, comment)
+        self.schedules[absence.id] = absence
+        if error:
+            raise error
+        return absence
+
+    async def update_schedule(self, schedule_id: int, *, kind: AbsenceKind, am: bool, pm: bool, comment: str) -> Any:
+        self.calls.append(f"PUT {schedule_id}")
+        old = self.schedules[schedule_id]
+        self.schedules[schedule_id] = MocoAbsence(old.id, old.user_id, old.day, kind, am, pm, comment)
+
+    async def delete_schedule(self, schedule_id: int) -> bool:
+        self.calls.append(f"DELETE {schedule_id}")
+        return self.schedules.pop(schedule_id, None) is not None
+
+    async def schedules_between(self, start: date, end: date) -> list[MocoAbsence]:
+        self.calls.append(f"GET {start}")
+        if self.reread_error:
+            raise self.reread_error
+        return [s for s in self.schedules.values() if start <= s.day <= end]
+
+
+@dataclass
+class FakeClients:
+    moco: Any
+
+
+def run(changes: list[Change], moco: FakeMoco, **kwargs: Any):
+    clients = FakeClients(moco=_Adapter(moco))
+    return asyncio.run(apply_changes(changes, clients, verify_delay=0, **kwargs))
+
+
+class _Adapter:
+    """The client's method names over the fake (schedules() is both a list and a re-read)."""
+
+    def __init__(self, fake: FakeMoco) -> None:
+        self.fake = fake
+        self.create_schedule = fake.create_schedule
+        self.update_schedule = fake.update_schedule
+        self.delete_schedule = fake.delete_schedule
+        self.schedules = fake.schedules_between
+
+
+def test_every_change_is_reported_in_plan_order():
+    moco = FakeMoco()
+    report = run([create(1), create(2), create(3)], moco)
+    assert [o.status for o in report.outcomes] == ["applied"] * 3
+    assert [o.change.date.day for o in report.outcomes] == [1, 2, 3]
+    assert report.ok and report.summary() == "Apply complete: 3 applied, 0 failed, 0 skipped."
+
+
+def test_a_refused_change_fails_alone():
+    moco = FakeMoco(fail={2: Rejected("MOCO", "POST /api/v1/schedules was refused (422): date ist nicht gültig",
+                                      status=422)})
+    report = run([create(1), create(2), create(3)], moco)
+    assert [o.status for o in report.outcomes] == ["applied", "failed", "applied"]
+    assert "ist nicht gültig" in report.outcomes[1].detail
+    assert not report.ok and report.count("failed") == 1
+
+
+def test_refused_credentials_stop_new_changes_and_the_rest_are_skipped():
+    moco = FakeMoco(fail={1: AuthenticationFailed("MOCO", "authentication failed (401)", status=401)})
+    report = run([create(1), create(2), create(3)], moco, concurrency=1)
+    assert [o.status for o in report.outcomes] == ["failed", "skipped", "skipped"]
+    assert report.stopped_by == "MOCO: authentication failed (401)"
+    assert moco.calls == ["POST 2026-12-01"]
+
+
+def test_an_unreachable_service_stops_new_changes_too():
+    moco = FakeMoco(fail={1: Unavailable("MOCO", "gave up after 6 attempts")})
+    report = run([create(1), create(2)], moco, concurrency=1)
+    assert [o.status for o in report.outcomes] == ["failed", "skipped"]
+
+
+def test_an_unknown_create_that_happened_is_confirmed_by_re_reading():
+    moco = FakeMoco(fail={1: OutcomeUnknown("MOCO", "the connection dropped")}, commit_before_failing=True)
+    report = run([create(1)], moco)
+    assert report.outcomes[0].status == "applied"
+    assert "re-reading found it created" in report.outcomes[0].detail
+    assert moco.calls == ["POST 2026-12-01", "GET 2026-12-01"]  # never sent twice
+    assert len(moco.schedules) == 1
+
+
+def test_an_unknown_create_that_did_not_happen_fails_and_is_not_re_sent():
+    moco = FakeMoco(fail={1: OutcomeUnknown("MOCO", "timed out")})
+    report = run([create(1)], moco)
+    assert report.outcomes[0].status == "failed"
+    assert "re-reading did not find it; not re-sent" in report.outcomes[0].detail
+    assert moco.calls == ["POST 2026-12-01", "GET 2026-12-01"]
+    assert moco.schedules == {}
+
+
+def test_an_unknown_create_whose_re_read_fails_says_so():
+    moco = FakeMoco(fail={1: OutcomeUnknown("MOCO", "timed out")}, reread_error=Unavailable("MOCO", "down"))
+    report = run([create(1)], moco)
+    assert report.outcomes[0].status == "failed"
+    assert "re-reading the day failed too" in report.outcomes[0].detail
+
+
+def test_someone_elses_record_with_the_same_day_does_not_count_as_ours():
+    moco = FakeMoco(fail={1: OutcomeUnknown("MOCO", "timed out")})
+    moco.schedules[5] = MocoAbsence(5, 1, date(2026, 12, 1), AbsenceKind.HOLIDAY, True, True, "by hand")
+    assert run([create(1)], moco).outcomes[0].status == "failed"
+
+
+def test_update_then_removal_of_the_days_other_records():
+    moco = FakeMoco()
+    moco.schedules[7] = MocoAbsence(7, 1, date(2026, 12, 1), AbsenceKind.UNPLANNABLE, True, False, "by hand")
+    moco.schedules[8] = MocoAbsence(8, 1, date(2026, 12, 1), AbsenceKind.UNPLANNABLE, False, True, "by hand")
+    change = Change("update", "moco", "absence", "jane@acme.example", date(2026, 12, 1), target=7,
+                    also_delete=(8,), after={"absence_kind": "holiday", "am": True, "pm": True, "comment": COMMENT})
+    report = run([change], moco)
+    assert report.ok and moco.calls == ["PUT 7", "DELETE 8"]
+    assert list(moco.schedules) == [7] and moco.schedules[7].kind is AbsenceKind.HOLIDAY
+
+
+def test_deleting_what_is_already_gone_counts_as_done():
+    moco = FakeMoco()
+    change = Change("delete", "moco", "absence", "jane@acme.example", date(2026, 12, 1), target=7)
+    report = run([change], moco)
+    assert report.outcomes[0].status == "applied" and report.outcomes[0].detail == "1 record was already gone"

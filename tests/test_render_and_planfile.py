@@ -1,0 +1,125 @@
+"""Renderers over one Plan, and the saved PLANFILE."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from reconciler.errors import ReconcileError
+from reconciler.plan import Change, Conflict, Plan, compare_with_saved, load_saved_changes, save_plan, sort_changes
+from reconciler.render import render_json, render_markdown, render_text
+
+ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
+PLAN = Plan(
+    changes=sort_changes([
+        Change("create", "moco", "absence", "jane@acme.example", date(2026, 3, 2), after=ABSENCE,
+               reason="Paid vacation in Personio", source="Personio absence p1"),
+        Change("update", "moco", "absence", "jane@acme.example", date(2026, 2, 27),
+               before={**ABSENCE, "absence_kind": "unplannable", "pm": False, "comment": "by | hand"}, after=ABSENCE,
+               reason="replaces a hand-made “not plannable” absence", target=7),
+        Change("delete", "moco", "absence", "max@acme.example", date(2026, 4, 10), before=ABSENCE,
+               reason="no longer in Personio", target=8, also_delete=(9,)),
+    ]),
+    conflicts=(Conflict("mia@acme.example", date(2026, 3, 3), "hand-made MOCO absence; left alone"),),
+    warnings=("Personio person nina@acme.example has no MOCO user",),
+    notes=("absences Personio → MOCO from 2026-01-01 to 2027-01-01",),
+)
+
+
+def test_text_groups_by_person_with_symbols_and_ends_with_totals():
+    text = render_text(PLAN)
+    lines = text.splitlines()
+    assert lines[-1] == "Plan: 1 to add, 1 to change, 1 to destroy."
+    jane = lines.index("jane@acme.example")
+    assert lines[jane + 1].startswith("  ~ 2026-02-27  MOCO absence")
+    assert "unplannable, morning → holiday, full day" in lines[jane + 1]
+    assert lines[jane + 2].startswith("  + 2026-03-02  MOCO absence") and "holiday, full day" in lines[jane + 2]
+    assert any(line.startswith("  - 2026-04-10  MOCO absence") for line in lines)
+    assert "  ! mia@acme.example 2026-03-03: hand-made MOCO absence; left alone" in lines
+    assert "  * Personio person nina@acme.example has no MOCO user" in lines
+    assert "\x1b[" not in text  # no colour unless asked
+
+
+def test_text_in_colour_paints_the_symbols():
+    assert "\x1b[32m" in render_text(PLAN, color=True)
+
+
+def test_text_of_an_empty_plan_says_so():
+    text = render_text(Plan())
+    assert "No changes." in text and text.rstrip().endswith("Plan: 0 to add, 0 to change, 0 to destroy.")
+
+
+def test_markdown_leads_with_the_summary_and_folds_each_person():
+    md = render_markdown(PLAN)
+    assert md.startswith("### reconcile plan: 1 to add, 1 to change, 1 to destroy\n")
+    assert md.index("| jane@acme.example | 1 | 1 | 0 |") < md.index("<details><summary><code>jane@acme.example</code>")
+    assert "⚠️ 1 conflict (left alone) · 1 warning" in md
+    assert md.count("<details>") == md.count("</details>") == 4  # two people, conflicts, warnings
+    assert "by | hand" not in md and "by \\| hand" not in md  # marker and hand-made comments stay out of the table
+    assert md.rstrip().endswith("**Plan: 1 to add, 1 to change, 1 to destroy.**")
+
+
+def test_markdown_escapes_pipes_in_cells():
+    plan = Plan(changes=(Change("create", "moco", "absence", "a|b@x.example", date(2026, 1, 5), after=ABSENCE,
+                                reason="x | y"),))
+    assert "a\\|b@x.example" in render_markdown(plan) and "x \\| y" in render_markdown(plan)
+
+
+def test_json_is_the_contract_shape():
+    data = json.loads(render_json(PLAN))
+    assert data["format_version"] == "1"
+    assert data["summary"] == {"create": 1, "update": 1, "delete": 1}
+    create = next(c for c in data["changes"] if c["action"] == "create")
+    assert create == {"action": "create", "system": "moco", "kind": "absence", "user": "jane@acme.example",
+                      "date": "2026-03-02", "after": ABSENCE, "reason": "Paid vacation in Personio",
+                      "source": "Personio absence p1"}
+    delete = next(c for c in data["changes"] if c["action"] == "delete")
+    assert delete["before"] == ABSENCE and delete["id"] == 8 and delete["also_delete"] == [9]
+    assert data["conflicts"] == [{"user": "mia@acme.example", "date": "2026-03-03",
+                                  "reason": "hand-made MOCO absence; left alone", "system": "moco",
+                                  "kind": "absence"}]
+    assert data["warnings"] == list(PLAN.warnings)
+
+
+def test_fingerprint_depends_on_changes_only():
+    assert PLAN.fingerprint() == Plan(changes=PLAN.changes).fingerprint()
+    assert PLAN.fingerprint() != Plan(changes=PLAN.changes[:2]).fingerprint()
+
+
+def test_saved_plan_round_trip_and_comparison(tmp_path):
+    path = tmp_path / "plan.json"
+    save_plan(PLAN, path)
+    saved = load_saved_changes(path)
+    assert compare_with_saved(saved, PLAN) == []
+    fewer = Plan(changes=PLAN.changes[1:])
+    differences = compare_with_saved(saved, fewer)
+    assert differences == ["  only in the saved plan: update moco absence jane@acme.example 2026-02-27"]
+    changed = Plan(changes=(Change("create", "moco", "absence", "jane@acme.example", date(2026, 3, 2),
+                                   after={**ABSENCE, "pm": False}),) + PLAN.changes[1:])
+    assert any(line.startswith("  only in a fresh plan:   create") for line in compare_with_saved(saved, changed))
+
+
+def test_saving_is_atomic_and_leaves_no_temporary_files(tmp_path):
+    save_plan(PLAN, tmp_path / "plan.json")
+    save_plan(Plan(), tmp_path / "plan.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+    assert json.loads((tmp_path / "plan.json").read_text())["changes"] == []
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[]", "is not a reconcile plan"),
+    ('{"format_version": "1", "changes": [1]}', "must be a list of objects"),
+    ('{"changes": []}', "format_version None"),
+])
+def test_malformed_plan_files_are_refused_with_a_reason(tmp_path, content, message):
+    path = tmp_path / "plan.json"
+    path.write_text(content)
+    with pytest.raises(ReconcileError, match=message):
+        load_saved_changes(path)
+
+
+def test_missing_plan_file(tmp_path):
+    with pytest.raises(ReconcileError, match="not found"):
+        load_saved_changes(tmp_path / "nope.json")
