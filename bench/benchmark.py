@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.02, help="seconds per request in the sandbox")
     parser.add_argument("--moco-rate", type=int, default=1200, help="MOCO requests per 120 s (standard plan: 120)")
+    parser.add_argument("--personio-rate", type=int, default=600, help="Personio requests per 60 s")
     parser.add_argument("--write", type=Path, help="append the results as Markdown to this file")
     args = parser.parse_args()
 
@@ -97,10 +98,12 @@ def main() -> None:
         spec_path = Path(folder) / "mapping.yaml"
         process, moco_side, personio_url = start_sandbox(args.people, args.seed, args.latency, spec_path)
         try:
-            side_door(moco_side, "PATCH", "/knobs", {"moco": {"rate_limit_requests": args.moco_rate,
-                                                              "rate_limit_seconds": 120}})
-            spec_path.write_text(spec_path.read_text().replace("requests: 120, per_seconds: 120",
-                                                               f"requests: {args.moco_rate}, per_seconds: 120"))
+            side_door(moco_side, "PATCH", "/knobs", {
+                "moco": {"rate_limit_requests": args.moco_rate, "rate_limit_seconds": 120},
+                "personio": {"rate_limit_requests": args.personio_rate, "rate_limit_seconds": 60}})
+            spec_path.write_text(spec_path.read_text()
+                                 .replace("requests: 120, per_seconds: 120", f"requests: {args.moco_rate}, per_seconds: 120")
+                                 .replace("requests: 600, per_seconds: 60", f"requests: {args.personio_rate}, per_seconds: 60"))
             spec = load_spec(spec_path)
             credentials = read_credentials(spec, sandbox_env())
             options = RunOptions(today=date.today())
@@ -122,7 +125,8 @@ def main() -> None:
 
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     header = (f"### {date.today()}: {args.people} people (seed {args.seed}), {args.latency * 1000:.0f} ms per "
-              f"request, MOCO {args.moco_rate} requests / 120 s\n")
+              f"request, MOCO {args.moco_rate} requests / 120 s, Personio {args.personio_rate} / 60 s, both "
+              "directions\n")
     table = ["| scenario | MOCO requests | Personio requests | 429 answers | wall time | peak Python memory | result |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for row in rows:

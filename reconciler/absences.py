@@ -296,8 +296,8 @@ def plan_day(pair: Pair, day: date, wanted: Wanted | None, entries: list[MocoAbs
     replaceable = sorted((a for a in handmade if a.kind is AbsenceKind.UNPLANNABLE), key=lambda a: a.id)
     candidates = ours + replaceable
     if not candidates:
-        return Change(action="create", system="moco", kind="absence", user=email, date=day, after=after,
-                      reason=f"{wanted.type_name} in Personio", source=source, write=write), None
+        return Change(action="create", system="moco", kind="absence", user=email, date=day,
+                      after=after, reason=f"{wanted.type_name} in Personio", source=source, write=write), None
 
     keep, extras = candidates[0], candidates[1:]
     replacing = not is_ours(keep.comment)
@@ -305,8 +305,8 @@ def plan_day(pair: Pair, day: date, wanted: Wanted | None, entries: list[MocoAbs
         return None, None
     if not replacing and not DeepDiff(view(keep), after):
         # Already right; only the surplus records go: our duplicates or a hand-made "not plannable".
-        return Change(action="delete", system="moco", kind="absence", user=email, date=day, before=view(extras[0]),
-                      target=extras[0].id, also_delete=tuple(a.id for a in extras[1:]),
+        return Change(action="delete", system="moco", kind="absence", user=email, date=day,
+                      before=view(extras[0]), target=extras[0].id, also_delete=tuple(a.id for a in extras[1:]),
                       reason=_surplus_reason(extras[0]), source=source), None
     if replacing:
         reason = "replaces a hand-made “not plannable” absence"
@@ -316,8 +316,8 @@ def plan_day(pair: Pair, day: date, wanted: Wanted | None, entries: list[MocoAbs
         reason = "changed in Personio: " + ", ".join(words.get(f, f) for f in changed)
     if extras:
         reason += f"; removes {len(extras)} more record{'s' if len(extras) != 1 else ''} on this day"
-    return Change(action="update", system="moco", kind="absence", user=email, date=day, before=view(keep),
-                  after=after, target=keep.id, also_delete=tuple(a.id for a in extras), reason=reason,
+    return Change(action="update", system="moco", kind="absence", user=email, date=day,
+                  before=view(keep), after=after, target=keep.id, also_delete=tuple(a.id for a in extras), reason=reason,
                   source=source, write=write), None
 
 

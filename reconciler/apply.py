@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from .connect import Clients
@@ -29,6 +29,7 @@ from .model import AbsenceKind
 from .plan import Change
 
 FATAL = (AuthenticationFailed, PermissionDenied, Unavailable, RateLimited)
+STEP_ORDER = {"delete": 0, "update": 1, "create": 2}
 
 
 @dataclass
@@ -66,22 +67,28 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Cli
     stop = asyncio.Event()
     done = 0
 
-    async def run(change: Change) -> None:
+    async def run(day: list[Change]) -> None:
+        """One person's day in one system, change after change: deletes, then updates, then creates,
+        so a period moving into the place of another never meets it (Personio refuses overlaps)."""
         nonlocal done
         async with gate:
-            if stop.is_set():
-                outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
-            else:
-                outcome = await _attempt(change, clients, verify_delay)
-                if outcome.fatal:
-                    report.stopped_by = report.stopped_by or outcome.detail
-                    stop.set()
-        report.outcomes.append(outcome)
-        done += 1
-        if progress:
-            progress(outcome, done, len(changes))
+            for change in sorted(day, key=lambda c: STEP_ORDER[c.action]):
+                if stop.is_set():
+                    outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
+                else:
+                    outcome = await _attempt(change, clients, verify_delay)
+                    if outcome.fatal:
+                        report.stopped_by = report.stopped_by or outcome.detail
+                        stop.set()
+                report.outcomes.append(outcome)
+                done += 1
+                if progress:
+                    progress(outcome, done, len(changes))
 
-    await asyncio.gather(*(run(change) for change in changes))
+    days: dict[tuple[str, str, str, date], list[Change]] = {}
+    for change in changes:
+        days.setdefault((change.system, change.kind, change.user, change.date), []).append(change)
+    await asyncio.gather(*(run(day) for day in days.values()))
     order = {id(change): index for index, change in enumerate(changes)}
     report.outcomes.sort(key=lambda o: order[id(o.change)])
     return report
@@ -100,46 +107,70 @@ async def _attempt(change: Change, clients: Clients, verify_delay: float) -> Out
 async def _execute(change: Change, clients: Clients, verify_delay: float) -> str:
     if change.system == "moco" and change.kind == "absence":
         return await _moco_absence(change, clients, verify_delay)
-    raise NotImplementedError(f"no way to apply {change.system} {change.kind} changes")
+    if change.system == "personio" and change.kind == "attendance":
+        return await _personio_attendance(change, clients, verify_delay)
+    raise ValueError(f"no way to apply {change.system} {change.kind} changes")
 
 
 async def _moco_absence(change: Change, clients: Clients, verify_delay: float) -> str:
     moco = clients.moco
     after = change.after or {}
     if change.action == "create":
-        kind = AbsenceKind(after["absence_kind"])
         try:
-            await moco.create_schedule(change.write["user_id"], change.date, kind, am=after["am"], pm=after["pm"],
-                                       comment=after["comment"])
+            await moco.create_schedule(change.write["user_id"], change.date, AbsenceKind(after["absence_kind"]),
+                                       am=after["am"], pm=after["pm"], comment=after["comment"])
         except OutcomeUnknown as unknown:
-            return await _verify_created(change, clients, verify_delay, unknown)
+            return await _confirm_created(
+                "MOCO", unknown, verify_delay, lambda: moco.schedules(change.date, change.date),
+                lambda found: found.user_id == change.write["user_id"] and found.comment == after["comment"])
         return ""
     if change.action == "update":
         await moco.update_schedule(change.target, kind=AbsenceKind(after["absence_kind"]), am=after["am"],
                                    pm=after["pm"], comment=after["comment"])
-        gone = [await moco.delete_schedule(extra) for extra in change.also_delete]
-        return _already_gone(len(gone) - sum(gone))
+        return await _remove(moco.delete_schedule, change.also_delete)
     if change.action == "delete":
-        gone = [await moco.delete_schedule(record) for record in (change.target, *change.also_delete)]
-        return _already_gone(len(gone) - sum(gone))
+        return await _remove(moco.delete_schedule, (change.target, *change.also_delete))
     raise ValueError(f"unknown action {change.action!r}")
 
 
-def _already_gone(count: int) -> str:
-    return f"{count} record{'s were' if count != 1 else ' was'} already gone" if count else ""
+async def _personio_attendance(change: Change, clients: Clients, verify_delay: float) -> str:
+    personio = clients.personio
+    after = change.after or {}
+    if change.action == "create":
+        try:
+            await personio.create_attendance(change.write["person_id"], datetime.fromisoformat(change.write["start"]),
+                                             datetime.fromisoformat(change.write["end"]), after["comment"])
+        except OutcomeUnknown as unknown:
+            return await _confirm_created(
+                "Personio", unknown, verify_delay, lambda: personio.attendance_periods(change.date, change.date),
+                lambda found: found.person_id == change.write["person_id"] and found.comment == after["comment"])
+        return ""
+    if change.action == "update":
+        await personio.update_attendance(change.target, datetime.fromisoformat(change.write["start"]),
+                                         datetime.fromisoformat(change.write["end"]), after["comment"])
+        return await _remove(personio.delete_attendance, change.also_delete)
+    if change.action == "delete":
+        return await _remove(personio.delete_attendance, (change.target, *change.also_delete))
+    raise ValueError(f"unknown action {change.action!r}")
 
 
-async def _verify_created(change: Change, clients: Clients, verify_delay: float, unknown: OutcomeUnknown) -> str:
-    """Re-read the day: the create either happened (applied) or not (failed; never re-sent here)."""
+async def _remove(delete: Callable[[Any], Awaitable[bool]], records: tuple[Any, ...]) -> str:
+    """Delete each record; say how many were already gone (which counts as done)."""
+    gone = [await delete(record) for record in records]
+    missing = len(gone) - sum(gone)
+    return f"{missing} record{'s were' if missing != 1 else ' was'} already gone" if missing else ""
+
+
+async def _confirm_created(service: str, unknown: OutcomeUnknown, verify_delay: float,
+                           reread: Callable[[], Awaitable[list[Any]]], ours: Callable[[Any], bool]) -> str:
+    """A create whose answer was lost: re-read the day. Found → applied; not found → failed. Never re-sent."""
     await asyncio.sleep(verify_delay)  # let a request still being processed finish first
-    day: date = change.date
     try:
-        found = await clients.moco.schedules(day, day)
+        found = await reread()
     except ApiError as exc:
-        raise OutcomeUnknown("MOCO", f"the answer was lost ({unknown}) and re-reading the day failed too ({exc}); "
-                                     "not re-sent, the next plan will show whether it exists") from None
-    after: dict[str, Any] = change.after or {}
-    if any(a.user_id == change.write["user_id"] and a.comment == after["comment"] for a in found):
+        raise OutcomeUnknown(service, f"the answer was lost ({unknown}) and re-reading the day failed too ({exc}); "
+                                      "not re-sent, the next plan will show whether it exists") from None
+    if any(ours(record) for record in found):
         return "the answer was lost, but re-reading found it created"
-    raise OutcomeUnknown("MOCO", "the answer was lost and re-reading did not find it; not re-sent, the next "
-                                 "run will create it")
+    raise OutcomeUnknown(service, "the answer was lost and re-reading did not find it; not re-sent, the next run "
+                                  "will create it")

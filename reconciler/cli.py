@@ -22,6 +22,7 @@ from .errors import ReconcileError
 from .model import AttendanceDirection
 from .plan import Plan, compare_with_saved, load_saved_changes, save_plan
 from .render import FORMATS, render
+from .planner import SCOPES
 from .runner import RunOptions, make_plan, plan_and_apply
 from .schema import schema_text
 from .spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
@@ -124,6 +125,12 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+only_option = click.option(
+    "--only", type=click.Choice(SCOPES), default=None,
+    help="Plan or apply one direction only: absences (Personio → MOCO) or attendances (working hours, "
+         "MOCO → Personio). The plan says it is partial.",
+)
+
 today_option = click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
     help="Plan as if today were this date (tests, reproducing an earlier plan).",
@@ -135,8 +142,12 @@ def _load(config_path: Path) -> tuple[Spec, Credentials]:
     return spec, read_credentials(spec, os.environ)
 
 
-def _options(spec: Spec, today: Any) -> RunOptions:
-    return RunOptions(today=today.date() if today else spec.today())
+def _options(spec: Spec, today: Any, scope: tuple[str, ...] = SCOPES) -> RunOptions:
+    return RunOptions(today=today.date() if today else spec.today(), scope=scope)
+
+
+def _scope(only: str | None) -> tuple[str, ...]:
+    return (only,) if only else SCOPES
 
 
 def _color() -> bool | None:
@@ -156,13 +167,15 @@ def _reading(spec: Spec) -> None:
               help="Also save the plan (JSON) to this file, for `reconcile apply PLANFILE`.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes, 0 when there are none (conflicts and warnings are not changes).")
+@only_option
 @today_option
-def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, today: Any) -> None:
+def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, only: str | None,
+         today: Any) -> None:
     """Read both systems and show the changes apply would make. Writes nothing.
 
-    Absences flow Personio → MOCO. The plan lists every change by person and date,
-    the days left alone because someone entered them by hand (conflicts), and
-    warnings such as people found in only one system.
+    Absences flow Personio → MOCO, working hours MOCO → Personio. The plan lists
+    every change by person and date, what is left alone because someone entered it
+    by hand (conflicts), and warnings such as people found in only one system.
 
     \b
     Example:
@@ -170,7 +183,7 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     """
     spec, credentials = _load(config_path)
     _reading(spec)
-    result = asyncio.run(make_plan(spec, credentials, _options(spec, today)))
+    result = asyncio.run(make_plan(spec, credentials, _options(spec, today, _scope(only))))
     click.echo(render(result, fmt, color=fmt == "text"), nl=False, color=_color())
     if out:
         save_plan(result, out)
@@ -183,14 +196,15 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
 @config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for pipelines).")
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@only_option
 @today_option
-def apply(config_path: Path, auto_approve: bool, planfile: Path | None, today: Any) -> None:
+def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: str | None, today: Any) -> None:
     """Make the changes a fresh plan shows.
 
     On a terminal it shows the plan and asks; --auto-approve skips the question.
     With PLANFILE (from `reconcile plan --out`) it makes exactly the saved plan's
     changes: it re-reads both systems and refuses, writing nothing, if a fresh plan
-    differs. A failed change does not stop the others; the run ends with how many
+    (of the saved plan's scope) differs. A failed change does not stop the others; the run ends with how many
     were applied, failed and skipped, and exits 1 if any failed.
 
     \b
@@ -198,7 +212,8 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, today: A
       reconcile apply -c mapping.yaml
       reconcile plan --out plan.json && reconcile apply plan.json
     """
-    saved = load_saved_changes(planfile) if planfile else None
+    saved, saved_scope = load_saved_changes(planfile) if planfile else (None, None)
+    scope = _scope(only) if only or not saved_scope else saved_scope  # a saved plan keeps its scope
     if saved is None and not auto_approve and not _interactive():
         raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
                              "--auto-approve, or review a plan file: `reconcile plan --out plan.json`, then "
@@ -217,7 +232,7 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, today: A
                               show_default=False)
         return answer.strip() == "yes"
 
-    result, report = asyncio.run(plan_and_apply(spec, credentials, _options(spec, today), approve,
+    result, report = asyncio.run(plan_and_apply(spec, credentials, _options(spec, today, scope), approve,
                                                 progress=_progress_printer()))
     if report is None:
         if saved is not None:

@@ -24,9 +24,11 @@ from .runner import RunOptions, make_plan, plan_and_apply
 from .sandbox import Sandbox, SandboxThread, SeedParams
 from .spec import load_spec
 
-# The demo runs at MOCO's "unlimited" plan rate (1200 requests per 120 s) so it takes seconds;
-# the sandbox enforces the same limit, and reconcile paces itself below it.
-DEMO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 120.0}
+# The demo runs at MOCO's "unlimited" plan rate (1200 requests per 120 s) and a generous Personio
+# budget so a first sync takes seconds; the sandbox enforces these limits and the ready spec states
+# them, so reconcile paces itself below them.
+DEMO_MOCO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 120.0}
+DEMO_PERSONIO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 60.0}
 
 
 def _heading(text: str) -> None:
@@ -36,7 +38,8 @@ def _heading(text: str) -> None:
 
 def run_demo(*, people: int = 12, seed: int = 1) -> bool:
     today = datetime.now(ZoneInfo("Europe/Berlin")).date()
-    sandbox = Sandbox(SeedParams(seed=seed, people=people, today=today), moco=DEMO_RATE)
+    sandbox = Sandbox(SeedParams(seed=seed, people=people, today=today), moco=DEMO_MOCO_RATE,
+                      personio=DEMO_PERSONIO_RATE)
     with SandboxThread(sandbox) as running, tempfile.TemporaryDirectory(prefix="reconcile-demo-") as folder:
         spec_path = Path(folder) / "mapping.yaml"
         spec_path.write_text(running.spec_yaml(), encoding="utf-8")
@@ -48,10 +51,15 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
             return sorted((dataclasses.asdict(s) for s in running.world.moco.schedules.values()
                            if not is_ours(s.comment)), key=lambda s: s["id"])
 
+        def handmade_periods() -> list[dict]:
+            return sorted((dataclasses.asdict(p) for p in running.world.personio.attendance_periods.values()
+                           if not is_ours(p.comment)), key=lambda p: p["id"])
+
         click.echo(f"reconcile demo: a sandbox company of {people} people (seed {seed}) around {today}, served on "
                    f"127.0.0.1 (MOCO {running.moco_url}, Personio {running.personio_url}).")
-        click.echo("Absences flow Personio → MOCO; hand-made MOCO absences are never touched.")
-        before = handmade()
+        click.echo("Absences flow Personio → MOCO, working hours MOCO → Personio; what people entered by hand is "
+                   "never touched.")
+        before, periods_before = handmade(), handmade_periods()
 
         _heading("1. reconcile plan")
         started = time.monotonic()
@@ -86,8 +94,10 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
             (not second.changes, "the second plan has nothing left to do"),
             (before == after, f"all {len(before)} other hand-made MOCO absences are unchanged, byte for byte"
                               + (f" ({len(replaced)} “not plannable” replaced as planned)" if replaced else "")),
-            (second.conflicts == first.conflicts, "hand-made absences on synced days are still reported as "
-                                                  "conflicts, never overwritten"),
+            (periods_before == handmade_periods(), f"all {len(periods_before)} hand-made Personio attendance periods "
+                                                   "are unchanged"),
+            (second.conflicts == first.conflicts, "hand-made entries where the sync wants to write are still "
+                                                  "reported as conflicts, never overwritten"),
         ]
         for ok, text in checks:
             click.echo(f"  {click.style('✓', fg='green') if ok else click.style('✗', fg='red')} {text}")

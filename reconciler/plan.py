@@ -38,12 +38,19 @@ class Change:
     target: Any = None  # id of the record updated or deleted
     also_delete: tuple[Any, ...] = ()  # ids of further records on the same day this change removes
     write: dict[str, Any] = field(default_factory=dict, compare=False)  # what apply sends besides `after`
+    person: str = ""  # who, across both systems (their MOCO email); plans group changes by it
+
+    @property
+    def who(self) -> str:
+        return self.person or self.user
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "action": self.action, "system": self.system, "kind": self.kind, "user": self.user,
             "date": self.date.isoformat(),
         }
+        if self.person and self.person != self.user:
+            out["person"] = self.person
         if self.before is not None:
             out["before"] = self.before
         if self.after is not None:
@@ -66,10 +73,18 @@ class Conflict:
     reason: str
     system: str = "moco"
     kind: str = "absence"
+    person: str = ""  # as Change.person
+
+    @property
+    def who(self) -> str:
+        return self.person or self.user
 
     def to_json(self) -> dict[str, Any]:
-        return {"user": self.user, "date": self.date.isoformat(), "reason": self.reason, "system": self.system,
-                "kind": self.kind}
+        out = {"user": self.user, "date": self.date.isoformat(), "reason": self.reason, "system": self.system,
+               "kind": self.kind}
+        if self.person and self.person != self.user:
+            out["person"] = self.person
+        return out
 
 
 @dataclass(frozen=True)
@@ -90,10 +105,10 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes)
 
-    def by_user(self) -> dict[str, list[Change]]:
+    def by_person(self) -> dict[str, list[Change]]:
         grouped: dict[str, list[Change]] = {}
         for change in self.changes:
-            grouped.setdefault(change.user, []).append(change)
+            grouped.setdefault(change.who, []).append(change)
         return grouped
 
     def to_json(self) -> dict[str, Any]:
@@ -118,7 +133,11 @@ class Plan:
 
 def sort_changes(changes: list[Change]) -> tuple[Change, ...]:
     order = {action: index for index, action in enumerate(ACTIONS)}
-    return tuple(sorted(changes, key=lambda c: (c.user, c.date, c.system, c.kind, order[c.action])))
+    def clock(change: Change) -> str:  # attendances list in the order of the day
+        values = change.after or change.before or {}
+        return values.get("start") or ""
+
+    return tuple(sorted(changes, key=lambda c: (c.who, c.date, c.system, c.kind, clock(c), order[c.action])))
 
 
 # --------------------------------------------------------------------------- PLANFILE
@@ -137,8 +156,8 @@ def save_plan(plan: Plan, path: Path) -> None:
         raise ReconcileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
 
 
-def load_saved_changes(path: Path) -> list[dict[str, Any]]:
-    """The changes of a saved plan, checked enough to compare them with a fresh plan."""
+def load_saved_changes(path: Path) -> tuple[list[dict[str, Any]], tuple[str, ...] | None]:
+    """The changes of a saved plan, checked enough to compare them with a fresh plan, and its scope."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -157,7 +176,11 @@ def load_saved_changes(path: Path) -> list[dict[str, Any]]:
     changes = data["changes"]
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
-    return changes
+    scope = data.get("scope")
+    known = ("absences", "attendances")
+    if scope is not None and (not isinstance(scope, list) or not scope or not set(scope) <= set(known)):
+        raise ReconcileError(f"{path}: \"scope\" must list some of {', '.join(known)}")
+    return changes, tuple(s for s in known if s in scope) if scope else None
 
 
 def compare_with_saved(saved: list[dict[str, Any]], fresh: Plan) -> list[str]:

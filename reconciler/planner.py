@@ -6,8 +6,8 @@ Pure, like the planners it calls: the same inputs always give the same plan.
 from __future__ import annotations
 
 from .absences import PlannedPart, plan_absences
+from .attendances import plan_attendances
 from .identity import match_people
-from .model import AttendanceDirection
 from .plan import Plan, sort_changes
 from .snapshot import Snapshot
 from .spec import Spec
@@ -21,14 +21,10 @@ def build_plan(spec: Spec, snapshot: Snapshot, scope: tuple[str, ...] = SCOPES) 
     if "absences" in scope:
         parts.append(plan_absences(spec, snapshot, matching))
     if "attendances" in scope:
-        if spec.attendances.direction is AttendanceDirection.PERSONIO_MANAGED:
-            parts.append(PlannedPart(notes=("working hours: managed in Personio (attendances.direction: "
-                                            "personio_managed); nothing is written there",)))
-        else:
-            parts.append(PlannedPart(notes=("working hours MOCO → Personio: not synced by this release yet",)))
+        parts.append(plan_attendances(spec, snapshot, matching))
     return Plan(
         changes=sort_changes([c for part in parts for c in part.changes]),
-        conflicts=tuple(sorted((c for part in parts for c in part.conflicts), key=lambda c: (c.user, c.date))),
+        conflicts=tuple(sorted((c for part in parts for c in part.conflicts), key=lambda c: (c.who, c.date))),
         warnings=tuple(matching.warnings) + tuple(w for part in parts for w in part.warnings),
         notes=tuple(n for part in parts for n in part.notes),
         scope=tuple(s for s in SCOPES if s in scope),

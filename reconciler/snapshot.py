@@ -14,6 +14,7 @@ from .model import (
     AbsencePeriod,
     AttendanceDirection,
     AbsenceType,
+    AttendanceDirection,
     AttendancePeriod,
     Employment,
     MocoAbsence,
@@ -37,8 +38,7 @@ class Snapshot:
 
 
 async def fetch_snapshot(spec: Any, clients: Any, today: date, scope: tuple[str, ...]) -> Snapshot:
-    """Read what `scope` needs, all lists at once. (Working hours are planned from the next release
-    on; until then their lists are not read.)"""
+    """Read what `scope` ("absences", "attendances") needs, all lists at once."""
     moco, personio = clients.moco, clients.personio
     reads: dict[str, Any] = {"moco_users": moco.users(), "persons": personio.persons()}
     if "absences" in scope and spec.absences.enabled:
@@ -47,5 +47,9 @@ async def fetch_snapshot(spec: Any, clients: Any, today: date, scope: tuple[str,
         reads["moco_absences"] = moco.schedules(start, end)
         reads["absence_types"] = personio.absence_types()
         reads["absence_periods"] = personio.absence_periods(start, end)
+    if "attendances" in scope and spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
+        start, end = spec.attendance_window(today)
+        reads["presences"] = moco.presences(start, end)
+        reads["attendance_periods"] = personio.attendance_periods(start, end)
     results = await asyncio.gather(*reads.values())
     return Snapshot(today=today, **{name: tuple(value) for name, value in zip(reads, results)})

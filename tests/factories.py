@@ -150,13 +150,10 @@ class Company:
         self.absences = kept
 
     def _apply_attendance(self, change: Any) -> None:
-        if change.action in ("update", "delete"):
-            old = next(a for a in self.attendances if a.id == change.target)
-            self.attendances.remove(old)
+        gone = {change.target, *change.also_delete} if change.action in ("update", "delete") else set()
+        self.attendances = [a for a in self.attendances if a.id not in gone]
         if change.action in ("create", "update"):
-            after = change.after
             self.attendances.append(AttendancePeriod(
                 id=change.target or f"a{next(_ids)}", person_id=change.write["person_id"], kind="WORK",
-                start=datetime.fromisoformat(f"{change.date}T{after['start']}"),
-                end=datetime.fromisoformat(f"{change.write['end_date']}T{after['end']}"),
-                comment=after["comment"], status="CONFIRMED"))
+                start=datetime.fromisoformat(change.write["start"]), end=datetime.fromisoformat(change.write["end"]),
+                comment=change.after["comment"], status="CONFIRMED"))

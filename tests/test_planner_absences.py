@@ -52,7 +52,7 @@ def test_part_time_patterns_skip_days_without_hours(company):
     company.period(mon_thu, "t-vac", "2026-12-03", "2026-12-04")  # Thursday, Friday
     company.period(mornings, "t-vac", "2026-12-03", "2026-12-04")
     plan = only_absences(company)
-    by_user = {u: [c.date.isoformat() for c in cs] for u, cs in plan.by_user().items()}
+    by_user = {u: [c.date.isoformat() for c in cs] for u, cs in plan.by_person().items()}
     assert by_user == {"mo@acme.example": ["2026-12-03"], "am@acme.example": ["2026-12-03", "2026-12-04"]}
 
 
@@ -300,7 +300,7 @@ def test_people_are_matched_by_email_ignoring_case_and_with_overrides(company):
     company.period(jane, "t-vac", "2026-12-02", "2026-12-02")
     spec = make_spec("users:\n  overrides: [{personio: jane.doe@acme.example, moco: jane@acme.example}]\n")
     plan = only_absences(company, spec)
-    assert sorted(plan.by_user()) == ["jane@acme.example", "max.mustermann@acme.example"]
+    assert sorted(plan.by_person()) == ["jane@acme.example", "max.mustermann@acme.example"]
     assert not [w for w in plan.warnings if "has no" in w]
 
 

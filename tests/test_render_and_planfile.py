@@ -91,7 +91,8 @@ def test_fingerprint_depends_on_changes_only():
 def test_saved_plan_round_trip_and_comparison(tmp_path):
     path = tmp_path / "plan.json"
     save_plan(PLAN, path)
-    saved = load_saved_changes(path)
+    saved, scope = load_saved_changes(path)
+    assert scope == ("absences", "attendances")
     assert compare_with_saved(saved, PLAN) == []
     fewer = Plan(changes=PLAN.changes[1:])
     differences = compare_with_saved(saved, fewer)

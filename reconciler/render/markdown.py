@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..plan import Plan
-from .words import SYMBOLS, SYSTEMS, counted, totals, what
+from .words import SYMBOLS, SYSTEMS, also_known_as, counted, totals, what
 
 
 def _cell(text: str) -> str:
@@ -26,12 +26,13 @@ def render_markdown(plan: Plan) -> str:
         out += ["No changes: MOCO and Personio agree on everything in scope.", ""]
     else:
         out += ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
-        for user, changes in plan.by_user().items():
+        for person, changes in plan.by_person().items():
             counts = {a: sum(1 for c in changes if c.action == a) for a in ("create", "update", "delete")}
-            out.append(f"| {_cell(user)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
+            out.append(f"| {_cell(person)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
         out.append("")
-        for user, changes in plan.by_user().items():
-            out += [f"<details><summary><code>{user}</code>: {counted(len(changes), 'change')}</summary>", "",
+        for person, changes in plan.by_person().items():
+            out += [f"<details><summary><code>{person}</code>{_cell(also_known_as(person, changes))}: "
+                    f"{counted(len(changes), 'change')}</summary>", "",
                     "| | date | system | change | why |", "|---|---|---|---|---|"]
             for c in changes:
                 out.append(f"| `{SYMBOLS[c.action]}` | {c.date} | {SYSTEMS[c.system]} {c.kind} | {_cell(what(c))} | "
@@ -39,7 +40,7 @@ def render_markdown(plan: Plan) -> str:
             out += ["", "</details>", ""]
     if plan.conflicts:
         out += ["<details><summary>Conflicts</summary>", "", "| person | date | reason |", "|---|---|---|"]
-        out += [f"| {_cell(c.user)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
+        out += [f"| {_cell(c.who)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
         out += ["", "</details>", ""]
     if plan.warnings:
         out += ["<details><summary>Warnings</summary>", ""]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..plan import Plan
-from .words import SYMBOLS, SYSTEMS, counted, totals, what
+from .words import SYMBOLS, SYSTEMS, also_known_as, totals, what
 
 COLORS = {"create": "green", "update": "yellow", "delete": "red"}
 
@@ -24,8 +24,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if not plan.changes:
         lines.append("No changes. MOCO and Personio agree on everything in scope.")
         lines.append("")
-    for user, changes in plan.by_user().items():
-        lines.append(paint(user, bold=True))
+    for person, changes in plan.by_person().items():
+        lines.append(paint(person, bold=True) + paint(also_known_as(person, changes), dim=True))
         for change in changes:
             symbol = paint(SYMBOLS[change.action], fg=COLORS[change.action], bold=True)
             target = f"{SYSTEMS[change.system]} {change.kind}"
@@ -35,9 +35,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             lines.append(line)
         lines.append("")
     if plan.conflicts:
-        lines.append(paint(f"Conflicts ({counted(len(plan.conflicts), 'day')} left alone):", fg="magenta", bold=True))
+        lines.append(paint(f"Conflicts (left alone: {len(plan.conflicts)}):", fg="magenta", bold=True))
         for conflict in plan.conflicts:
-            lines.append(f"  ! {conflict.user} {conflict.date}: {conflict.reason}")
+            lines.append(f"  ! {conflict.who} {conflict.date}: {conflict.reason}")
         lines.append("")
     if plan.warnings:
         lines.append(paint("Warnings:", fg="yellow", bold=True))

@@ -39,3 +39,9 @@ def totals(plan: Plan) -> str:
 
 def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def also_known_as(person: str, changes: list[Change]) -> str:
+    """" (Personio: Max.Mustermann@ACME.example)" when a system spells the person's email otherwise."""
+    others = sorted({f"{SYSTEMS[c.system]}: {c.user}" for c in changes if c.user != person})
+    return f" ({', '.join(others)})" if others else ""

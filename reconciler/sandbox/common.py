@@ -140,3 +140,20 @@ async def json_body(request: web.Request) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+
+
+class ServiceApi:
+    """Plumbing both stand-ins share: the live state and knobs of their service (replaced on reset)."""
+
+    service = ""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def state(self) -> Any:
+        return getattr(self.sandbox.world, self.service)
+
+    @property
+    def knobs(self) -> Any:
+        return self.sandbox.knobs[self.service]

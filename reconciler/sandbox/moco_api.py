@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .common import Reply, json_body, json_response, pipeline, query_int
+from .common import Reply, ServiceApi, json_body, json_response, pipeline, query_int
 from .records import (
     MOCO_ASSIGNMENT_COLORS,
     MOCO_ASSIGNMENT_NAMES,
@@ -85,17 +85,8 @@ def _flag(value: Any, default: bool) -> bool:
     return bool(value)
 
 
-class MocoApi:
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-
-    @property
-    def state(self):  # noqa: ANN201 - the live MocoState (replaced on reset)
-        return self.sandbox.world.moco
-
-    @property
-    def knobs(self):  # noqa: ANN201
-        return self.sandbox.knobs["moco"]
+class MocoApi(ServiceApi):
+    service = "moco"
 
     # ------------------------------------------------------------------ plumbing
 

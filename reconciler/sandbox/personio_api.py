@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from aiohttp import web
 
-from .common import Reply, json_body, json_response, pipeline, query_int
+from .common import Reply, ServiceApi, json_body, json_response, pipeline, query_int
 from .records import PersonioAttendancePeriod, utc_now
 
 if TYPE_CHECKING:
@@ -102,17 +102,8 @@ def _csv(value: str | None) -> set[str] | None:
     return None if not value else {part.strip() for part in value.split(",") if part.strip()}
 
 
-class PersonioApi:
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-
-    @property
-    def state(self):  # noqa: ANN201 - the live PersonioState (replaced on reset)
-        return self.sandbox.world.personio
-
-    @property
-    def knobs(self):  # noqa: ANN201
-        return self.sandbox.knobs["personio"]
+class PersonioApi(ServiceApi):
+    service = "personio"
 
     # ------------------------------------------------------------------ auth
 

@@ -13,6 +13,8 @@ parameters, every time. Around `today` it builds what a real company running bot
   ones there (which a synced absence replaces), some on other days (left alone).
 - MOCO presences with a lunch break (two per day), home-office days, one still running today.
 - Hand-made Personio attendance periods, one overlapping a presence.
+- What an earlier reconcile run wrote and both systems have changed since: absences of the wrong
+  kind, shortened, cancelled or rejected; attendance periods of presences since edited or deleted.
 - A Personio email written in mixed case, a person whose email differs (a spec override), a
   person only in Personio, a freelancer only in MOCO, an archived MOCO user, a robot account.
 """
@@ -24,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..markers import absence_comment
+from ..markers import absence_comment, attendance_comment
 from .records import (
     MocoEmployment,
     MocoKey,
@@ -363,12 +365,15 @@ class _Builder:
                     home = rng.random() < 0.3
                     # Today only the first employee is at work so far, with a presence still running.
                     running = day == today and employee is employees[0]
+                    lunch_from = 12 * 60
                     if am_hours[weekday] and not away_am and (day < today or running):
                         start = 8 * 60 + rng.randrange(0, 60, 5)
                         end = None if running else start + int(am_hours[weekday] * 60) + rng.randrange(-10, 15, 5)
                         self.presence(user, day, start, end, home)
+                        lunch_from = end or lunch_from
                     if pm_hours[weekday] and not away_pm and day < today:
-                        start = 13 * 60 + rng.randrange(0, 35, 5)
+                        # MOCO refuses overlapping presences: the afternoon starts after the lunch break.
+                        start = max(13 * 60 + rng.randrange(0, 35, 5), lunch_from + 20)
                         end = start + int(pm_hours[weekday] * 60) + rng.randrange(-10, 20, 5)
                         self.presence(user, day, start, end, home)
                 day += timedelta(days=1)
@@ -399,6 +404,25 @@ class _Builder:
         record = PersonioAttendancePeriod(id=self.uuid(), person_id=person.id, type="WORK", start=start, end=end,
                                           comment=comment)
         self.personio.attendance_periods[record.id] = record
+
+    def seed_earlier_attendance_sync(self, employees: list[_Employee]) -> None:
+        """Periods an earlier run wrote: one still right, one whose presence was edited since, one whose
+        presence was deleted since."""
+        if not employees or employees[0].person is None or employees[0].moco_user is None:
+            return
+        e = employees[0]
+        mine = sorted((p for p in self.moco.presences.values() if p.user_id == e.moco_user.id and p.to_time
+                       and date.fromisoformat(p.date) >= self.start), key=lambda p: (p.date, p.from_time))
+        if len(mine) < 3:
+            return
+        right, edited, deleted = mine[0], mine[1], mine[2]
+        self.attendance(e.person, f"{right.date}T{right.from_time}:00", f"{right.date}T{right.to_time}:00",
+                        attendance_comment(right.id))
+        self.attendance(e.person, f"{edited.date}T{edited.from_time}:00", f"{edited.date}T16:00:00",
+                        attendance_comment(edited.id))  # the presence ended later once corrected in MOCO
+        self.attendance(e.person, f"{deleted.date}T{deleted.from_time}:00", f"{deleted.date}T{deleted.to_time}:00",
+                        attendance_comment(deleted.id))
+        del self.moco.presences[deleted.id]  # booked on the wrong day, removed in MOCO since
 
     # ------------------------------------------------------------------ all of it
 
@@ -438,6 +462,7 @@ class _Builder:
         self.seed_earlier_sync(employees)
         self.seed_presences(employees)
         self.seed_handmade_attendances(employees)
+        self.seed_earlier_attendance_sync(employees)
         return World(moco=self.moco, personio=self.personio)
 
 
@@ -445,7 +470,8 @@ def generate_world(params: SeedParams) -> World:
     return _Builder(params).build()
 
 
-def ready_spec(params: SeedParams, moco_api_root: str, personio_url: str, moco_rate: tuple[int, float]) -> str:
+def ready_spec(params: SeedParams, moco_api_root: str, personio_url: str, moco_rate: tuple[int, float],
+               personio_rate: tuple[int, float] = (600, 60.0)) -> str:
     """A spec for the seeded company, pointing at the running stand-ins."""
     types = "\n".join(f"    {name}: {kind}" for name, (_c, kind) in ABSENCE_TYPES.items() if kind)
     return f"""\
@@ -463,6 +489,7 @@ personio:
   base_url: {personio_url}
   client_id_env: PERSONIO_CLIENT_ID
   client_secret_env: PERSONIO_CLIENT_SECRET
+  rate_limit: {{requests: {personio_rate[0]}, per_seconds: {personio_rate[1]:g}}}
 
 users:
   overrides:

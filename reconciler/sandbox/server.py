@@ -68,9 +68,10 @@ class Sandbox:
         return sandbox_env()
 
     def spec_yaml(self) -> str:
-        moco = self.knobs["moco"]
+        moco, personio = self.knobs["moco"], self.knobs["personio"]
         return ready_spec(self.params, self.moco_url, self.personio_url,
-                          (moco.rate_limit_requests, moco.rate_limit_seconds))
+                          (moco.rate_limit_requests, moco.rate_limit_seconds),
+                          (personio.rate_limit_requests, personio.rate_limit_seconds))
 
     # ------------------------------------------------------------------ life cycle
 

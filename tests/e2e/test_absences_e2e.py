@@ -34,11 +34,15 @@ def fast_options(monkeypatch, **overrides) -> None:
     from reconciler import cli as cli_module
     from reconciler.runner import RunOptions
 
-    monkeypatch.setattr(cli_module, "_options", lambda spec, today: RunOptions(today=TODAY, **overrides))
+    monkeypatch.setattr(cli_module, "_options",
+                        lambda spec, today, scope: RunOptions(today=TODAY, scope=scope, **overrides))
 
 
 def reconcile(*args: str, input: str | None = None):
-    return CliRunner().invoke(cli, [*args, "--today", TODAY.isoformat()], input=input, catch_exceptions=False)
+    """The CLI on the sandbox's day; plan and apply scoped to absences (working hours have their own tests)."""
+    scope = ["--only", "absences"] if args[0] in ("plan", "apply") and "--only" not in args else []
+    return CliRunner().invoke(cli, [*args, *scope, "--today", TODAY.isoformat()], input=input,
+                              catch_exceptions=False)
 
 
 def writes(sandbox) -> list[str]:
@@ -66,7 +70,7 @@ def test_plan_shows_the_changes_and_writes_nothing(sandbox, setup):
     assert "~ 2026-12-29  MOCO absence" in out  # the earlier sync's wrong kind
     assert "(now rejected in Personio)" in out and "(no longer in Personio)" in out
     assert "replaces a hand-made “not plannable” absence" in out
-    assert "Conflicts (1 day left alone):" in out
+    assert "Conflicts (left alone: 1):" in out
     assert "'Parental leave' is not in absences.types" in out
     assert "nina.neumeyer@acme.example has no MOCO user" in out
     assert out.rstrip().splitlines()[-1].startswith("Plan: ") and "to destroy." in out
@@ -104,7 +108,7 @@ def test_detailed_exitcode_is_2_with_changes_and_0_without(sandbox, setup):
     assert reconcile("apply", "-c", str(setup), "--auto-approve").exit_code == 0
     after = reconcile("plan", "-c", str(setup), "--detailed-exitcode")
     assert after.exit_code == 0, after.output
-    assert "Conflicts (1 day left alone)" in after.output  # conflicts alone are not changes
+    assert "Conflicts (left alone: 1)" in after.output  # conflicts alone are not changes
 
 
 # ----------------------------------------------------------------------------- apply
@@ -262,7 +266,7 @@ def test_plan_out_to_an_unwritable_place_is_an_error(sandbox, setup, tmp_path):
 def test_demo_runs_the_whole_loop():
     result = CliRunner().invoke(cli, ["demo", "--people", "6"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "✗" not in result.output and result.output.count("✓") == 4
+    assert "✗" not in result.output and result.output.count("✓") == 5
     assert "the second plan has nothing left to do" in result.output
 
 

@@ -25,8 +25,7 @@ def spec_for(sandbox, *, moco_rate: tuple[int, float] | None = None, personio_ra
         text = text.replace("  rate_limit: {requests: 120, per_seconds: 120}",
                             f"  rate_limit: {{requests: {moco_rate[0]}, per_seconds: {moco_rate[1]}}}")
     if personio_rate:
-        text = text.replace("  client_secret_env: PERSONIO_CLIENT_SECRET",
-                            "  client_secret_env: PERSONIO_CLIENT_SECRET\n"
+        text = text.replace("  rate_limit: {requests: 600, per_seconds: 60}",
                             f"  rate_limit: {{requests: {personio_rate[0]}, per_seconds: {personio_rate[1]}}}")
     return parse_spec(text, today=TODAY)
 

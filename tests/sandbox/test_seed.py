@@ -114,8 +114,22 @@ def test_presences_with_breaks_home_office_and_one_running(world):
 
 
 def test_handmade_personio_periods(world):
-    periods = list(world.personio.attendance_periods.values())
+    from reconciler.markers import is_ours
+
+    periods = [p for p in world.personio.attendance_periods.values() if not is_ours(p.comment)]
     assert len(periods) == 2 and all(p.comment for p in periods)
+
+
+def test_an_earlier_sync_left_periods_whose_presences_changed_since(world):
+    from reconciler.markers import attendance_source
+
+    synced = [p for p in world.personio.attendance_periods.values() if attendance_source(p.comment)]
+    presences = world.moco.presences
+    assert len(synced) == 3
+    assert any(attendance_source(p.comment) not in presences for p in synced)  # deleted in MOCO
+    edited = [p for p in synced if attendance_source(p.comment) in presences
+              and p.end[11:16] != presences[attendance_source(p.comment)].to_time]
+    assert len(edited) == 1
 
 
 def test_ready_spec_is_a_valid_spec():
@@ -149,3 +163,15 @@ def test_an_earlier_sync_left_absences_that_personio_has_since_changed(world):
     assert any(absence_source(s.comment) not in periods for s in synced)  # cancelled
     assert any(periods.get(absence_source(s.comment)) and periods[absence_source(s.comment)].status == "REJECTED"
                for s in synced)
+
+
+@pytest.mark.parametrize("people", [12, 50, 200])
+def test_presences_never_overlap_because_moco_refuses_that(people):
+    world = generate_world(SeedParams(people=people, today=TODAY))
+    by_day: dict = {}
+    for p in world.moco.presences.values():
+        by_day.setdefault((p.user_id, p.date), []).append(p)
+    for day in by_day.values():
+        day.sort(key=lambda p: p.from_time)
+        for earlier, later in zip(day, day[1:]):
+            assert earlier.to_time is not None and earlier.to_time <= later.from_time, (earlier, later)

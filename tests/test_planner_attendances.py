@@ -1,0 +1,195 @@
+"""The working-hours planner, rule by rule: MOCO presences → approved Personio attendance periods."""
+
+from __future__ import annotations
+
+import pytest
+from tests.factories import Company, d, make_spec
+
+from reconciler.markers import attendance_comment
+
+
+def hours(company: Company, spec=None):
+    return company.plan(spec, scope=("attendances",))
+
+
+@pytest.fixture
+def company():
+    return Company()
+
+
+@pytest.fixture
+def max_(company):
+    return company.person("Max.Mustermann@ACME.example", moco_email="max.mustermann@acme.example")
+
+
+def test_a_presence_becomes_an_approved_work_period_with_the_same_local_times(company, max_):
+    user, person = max_
+    presence = company.presence(user, "2026-11-02", "08:30", "12:00")
+    (change,) = hours(company).changes
+    assert (change.action, change.system, change.kind) == ("create", "personio", "attendance")
+    assert change.user == "Max.Mustermann@ACME.example"  # as Personio knows the person
+    assert change.person == "max.mustermann@acme.example"
+    assert change.date == d("2026-11-02")
+    assert change.after == {"start": "08:30", "end": "12:00", "comment": attendance_comment(presence.id),
+                            "approval": "CONFIRMED"}
+    assert change.write == {"person_id": person.id, "start": "2026-11-02T08:30:00", "end": "2026-11-02T12:00:00"}
+
+
+def test_a_day_with_a_break_gives_two_periods(company, max_):
+    user, _ = max_
+    company.presence(user, "2026-11-02", "08:00", "12:00")
+    company.presence(user, "2026-11-02", "13:00", "17:00")
+    assert [c.after["start"] for c in hours(company).changes] == ["08:00", "13:00"]
+
+
+def test_a_presence_edited_on_a_past_day_patches_its_period(company, max_):
+    user, person = max_
+    presence = company.presence(user, "2026-10-05", "08:00", "17:00")
+    synced = company.attendance(person, "2026-10-05T08:00:00", "2026-10-05T16:00:00", attendance_comment(presence.id))
+    (change,) = hours(company).changes
+    assert (change.action, change.target) == ("update", synced.id)
+    assert change.before["end"] == "16:00" and change.after["end"] == "17:00"
+    assert change.reason == "changed in MOCO: times"
+
+
+def test_a_presence_moved_to_another_day_moves_its_period(company, max_):
+    user, person = max_
+    presence = company.presence(user, "2026-10-06", "08:00", "12:00")
+    company.attendance(person, "2026-10-05T08:00:00", "2026-10-05T12:00:00", attendance_comment(presence.id))
+    (change,) = hours(company).changes
+    assert change.action == "update" and change.date == d("2026-10-06")
+    assert change.reason == "changed in MOCO: moved from 2026-10-05"
+    assert change.write["start"] == "2026-10-06T08:00:00"
+
+
+def test_a_presence_deleted_in_moco_deletes_its_period(company, max_):
+    _, person = max_
+    synced = company.attendance(person, "2026-10-05T08:00:00", "2026-10-05T12:00:00", attendance_comment(4242))
+    (change,) = hours(company).changes
+    assert (change.action, change.target, change.reason, change.date) == ("delete", synced.id, "deleted in MOCO",
+                                                                          d("2026-10-05"))
+    assert change.before == {"start": "08:00", "end": "12:00", "comment": attendance_comment(4242),
+                             "approval": "CONFIRMED"}
+
+
+def test_a_running_presence_is_not_written_until_it_ends(company, max_):
+    user, _ = max_
+    company.presence(user, "2026-11-25", "08:10", None)
+    plan = hours(company)
+    assert plan.changes == ()
+    assert any("1 MOCO presence is still running" in note for note in plan.notes)
+
+
+def test_a_synced_period_someone_unapproved_is_approved_again(company, max_):
+    user, person = max_
+    presence = company.presence(user, "2026-10-05", "08:00", "12:00")
+    company.attendance(person, "2026-10-05T08:00:00", "2026-10-05T12:00:00", attendance_comment(presence.id),
+                       status="REJECTED")
+    (change,) = hours(company).changes
+    assert change.action == "update" and change.reason == "rejected in Personio; approved again"
+
+
+def test_a_handmade_period_is_never_touched(company, max_):
+    _, person = max_
+    company.attendance(person, "2026-10-03T10:00:00", "2026-10-03T14:00:00", "Messe")
+    plan = hours(company)
+    assert plan.changes == () and plan.conflicts == ()
+
+
+def test_a_handmade_period_overlapping_a_presence_is_a_conflict_not_a_write(company, max_):
+    user, person = max_
+    company.presence(user, "2026-11-19", "08:55", "12:45")
+    company.presence(user, "2026-11-19", "18:00", "19:00")
+    company.attendance(person, "2026-11-19T09:00:00", "2026-11-19T17:30:00", "Kundentermin")
+    plan = hours(company)
+    assert [c.after["start"] for c in plan.changes] == ["18:00"]
+    (conflict,) = plan.conflicts
+    assert (conflict.system, conflict.kind, conflict.date) == ("personio", "attendance", d("2026-11-19"))
+    assert conflict.reason == ("hand-made Personio attendance (work 09:00–17:30 “Kundentermin”) overlaps MOCO "
+                               "presence 08:55–12:45; not written")
+
+
+def test_an_edit_into_a_handmade_period_is_a_conflict_and_the_synced_period_stays(company, max_):
+    user, person = max_
+    presence = company.presence(user, "2026-11-19", "08:00", "12:00")
+    company.attendance(person, "2026-11-19T08:00:00", "2026-11-19T10:00:00", attendance_comment(presence.id))
+    company.attendance(person, "2026-11-19T11:00:00", "2026-11-19T13:00:00", "by hand")
+    plan = hours(company)
+    assert plan.changes == () and len(plan.conflicts) == 1
+
+
+def test_presences_before_start_date_are_left_out(company, max_):
+    user, person = max_
+    company.presence(user, "2026-09-30", "08:00", "12:00")
+    company.attendance(person, "2026-09-29T08:00:00", "2026-09-29T12:00:00", attendance_comment(1))
+    assert hours(company, make_spec(start="2026-10-01")).changes == ()
+
+
+def test_personio_managed_writes_nothing_and_says_so_in_one_line(company, max_):
+    user, _ = max_
+    company.presence(user, "2026-11-02", "08:00", "12:00")
+    plan = hours(company, make_spec(direction="personio_managed"))
+    assert plan.changes == ()
+    assert plan.notes == ("working hours: managed in Personio (attendances.direction: personio_managed); nothing is "
+                          "written there",)
+
+
+def test_a_second_synced_period_for_one_presence_is_removed(company, max_):
+    user, person = max_
+    presence = company.presence(user, "2026-11-02", "08:00", "12:00")
+    company.attendance(person, "2026-11-02T08:00:00", "2026-11-02T12:00:00", attendance_comment(presence.id))
+    company.attendance(person, "2026-11-02T08:00:00", "2026-11-02T12:00:00", attendance_comment(presence.id))
+    (change,) = hours(company).changes
+    assert change.action == "delete" and change.reason == "a second synced period for this presence"
+
+
+def test_people_not_synced_keep_their_periods(company):
+    user, person = company.person("robot@acme.example")
+    company.attendance(person, "2026-11-02T08:00:00", "2026-11-02T12:00:00", attendance_comment(77))
+    company.presence(user, "2026-11-03", "08:00", "12:00")
+    plan = hours(company, make_spec("users:\n  exclude: [robot@acme.example]\n"))
+    assert plan.changes == ()
+    assert any("1 attendance period reconcile wrote earlier is left alone" in w for w in plan.warnings)
+
+
+def test_only_attendances_is_a_partial_plan(company, max_):
+    plan = hours(company)
+    assert plan.partial and plan.scope == ("attendances",)
+
+
+def test_both_directions_in_one_plan_group_by_person(company, max_):
+    user, person = max_
+    company.presence(user, "2026-11-02", "08:00", "12:00")
+    company.period(person, "t-vac", "2026-12-02", "2026-12-02")
+    plan = company.plan()
+    assert list(plan.by_person()) == ["max.mustermann@acme.example"]
+    assert {(c.system, c.kind) for c in plan.changes} == {("moco", "absence"), ("personio", "attendance")}
+    assert not plan.partial
+
+
+def test_applying_leaves_nothing_to_do(company, max_):
+    user, person = max_
+    edited = company.presence(user, "2026-10-05", "08:00", "17:00")
+    company.attendance(person, "2026-10-05T08:00:00", "2026-10-05T16:00:00", attendance_comment(edited.id))
+    company.attendance(person, "2026-10-06T08:00:00", "2026-10-06T12:00:00", attendance_comment(999))
+    for day in ("2026-11-02", "2026-11-03"):
+        company.presence(user, day, "08:00", "12:00")
+        company.presence(user, day, "13:00", "17:00")
+    company.presence(user, "2026-11-25", "08:00", None)
+    company.attendance(person, "2026-11-03T12:30:00", "2026-11-03T13:30:00", "Mittag mit Kunde")
+    first = hours(company)
+    assert first.changes and first.conflicts
+    company.apply(first)
+    second = hours(company)
+    assert second.changes == () and second.conflicts == first.conflicts
+    assert any(p.comment == "Mittag mit Kunde" for p in company.attendances)
+
+
+def test_overlapping_presences_are_a_conflict_rather_than_a_write_personio_would_refuse(company, max_):
+    user, _ = max_
+    company.presence(user, "2026-10-28", "08:55", "13:05")
+    company.presence(user, "2026-10-28", "13:00", "16:55")
+    plan = hours(company)
+    assert [c.after["start"] for c in plan.changes] == ["08:55"]
+    (conflict,) = plan.conflicts
+    assert conflict.reason.startswith("MOCO presences 08:55–13:05 and 13:00–16:55 overlap")
