@@ -90,6 +90,7 @@ def plan_absences(spec: Spec, snapshot: Snapshot, matching: Matching) -> Planned
     kinds, type_warnings = resolve_types(settings.types, snapshot.absence_types)
     warnings += type_warnings
     type_names = {t.id: t.name for t in snapshot.absence_types}
+    hourly = {t.id for t in snapshot.absence_types if t.hourly and t.id in kinds}
 
     periods_by_person: dict[str, list[AbsencePeriod]] = defaultdict(list)
     for period in snapshot.absence_periods:
@@ -98,10 +99,18 @@ def plan_absences(spec: Spec, snapshot: Snapshot, matching: Matching) -> Planned
     periods_by_id = {p.id: p for p in snapshot.absence_periods}
 
     unmapped: dict[str, list[str]] = defaultdict(list)
+    in_hours: dict[str, list[str]] = defaultdict(list)
     for pair in matching.pairs:
         for period in periods_by_person.get(pair.person.id, []):
-            if period.type_id not in kinds:
+            if period.type_id in hourly:
+                in_hours[type_names[period.type_id]].append(pair.personio_email)
+            elif period.type_id not in kinds:
                 unmapped[type_names.get(period.type_id, period.type_id)].append(pair.personio_email)
+    for name, emails in sorted(in_hours.items()):
+        warnings.append(f"Personio absence type {name!r} is measured in hours, and MOCO absences are whole or half "
+                        f"days: {len(emails)} approved absence{'s' if len(emails) != 1 else ''} not synced "
+                        f"({', '.join(sorted(set(emails)))})")
+    kinds = {type_id: kind for type_id, kind in kinds.items() if type_id not in hourly}
     if unmapped and settings.unmapped == "error":
         listed = "; ".join(f"{name!r} ({len(emails)} absence{'s' if len(emails) != 1 else ''}: "
                            f"{', '.join(sorted(set(emails)))})" for name, emails in sorted(unmapped.items()))

@@ -15,7 +15,7 @@ Pure: (spec, snapshot, matching) in, changes, conflicts and warnings out; no I/O
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .absences import PlannedPart
@@ -41,8 +41,10 @@ def _span(moment_from: datetime, moment_to: datetime | None) -> str:
 
 
 def view(period: AttendancePeriod) -> dict[str, Any]:
+    # A period whose approval Personio does not state counts as approved: re-approving it on every
+    # run would never converge (the third-party v2 fixture carries no `approval` at all).
     return {"start": _hhmm(period.start), "end": _hhmm(period.end), "comment": period.comment,
-            "approval": period.status}
+            "approval": period.status or APPROVED}
 
 
 def wanted_view(presence: Presence) -> dict[str, Any]:
@@ -51,8 +53,10 @@ def wanted_view(presence: Presence) -> dict[str, Any]:
 
 
 def _times(presence: Presence) -> tuple[datetime, datetime]:
+    """Local start and end; an end not after the start crosses midnight (22:00–02:00 ends the next day)."""
     assert presence.end is not None
-    return datetime.combine(presence.day, presence.start), datetime.combine(presence.day, presence.end)
+    start, end = datetime.combine(presence.day, presence.start), datetime.combine(presence.day, presence.end)
+    return start, end if end > start else end + timedelta(days=1)
 
 
 def _overlap(start: datetime, end: datetime, period: AttendancePeriod) -> bool:
@@ -186,6 +190,6 @@ def _update_reason(period: AttendancePeriod, presence: Presence, after: dict[str
     if period.comment != after["comment"]:
         edits.append("source")
     parts = ["changed in MOCO: " + ", ".join(edits)] if edits else []
-    if period.status != APPROVED:
-        parts.append(f"{(period.status or 'not approved').lower()} in Personio; approved again")
+    if period.status not in ("", APPROVED):
+        parts.append(f"{period.status.lower()} in Personio; approved again")
     return "; ".join(parts)

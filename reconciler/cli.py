@@ -204,8 +204,9 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: st
     On a terminal it shows the plan and asks; --auto-approve skips the question.
     With PLANFILE (from `reconcile plan --out`) it makes exactly the saved plan's
     changes: it re-reads both systems and refuses, writing nothing, if a fresh plan
-    (of the saved plan's scope) differs. A failed change does not stop the others; the run ends with how many
-    were applied, failed and skipped, and exits 1 if any failed.
+    (of the saved plan's scope) differs. A failed change does not stop the others;
+    the run ends with how many were applied, failed and skipped, and exits 1 if
+    any failed.
 
     \b
     Example:

@@ -239,6 +239,11 @@ class Service:
                     raise OutcomeUnknown(self.name, f"the connection dropped after {call} was sent ({exc}); it "
                                                     "may or may not have taken effect", call=call) from None
                 failure = f"the connection dropped during {call}"
+            except aiohttp.ClientError as exc:  # anything else on the wire, e.g. a reset keep-alive connection
+                if not idempotent:
+                    raise OutcomeUnknown(self.name, f"{call} failed on the way ({type(exc).__name__}: {exc}); it may "
+                                                    "or may not have taken effect", call=call) from None
+                failure = f"{call} failed on the way ({type(exc).__name__}: {exc})"
             else:
                 if 200 <= response.status < 300:
                     return response
@@ -258,19 +263,24 @@ class Service:
                                          call=call)
                 else:
                     raise self.error_for(response)
-            delay = self.backoff(attempt, retry_after)
+            # A service that says 429 is up and counting; when it names no wait, be patient enough for
+            # its window to slide (MOCO: 120 s), e.g. when another integration shares the key.
+            attempts, budget = self.retry.attempts, self.retry.total_seconds
+            if limited:
+                attempts, budget = max(attempts, 8), max(budget, 2.5 * self.limiter.window)
+            delay = self.backoff(attempt, retry_after, limited)
             elapsed = self.clock() - started
-            if attempt >= self.retry.attempts or elapsed + delay > self.retry.total_seconds:
+            if attempt >= attempts or elapsed + delay > budget:
                 error = RateLimited if limited else Unavailable
                 raise error(self.name, f"gave up after {attempt} attempt{'s' if attempt != 1 else ''} over "
                                        f"{elapsed:.0f} s: {failure}", call=call)
             await self.sleep(delay)
 
-    def backoff(self, attempt: int, retry_after: float | None) -> float:
+    def backoff(self, attempt: int, retry_after: float | None, limited: bool = False) -> float:
         if retry_after is not None:
             return retry_after
-        capped = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
-        return capped * self.rng.uniform(0.5, 1.0)
+        cap = max(self.retry.max_delay, self.limiter.window / 2) if limited else self.retry.max_delay
+        return min(cap, self.retry.base_delay * 2 ** (attempt - 1)) * self.rng.uniform(0.5, 1.0)
 
     def error_for(self, response: Response) -> ApiError:
         summary, fields, trace_id = describe_error_body(response.body)

@@ -64,8 +64,11 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
             warnings.append(f"{len(same)} Personio persons share the email {email}; none of them is synced")
 
     pairs: list[Pair] = []
-    matched_users: set[int] = set()
-    for email, same in sorted(persons_by_email.items()):
+    claimed: dict[int, str] = {}  # MOCO user id -> the Personio email it is paired with
+    # Explicit overrides claim their MOCO user first; a MOCO user is never paired twice (that would
+    # write one person's hours onto two Personio persons and make absences flip back and forth).
+    ordered = sorted(persons_by_email.items(), key=lambda item: (item[0] not in overrides, item[0]))
+    for email, same in ordered:
         person = same[0]
         if len(same) > 1 or email in excluded:
             continue
@@ -75,21 +78,26 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
         candidates = users_by_email.get(target, [])
         if len(candidates) > 1:
             continue
+        via = f" (override → {target})" if target != email else ""
         if not candidates:
             if person.active:
-                via = f" (override → {target})" if target != email else ""
                 warnings.append(f"Personio person {email}{via} has no MOCO user with that email; add "
                                 "users.overrides or users.exclude")
             continue
         user = candidates[0]
-        matched_users.add(user.id)
+        if user.id in claimed:
+            if person.active:
+                warnings.append(f"Personio person {email}{via} is not synced: MOCO user {user.email} is already "
+                                f"paired with Personio person {claimed[user.id]}; add users.exclude or an override")
+            continue
+        claimed[user.id] = email
         if not user.active:
             continue  # archived in MOCO: nothing can be written for them
         pairs.append(Pair(person=person, user=user))
 
     for email, same in sorted(users_by_email.items()):
         user = same[0]
-        if len(same) > 1 or not user.active or user.id in matched_users or email in excluded:
+        if len(same) > 1 or not user.active or user.id in claimed or email in excluded:
             continue
         warnings.append(f"MOCO user {email} has no Personio person with that email; add users.overrides or "
                         "users.exclude")

@@ -133,6 +133,7 @@ class Person:
 class AbsenceType:
     id: str
     name: str
+    hourly: bool = False  # measured in hours: MOCO's whole and half days cannot hold it
 
 
 @dataclass(frozen=True)

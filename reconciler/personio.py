@@ -98,19 +98,23 @@ class PersonioClient:
     async def absence_types(self) -> list[AbsenceType]:
         rows = await self.service.cursor_pages("/v2/absence-types", {"limit": 100})
         try:
-            return [AbsenceType(id=str(row["id"]), name=str(row.get("name") or "")) for row in rows]
+            return [AbsenceType(id=str(row["id"]), name=str(row.get("name") or ""), hourly=_hourly(row))
+                    for row in rows]
         except KeyError:
             raise UnexpectedResponse("Personio", "cannot read an absence type: no id") from None
 
     async def absence_periods(self, start: date, end: date) -> list[AbsencePeriod]:
         """Every absence period overlapping `start`..`end` (inclusive), whatever its approval status.
 
-        UNVERIFIED: Personio documents that date ranges "match overlapping periods"; we read
-        `starts_from.date_time.gte` with `ends_at.date_time.lte` as that window. Periods are also
-        checked here, so a server that returned more would do no harm.
+        Only one bound goes to Personio: periods starting by the window's end. Personio documents
+        that date ranges "match overlapping periods", but if it applied a `starts_from.gte` with
+        an `ends_at.lte` literally, open-ended sickness and periods crossing the window's edges
+        would be missing, and their synced MOCO days would be planned as deletions. One upper
+        bound on the start returns the same periods under either reading; the rest of the window
+        is applied here. (It also reads periods that ended before `start`: more pages, never fewer
+        periods.)
         """
-        params = {"starts_from.date_time.gte": f"{start.isoformat()}T00:00:00",  # no Z, no offset
-                  "ends_at.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}
+        params = {"starts_from.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}  # no Z, no offset
         rows = await self.service.cursor_pages("/v2/absence-periods", params)
         periods = [read_absence_period(row) for row in rows]
         return [p for p in periods if p.first_day <= end and (p.last_day is None or p.last_day >= start)]
@@ -198,6 +202,16 @@ def read_absence_period(row: dict[str, Any]) -> AbsencePeriod:
         )
     except (KeyError, TypeError, ValueError):
         raise UnexpectedResponse("Personio", f"cannot read absence period {row.get('id')!r}") from None
+
+
+def _hourly(row: dict[str, Any]) -> bool:
+    """Whether an absence type is measured in hours. UNVERIFIED field name for v2: v1 time-off types
+    say `unit: day|hour` and v1 hourly periods `measurement_unit`; any of these is read."""
+    for name in ("unit", "time_unit", "measurement_unit"):
+        value = row.get(name)
+        if isinstance(value, str) and value.strip().upper().startswith("HOUR"):
+            return True
+    return False
 
 
 def created_id(body: Any) -> str:

@@ -178,7 +178,8 @@ def load_saved_changes(path: Path) -> tuple[list[dict[str, Any]], tuple[str, ...
         raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
     scope = data.get("scope")
     known = ("absences", "attendances")
-    if scope is not None and (not isinstance(scope, list) or not scope or not set(scope) <= set(known)):
+    if scope is not None and (not isinstance(scope, list) or not scope
+                              or not all(isinstance(part, str) and part in known for part in scope)):
         raise ReconcileError(f"{path}: \"scope\" must list some of {', '.join(known)}")
     return changes, tuple(s for s in known if s in scope) if scope else None
 

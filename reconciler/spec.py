@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import ReconcileError
@@ -230,16 +230,33 @@ def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _parse_url(path: tuple, value: Any, out: list[tuple[tuple, str]]) -> SplitResult | None:
+    """The parts of an http(s) URL, or None after adding a problem (shape errors are the schema's)."""
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        out.append((path, f"{value!r} is not a valid URL ({exc})"))
+        return None
+    if not parts.hostname:
+        out.append((path, f"{value!r} has no host name"))
+        return None
+    if port == 0:
+        out.append((path, f"{value!r} has port 0; use a port from 1 to 65535"))
+        return None
+    return parts
+
+
 def _check_moco(moco: dict[str, Any]) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     if not moco.get("subdomain") and not moco.get("base_url"):
         out.append((("moco",), "needs subdomain (acme for https://acme.mocoapp.com) or base_url (the API root)"))
     base_url = moco.get("base_url")
-    if isinstance(base_url, str) and base_url.startswith(("http://", "https://")):
-        parts = urlsplit(base_url)
-        if not parts.hostname:
-            out.append((("moco", "base_url"), f"{base_url!r} has no host name"))
-        elif not parts.path.rstrip("/").endswith("/api/v1"):
+    parts = _parse_url(("moco", "base_url"), base_url, out)
+    if parts is not None:
+        if not parts.path.rstrip("/").endswith("/api/v1"):
             out.append(
                 (("moco", "base_url"), f"{base_url!r} must be the API root ending in /api/v1, e.g. {parts.scheme}://{parts.netloc}/api/v1")
             )
@@ -251,11 +268,9 @@ def _check_moco(moco: dict[str, Any]) -> list[tuple[tuple, str]]:
 def _check_personio(personio: dict[str, Any]) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     base_url = personio.get("base_url")
-    if isinstance(base_url, str) and base_url.startswith(("http://", "https://")):
-        parts = urlsplit(base_url)
-        if not parts.hostname:
-            out.append((("personio", "base_url"), f"{base_url!r} has no host name"))
-        elif parts.path.rstrip("/").endswith(("/v1", "/v2")):
+    parts = _parse_url(("personio", "base_url"), base_url, out)
+    if parts is not None:
+        if parts.path.rstrip("/").endswith(("/v1", "/v2")):
             root = base_url.rstrip("/").rsplit("/", 1)[0]
             out.append(
                 (("personio", "base_url"), f"{base_url!r} must be the host only, without /v1 or /v2 (reconcile appends /v2/...); write {root!r}")

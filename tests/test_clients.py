@@ -286,7 +286,9 @@ def test_absence_periods_are_read_into_days_with_exclusive_midnight_ends():
     assert (by_id["x2"].first_day, by_id["x2"].last_day) == (date(2026, 6, 10), date(2026, 6, 12))
     assert by_id["x3"].last_day is None
     assert not any(p.first_day_pm_only or p.last_day_am_only for p in periods)
-    assert "Z" not in seen[0] and "starts_from.date_time.gte=2026-06-01T00:00:00" in seen[0]
+    # One bound that means the same whether Personio reads ranges literally or as overlaps.
+    assert "Z" not in seen[0] and "starts_from.date_time.lte=2026-12-31T23:59:59" in seen[0]
+    assert "ends_at" not in seen[0] and "starts_from.date_time.gte" not in seen[0]
 
 
 @pytest.mark.parametrize(("starts", "ends", "first", "last", "pm_only", "am_only"), [
@@ -339,3 +341,24 @@ def test_created_id_accepts_each_envelope(body):
 def test_created_id_without_an_id_is_unexpected():
     with pytest.raises(UnexpectedResponse):
         created_id({"success": True})
+
+
+def test_periods_outside_the_window_are_dropped_here():
+    rows = sample("personio-v2-absence-periods-list.json")["body"]
+    periods = run_with_clients(lambda c, m: c.personio.absence_periods(date(2026, 6, 11), date(2026, 6, 30)),
+                               mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/absence-periods.*"), payload=rows))
+    assert sorted(p.id for p in periods) == ["x2", "x3"]  # x1 (5 June) ended before the window
+
+
+@pytest.mark.parametrize(("row", "hourly"), [
+    ({"id": "a", "name": "Vacation", "unit": "DAY"}, False),
+    ({"id": "b", "name": "Doctor", "unit": "HOUR"}, True),
+    ({"id": "c", "name": "Doctor", "time_unit": "hours"}, True),
+    ({"id": "d", "name": "Doctor", "measurement_unit": "hour"}, True),
+    ({"id": "e", "name": "Unknown"}, False),
+])
+def test_absence_types_say_whether_they_are_measured_in_hours(row, hourly):
+    types = run_with_clients(lambda c, m: c.personio.absence_types(),
+                             mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/absence-types.*"),
+                                                  payload={"_data": [row], "_meta": {"links": {}}}))
+    assert types[0].hourly is hourly

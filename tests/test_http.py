@@ -544,3 +544,50 @@ def test_a_second_401_after_renewal_is_an_authentication_error():
     with pytest.raises(AuthenticationFailed):
         run(scenario)
     assert auth.renewals == 1
+
+
+def test_a_reset_keep_alive_connection_on_a_read_is_retried():
+    fake = FakeTime()
+
+    async def scenario() -> Any:
+        with aioresponses() as mocked:
+            mocked.get(f"{BASE}/users", exception=aiohttp.ClientConnectionResetError("Cannot write to closing transport"))
+            mocked.get(f"{BASE}/users", payload=[])
+            async with aiohttp.ClientSession() as session:
+                return await make_service(session, fake).request("GET", "/users")
+
+    assert run(scenario).status == 200
+
+
+def test_any_other_client_error_on_a_create_is_an_unknown_outcome_not_a_crash():
+    fake = FakeTime()
+
+    async def scenario() -> None:
+        with aioresponses() as mocked:
+            mocked.post(f"{BASE}/schedules", exception=aiohttp.ClientConnectionResetError("Cannot write"))
+            mocked.post(f"{BASE}/schedules", payload={"id": 1})
+            async with aiohttp.ClientSession() as session:
+                try:
+                    await make_service(session, fake).request("POST", "/schedules", json={})
+                finally:
+                    assert calls(mocked, "POST", f"{BASE}/schedules") == 1
+
+    with pytest.raises(OutcomeUnknown, match="failed on the way"):
+        run(scenario)
+
+
+def test_429_without_retry_after_waits_long_enough_for_the_window_to_slide():
+    """MOCO names no wait and counts over 120 s; seven refusals in a row must not end the run."""
+    fake = FakeTime()
+
+    async def scenario() -> Any:
+        with aioresponses() as mocked:
+            for _ in range(7):
+                mocked.get(f"{BASE}/users", status=429, body="")
+            mocked.get(f"{BASE}/users", payload=[])
+            async with aiohttp.ClientSession() as session:
+                service = make_service(session, fake, requests=120, per_seconds=120.0)
+                return await service.request("GET", "/users")
+
+    assert run(scenario).status == 200
+    assert len(fake.sleeps) == 7 and sum(fake.sleeps) > 60 and max(fake.sleeps) <= 60.6

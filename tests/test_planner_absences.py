@@ -142,6 +142,18 @@ def test_unmapped_error_stops_the_plan(company, jane):
         only_absences(company, make_spec(unmapped="error"))
 
 
+def test_hourly_absence_types_are_not_turned_into_days(company, jane):
+    from reconciler.model import AbsenceType
+
+    _, person = jane
+    company.types = company.types + (AbsenceType("t-doc", "Arztbesuch", hourly=True),)
+    company.period(person, "t-doc", "2026-12-02", "2026-12-02")
+    plan = only_absences(company, make_spec(types="    Arztbesuch: absence\n"))
+    assert plan.changes == ()
+    assert any("'Arztbesuch' is measured in hours, and MOCO absences are whole or half days: 1 approved absence "
+               "not synced (jane@acme.example)" in w for w in plan.warnings)
+
+
 def test_a_spec_type_matching_nothing_is_a_warning(company, jane):
     plan = only_absences(company, make_spec(types="    Paid vacaton: holiday\n"))
     assert any("absences.types['Paid vacaton'] matches no Personio absence type" in w for w in plan.warnings)
@@ -302,6 +314,21 @@ def test_people_are_matched_by_email_ignoring_case_and_with_overrides(company):
     plan = only_absences(company, spec)
     assert sorted(plan.by_person()) == ["jane@acme.example", "max.mustermann@acme.example"]
     assert not [w for w in plan.warnings if "has no" in w]
+
+
+def test_a_moco_user_is_never_paired_with_two_personio_persons(company):
+    """An override points jane.doe@ at jane@, and an old Personio record has jane@ itself."""
+    user, jane = company.person("jane.doe@acme.example", moco_email="jane@acme.example")
+    _, old = company.person("jane@acme.example", in_moco=False)
+    company.period(jane, "t-vac", "2026-12-02", "2026-12-02")
+    company.presence(user, "2026-11-02", "09:00", "17:00")
+    spec = make_spec("users:\n  overrides: [{personio: jane.doe@acme.example, moco: jane@acme.example}]\n")
+    plan = company.plan(spec)
+    assert [c.write.get("person_id") for c in plan.changes if c.kind == "attendance"] == [jane.id]  # once, to Jane
+    assert any("Personio person jane@acme.example is not synced: MOCO user jane@acme.example is already paired "
+               "with Personio person jane.doe@acme.example" in w for w in plan.warnings)
+    company.apply(plan)
+    assert company.plan(spec).changes == ()  # converges instead of flipping
 
 
 def test_unmatched_active_people_are_warnings_not_crashes(company):

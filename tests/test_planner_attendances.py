@@ -193,3 +193,20 @@ def test_overlapping_presences_are_a_conflict_rather_than_a_write_personio_would
     assert [c.after["start"] for c in plan.changes] == ["08:55"]
     (conflict,) = plan.conflicts
     assert conflict.reason.startswith("MOCO presences 08:55–13:05 and 13:00–16:55 overlap")
+
+
+def test_a_presence_over_midnight_ends_the_next_day(company, max_):
+    user, _ = max_
+    company.presence(user, "2026-11-20", "22:00", "02:00")
+    (change,) = hours(company).changes
+    assert change.write["start"] == "2026-11-20T22:00:00" and change.write["end"] == "2026-11-21T02:00:00"
+    company.apply(hours(company))
+    assert hours(company).changes == ()
+
+
+def test_a_period_without_an_approval_status_is_not_re_approved_forever(company, max_):
+    user, person = max_
+    presence = company.presence(user, "2026-11-02", "08:00", "12:00")
+    company.attendance(person, "2026-11-02T08:00:00", "2026-11-02T12:00:00", attendance_comment(presence.id),
+                       status="")
+    assert hours(company).changes == ()

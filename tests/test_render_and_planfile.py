@@ -113,6 +113,8 @@ def test_saving_is_atomic_and_leaves_no_temporary_files(tmp_path):
     ("[]", "is not a reconcile plan"),
     ('{"format_version": "1", "changes": [1]}', "must be a list of objects"),
     ('{"changes": []}', "format_version None"),
+    ('{"format_version": "1", "changes": [], "scope": [["a"]]}', "must list some of absences, attendances"),
+    ('{"format_version": "1", "changes": [], "scope": ["payroll"]}', "must list some of absences, attendances"),
 ])
 def test_malformed_plan_files_are_refused_with_a_reason(tmp_path, content, message):
     path = tmp_path / "plan.json"

@@ -48,14 +48,16 @@ MOCO_USER_KEY = "sandbox-moco-user-key"  # a plain user key without staff rights
 PERSONIO_CLIENT_ID = "sandbox-client"
 PERSONIO_CLIENT_SECRET = "sandbox-secret"
 
-# Personio absence types of the seeded company → the MOCO kind the ready spec maps them to.
-# "Parental leave" is deliberately left unmapped so plans show the unmapped-type warning.
+# Personio absence types of the seeded company: category, the MOCO kind the ready spec maps them to,
+# and unit. "Parental leave" is left unmapped so plans show the unmapped-type warning; "Arztbesuch"
+# is measured in hours, which MOCO's whole and half days cannot hold.
 ABSENCE_TYPES = {
-    "Paid vacation": ("paid_vacation", "holiday"),
-    "Sick leave": ("sick_leave", "sick_day"),
-    "Overtime compensation": ("other", "unplannable"),
-    "Training": ("offsite_work", "absence"),
-    "Parental leave": ("maternity_parental_leave", None),
+    "Paid vacation": ("paid_vacation", "holiday", "DAY"),
+    "Sick leave": ("sick_leave", "sick_day", "DAY"),
+    "Overtime compensation": ("other", "unplannable", "DAY"),
+    "Training": ("offsite_work", "absence", "DAY"),
+    "Arztbesuch": ("other", "absence", "HOUR"),
+    "Parental leave": ("maternity_parental_leave", None, "DAY"),
 }
 
 FIRST_NAMES = [
@@ -274,6 +276,14 @@ class _Builder:
             begin = self.weekday_on_or_after(today + timedelta(days=14))
             self.absence(by_role[10], "Paid vacation", begin, begin + timedelta(days=9))
             self.absence(by_role[10], "Sick leave", begin + timedelta(days=2), begin + timedelta(days=3))
+        if 6 in by_role:  # two hours at the doctor's: an hourly absence
+            day = self.weekday_on_or_after(today + timedelta(days=3))
+            assert by_role[6].person is not None
+            period = PersonioAbsencePeriod(
+                id=self.uuid(), person_id=by_role[6].person.id, absence_type_id=self.type_ids["Arztbesuch"],
+                starts_from=f"{day}T09:00:00", starts_type="FIRST_HALF", ends_at=f"{day}T11:00:00",
+                ends_type="FIRST_HALF")
+            self.personio.absence_periods[period.id] = period
         holiday = next((d for d in sorted(self.holidays) if today < d <= self.end and d.weekday() < 5), None)
         if holiday is not None and 11 in by_role:  # a vacation around a public holiday
             self.absence(by_role[11], "Paid vacation", holiday - timedelta(days=2), holiday + timedelta(days=2))
@@ -428,8 +438,8 @@ class _Builder:
 
     def build(self) -> World:
         self.personio.clients[PERSONIO_CLIENT_ID] = PERSONIO_CLIENT_SECRET
-        for name, (category, _kind) in ABSENCE_TYPES.items():
-            absence_type = PersonioAbsenceType(id=self.uuid(), name=name, category=category)
+        for name, (category, _kind, unit) in ABSENCE_TYPES.items():
+            absence_type = PersonioAbsenceType(id=self.uuid(), name=name, category=category, unit=unit)
             self.personio.absence_types[absence_type.id] = absence_type
             self.type_ids[name] = absence_type.id
 
@@ -473,7 +483,7 @@ def generate_world(params: SeedParams) -> World:
 def ready_spec(params: SeedParams, moco_api_root: str, personio_url: str, moco_rate: tuple[int, float],
                personio_rate: tuple[int, float] = (600, 60.0)) -> str:
     """A spec for the seeded company, pointing at the running stand-ins."""
-    types = "\n".join(f"    {name}: {kind}" for name, (_c, kind) in ABSENCE_TYPES.items() if kind)
+    types = "\n".join(f"    {name}: {kind}" for name, (_c, kind, _u) in ABSENCE_TYPES.items() if kind)
     return f"""\
 # A ready spec for the reconcile sandbox (seed {params.seed}, {params.people} people, today {params.today}).
 version: 1
