@@ -51,10 +51,12 @@ class ReconcileGroup(click.Group):
             click.echo(f"error: {exc}", err=True)
             code = exc.exit_code
         except OSError as exc:
-            if exc.errno != errno.EPIPE:
-                raise
-            # The reader went away (`reconcile schema | head`): silence the flush at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            if exc.errno == errno.EPIPE:
+                # The reader went away (`reconcile schema | head`): silence the flush at exit.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            else:  # the machine, not reconcile: a full disk, a closed terminal, ...
+                where = f" ({exc.filename})" if exc.filename else ""
+                click.echo(f"error: {exc.strerror or exc}{where}", err=True)
             code = EXIT_ERROR
         except Exception:
             traceback.print_exc()

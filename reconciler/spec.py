@@ -258,7 +258,8 @@ def _check_moco(moco: dict[str, Any]) -> list[tuple[tuple, str]]:
     if parts is not None:
         if not parts.path.rstrip("/").endswith("/api/v1"):
             out.append(
-                (("moco", "base_url"), f"{base_url!r} must be the API root ending in /api/v1, e.g. {parts.scheme}://{parts.netloc}/api/v1")
+                (("moco", "base_url"), f"{base_url!r} must be the API root ending in /api/v1, "
+                                       f"e.g. {parts.scheme}://{parts.netloc}/api/v1")
             )
         elif parts.query or parts.fragment:
             out.append((("moco", "base_url"), f"{base_url!r} must not carry a query (?...) or fragment (#...)"))
@@ -273,7 +274,8 @@ def _check_personio(personio: dict[str, Any]) -> list[tuple[tuple, str]]:
         if parts.path.rstrip("/").endswith(("/v1", "/v2")):
             root = base_url.rstrip("/").rsplit("/", 1)[0]
             out.append(
-                (("personio", "base_url"), f"{base_url!r} must be the host only, without /v1 or /v2 (reconcile appends /v2/...); write {root!r}")
+                (("personio", "base_url"), f"{base_url!r} must be the host only, without /v1 or /v2 "
+                                           f"(reconcile appends /v2/...); write {root!r}")
             )
         elif parts.query or parts.fragment:
             out.append((("personio", "base_url"), f"{base_url!r} must not carry a query (?...) or fragment (#...)"))
@@ -281,7 +283,8 @@ def _check_personio(personio: dict[str, Any]) -> list[tuple[tuple, str]]:
     client_secret = personio.get("client_secret_env", "PERSONIO_CLIENT_SECRET")
     if isinstance(client_id, str) and client_id == client_secret:
         out.append(
-            (("personio", "client_secret_env"), f"names the same environment variable as client_id_env ({client_id}); the id and the secret are two values")
+            (("personio", "client_secret_env"), f"names the same environment variable as client_id_env "
+                                                f"({client_id}); the id and the secret are two values")
         )
     return out
 
@@ -302,7 +305,8 @@ def _check_users(users: dict[str, Any]) -> list[tuple[tuple, str]]:
             continue
         if email in excluded:
             out.append(
-                (("users", "exclude", index), f"{value!r} is already excluded at users.exclude[{excluded[email]}] (emails compare case-insensitively)")
+                (("users", "exclude", index), f"{value!r} is already excluded at users.exclude[{excluded[email]}] "
+                                              "(emails compare case-insensitively)")
             )
         else:
             excluded[email] = index
@@ -318,13 +322,15 @@ def _check_users(users: dict[str, Any]) -> list[tuple[tuple, str]]:
             path = ("users", "overrides", index, side)
             if email in seen[side]:
                 out.append(
-                    (path, f"{email} is already overridden at users.overrides[{seen[side][email]}].{side}; each {side.upper() if side == 'moco' else 'Personio'} email may appear in one override only")
+                    (path, f"{email} is already overridden at users.overrides[{seen[side][email]}].{side}; each "
+                           f"{'MOCO' if side == 'moco' else 'Personio'} email may appear in one override only")
                 )
             else:
                 seen[side][email] = index
             if email in excluded:
                 out.append(
-                    (path, f"{email} is both overridden here and excluded at users.exclude[{excluded[email]}]; keep one of the two")
+                    (path, f"{email} is both overridden here and excluded at users.exclude[{excluded[email]}]; "
+                           "keep one of the two")
                 )
     return out
 
@@ -346,7 +352,8 @@ def _check_absence_types(absences: dict[str, Any]) -> list[tuple[tuple, str]]:
             continue
         if key in seen:
             out.append(
-                (("absences", "types", name), f"names the same Personio absence type as {seen[key]!r} (names compare case-insensitively)")
+                (("absences", "types", name), f"names the same Personio absence type as {seen[key]!r} "
+                                              "(names compare case-insensitively)")
             )
         else:
             seen[key] = name

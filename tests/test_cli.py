@@ -163,3 +163,13 @@ def test_a_built_wheel_carries_the_schema(tmp_path):
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout == (ROOT / "schemas" / "mapping.schema.json").read_text()
+
+
+def test_an_environment_error_is_one_line_not_a_traceback(monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", "/tmp/plan.json")
+
+    monkeypatch.setattr("reconciler.cli.load_spec", full_disk)
+    result = CliRunner().invoke(cli, ["validate", "-c", str(EXAMPLE)])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: No space left on device (/tmp/plan.json)"
