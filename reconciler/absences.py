@@ -32,8 +32,8 @@ from deepdiff import DeepDiff
 from .errors import ReconcileError
 from .identity import Matching, Pair
 from .markers import absence_comment, absence_source, is_ours
-from .model import AbsenceKind, AbsencePeriod, AbsenceType, Employment, MocoAbsence
-from .plan import Change, Conflict
+from .model import AbsenceKind, AbsencePeriod, AbsenceType, Employment, MocoAbsence, halves
+from .plan import Change, Conflict, PlannedPart
 from .snapshot import Snapshot
 from .spec import Spec, normalise_type_name
 
@@ -44,14 +44,6 @@ PRECEDENCE = (AbsenceKind.SICK_DAY, AbsenceKind.HOLIDAY, AbsenceKind.ABSENCE, Ab
 
 # Monday to Friday, both halves, for users MOCO has no employment pattern for on a day.
 DEFAULT_PATTERN = ((1.0,) * 5, (1.0,) * 5)
-
-
-@dataclass(frozen=True)
-class PlannedPart:
-    changes: tuple[Change, ...] = ()
-    conflicts: tuple[Conflict, ...] = ()
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,10 +65,6 @@ def view(absence: MocoAbsence) -> dict[str, Any]:
     return {"absence_kind": absence.kind.value, "am": absence.am, "pm": absence.pm, "comment": absence.comment}
 
 
-def halves(am: bool, pm: bool) -> str:
-    return "full day" if am and pm else "morning" if am else "afternoon"
-
-
 class PlanError(ReconcileError):
     """The spec and the systems' data cannot be planned together (e.g. `unmapped: error`)."""
 
@@ -94,7 +82,7 @@ def plan_absences(spec: Spec, snapshot: Snapshot, matching: Matching) -> Planned
 
     periods_by_person: dict[str, list[AbsencePeriod]] = defaultdict(list)
     for period in snapshot.absence_periods:
-        if period.status == "APPROVED" and _overlaps(period, start, end):
+        if period.status == "APPROVED" and period.overlaps(start, end):
             periods_by_person[period.person_id].append(period)
     periods_by_id = {p.id: p for p in snapshot.absence_periods}
 
@@ -193,10 +181,6 @@ def resolve_types(mapping: tuple[tuple[str, AbsenceKind], ...], types: tuple[Abs
             kinds[t.id] = kind
             named_by[t.id] = key
     return kinds, warnings
-
-
-def _overlaps(period: AbsencePeriod, start: date, end: date) -> bool:
-    return period.first_day <= end and (period.last_day is None or period.last_day >= start)
 
 
 def _days(first: date, last: date) -> Iterator[date]:
@@ -336,7 +320,7 @@ def _gone_reason(absence: MocoAbsence, periods_by_id: dict[str, AbsencePeriod], 
         return "no longer in Personio"
     if period.status != "APPROVED":
         return f"now {period.status.lower()} in Personio"
-    if period.first_day <= absence.day and (period.last_day is None or absence.day <= period.last_day):
+    if period.covers(absence.day):
         return f"{type_names.get(period.type_id, 'its type')} no longer maps here, or the day is not a working day"
     return "no longer covered by the absence in Personio"
 

@@ -18,11 +18,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from .absences import PlannedPart
 from .identity import Matching, Pair
 from .markers import attendance_comment, attendance_source, is_ours
 from .model import AttendanceDirection, AttendancePeriod, Presence
-from .plan import Change, Conflict
+from .plan import Change, Conflict, PlannedPart
 from .snapshot import Snapshot
 from .spec import Spec
 

@@ -175,14 +175,13 @@ class Service:
         A link's path and query are used as given, but always on the configured host: credentials
         never travel to a host the spec did not name, and proxies in front of the API keep working.
         """
+        base = urlsplit(self.base_url)
+        origin = f"{base.scheme}://{base.netloc}"
         if target.startswith(("http://", "https://")):
             parts = urlsplit(target)
-            base = urlsplit(self.base_url)
-            return URL(f"{base.scheme}://{base.netloc}{parts.path}" + (f"?{parts.query}" if parts.query else ""),
-                       encoded=True)
-        if target.startswith("/") and urlsplit(self.base_url).path and target.startswith(urlsplit(self.base_url).path + "/"):
-            base = urlsplit(self.base_url)
-            return URL(f"{base.scheme}://{base.netloc}{target}", encoded=True)
+            return URL(origin + parts.path + (f"?{parts.query}" if parts.query else ""), encoded=True)
+        if base.path and target.startswith(base.path + "/"):  # a relative link that already names the root
+            return URL(origin + target, encoded=True)
         return URL(self.base_url + target, encoded=True)
 
     # ------------------------------------------------------------------ requests

@@ -38,6 +38,11 @@ _ABSENCE_CODES = {
 _KINDS_BY_CODE = {code: kind for kind, code in _ABSENCE_CODES.items()}
 
 
+def halves(am: bool, pm: bool) -> str:
+    """How a MOCO absence's halves read: "full day", "morning" or "afternoon"."""
+    return "full day" if am and pm else "morning" if am else "afternoon"
+
+
 class AttendanceDirection(str, Enum):
     """Which system owns working hours."""
 
@@ -153,6 +158,13 @@ class AbsencePeriod:
     last_day_am_only: bool
     status: str  # APPROVED | PENDING | REJECTED | ...
     updated_at: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day and (self.last_day is None or day <= self.last_day)
+
+    def overlaps(self, start: date, end: date) -> bool:
+        """Whether any day from `start` to `end` (inclusive) is in the period."""
+        return self.first_day <= end and (self.last_day is None or self.last_day >= start)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ class PersonioClient:
         params = {"starts_from.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}  # no Z, no offset
         rows = await self.service.cursor_pages("/v2/absence-periods", params)
         periods = [read_absence_period(row) for row in rows]
-        return [p for p in periods if p.first_day <= end and (p.last_day is None or p.last_day >= start)]
+        return [p for p in periods if p.overlaps(start, end)]
 
     async def attendance_periods(self, start: date, end: date) -> list[AttendancePeriod]:
         """Every attendance period starting from `start` to `end` (inclusive)."""

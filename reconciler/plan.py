@@ -88,6 +88,16 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class PlannedPart:
+    """What one planner contributes to a plan."""
+
+    changes: tuple[Change, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...] = ()
     conflicts: tuple[Conflict, ...] = ()

@@ -5,10 +5,10 @@ Pure, like the planners it calls: the same inputs always give the same plan.
 
 from __future__ import annotations
 
-from .absences import PlannedPart, plan_absences
+from .absences import plan_absences
 from .attendances import plan_attendances
 from .identity import match_people
-from .plan import Plan, sort_changes
+from .plan import Plan, PlannedPart, sort_changes
 from .snapshot import Snapshot
 from .spec import Spec
 

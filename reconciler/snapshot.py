@@ -12,7 +12,6 @@ from typing import Any
 
 from .model import (
     AbsencePeriod,
-    AttendanceDirection,
     AbsenceType,
     AttendanceDirection,
     AttendancePeriod,

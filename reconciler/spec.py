@@ -200,13 +200,8 @@ def parse_spec(text: str, *, source: str = "<spec>", today: date | None = None) 
         problems += [problem(path, message) for path, message in _semantic_problems(data, loaded, today)]
     if problems:
         problems.sort(key=lambda p: (p.position.line, p.position.column) if p.position else (0, 0))
-        raise SpecError(source, _unique(problems))
+        raise SpecError(source, list(dict.fromkeys(problems)))  # each problem once, in file order
     return _build(data, source)
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
-    return [p for p in problems if not (p in seen or seen.add(p))]
 
 
 # --------------------------------------------------------------------------- meaning

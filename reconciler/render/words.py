@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import halves
 from ..plan import Change, Plan
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
@@ -15,8 +16,7 @@ def describe(values: dict[str, Any] | None) -> str:
     if not values:
         return ""
     if "absence_kind" in values:
-        am, pm = values.get("am", True), values.get("pm", True)
-        return f"{values['absence_kind']}, " + ("full day" if am and pm else "morning" if am else "afternoon")
+        return f"{values['absence_kind']}, {halves(values.get('am', True), values.get('pm', True))}"
     if "start" in values:
         return f"{values['start']}–{values.get('end') or '…'}"
     return ", ".join(f"{k} {v}" for k, v in values.items() if k != "comment")

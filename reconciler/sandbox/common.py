@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from aiohttp import web
@@ -120,9 +121,9 @@ _GATEWAY_PAGES = {
 }
 
 
-def query_int(request: web.Request, name: str, default: int) -> int | None:
+def query_int(query: Mapping[str, str], name: str, default: int) -> int | None:
     """An integer query parameter, `default` when absent, None when not a number."""
-    raw = request.query.get(name)
+    raw = query.get(name)
     if raw is None or raw == "":
         return default
     try:

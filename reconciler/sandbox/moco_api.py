@@ -103,9 +103,9 @@ class MocoApi(ServiceApi):
             raise _empty(403)
 
     def page(self, request: web.Request, items: list[dict[str, Any]]) -> web.Response:
-        page = query_int(request, "page", 1)
+        page = query_int(request.query, "page", 1)
         page = page if page and page > 0 else 1
-        per_page = query_int(request, "per_page", PER_PAGE_MAX)
+        per_page = query_int(request.query, "per_page", PER_PAGE_MAX)
         per_page = min(per_page, PER_PAGE_MAX) if per_page and per_page > 0 else PER_PAGE_MAX
         total = len(items)
         last = max(1, math.ceil(total / per_page))
@@ -195,7 +195,7 @@ class MocoApi(ServiceApi):
     async def list_employments(self, request: web.Request) -> web.Response:
         self.require_staff(self.auth(request))
         start, end = self.window(request)
-        user_id = query_int(request, "user_id", 0)
+        user_id = query_int(request.query, "user_id", 0)
         rows = []
         for e in sorted(self.state.employments.values(), key=lambda e: (e.user_id, e.from_date or "")):
             if user_id and e.user_id != user_id:
@@ -224,7 +224,7 @@ class MocoApi(ServiceApi):
     async def list_schedules(self, request: web.Request) -> web.Response:
         key = self.auth(request)
         start, end = self.window(request)
-        user_id = query_int(request, "user_id", 0)
+        user_id = query_int(request.query, "user_id", 0)
         codes: set[int] | None = None
         if request.query.get("absence_code"):
             # Unknown values filter everything out (recorded: 200 [] rather than 422).
@@ -340,7 +340,7 @@ class MocoApi(ServiceApi):
         if bool(start) != bool(end):
             # UNVERIFIED answer; the docs only say `from` and `to` must be given together.
             raise _invalid({"to" if start else "from": [BLANK]})
-        user_id = query_int(request, "user_id", 0)
+        user_id = query_int(request.query, "user_id", 0)
         ids = self.ids_filter(request)
         updated_after = request.query.get("updated_after")
         home = request.query.get("is_home_office")

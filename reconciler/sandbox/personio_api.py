@@ -161,7 +161,7 @@ class PersonioApi(ServiceApi):
             query, offset = _decode_cursor(cursor)
         else:
             query, offset = {k: v for k, v in request.query.items() if k != "cursor"}, 0
-        limit = query_int_from(query, "limit", default_limit)
+        limit = query_int(query, "limit", default_limit)
         if limit is None or not 1 <= limit <= max_limit:
             raise bad_request(f"The limit must be between 1 and {max_limit}.")
         self.check_filters(query)
@@ -403,16 +403,6 @@ class PersonioApi(ServiceApi):
                           "The attendance period is locked and can no longer be changed.", "commonunprocessable_entity")
         del self.state.attendance_periods[period.id]
         return web.Response(status=204)
-
-
-def query_int_from(query: dict[str, str], name: str, default: int) -> int | None:
-    raw = query.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)  # type: ignore[arg-type]
-    except ValueError:
-        return None
 
 
 def _within(value: str | None, bound: str, lower: bool) -> bool:

@@ -459,7 +459,7 @@ class _Builder:
 
         # People in only one system, an archived user, a robot.
         self.add_person("Nina", "Neumeyer", f"nina.neumeyer@{DOMAIN}")  # hired; no MOCO account yet
-        self.add_moco_user("Frank", "Freiberger", f"frank@freelance.example", extern=True)  # freelancer
+        self.add_moco_user("Frank", "Freiberger", "frank@freelance.example", extern=True)  # freelancer
         self.add_moco_user("Olaf", "Altmann", f"olaf.altmann@{DOMAIN}", active=False)  # left the company
         self.add_person("Olaf", "Altmann", f"olaf.altmann@{DOMAIN}", status="INACTIVE")
         robot = self.add_moco_user("Build", "Robot", f"robot@{DOMAIN}")
