@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .connect import Clients
+from reconciler.systems.connect import Clients
 from .errors import (
     ApiError,
     AuthenticationFailed,
@@ -25,7 +25,7 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
-from .model import AbsenceKind
+from reconciler.records import AbsenceKind
 from .plan import Change
 
 FATAL = (AuthenticationFailed, PermissionDenied, Unavailable, RateLimited)

@@ -17,14 +17,14 @@ from typing import Any
 import click
 
 from . import __version__
-from .connect import Credentials, read_credentials
+from reconciler.systems.connect import Credentials, read_credentials
 from .errors import ReconcileError
-from .model import AttendanceDirection
+from reconciler.records import AttendanceDirection
 from .plan import Plan, compare_with_saved, load_saved_changes, save_plan
 from .render import FORMATS, render
-from .planner import SCOPES
-from .runner import RunOptions, make_plan, plan_and_apply
-from .schema import schema_text
+from reconciler.plan.build import SCOPES
+from reconciler.run import RunOptions, make_plan, plan_and_apply
+from reconciler.spec.schema import schema_text
 from .spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
 
 EXIT_OK = 0

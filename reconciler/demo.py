@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from .connect import read_credentials
-from .markers import is_ours
+from reconciler.systems.connect import read_credentials
+from reconciler.sync.ownership import is_ours
 from .render import render_text
-from .runner import RunOptions, make_plan, plan_and_apply
+from reconciler.run import RunOptions, make_plan, plan_and_apply
 from .sandbox import Sandbox, SandboxThread, SeedParams
 from .spec import load_spec
 

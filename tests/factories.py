@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
-from reconciler.markers import absence_comment
-from reconciler.model import (
+from reconciler.sync.ownership import absence_comment
+from reconciler.records import (
     AbsenceKind,
     AbsencePeriod,
     AbsenceType,
@@ -20,8 +20,8 @@ from reconciler.model import (
     Presence,
 )
 from reconciler.plan import Plan
-from reconciler.planner import build_plan
-from reconciler.snapshot import Snapshot
+from reconciler.plan.build import build_plan
+from reconciler.plan.snapshot import Snapshot
 from reconciler.spec import Spec, parse_spec
 
 TODAY = date(2026, 11, 25)  # a Wednesday

@@ -9,7 +9,7 @@ from typing import Any
 
 from reconciler.apply import apply_changes
 from reconciler.errors import AuthenticationFailed, OutcomeUnknown, Rejected, Unavailable
-from reconciler.model import AbsenceKind, MocoAbsence
+from reconciler.records import AbsenceKind, MocoAbsence
 from reconciler.plan import Change
 
 COMMENT = "[reconcile] Personio absence p1"

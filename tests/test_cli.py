@@ -134,7 +134,7 @@ def test_schema_piped_into_a_closed_reader_does_not_crash():
 
 
 def test_every_broken_spec_exits_1_through_the_cli_without_traceback(tmp_path):
-    from tests.test_spec import BROKEN
+    from tests.spec.test_spec import BROKEN
 
     for index, param in enumerate(BROKEN):
         text, _where, path, _words = param.values
@@ -157,7 +157,7 @@ def test_a_built_wheel_carries_the_schema(tmp_path):
     wheel = next(tmp_path.glob("reconcile-*.whl"))
     code = (
         f"import sys; sys.path.insert(0, {str(wheel)!r}); "
-        "import reconciler.schema as s; assert s.__file__.startswith(sys.path[0]), s.__file__; "
+        "import reconciler.spec.schema as s; assert s.__file__.startswith(sys.path[0]), s.__file__; "
         "print(s.schema_text(), end='')"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import halves
+from reconciler.records import halves
 from ..plan import Change, Plan
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}

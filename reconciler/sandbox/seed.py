@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..markers import absence_comment, attendance_comment
+from reconciler.sync.ownership import absence_comment, attendance_comment
 from .records import (
     MocoEmployment,
     MocoKey,

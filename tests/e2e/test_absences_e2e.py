@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from tests.conftest import TODAY, Personio
 
 from reconciler.cli import cli
-from reconciler.connect import Tuning
-from reconciler.http import RetryPolicy
-from reconciler.markers import is_ours
+from reconciler.systems.connect import Tuning
+from reconciler.systems.http.core import RetryPolicy
+from reconciler.sync.ownership import is_ours
 from reconciler.sandbox import Fault
 
 
@@ -32,7 +32,7 @@ def setup(sandbox, tmp_path, monkeypatch):
 def fast_options(monkeypatch, **overrides) -> None:
     """Shorter waits than a user gets (retry back-off, the pause before re-reading a lost create)."""
     from reconciler import cli as cli_module
-    from reconciler.runner import RunOptions
+    from reconciler.run import RunOptions
 
     monkeypatch.setattr(cli_module, "_options",
                         lambda spec, today, scope: RunOptions(today=TODAY, scope=scope, **overrides))

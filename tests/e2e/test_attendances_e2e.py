@@ -11,7 +11,7 @@ from tests.conftest import TODAY, Moco
 from tests.e2e.test_absences_e2e import fast_options, writes
 
 from reconciler.cli import cli
-from reconciler.markers import attendance_source, is_ours
+from reconciler.sync.ownership import attendance_source, is_ours
 from reconciler.sandbox import Fault
 
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from tests.conftest import TODAY
 
-from reconciler.connect import Tuning, open_clients, read_credentials
+from reconciler.systems.connect import Tuning, open_clients, read_credentials
 from reconciler.errors import OutcomeUnknown
-from reconciler.http import RetryPolicy
-from reconciler.model import AbsenceKind
+from reconciler.systems.http.core import RetryPolicy
+from reconciler.records import AbsenceKind
 from reconciler.sandbox import Fault
 from reconciler.spec import parse_spec
 
@@ -124,7 +124,7 @@ def test_a_personio_create_that_times_out_is_sent_once(sandbox):
     sandbox.knobs["personio"].hang_seconds = 3
     sandbox.add_fault("personio", Fault(kind="lost_response", method="POST", path="/v2/attendance-periods"))
     person = next(iter(sandbox.world.personio.persons))
-    from reconciler.http import Timeouts
+    from reconciler.systems.http.core import Timeouts
 
     spec = spec_for(sandbox)
 

@@ -66,7 +66,7 @@ def test_public_holidays_for_every_active_user(world):
 
 
 def test_handmade_moco_absences(world):
-    from reconciler.markers import is_ours
+    from reconciler.sync.ownership import is_ours
 
     codes = Counter(s.absence_code for s in world.moco.schedules.values()
                     if s.absence_code != 2 and not is_ours(s.comment))
@@ -114,14 +114,14 @@ def test_presences_with_breaks_home_office_and_one_running(world):
 
 
 def test_handmade_personio_periods(world):
-    from reconciler.markers import is_ours
+    from reconciler.sync.ownership import is_ours
 
     periods = [p for p in world.personio.attendance_periods.values() if not is_ours(p.comment)]
     assert len(periods) == 2 and all(p.comment for p in periods)
 
 
 def test_an_earlier_sync_left_periods_whose_presences_changed_since(world):
-    from reconciler.markers import attendance_source
+    from reconciler.sync.ownership import attendance_source
 
     synced = [p for p in world.personio.attendance_periods.values() if attendance_source(p.comment)]
     presences = world.moco.presences
@@ -156,7 +156,7 @@ def test_any_company_size_builds(people):
 
 
 def test_an_earlier_sync_left_absences_that_personio_has_since_changed(world):
-    from reconciler.markers import absence_source
+    from reconciler.sync.ownership import absence_source
 
     synced = [s for s in world.moco.schedules.values() if absence_source(s.comment)]
     periods = world.personio.absence_periods

@@ -36,8 +36,8 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from . import __version__
-from .errors import (
+from reconciler import __version__
+from reconciler.errors import (
     ApiError,
     AuthenticationFailed,
     NotFound,

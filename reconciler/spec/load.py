@@ -16,10 +16,10 @@ from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from .errors import ReconcileError
-from .model import AbsenceKind, AttendanceDirection
-from .schema import schema_problems
-from .yaml_source import LoadedYaml, Position, YamlSyntaxError, load_yaml
+from reconciler.errors import ReconcileError
+from reconciler.records import AbsenceKind, AttendanceDirection
+from reconciler.spec.schema import schema_problems
+from reconciler.spec.yaml_source import LoadedYaml, Position, YamlSyntaxError, load_yaml
 
 DEFAULT_CONFIG = "mapping.yaml"
 CONFIG_ENV = "RECONCILE_CONFIG"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.factories import Company, d, make_spec
 
-from reconciler.markers import attendance_comment
+from reconciler.sync.ownership import attendance_comment
 
 
 def hours(company: Company, spec=None):

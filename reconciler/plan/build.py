@@ -5,12 +5,12 @@ Pure, like the planners it calls: the same inputs always give the same plan.
 
 from __future__ import annotations
 
-from .absences import plan_absences
-from .attendances import plan_attendances
-from .identity import match_people
-from .plan import Plan, PlannedPart, sort_changes
-from .snapshot import Snapshot
-from .spec import Spec
+from reconciler.sync.absences_to_moco.planner import plan_absences
+from reconciler.sync.hours_to_personio.planner import plan_attendances
+from reconciler.sync.identity import match_people
+from reconciler.plan import Plan, PlannedPart, sort_changes
+from reconciler.plan.snapshot import Snapshot
+from reconciler.spec import Spec
 
 SCOPES = ("absences", "attendances")
 

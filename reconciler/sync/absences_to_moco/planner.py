@@ -29,13 +29,13 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from .errors import ReconcileError
-from .identity import Matching, Pair
-from .markers import absence_comment, absence_source, is_ours
-from .model import AbsenceKind, AbsencePeriod, AbsenceType, Employment, MocoAbsence, halves
-from .plan import Change, Conflict, PlannedPart
-from .snapshot import Snapshot
-from .spec import Spec, normalise_type_name
+from reconciler.errors import ReconcileError
+from reconciler.sync.identity import Matching, Pair
+from reconciler.sync.ownership import absence_comment, absence_source, is_ours
+from reconciler.records import AbsenceKind, AbsencePeriod, AbsenceType, Employment, MocoAbsence, halves
+from reconciler.plan import Change, Conflict, PlannedPart
+from reconciler.plan.snapshot import Snapshot
+from reconciler.spec import Spec, normalise_type_name
 
 # Which kind MOCO keeps when approved periods overlap on a day: sickness during a vacation is not
 # vacation (German law credits those days back), a vacation outranks neutral absences, and so on.

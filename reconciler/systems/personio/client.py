@@ -10,9 +10,9 @@ import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .errors import ApiError, AuthenticationFailed, NotFound, UnexpectedResponse
-from .http import Hints, Service
-from .model import AbsencePeriod, AbsenceType, AttendancePeriod, Person
+from reconciler.errors import ApiError, AuthenticationFailed, NotFound, UnexpectedResponse
+from reconciler.systems.http.core import Hints, Service
+from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person
 
 APP_ID = "RECONCILE"  # X-Personio-App-ID: stable, UPPER_SNAKE_CASE, as Personio asks of integrators
 TOKEN_PATH = "/v2/auth/token"

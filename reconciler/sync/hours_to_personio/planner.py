@@ -18,12 +18,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from .identity import Matching, Pair
-from .markers import attendance_comment, attendance_source, is_ours
-from .model import AttendanceDirection, AttendancePeriod, Presence
-from .plan import Change, Conflict, PlannedPart
-from .snapshot import Snapshot
-from .spec import Spec
+from reconciler.sync.identity import Matching, Pair
+from reconciler.sync.ownership import attendance_comment, attendance_source, is_ours
+from reconciler.records import AttendanceDirection, AttendancePeriod, Presence
+from reconciler.plan import Change, Conflict, PlannedPart
+from reconciler.plan.snapshot import Snapshot
+from reconciler.spec import Spec
 
 APPROVED = "CONFIRMED"
 

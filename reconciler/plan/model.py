@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import ReconcileError
+from reconciler import __version__
+from reconciler.errors import ReconcileError
 
 FORMAT_VERSION = "1"
 ACTIONS = ("create", "update", "delete")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tests.factories import Company, d, make_spec
 
-from reconciler.absences import PlanError
-from reconciler.markers import absence_comment
-from reconciler.model import AbsenceKind
+from reconciler.sync.absences_to_moco.planner import PlanError
+from reconciler.sync.ownership import absence_comment
+from reconciler.records import AbsenceKind
 
 HOLIDAY, SICK, UNPLANNABLE, NEUTRAL, PUBLIC = (AbsenceKind.HOLIDAY, AbsenceKind.SICK_DAY, AbsenceKind.UNPLANNABLE,
                                                AbsenceKind.ABSENCE, AbsenceKind.PUBLIC_HOLIDAY)
@@ -57,7 +57,7 @@ def test_part_time_patterns_skip_days_without_hours(company):
 
 
 def test_a_pattern_change_applies_from_its_first_day(company):
-    from reconciler.model import Employment
+    from reconciler.records import Employment
 
     user, person = company.person("pt@acme.example")
     company.employments = [
@@ -143,7 +143,7 @@ def test_unmapped_error_stops_the_plan(company, jane):
 
 
 def test_hourly_absence_types_are_not_turned_into_days(company, jane):
-    from reconciler.model import AbsenceType
+    from reconciler.records import AbsenceType
 
     _, person = jane
     company.types = company.types + (AbsenceType("t-doc", "Arztbesuch", hourly=True),)

@@ -11,12 +11,12 @@ from urllib.parse import parse_qs
 import pytest
 from aioresponses import CallbackResult, aioresponses
 from tests.conftest import sample
-from tests.test_http import FakeTime, calls
+from tests.systems.test_http import FakeTime, calls
 
-from reconciler.connect import Credentials, Tuning, open_clients, read_credentials
+from reconciler.systems.connect import Credentials, Tuning, open_clients, read_credentials
 from reconciler.errors import AuthenticationFailed, PermissionDenied, ReconcileError, UnexpectedResponse
-from reconciler.model import AbsenceKind
-from reconciler.personio import created_id, read_absence_period
+from reconciler.records import AbsenceKind
+from reconciler.systems.personio.client import created_id, read_absence_period
 from reconciler.spec import parse_spec
 
 MOCO = "https://acme.mocoapp.com/api/v1"

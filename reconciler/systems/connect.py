@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from .errors import ReconcileError
-from .http import USER_AGENT, RetryPolicy, Service, SlidingWindowLimiter, Sleep, StaticAuth, Timeouts
-from .moco import MocoClient, moco_hints
-from .personio import PersonioClient, PersonioToken, personio_hints
-from .spec import Spec
+from reconciler.errors import ReconcileError
+from reconciler.systems.http.core import USER_AGENT, RetryPolicy, Service, SlidingWindowLimiter, Sleep, StaticAuth, Timeouts
+from reconciler.systems.moco.client import MocoClient, moco_hints
+from reconciler.systems.personio.client import PersonioClient, PersonioToken, personio_hints
+from reconciler.spec import Spec
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ReconcileError
-from reconciler.model import AbsenceKind, AttendanceDirection
+from reconciler.records import AbsenceKind, AttendanceDirection
 from reconciler.spec import SpecError, format_path, load_spec, parse_spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "mapping.yaml"
 TODAY = date(2026, 11, 25)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .model import (
+from reconciler.records import (
     AbsencePeriod,
     AbsenceType,
     AttendanceDirection,

@@ -29,7 +29,7 @@ def schema_text() -> str:
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     # Source checkout / editable install: the schema lives beside the package.
-    return (Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_NAME).read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME).read_text(encoding="utf-8")
 
 
 @cache

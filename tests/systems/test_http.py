@@ -21,7 +21,7 @@ from reconciler.errors import (
     Unavailable,
     UnexpectedResponse,
 )
-from reconciler.http import (
+from reconciler.systems.http.core import (
     Hints,
     RetryPolicy,
     Service,

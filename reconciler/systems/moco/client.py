@@ -10,9 +10,9 @@ import asyncio
 from datetime import date, time
 from typing import Any
 
-from .errors import NotFound, UnexpectedResponse
-from .http import Hints, Service
-from .model import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence
+from reconciler.errors import NotFound, UnexpectedResponse
+from reconciler.systems.http.core import Hints, Service
+from reconciler.records import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence
 
 # UNVERIFIED: the docs call `from` required on /users/employments, while recorded traffic lists
 # employments without it, and an employment with from: null came back for a from/to filter.

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from .apply import ApplyReport, Progress, apply_changes
-from .connect import Credentials, Tuning, open_clients
-from .plan import Plan
-from .planner import SCOPES, build_plan
-from .snapshot import fetch_snapshot
-from .spec import Spec
+from reconciler.apply import ApplyReport, Progress, apply_changes
+from reconciler.systems.connect import Credentials, Tuning, open_clients
+from reconciler.plan import Plan
+from reconciler.plan.build import SCOPES, build_plan
+from reconciler.plan.snapshot import fetch_snapshot
+from reconciler.spec import Spec
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .model import MocoUser, Person
-from .spec import UserSettings
+from reconciler.records import MocoUser, Person
+from reconciler.spec import UserSettings
 
 
 @dataclass(frozen=True)
