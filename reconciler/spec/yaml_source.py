@@ -4,12 +4,14 @@ The spec loader reports problems by file, line and key path, so it needs the pos
 key and value. PyYAML's composer gives nodes with marks; this module turns those nodes into
 dicts, lists and scalars and records a position per key path.
 
-Two deliberate departures from plain `yaml.safe_load`:
+Deliberate departures from plain `yaml.safe_load`:
 - Mapping keys are taken as written (`yes:` stays the text "yes", `12345:` stays "12345"), so
   absence type names and ids are never turned into booleans or numbers behind the user's back.
 - Dates are not turned into `datetime.date`; they stay text and the JSON Schema checks them, so
   `start_date: 2026-02-30` gets a clear message instead of a YAML constructor error.
 - A key written twice in one mapping is an error (PyYAML would silently keep the last one).
+- An alias (`*name`) inside the mapping or list it names, a file that aliases expand to more than
+  `MAX_VALUES` values, and nesting deeper than Python can follow are errors, not crashes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 import yaml
 
 Path = tuple[str | int, ...]
+
+MAX_VALUES = 100_000  # keys and list items; a real spec has a few hundred
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,10 @@ def load_yaml(text: str) -> LoadedYaml:
                 "the file holds more than one YAML document; a spec is exactly one",
             )
         result = LoadedYaml(data=None, positions={(): _position(node.start_mark) or Position(1, 1)}, problems=[])
-        result.data = _build(loader, node, (), result)
+        result.data = _build(loader, node, (), result, set())
         return result
+    except RecursionError:
+        raise YamlSyntaxError(None, "YAML syntax error: the file is nested too deeply to read") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "malformed YAML"
@@ -98,7 +104,28 @@ def load_yaml(text: str) -> LoadedYaml:
         loader.dispose()
 
 
-def _build(loader: _Loader, node: yaml.Node, path: Path, out: LoadedYaml) -> Any:
+def _build(loader: _Loader, node: yaml.Node, path: Path, out: LoadedYaml, open_nodes: set[int]) -> Any:
+    """The value of `node`; `open_nodes` holds the collections being built around it (aliases can loop)."""
+    if len(out.positions) > MAX_VALUES:
+        raise YamlSyntaxError(
+            out.position_of(path), f"the file holds more than {MAX_VALUES} values (aliases repeat what they name); "
+                                   "a spec is far smaller"
+        )
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in open_nodes:
+            out.problems.append(YamlProblem(path, out.position_of(path), "an alias (*name) here repeats a mapping "
+                                                                          "or list that contains it, without end"))
+            return None
+        open_nodes.add(id(node))
+        try:
+            return _build_collection(loader, node, path, out, open_nodes)
+        finally:
+            open_nodes.discard(id(node))
+    return loader.construct_object(node, deep=True)
+
+
+def _build_collection(loader: _Loader, node: yaml.CollectionNode, path: Path, out: LoadedYaml,
+                      open_nodes: set[int]) -> Any:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<` merge keys
         mapping: dict[str, Any] = {}
@@ -118,14 +145,12 @@ def _build(loader: _Loader, node: yaml.Node, path: Path, out: LoadedYaml) -> Any
                 )
                 continue
             out.positions[child] = _position(key_node.start_mark)
-            mapping[key] = _build(loader, value_node, child, out)
+            mapping[key] = _build(loader, value_node, child, out, open_nodes)
         return mapping
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item_node in enumerate(node.value):
-            child = (*path, index)
-            out.positions[child] = _position(item_node.start_mark)
-            items.append(_build(loader, item_node, child, out))
-        return items
-    return loader.construct_object(node, deep=True)
+    items = []
+    for index, item_node in enumerate(node.value):
+        child = (*path, index)
+        out.positions[child] = _position(item_node.start_mark)
+        items.append(_build(loader, item_node, child, out, open_nodes))
+    return items
 

@@ -1,0 +1,72 @@
+"""Checked spec data → the frozen `Spec`.
+
+`build_spec` runs only on data that passed the schema and the semantic checks and that
+`spec.defaults.with_defaults` completed, so it reads every setting directly and decides no default.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from reconciler.records import AbsenceKind, AttendanceDirection
+from reconciler.spec.model import (
+    AbsenceSettings,
+    AttendanceSettings,
+    MocoSettings,
+    PersonioSettings,
+    RateLimit,
+    Spec,
+    UserOverride,
+    UserSettings,
+    normalise_email,
+)
+
+
+def build_spec(data: dict[str, Any], source: str) -> Spec:
+    moco, personio, users, absences = data["moco"], data["personio"], data["users"], data["absences"]
+    return Spec(
+        source=source,
+        version=data["version"],
+        start_date=date.fromisoformat(data["start_date"]),
+        timezone=data["timezone"],
+        moco=MocoSettings(
+            api_root=_moco_api_root(moco),
+            api_key_env=moco["api_key_env"],
+            rate_limit=_rate_limit(moco["rate_limit"]),
+        ),
+        personio=PersonioSettings(
+            base_url=personio["base_url"].rstrip("/"),
+            client_id_env=personio["client_id_env"],
+            client_secret_env=personio["client_secret_env"],
+            rate_limit=_rate_limit(personio["rate_limit"]),
+        ),
+        users=UserSettings(
+            overrides=tuple(
+                UserOverride(personio=normalise_email(entry["personio"]), moco=normalise_email(entry["moco"]))
+                for entry in users["overrides"]
+            ),
+            exclude=frozenset(normalise_email(email) for email in users["exclude"]),
+        ),
+        absences=AbsenceSettings(
+            enabled=absences["enabled"],
+            until_days=absences["until_days"],
+            # types has no default: it is required while absences are enabled, and may be left out otherwise.
+            types=tuple((name, AbsenceKind(kind)) for name, kind in absences["types"].items())
+            if "types" in absences
+            else (),
+            unmapped=absences["unmapped"],
+        ),
+        attendances=AttendanceSettings(direction=AttendanceDirection(data["attendances"]["direction"])),
+    )
+
+
+def _moco_api_root(moco: dict[str, Any]) -> str:
+    """`base_url` without its trailing slash, else the API root of the MOCO subdomain."""
+    if moco["base_url"]:
+        return moco["base_url"].rstrip("/")
+    return f"https://{moco['subdomain']}.mocoapp.com/api/v1"
+
+
+def _rate_limit(budget: dict[str, Any]) -> RateLimit:
+    return RateLimit(int(budget["requests"]), float(budget["per_seconds"]))

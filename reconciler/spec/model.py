@@ -1,0 +1,95 @@
+"""The spec as the rest of reconcile sees it: frozen, typed, every setting filled in.
+
+The dataclasses carry no defaults of their own: a `Spec` is built only from data that
+`spec.defaults.with_defaults` completed from the JSON Schema, the one place defaults are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from reconciler.records import AbsenceKind, AttendanceDirection
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests: int
+    per_seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.requests} requests / {self.per_seconds:g} s"
+
+
+@dataclass(frozen=True)
+class MocoSettings:
+    api_root: str  # e.g. https://acme.mocoapp.com/api/v1, never a trailing slash
+    api_key_env: str
+    rate_limit: RateLimit
+
+
+@dataclass(frozen=True)
+class PersonioSettings:
+    base_url: str  # never a trailing slash; /v2/... is appended
+    client_id_env: str
+    client_secret_env: str
+    rate_limit: RateLimit
+
+
+@dataclass(frozen=True)
+class UserOverride:
+    personio: str  # normalised email (see normalise_email)
+    moco: str  # normalised email
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    overrides: tuple[UserOverride, ...]
+    exclude: frozenset[str]  # normalised emails
+
+
+@dataclass(frozen=True)
+class AbsenceSettings:
+    enabled: bool
+    until_days: int
+    # Personio absence type (name or id, as written) → MOCO kind, in file order; empty when disabled.
+    types: tuple[tuple[str, AbsenceKind], ...]
+    unmapped: Literal["skip", "error"]
+
+
+@dataclass(frozen=True)
+class AttendanceSettings:
+    direction: AttendanceDirection
+
+
+@dataclass(frozen=True)
+class Spec:
+    source: str  # the file it came from, for messages
+    start_date: date
+    timezone: str
+    moco: MocoSettings
+    personio: PersonioSettings
+    users: UserSettings
+    absences: AbsenceSettings
+    attendances: AttendanceSettings
+    version: int
+    zone: ZoneInfo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "zone", ZoneInfo(self.timezone))
+
+    def today(self, now: datetime | None = None) -> date:
+        """Today's date in the spec's timezone."""
+        return (now.astimezone(self.zone) if now else datetime.now(self.zone)).date()
+
+
+def normalise_type_name(name: str) -> str:
+    """How absence type names compare: case and surrounding/inner runs of spaces do not matter."""
+    return " ".join(name.split()).casefold()
+
+
+def normalise_email(email: str) -> str:
+    """How emails compare: case and surrounding spaces do not matter."""
+    return email.strip().lower()
