@@ -1,4 +1,5 @@
-"""What both stand-ins share: the request pipeline (log, latency, rate limit, faults) and helpers.
+"""What both stand-ins share: the request pipeline (log, latency, rate limit, faults) and helpers
+(JSON in and out, query integers, timestamps, the handler base class).
 
 Every API request passes, in this order: the request log, the latency knob, the service's
 sliding-window rate limit (429 before anything else, as a gateway would), then scripted or random
@@ -11,19 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from aiohttp import web
 
-from .knobs import LoggedRequest
+from .knobs import WRITE_METHODS, LoggedRequest
 
 if TYPE_CHECKING:
     from .server import Sandbox
 
 SIDE_DOOR = "/_sandbox"
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None,
@@ -119,6 +124,11 @@ _GATEWAY_PAGES = {
     503: "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
     504: "<html><body><h1>504 Gateway Time-out</h1></body></html>",
 }
+
+
+def retry_after_header(retry_after: int | None) -> dict[str, str] | None:
+    """The headers of a 429: `Retry-After` only when the knob asks for one (neither API documents it)."""
+    return {"Retry-After": str(retry_after)} if retry_after is not None else None
 
 
 def query_int(query: Mapping[str, str], name: str, default: int) -> int | None:

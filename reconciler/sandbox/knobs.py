@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 FAULT_KINDS = ("status", "hang", "lost_response", "disconnect")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass
@@ -161,7 +162,7 @@ class FaultPlan:
                 if fault.times == 0:
                     self.scripted.remove(fault)
                 return fault
-        write = method in ("POST", "PUT", "PATCH", "DELETE")
+        write = method in WRITE_METHODS
         roll = self.rng.random()
         if roll < knobs.error_rate:
             return Fault(kind="status", status=knobs.error_status)

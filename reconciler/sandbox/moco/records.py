@@ -1,0 +1,121 @@
+"""The MOCO stand-in's stored records, its live state, and how a user renders in the API.
+
+Records are mutable (the stand-in changes them as MOCO would). Shapes follow ../shared/api/moco.md;
+schedules, presences and employments are rendered by their handlers, which need the knobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..common import utc_now
+
+# assignment.name is localised per account; the sandbox account speaks German, like the
+# recorded traffic ("Urlaub", "Krankheit", "Abwesenheit"). Never map by these names.
+MOCO_ASSIGNMENT_NAMES = {
+    1: "Nicht planbar",
+    2: "Feiertag",
+    3: "Krankheit",
+    4: "Urlaub",
+    5: "Abwesenheit",
+}
+MOCO_ASSIGNMENT_COLORS = {1: "#DDD", 2: "#BBB", 3: "#CCC", 4: "#BBB", 5: "#CCC"}
+MOCO_COMPANY = "acme"
+
+
+@dataclass
+class MocoUser:
+    id: int
+    firstname: str
+    lastname: str
+    email: str  # MOCO stores emails lower-cased
+    active: bool = True
+    extern: bool = False
+    created_at: str = field(default_factory=utc_now)
+    updated_at: str = field(default_factory=utc_now)
+
+    def ref(self) -> dict[str, Any]:
+        return {"id": self.id, "firstname": self.firstname, "lastname": self.lastname}
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "firstname": self.firstname,
+            "lastname": self.lastname,
+            "active": self.active,
+            "extern": self.extern,
+            "email": self.email,
+            "mobile_phone": "",
+            "work_phone": "",
+            "home_address": "",
+            "info": "",
+            "birthday": None,
+            "iban": None,
+            "avatar_url": None,
+            "tags": [],
+            "custom_properties": {},
+            "unit": {"id": 909181617, "name": "Team 1"},
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass
+class MocoEmployment:
+    id: int
+    user_id: int
+    am: list[float]  # hours per morning, Monday..Friday
+    pm: list[float]  # hours per afternoon, Monday..Friday
+    from_date: str | None
+    to_date: str | None = None
+    created_at: str = field(default_factory=utc_now)
+    updated_at: str = field(default_factory=utc_now)
+
+
+@dataclass
+class MocoSchedule:
+    id: int
+    user_id: int
+    date: str
+    absence_code: int
+    am: bool = True
+    pm: bool = True
+    comment: str = ""
+    symbol: int | None = None
+    created_at: str = field(default_factory=utc_now)
+    updated_at: str = field(default_factory=utc_now)
+
+
+@dataclass
+class MocoPresence:
+    id: int
+    user_id: int
+    date: str
+    from_time: str  # "HH:MM", local wall-clock
+    to_time: str | None  # None while the presence is running
+    is_home_office: bool = False
+    created_at: str = field(default_factory=utc_now)
+    updated_at: str = field(default_factory=utc_now)
+
+
+@dataclass
+class MocoKey:
+    """An API key. Account keys with full access act as staff; plain user keys do not."""
+
+    owner_user_id: int | None
+    staff: bool
+
+
+@dataclass
+class MocoState:
+    users: dict[int, MocoUser] = field(default_factory=dict)
+    employments: dict[int, MocoEmployment] = field(default_factory=dict)
+    schedules: dict[int, MocoSchedule] = field(default_factory=dict)
+    presences: dict[int, MocoPresence] = field(default_factory=dict)
+    keys: dict[str, MocoKey] = field(default_factory=dict)
+    next_id: int = 800_000_000
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id

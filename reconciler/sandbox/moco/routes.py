@@ -1,0 +1,39 @@
+"""The MOCO stand-in's aiohttp application: its request pipeline and route table under /api/v1."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from ..common import pipeline
+from .errors import rate_limited
+from .presences import Presences
+from .schedules import Schedules
+from .users import Users
+
+if TYPE_CHECKING:
+    from ..server import Sandbox
+
+API = "/api/v1"
+
+
+def moco_app(sandbox: Sandbox) -> web.Application:
+    app = web.Application(middlewares=[pipeline(sandbox, "moco", lambda request: None, rate_limited)])
+    users, schedules, presences = Users(sandbox), Schedules(sandbox), Presences(sandbox)
+    r = app.router
+    r.add_get(f"{API}/users/employments", users.list_employments)
+    r.add_get(f"{API}/users/presences", presences.list_presences)
+    r.add_post(f"{API}/users/presences", presences.create_presence)
+    r.add_get(f"{API}/users/presences/{{id}}", presences.get_presence)
+    r.add_put(f"{API}/users/presences/{{id}}", presences.update_presence)
+    r.add_patch(f"{API}/users/presences/{{id}}", presences.update_presence)
+    r.add_delete(f"{API}/users/presences/{{id}}", presences.delete_presence)
+    r.add_get(f"{API}/users", users.list_users)
+    r.add_get(f"{API}/schedules", schedules.list_schedules)
+    r.add_post(f"{API}/schedules", schedules.create_schedule)
+    r.add_get(f"{API}/schedules/{{id}}", schedules.get_schedule)
+    r.add_put(f"{API}/schedules/{{id}}", schedules.update_schedule)
+    r.add_patch(f"{API}/schedules/{{id}}", schedules.update_schedule)
+    r.add_delete(f"{API}/schedules/{{id}}", schedules.delete_schedule)
+    return app

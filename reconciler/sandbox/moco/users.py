@@ -1,0 +1,46 @@
+"""MOCO users and their employments (weekly work patterns): read-only, for staff keys only."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..common import query_int
+from .service import MocoService
+
+
+class Users(MocoService):
+    async def list_users(self, request: web.Request) -> web.Response:
+        self.require_staff(self.auth(request))
+        include_archived = request.query.get("include_archived") == "true"
+        email = request.query.get("email", "").lower()
+        ids = self.ids_filter(request)
+        users = [
+            u.to_api()
+            for u in sorted(self.state.users.values(), key=lambda u: (u.lastname, u.firstname, u.id))
+            if (u.active or include_archived) and (not email or u.email == email) and (ids is None or u.id in ids)
+        ]
+        return self.page(request, users)
+
+    async def list_employments(self, request: web.Request) -> web.Response:
+        self.require_staff(self.auth(request))
+        start, end = self.window(request)
+        user_id = query_int(request.query, "user_id", 0)
+        rows = []
+        for e in sorted(self.state.employments.values(), key=lambda e: (e.user_id, e.from_date or "")):
+            if user_id and e.user_id != user_id:
+                continue
+            if end and e.from_date and e.from_date > end:
+                continue
+            if start and e.to_date and e.to_date < start:
+                continue
+            rows.append({
+                "id": e.id,
+                "weekly_target_hours": float(sum(e.am) + sum(e.pm)),
+                "pattern": {"am": [float(h) for h in e.am], "pm": [float(h) for h in e.pm]},
+                "from": e.from_date,
+                "to": e.to_date,
+                "user": self.user_ref(e.user_id),
+                "created_at": e.created_at,
+                "updated_at": e.updated_at,
+            })
+        return self.page(request, rows)

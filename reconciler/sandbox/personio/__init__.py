@@ -1,0 +1,21 @@
+"""The Personio stand-in: the parts of Personio API v2 that reconcile uses.
+
+Faithful to ../shared/api/personio.md and DECISIONS.md:
+- `POST /v2/auth/token`, form-encoded client credentials → a 24 h bearer token; errors in the flat
+  OAuth shape (`error`, `error_description`, ...), 401 for a wrong secret. 150 token requests/min.
+- Bearer auth everywhere else; 401 problem+json `{personio_trace_id, timestamp, errors[]}`.
+- Cursor pages: `_data` plus `_meta.links.next.href` (absolute; relative with a knob), absent on
+  the last page. The next link carries only the cursor: filters and limit live inside it.
+  `limit` above the endpoint's maximum is a 400.
+- Date-time filters carrying `Z` or an offset answer 400 "Invalid request content".
+- Attendance periods: POST honours `skip_approval` (default false → PENDING), 201 with the id;
+  PATCH and DELETE answer 204; start after end is a 422 problem.
+
+routes.py builds the application; auth.py issues and checks tokens; service.py holds what every
+handler shares (cursor pages, filters), errors.py the refusals; persons.py, absences.py and
+attendances.py the handlers; records.py the stored records.
+"""
+
+from .routes import personio_app
+
+__all__ = ["personio_app"]

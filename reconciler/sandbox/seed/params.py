@@ -1,0 +1,39 @@
+"""What a seeded company is made from: the parameters, its mail domain, the sandbox's fixed
+credentials, and its Personio absence types with the MOCO kinds the ready spec maps them to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+DOMAIN = "acme.example"
+MOCO_API_KEY = "sandbox-moco-account-key"
+MOCO_USER_KEY = "sandbox-moco-user-key"  # a plain user key without staff rights (403 on /users)
+PERSONIO_CLIENT_ID = "sandbox-client"
+PERSONIO_CLIENT_SECRET = "sandbox-secret"
+
+# Personio absence types of the seeded company: category, the MOCO kind the ready spec maps them to,
+# and unit. "Parental leave" is left unmapped so plans show the unmapped-type warning; "Arztbesuch"
+# is measured in hours, which MOCO's whole and half days cannot hold.
+ABSENCE_TYPES = {
+    "Paid vacation": ("paid_vacation", "holiday", "DAY"),
+    "Sick leave": ("sick_leave", "sick_day", "DAY"),
+    "Overtime compensation": ("other", "unplannable", "DAY"),
+    "Training": ("offsite_work", "absence", "DAY"),
+    "Arztbesuch": ("other", "absence", "HOUR"),
+    "Parental leave": ("maternity_parental_leave", None, "DAY"),
+}
+
+
+@dataclass(frozen=True)
+class SeedParams:
+    seed: int = 1
+    people: int = 12  # employees in both systems; a few people in only one system come on top
+    today: date = field(default_factory=date.today)
+    history_days: int = 42  # the ready spec's start_date lies this far back (on a Monday)
+    until_days: int = 120  # the ready spec's absences.until_days; absences are seeded that far ahead
+
+    @property
+    def start_date(self) -> date:
+        start = self.today - timedelta(days=self.history_days)
+        return start - timedelta(days=start.weekday())

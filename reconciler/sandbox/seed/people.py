@@ -1,0 +1,95 @@
+"""Seeding people: the roster of employees in both systems (names, emails, work patterns), their
+MOCO users and Personio persons, the absence types, the API keys, and the people in only one system."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..moco.records import MocoEmployment, MocoKey
+from ..personio.records import PersonioAbsenceType
+from .company import FULL_TIME, Company, Employee
+from .params import ABSENCE_TYPES, DOMAIN, MOCO_API_KEY, MOCO_USER_KEY, PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
+
+FIRST_NAMES = [
+    "Jane", "Max", "Erika", "Lukas", "Sophie", "Jonas", "Mia", "Leon", "Hannah", "Felix", "Lea", "Paul",
+    "Emma", "Noah", "Lina", "Elias", "Clara", "Ben", "Ida", "Finn", "Maja", "Tom", "Nora", "Emil",
+    "Greta", "Anton", "Frieda", "Oskar", "Marie", "Karl",
+]
+LAST_NAMES = [
+    "Doe", "Mustermann", "Schmidt", "Weber", "Becker", "Wagner", "Hoffmann", "Koch", "Richter", "Klein",
+    "Wolf", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger", "Hartmann", "Lange", "Werner", "Krause",
+    "Meier", "Lehmann", "Köhler", "Herrmann", "König", "Walter", "Mayer", "Huber", "Kaiser", "Fuchs",
+]
+
+PATTERNS = {
+    "mon_thu": ([4.0, 4.0, 4.0, 4.0, 0.0], [4.0, 4.0, 4.0, 4.0, 0.0]),
+    "mornings": ([5.0] * 5, [0.0] * 5),
+    "wednesday_off": ([4.0, 4.0, 0.0, 4.0, 4.0], [4.0, 4.0, 0.0, 4.0, 4.0]),
+}
+
+
+def _ascii(name: str) -> str:
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
+        name = name.replace(umlaut, plain)
+    return name.lower()
+
+
+def roster(people: int) -> list[Employee]:
+    employees: list[Employee] = []
+    used: set[str] = set()
+    for index in range(people):
+        first = FIRST_NAMES[index % len(FIRST_NAMES)]
+        last = LAST_NAMES[(index * 7 + index // len(FIRST_NAMES)) % len(LAST_NAMES)] if index else "Doe"
+        local = f"{_ascii(first)}.{_ascii(last)}"
+        while f"{local}@{DOMAIN}" in used:
+            local += str(index)
+        used.add(f"{local}@{DOMAIN}")
+        email = f"{local}@{DOMAIN}"
+        employees.append(Employee(first, last, personio_email=email, moco_email=email))
+    if employees:  # Jane's MOCO login predates the naming rule: a spec override matches her.
+        employees[0].moco_email = f"jane@{DOMAIN}"
+    if len(employees) > 1:  # entered in Personio with capitals; MOCO stores emails lower-cased
+        e = employees[1]
+        e.first, e.last = "Max", "Mustermann"
+        e.personio_email = f"Max.Mustermann@{DOMAIN.upper()}"
+        e.moco_email = f"max.mustermann@{DOMAIN}"
+    for index, name in ((2, "mon_thu"), (3, "mornings"), (4, "wednesday_off")):
+        if len(employees) > index:
+            employees[index].pattern = PATTERNS[name]
+    return employees
+
+
+def seed_people(company: Company) -> list[Employee]:
+    """Absence types, the employees in both systems, people in only one, and the credentials."""
+    company.personio.clients[PERSONIO_CLIENT_ID] = PERSONIO_CLIENT_SECRET
+    for name, (category, _kind, unit) in ABSENCE_TYPES.items():
+        absence_type = PersonioAbsenceType(id=company.uuid(), name=name, category=category, unit=unit)
+        company.personio.absence_types[absence_type.id] = absence_type
+        company.type_ids[name] = absence_type.id
+
+    employees = roster(company.p.people)
+    for index, e in enumerate(employees):
+        pattern_from = None if index == 0 else "2020-01-01"  # recorded MOCO data has from: null too
+        e.moco_user = company.add_moco_user(e.first, e.last, e.moco_email, pattern=e.pattern,
+                                            pattern_from=pattern_from)
+        e.person = company.add_person(e.first, e.last, e.personio_email)
+    if len(employees) > 4:  # the Wednesday-off part-timer went full-time two weeks ago
+        e = employees[4]
+        old = next(x for x in company.moco.employments.values()
+                   if x.user_id == e.moco_user.id)  # type: ignore[union-attr]
+        switch = company.p.today - timedelta(days=14)
+        old.to_date = (switch - timedelta(days=1)).isoformat()
+        new = MocoEmployment(id=company.moco_id(), user_id=old.user_id, am=list(FULL_TIME[0]),
+                             pm=list(FULL_TIME[1]), from_date=switch.isoformat())
+        company.moco.employments[new.id] = new
+
+    # People in only one system, an archived user, a robot.
+    company.add_person("Nina", "Neumeyer", f"nina.neumeyer@{DOMAIN}")  # hired; no MOCO account yet
+    company.add_moco_user("Frank", "Freiberger", "frank@freelance.example", extern=True)  # freelancer
+    company.add_moco_user("Olaf", "Altmann", f"olaf.altmann@{DOMAIN}", active=False)  # left the company
+    company.add_person("Olaf", "Altmann", f"olaf.altmann@{DOMAIN}", status="INACTIVE")
+    robot = company.add_moco_user("Build", "Robot", f"robot@{DOMAIN}")
+
+    company.moco.keys[MOCO_API_KEY] = MocoKey(owner_user_id=None, staff=True)
+    company.moco.keys[MOCO_USER_KEY] = MocoKey(owner_user_id=robot.id, staff=False)
+    return employees
