@@ -1,4 +1,8 @@
-"""Credentials from the environment, and the clients of one run on one shared aiohttp session."""
+"""Credentials from the environment, and the clients of one run on one shared aiohttp session.
+
+Here each vendor's parts are plugged into the vendor-free HTTP core: MOCO's pager, error reader
+and hints and its static key; Personio's pager, error reader and hints and its OAuth2 token.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,33 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import aiohttp
 
 from reconciler.errors import ReconcileError
-from reconciler.systems.http.core import USER_AGENT, RetryPolicy, Service, SlidingWindowLimiter, Sleep, StaticAuth, Timeouts
-from reconciler.systems.moco.client import MocoClient, moco_hints
-from reconciler.systems.personio.client import PersonioClient, PersonioToken, personio_hints
 from reconciler.spec import Spec
+from reconciler.systems.http import (
+    USER_AGENT,
+    Authenticator,
+    ErrorReader,
+    Hints,
+    Pager,
+    RetryPolicy,
+    Service,
+    Sleep,
+    SlidingWindowLimiter,
+    StaticAuth,
+    Timeouts,
+)
+from reconciler.systems.moco import MocoClient, link_pages, moco_hints, read_moco_error
+from reconciler.systems.personio import (
+    PersonioClient,
+    PersonioToken,
+    cursor_pages,
+    personio_hints,
+    read_personio_error,
+)
 
 
 @dataclass(frozen=True)
@@ -25,19 +48,33 @@ class Credentials:
     personio_client_secret: str = field(repr=False)
 
 
+class RequiredVariable(NamedTuple):
+    """An environment variable a run needs: its name, the spec key that names it, what it holds."""
+
+    name: str  # e.g. "MOCO_API_KEY"
+    key: str  # e.g. "moco.api_key_env"
+    what: str  # e.g. "the MOCO API key"
+
+
+def required_variables(spec: Spec) -> list[RequiredVariable]:
+    """The environment variables the spec names, in the order of the `Credentials` they fill."""
+    return [
+        RequiredVariable(spec.moco.api_key_env, "moco.api_key_env", "the MOCO API key"),
+        RequiredVariable(spec.personio.client_id_env, "personio.client_id_env", "the Personio API client id"),
+        RequiredVariable(spec.personio.client_secret_env, "personio.client_secret_env",
+                         "the Personio API client secret"),
+    ]
+
+
 def read_credentials(spec: Spec, environ: Mapping[str, str]) -> Credentials:
     """The secrets the spec names. Every missing variable is named; no value is ever shown."""
-    wanted = [
-        (spec.moco.api_key_env, "moco.api_key_env", "the MOCO API key"),
-        (spec.personio.client_id_env, "personio.client_id_env", "the Personio API client id"),
-        (spec.personio.client_secret_env, "personio.client_secret_env", "the Personio API client secret"),
-    ]
+    wanted = required_variables(spec)
     missing = [f"${name} ({what}; named by {key} in {spec.source})" for name, key, what in wanted
                if not environ.get(name, "").strip()]
     if missing:
         raise ReconcileError("environment variable" + ("s" if len(missing) > 1 else "") + " not set: "
                              + ", ".join(missing))
-    return Credentials(*(environ[name].strip() for name, _key, _what in wanted))
+    return Credentials(*(environ[variable.name].strip() for variable in wanted))
 
 
 @dataclass
@@ -68,21 +105,22 @@ async def open_clients(spec: Spec, credentials: Credentials, tuning: Tuning = Tu
     async with aiohttp.ClientSession(connector=connector, headers={"User-Agent": USER_AGENT}) as session:
         rng = random.Random(tuning.seed)
 
-        def service(name: str, base_url: str, requests: int, per_seconds: float, hints, auth) -> Service:  # noqa: ANN001
+        def service(name: str, base_url: str, requests: int, per_seconds: float, *, auth: Authenticator,
+                    hints: Hints, error_reader: ErrorReader, pager: Pager) -> Service:
             return Service(
                 name=name, base_url=base_url, session=session,
                 limiter=SlidingWindowLimiter(requests, per_seconds, clock=tuning.clock, sleep=tuning.sleep),  # type: ignore[arg-type]
-                auth=auth, hints=hints, retry=tuning.retry, timeouts=tuning.timeouts, sleep=tuning.sleep,
-                clock=tuning.clock, rng=rng,  # type: ignore[arg-type]
+                auth=auth, hints=hints, error_reader=error_reader, pager=pager, retry=tuning.retry,
+                timeouts=tuning.timeouts, sleep=tuning.sleep, clock=tuning.clock, rng=rng,  # type: ignore[arg-type]
             )
 
         moco = service("MOCO", spec.moco.api_root, spec.moco.rate_limit.requests, spec.moco.rate_limit.per_seconds,
-                       moco_hints(spec.moco.api_key_env),
-                       StaticAuth({"Authorization": f"Token token={credentials.moco_api_key}"}))
+                       auth=StaticAuth({"Authorization": f"Token token={credentials.moco_api_key}"}),
+                       hints=moco_hints(spec.moco.api_key_env), error_reader=read_moco_error, pager=link_pages)
         personio = service("Personio", spec.personio.base_url, spec.personio.rate_limit.requests,
-                           spec.personio.rate_limit.per_seconds,
-                           personio_hints(spec.personio.client_id_env, spec.personio.client_secret_env),
-                           StaticAuth({}))
+                           spec.personio.rate_limit.per_seconds, auth=StaticAuth({}),
+                           hints=personio_hints(spec.personio.client_id_env, spec.personio.client_secret_env),
+                           error_reader=read_personio_error, pager=cursor_pages)
         personio.auth = PersonioToken(personio, credentials.personio_client_id, credentials.personio_client_secret,
                                       client_id_env=spec.personio.client_id_env,
                                       client_secret_env=spec.personio.client_secret_env)

@@ -7,14 +7,14 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from tests.conftest import TODAY
 
-from reconciler.systems.connect import Tuning, open_clients, read_credentials
 from reconciler.errors import OutcomeUnknown
-from reconciler.systems.http.core import RetryPolicy
 from reconciler.records import AbsenceKind
 from reconciler.sandbox import Fault
 from reconciler.spec import parse_spec
+from reconciler.systems.connect import Tuning, open_clients, read_credentials
+from reconciler.systems.http import RetryPolicy
+from tests.conftest import TODAY
 
 FAST_RETRY = RetryPolicy(attempts=8, base_delay=0.01, max_delay=0.05, total_seconds=30)
 
@@ -124,7 +124,7 @@ def test_a_personio_create_that_times_out_is_sent_once(sandbox):
     sandbox.knobs["personio"].hang_seconds = 3
     sandbox.add_fault("personio", Fault(kind="lost_response", method="POST", path="/v2/attendance-periods"))
     person = next(iter(sandbox.world.personio.persons))
-    from reconciler.systems.http.core import Timeouts
+    from reconciler.systems.http import Timeouts
 
     spec = spec_for(sandbox)
 

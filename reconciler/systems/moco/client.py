@@ -1,7 +1,8 @@
 """The MOCO API v1 client: users, employments, schedules (absences), presences (working hours).
 
-Thin over the HTTP core (`http.Service`); it knows MOCO's endpoints and payloads and turns them
-into the domain records of `model.py`. It knows nothing of the spec's mapping rules.
+Thin over the HTTP core (`reconciler.systems.http.Service`, given MOCO's pager and error reader by
+`connect.py`); it knows MOCO's endpoints and payloads and turns them into the domain records of
+`records.py`. It knows nothing of the spec's mapping rules.
 """
 
 from __future__ import annotations
@@ -11,21 +12,13 @@ from datetime import date, time
 from typing import Any
 
 from reconciler.errors import NotFound, UnexpectedResponse
-from reconciler.systems.http.core import Hints, Service
 from reconciler.records import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence
+from reconciler.systems.http import Service
 
 # UNVERIFIED: the docs call `from` required on /users/employments, while recorded traffic lists
 # employments without it, and an employment with from: null came back for a from/to filter.
 # Sending from=1970-01-01 and no `to` yields every employment under either reading.
 EMPLOYMENTS_FROM = "1970-01-01"
-
-
-def moco_hints(api_key_env: str) -> Hints:
-    return Hints(
-        unauthorized=f"check the API key in ${api_key_env}",
-        forbidden="the key may not read or write this: use an account API key with full access, or the "
-                  "key of a user with staff (Personal) rights",
-    )
 
 
 class MocoClient:
@@ -36,11 +29,11 @@ class MocoClient:
 
     async def users(self) -> list[MocoUser]:
         """Every user, archived ones included (they carry active: false)."""
-        rows = await self.service.link_pages("/users", {"include_archived": "true"})
+        rows = await self.service.pages("/users", {"include_archived": "true"})
         return [self._user(row) for row in rows]
 
     async def employments(self) -> list[Employment]:
-        rows = await self.service.link_pages("/users/employments", {"from": EMPLOYMENTS_FROM})
+        rows = await self.service.pages("/users/employments", {"from": EMPLOYMENTS_FROM})
         return [self._employment(row) for row in rows]
 
     async def schedules(self, start: date, end: date) -> list[MocoAbsence]:
@@ -52,12 +45,12 @@ class MocoClient:
         schedules from before 2020) are skipped.
         """
         window = {"from": start.isoformat(), "to": end.isoformat()}
-        rows = [row for row in await self.service.link_pages("/schedules", window) if _is_absence(row)]
+        rows = [row for row in await self.service.pages("/schedules", window) if _is_absence(row)]
         if all(_code(row) is not None for row in rows):
             return [absence for row in rows if (absence := self._absence(row, None)) is not None]
         kinds = list(AbsenceKind)
         lists = await asyncio.gather(*(
-            self.service.link_pages("/schedules", {**window, "absence_code": kind.code}) for kind in kinds
+            self.service.pages("/schedules", {**window, "absence_code": kind.code}) for kind in kinds
         ))
         seen: dict[Any, AbsenceKind] = {}
         absences = []
@@ -79,7 +72,7 @@ class MocoClient:
         return sorted(absences, key=lambda a: (a.day, a.id))
 
     async def presences(self, start: date, end: date) -> list[Presence]:
-        rows = await self.service.link_pages("/users/presences", {"from": start.isoformat(), "to": end.isoformat()})
+        rows = await self.service.pages("/users/presences", {"from": start.isoformat(), "to": end.isoformat()})
         return [self._presence(row) for row in rows]
 
     # ------------------------------------------------------------------ writes

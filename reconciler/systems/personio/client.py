@@ -1,87 +1,20 @@
-"""The Personio API v2 client: token, persons, absence types and periods, attendance periods.
+"""The Personio API v2 client: persons, absence types and periods, attendance periods.
 
-Thin over the HTTP core (`http.Service`): it knows Personio's endpoints and payloads and turns
-them into the domain records of `model.py`. It knows nothing of the spec's mapping rules.
+Thin over the HTTP core (`reconciler.systems.http.Service`, given Personio's pager, error reader
+and token by `connect.py`): it knows Personio's endpoints and payloads and turns them into the
+domain records of `records.py`. It knows nothing of the spec's mapping rules.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reconciler.errors import ApiError, AuthenticationFailed, NotFound, UnexpectedResponse
-from reconciler.systems.http.core import Hints, Service
+from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person
+from reconciler.systems.http import Service
 
 APP_ID = "RECONCILE"  # X-Personio-App-ID: stable, UPPER_SNAKE_CASE, as Personio asks of integrators
-TOKEN_PATH = "/v2/auth/token"
-TOKEN_EARLY_RENEWAL = 60.0  # seconds before expiry a cached token is replaced
-
-
-def personio_hints(client_id_env: str, client_secret_env: str) -> Hints:
-    return Hints(
-        unauthorized=f"the access token was refused even after renewing it; check the credential in "
-                     f"${client_id_env} and ${client_secret_env} and its scopes",
-        forbidden="the API credential lacks a scope this call needs (personio:persons:read, "
-                  "personio:absences:read, personio:attendances:read and :write)",
-    )
-
-
-class PersonioToken:
-    """OAuth2 client credentials → one bearer token, cached for the run and renewed once on a 401.
-
-    Concurrent callers share one renewal: whoever comes second finds a newer token already there.
-    """
-
-    def __init__(self, service: Service, client_id: str, client_secret: str, *, client_id_env: str,
-                 client_secret_env: str) -> None:
-        self.service = service
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._envs = (client_id_env, client_secret_env)
-        self._token: str | None = None
-        self._expires = 0.0
-        self._lock = asyncio.Lock()
-        self.fetched = 0
-
-    async def headers(self) -> dict[str, str]:
-        if self._token is None or self.service.clock() >= self._expires:
-            async with self._lock:
-                if self._token is None or self.service.clock() >= self._expires:
-                    await self._fetch()
-        return {"Authorization": f"Bearer {self._token}"}
-
-    async def renew(self, used: dict[str, str]) -> bool:
-        async with self._lock:
-            if used.get("Authorization") == f"Bearer {self._token}":
-                await self._fetch()
-        return True
-
-    async def _fetch(self) -> None:
-        form = {"grant_type": "client_credentials", "client_id": self._client_id,
-                "client_secret": self._client_secret}
-        try:
-            # Asking twice for a token is harmless, so the token call may be retried like a read.
-            response = await self.service.request("POST", TOKEN_PATH, form=form, idempotent=True,
-                                                  authenticate=False)
-        except ApiError as exc:
-            if exc.status in (400, 401, 403):
-                id_env, secret_env = self._envs
-                refused = f" ({exc.detail})" if exc.detail else f" ({exc.status})"
-                raise AuthenticationFailed(
-                    "Personio", f"the client credentials were refused{refused}; check ${id_env} and ${secret_env}",
-                    status=exc.status, call=exc.call, trace_id=exc.trace_id, detail=exc.detail,
-                ) from None
-            raise
-        body = response.body if isinstance(response.body, dict) else {}
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise UnexpectedResponse("Personio", f"{TOKEN_PATH} answered without an access_token")
-        lifetime = float(body.get("expires_in") or 86400)
-        self._token = token
-        self._expires = self.service.clock() + max(0.0, lifetime - TOKEN_EARLY_RENEWAL)
-        self.fetched += 1
 
 
 class PersonioClient:
@@ -92,11 +25,11 @@ class PersonioClient:
     # ------------------------------------------------------------------ reads
 
     async def persons(self) -> list[Person]:
-        rows = await self.service.cursor_pages("/v2/persons", {"limit": 50})
+        rows = await self.service.pages("/v2/persons", {"limit": 50})
         return [self._person(row) for row in rows]
 
     async def absence_types(self) -> list[AbsenceType]:
-        rows = await self.service.cursor_pages("/v2/absence-types", {"limit": 100})
+        rows = await self.service.pages("/v2/absence-types", {"limit": 100})
         try:
             return [AbsenceType(id=str(row["id"]), name=str(row.get("name") or ""), hourly=_hourly(row))
                     for row in rows]
@@ -115,7 +48,7 @@ class PersonioClient:
         periods.)
         """
         params = {"starts_from.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}  # no Z, no offset
-        rows = await self.service.cursor_pages("/v2/absence-periods", params)
+        rows = await self.service.pages("/v2/absence-periods", params)
         periods = [read_absence_period(row) for row in rows]
         return [p for p in periods if p.overlaps(start, end)]
 
@@ -123,7 +56,7 @@ class PersonioClient:
         """Every attendance period starting from `start` to `end` (inclusive)."""
         params = {"start.date_time.gte": f"{start.isoformat()}T00:00:00",
                   "start.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}
-        rows = await self.service.cursor_pages("/v2/attendance-periods", params)
+        rows = await self.service.pages("/v2/attendance-periods", params)
         return [self._attendance(row) for row in rows]
 
     # ------------------------------------------------------------------ writes

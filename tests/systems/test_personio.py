@@ -1,198 +1,113 @@
-"""The MOCO and Personio clients on mocked HTTP: recorded payloads in, domain records out."""
+"""Personio: its cursor-paged lists, its error bodies, its token, and the client on mocked HTTP
+(recorded payloads in, domain records out)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs
 
+import aiohttp
 import pytest
 from aioresponses import CallbackResult, aioresponses
+
+from reconciler.errors import AuthenticationFailed, PermissionDenied, UnexpectedResponse
+from reconciler.systems.connect import Tuning, open_clients
+from reconciler.systems.personio import created_id, cursor_pages, read_absence_period, read_personio_error
 from tests.conftest import sample
-from tests.systems.test_http import FakeTime, calls
+from tests.systems.helpers import CREDENTIALS, PERSONIO, SPEC, TOKEN, FakeTime, make_service, run, run_with_clients
 
-from reconciler.systems.connect import Credentials, Tuning, open_clients, read_credentials
-from reconciler.errors import AuthenticationFailed, PermissionDenied, ReconcileError, UnexpectedResponse
-from reconciler.records import AbsenceKind
-from reconciler.systems.personio.client import created_id, read_absence_period
-from reconciler.spec import parse_spec
-
-MOCO = "https://acme.mocoapp.com/api/v1"
-PERSONIO = "https://api.personio.de"
-SPEC = parse_spec("""\
-version: 1
-start_date: 2026-01-01
-moco: {subdomain: acme}
-absences: {types: {Paid vacation: holiday}}
-attendances: {direction: moco_to_personio}
-""", today=date(2026, 11, 25))
-CREDENTIALS = Credentials("moco-SECRET", "client-id", "client-SECRET")
-TOKEN = {"access_token": "papi-token-1", "token_type": "Bearer", "expires_in": 86400}
+# ----------------------------------------------------------------------------- cursor pages
 
 
-def run_with_clients(body: Any, *, mock: Any = None) -> Any:
+@pytest.mark.parametrize("style", ["absolute", "relative", "foreign-host"])
+def test_cursor_pages_follow_next_href_on_the_configured_host(style):
+    fake = FakeTime()
+    prefix = {"absolute": PERSONIO, "relative": "", "foreign-host": "https://elsewhere.example"}[style]
+
+    async def scenario() -> list:
+        with aioresponses() as mocked:
+            mocked.get(f"{PERSONIO}/v2/persons?limit=2", payload={
+                "_data": [{"id": "1"}, {"id": "2"}],
+                "_meta": {"links": {"next": {"href": f"{prefix}/v2/persons?cursor=abc"}}}})
+            mocked.get(f"{PERSONIO}/v2/persons?cursor=abc", payload={"_data": [{"id": "3"}], "_meta": {"links": {}}})
+            async with aiohttp.ClientSession() as session:
+                service = make_service(session, fake, base=PERSONIO)
+                result = await cursor_pages(service, "/v2/persons", {"limit": 2})
+            assert not any("elsewhere" in str(url) for _m, url in mocked.requests)
+            return result
+
+    assert [r["id"] for r in run(scenario)] == ["1", "2", "3"]
+
+
+def test_cursor_pages_accept_data_instead_of_underscore_data_and_an_empty_list():
     fake = FakeTime()
 
-    async def scenario() -> Any:
+    async def scenario() -> list:
         with aioresponses() as mocked:
-            mocked.post(f"{PERSONIO}/v2/auth/token", payload=TOKEN, repeat=True)
-            if mock:
-                mock(mocked)
-            async with open_clients(SPEC, CREDENTIALS, Tuning(sleep=fake.sleep, clock=fake.clock)) as clients:
-                return await body(clients, mocked)
+            mocked.get(f"{PERSONIO}/v2/absence-types", payload={"data": [], "meta": {"links": {"self": {"href": "x"}}}})
+            async with aiohttp.ClientSession() as session:
+                return await cursor_pages(make_service(session, fake, base=PERSONIO), "/v2/absence-types")
 
-    return asyncio.run(scenario())
+    assert run(scenario) == []
 
 
-def paged(payload: list, total: int | None = None) -> dict[str, Any]:
-    headers = {"X-Total": str(len(payload) if total is None else total), "X-Per-Page": "100", "X-Page": "1"}
-    return {"payload": payload, "headers": headers}
+def test_cursor_pages_detect_a_loop():
+    fake = FakeTime()
+
+    async def scenario() -> None:
+        with aioresponses() as mocked:
+            loop = {"_data": [{"id": "1"}], "_meta": {"links": {"next": {"href": "/v2/persons?cursor=same"}}}}
+            mocked.get(f"{PERSONIO}/v2/persons", payload=loop)
+            mocked.get(f"{PERSONIO}/v2/persons?cursor=same", payload=loop, repeat=True)
+            async with aiohttp.ClientSession() as session:
+                await cursor_pages(make_service(session, fake, base=PERSONIO), "/v2/persons")
+
+    with pytest.raises(UnexpectedResponse, match="loops"):
+        run(scenario)
 
 
-# ----------------------------------------------------------------------------- credentials
+# ----------------------------------------------------------------------------- errors
 
 
-def test_missing_environment_variables_are_named_and_values_never_shown():
-    with pytest.raises(ReconcileError) as caught:
-        read_credentials(SPEC, {"MOCO_API_KEY": "x", "PERSONIO_CLIENT_ID": "  "})
+def test_personio_problem_json_keeps_title_detail_and_trace_id():
+    recorded = sample("personio-v2-error-403-scope-live.json")["body"]
+    summary, fields, trace = read_personio_error(recorded)
+    assert summary == "Insufficient access scope: Client scope insufficient to access resource"
+    assert trace == "f9eddcad-e93c-4d7f-a6b3-76caf2eec677" and fields == {}
+    for name in ("personio-v2-error.json", "personio-v2-error-404-live.json"):
+        summary, _fields, trace = read_personio_error(sample(name)["body"])
+        assert summary and trace
+
+
+def test_flat_oauth_errors_are_read():
+    summary, _fields, trace = read_personio_error(sample("personio-v2-auth-token-error.json")["body"])
+    assert summary.startswith("invalid_client: Client authentication failed")
+    assert trace == "baaaaaad-c0de-fade-baad-c000000000de"
+
+
+def test_the_personio_reader_leaves_other_bodies_to_the_default_reader_and_keeps_the_trace_id():
+    assert read_personio_error({"message": "Too many requests", "personio_trace_id": "t-1"}) == (
+        "Too many requests", {}, "t-1")
+    assert read_personio_error("<html><body>503</body></html>") == ("", {}, None)
+    assert read_personio_error({"errors": [{"title": "Bad request"}, {"detail": None}, "plain"]}) == (
+        "Bad request; plain", {}, None)
+    assert read_personio_error({"error": "invalid_grant", "error_uri": "x", "trace_id": 7}) == (
+        "invalid_grant", {}, "7")
+
+
+def test_a_missing_scope_is_explained_with_the_trace_id():
+    refused = sample("personio-v2-error-403-scope-live.json")["body"]
+    with pytest.raises(PermissionDenied) as caught:
+        run_with_clients(lambda c, m: c.personio.persons(),
+                         mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/persons.*"), status=403, payload=refused))
     message = str(caught.value)
-    assert "$PERSONIO_CLIENT_ID" in message and "$PERSONIO_CLIENT_SECRET" in message
-    assert "$MOCO_API_KEY" not in message and "personio.client_id_env" in message
-    credentials = read_credentials(SPEC, {"MOCO_API_KEY": "k", "PERSONIO_CLIENT_ID": "i", "PERSONIO_CLIENT_SECRET": "s"})
-    assert "k" not in repr(credentials).replace("Credentials", "")
+    assert "permission denied (403) for GET /v2/persons?limit=50: Insufficient access scope" in message
+    assert "personio:persons:read" in message and message.endswith("(trace id f9eddcad-e93c-4d7f-a6b3-76caf2eec677)")
 
 
-# ----------------------------------------------------------------------------- MOCO
-
-
-def test_users_from_recorded_payload_include_archived_and_lower_case_emails():
-    recorded = sample("moco-users-list.json")["body"]
-
-    async def body(clients, mocked) -> Any:
-        users = await clients.moco.users()
-        url = next(str(u) for m, u in mocked.requests if "users" in str(u))
-        assert "include_archived=true" in url and "per_page=100" in url
-        return users
-
-    users = run_with_clients(body, mock=lambda m: m.get(re.compile(rf"{MOCO}/users\?.*"), **paged(recorded)))
-    assert len(users) == len(recorded)
-    assert all(u.email == u.email.lower() for u in users)
-
-
-def test_sends_the_moco_token_header():
-    seen = {}
-
-    def answer(url: Any, **kwargs: Any) -> CallbackResult:
-        seen.update(kwargs["headers"])
-        return CallbackResult(payload=[], headers={"X-Total": "0"})
-
-    run_with_clients(lambda c, m: c.moco.users(), mock=lambda m: m.get(re.compile(rf"{MOCO}/users.*"), callback=answer))
-    assert seen["Authorization"] == "Token token=moco-SECRET"
-
-
-def test_employments_keep_float_patterns_and_open_dates():
-    rows = sample("moco-employments-list.json")["body"] + sample("moco-employments-list-from-null.json")["body"]
-    employments = run_with_clients(lambda c, m: c.moco.employments(),
-                                   mock=lambda m: m.get(re.compile(rf"{MOCO}/users/employments.*"), **paged(rows)))
-    assert len(employments) == len(rows)
-    undated = [e for e in employments if e.start is None]
-    assert undated and undated[0].end is None and undated[0].covers(date(1999, 1, 1))
-    assert all(len(e.am) == 5 and isinstance(e.am[0], float) for e in employments)
-
-
-def test_schedules_with_assignment_code_take_one_read():
-    rows = [{**sample("moco-schedule-get.json")["body"], "id": i} for i in (1, 2)]
-    for row in rows:
-        row["assignment"] = {**row["assignment"], "code": "3"}
-
-    async def body(clients, mocked) -> Any:
-        result = await clients.moco.schedules(date(2026, 1, 1), date(2026, 12, 31))
-        assert calls(mocked, "GET", f"{MOCO}/schedules") == 1
-        return result
-
-    absences = run_with_clients(body, mock=lambda m: m.get(re.compile(rf"{MOCO}/schedules\?.*"), **paged(rows)))
-    assert {a.kind for a in absences} == {AbsenceKind.SICK_DAY}
-
-
-def test_schedules_without_assignment_code_are_read_once_per_kind():
-    """Every recorded schedule lacks assignment.code; the absence_code filter tells the kind."""
-    recorded = sample("moco-schedules-list.json")["body"][0]  # a sick half day, named "Krankheit"
-    legacy = sample("moco-schedule-create-legacy-project.json")["body"]  # a pre-2020 project schedule
-
-    def answer(url: Any, **kwargs: Any) -> CallbackResult:
-        code = parse_qs(url.query_string).get("absence_code", [None])[0]
-        rows = {None: [recorded, legacy], "3": [recorded]}.get(code, [])
-        return CallbackResult(payload=rows, headers={"X-Total": str(len(rows))})
-
-    async def body(clients, mocked) -> Any:
-        result = await clients.moco.schedules(date(2019, 1, 1), date(2021, 12, 31))
-        assert calls(mocked, "GET", f"{MOCO}/schedules") == 6  # the plain read, then one per kind
-        return result
-
-    absences = run_with_clients(body, mock=lambda m: m.get(re.compile(rf"{MOCO}/schedules\?.*"), callback=answer,
-                                                           repeat=True))
-    assert len(absences) == 1
-    only = absences[0]
-    assert (only.kind, only.am, only.pm, only.day) == (AbsenceKind.SICK_DAY, False, True, date(2020, 1, 1))
-
-
-def test_an_ignored_absence_code_filter_is_detected_not_guessed_around():
-    recorded = sample("moco-schedules-list.json")["body"]
-    with pytest.raises(UnexpectedResponse, match="the filter seems ignored"):
-        run_with_clients(lambda c, m: c.moco.schedules(date(2019, 1, 1), date(2021, 12, 31)),
-                         mock=lambda m: m.get(re.compile(rf"{MOCO}/schedules\?.*"), repeat=True, **paged(recorded)))
-
-
-def test_presences_parse_times_and_open_presences():
-    rows = sample("moco-presences-list.json")["body"] + [sample("moco-presence-touch-open.json")["body"]]
-    presences = run_with_clients(lambda c, m: c.moco.presences(date(2020, 1, 1), date(2022, 12, 31)),
-                                 mock=lambda m: m.get(re.compile(rf"{MOCO}/users/presences.*"), **paged(rows)))
-    assert presences[0].start == time(8, 30) and presences[0].end == time(10, 30)
-    assert presences[-1].end is None
-
-
-def test_create_schedule_sends_one_day_and_reads_the_200_answer():
-    recorded = sample("moco-schedule-create.json")
-    sent: dict[str, Any] = {}
-
-    def answer(url: Any, **kwargs: Any) -> CallbackResult:
-        sent.update(kwargs["json"])
-        return CallbackResult(status=200, payload=recorded["body"])
-
-    absence = run_with_clients(
-        lambda c, m: c.moco.create_schedule(933638919, date(2018, 10, 1), AbsenceKind.HOLIDAY, am=True, pm=False,
-                                            comment="[reconcile] x"),
-        mock=lambda m: m.post(f"{MOCO}/schedules", callback=answer))
-    assert sent == {"date": "2018-10-01", "absence_code": 4, "user_id": 933638919, "am": True, "pm": False,
-                    "comment": "[reconcile] x"}
-    assert absence.id == recorded["body"]["id"] and absence.kind is AbsenceKind.HOLIDAY
-
-
-def test_am_false_with_pm_false_is_never_sent():
-    with pytest.raises(ValueError, match="needs am or pm"):
-        run_with_clients(lambda c, m: c.moco.create_schedule(1, date(2026, 1, 5), AbsenceKind.HOLIDAY, am=False,
-                                                             pm=False, comment=""))
-
-
-def test_delete_of_an_absence_already_gone_is_not_an_error():
-    gone = run_with_clients(lambda c, m: c.moco.delete_schedule(5),
-                            mock=lambda m: m.delete(f"{MOCO}/schedules/5", status=404, body=""))
-    assert gone is False
-    deleted = run_with_clients(lambda c, m: c.moco.delete_schedule(8587603),
-                               mock=lambda m: m.delete(f"{MOCO}/schedules/8587603",
-                                                       payload=sample("moco-schedule-delete.json")["body"]))
-    assert deleted is True
-
-
-def test_user_key_without_staff_rights_is_explained():
-    with pytest.raises(PermissionDenied, match="account API key with full access"):
-        run_with_clients(lambda c, m: c.moco.users(),
-                         mock=lambda m: m.get(re.compile(rf"{MOCO}/users.*"), status=403, body=""))
-
-
-# ----------------------------------------------------------------------------- Personio
+# ----------------------------------------------------------------------------- the client
 
 
 def test_token_is_fetched_once_with_form_encoded_credentials_and_app_id_goes_everywhere():
@@ -362,3 +277,17 @@ def test_absence_types_say_whether_they_are_measured_in_hours(row, hourly):
                              mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/absence-types.*"),
                                                   payload={"_data": [row], "_meta": {"links": {}}}))
     assert types[0].hourly is hourly
+
+
+@pytest.mark.parametrize("meta", [
+    pytest.param({"links": ["next"]}, id="links-not-an-object"),
+    pytest.param({"links": {"next": "/v2/persons?cursor=c2"}}, id="next-not-an-object"),
+    pytest.param({"links": {"next": {"href": 7}}}, id="href-not-a-string"),
+    pytest.param("next", id="meta-not-an-object"),
+])
+def test_an_unreadable_next_link_is_an_error_not_a_last_page(meta):
+    with pytest.raises(UnexpectedResponse, match="unreadable `_meta.links.next.href`"):
+        run_with_clients(lambda c, m: c.personio.persons(),
+                         mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/persons.*"),
+                                              payload={"_data": [{"id": "1"}], "_meta": meta}))
+

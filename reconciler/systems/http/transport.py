@@ -1,0 +1,211 @@
+"""The transport under every client: one `aiohttp.ClientSession` per run and, per API, a `Service`.
+
+A `Service` paces its requests below the API's limit (limiter.py), retries what is safe to retry
+(retry.py), turns refusals into typed errors (errors.py) and reads whole lists with a pager
+(paging.py). It knows no vendor: the vendor's package supplies the error reader, the pager, the
+hints and the authenticator.
+
+`request` is a loop over a few named steps: `_attempt` sends once and returns the answer or a
+failure worth another try (raising what is final), `_judge` says what a non-2xx answer means, and
+`_pause` waits before the next attempt or gives up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from reconciler import __version__
+from reconciler.errors import ApiError, RateLimited, Unavailable
+from reconciler.systems.http.auth import Authenticator
+from reconciler.systems.http.errors import ErrorReader, Hints, error_for, read_error_body
+from reconciler.systems.http.limiter import Clock, Sleep, SlidingWindowLimiter
+from reconciler.systems.http.paging import Pager
+from reconciler.systems.http.retry import IDEMPOTENT, Retryable, RetryPolicy, answer_failure, wire_failure
+
+USER_AGENT = f"reconcile/{__version__} (+https://github.com/reconcile-moco-personio/reconcile)"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    total: float = 60.0
+    connect: float = 10.0
+    read: float = 30.0
+
+    def client_timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, sent alike on every attempt."""
+
+    method: str
+    url: URL
+    idempotent: bool  # safe to send twice
+    authenticate: bool = True
+    json: Any = None
+    form: dict[str, str] | None = None
+
+    @property
+    def text(self) -> str:
+        """How messages name the call, e.g. `GET /api/v1/users?page=2`."""
+        return f"{self.method} {self.url.path}" + (f"?{self.url.query_string}" if self.url.query_string else "")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: Any  # parsed JSON, else text, else None
+    call: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass
+class Service:
+    """One API: its root, pacing, retry policy, credentials, and how it words errors and pages lists."""
+
+    name: str  # the service as messages name it
+    base_url: str  # requests are made relative to this; never a trailing slash
+    session: aiohttp.ClientSession
+    limiter: SlidingWindowLimiter
+    auth: Authenticator
+    hints: Hints = field(default_factory=Hints)
+    error_reader: ErrorReader = read_error_body
+    pager: Pager | None = None  # how `pages` reads a list; None: this service has no lists to read
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    headers: dict[str, str] = field(default_factory=dict)
+    max_in_flight: int = 8
+    sleep: Sleep = asyncio.sleep
+    clock: Clock = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+    requests_sent: int = 0
+
+    def __post_init__(self) -> None:
+        self._in_flight = asyncio.Semaphore(self.max_in_flight)
+        self.base_url = self.base_url.rstrip("/")
+
+    # ------------------------------------------------------------------ addresses
+
+    def url(self, target: str, params: dict[str, Any] | None = None) -> URL:
+        """`target` is a path below base_url, or an absolute URL (a pagination link); `params` are
+        added to its query (None values left out).
+
+        A link's path and query are used as given, but always on the configured host: credentials
+        never travel to a host the spec did not name, and proxies in front of the API keep working.
+        """
+        base = urlsplit(self.base_url)
+        origin = f"{base.scheme}://{base.netloc}"
+        if target.startswith(("http://", "https://")):
+            parts = urlsplit(target)
+            url = URL(origin + parts.path + (f"?{parts.query}" if parts.query else ""), encoded=True)
+        elif base.path and target.startswith(base.path + "/"):  # a relative link that already names the root
+            url = URL(origin + target, encoded=True)
+        else:
+            url = URL(self.base_url + target, encoded=True)
+        if params:
+            url = url.update_query({k: str(v) for k, v in params.items() if v is not None})
+        return url
+
+    # ------------------------------------------------------------------ requests
+
+    async def request(self, method: str, target: str, *, params: dict[str, Any] | None = None,
+                      json: Any = None, form: dict[str, str] | None = None, idempotent: bool | None = None,
+                      authenticate: bool = True) -> Response:
+        """Send one call, retrying what is safe; return a 2xx response or raise an `ApiError`."""
+        method = method.upper()
+        call = Call(method, self.url(target, params), method in IDEMPOTENT if idempotent is None else idempotent,
+                    authenticate, json, form)
+        started = self.clock()
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            used, outcome = await self._attempt(call)
+            if isinstance(outcome, Response):
+                if outcome.ok:
+                    return outcome
+                if not renewed and await self._renewed(call, outcome, used):
+                    renewed = True
+                    attempt -= 1  # a fresh token is not a retry
+                    continue
+                outcome = self._judge(call, outcome)
+            await self._pause(call, outcome, attempt, started)
+
+    async def _attempt(self, call: Call) -> tuple[dict[str, str], Response | Retryable]:
+        """Send `call` once: the credentials it carried, and the answer or a failure worth another try."""
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **self.headers}
+        used = await self.auth.headers() if call.authenticate else {}
+        headers.update(used)
+        await self.limiter.acquire()
+        try:
+            async with self._in_flight:
+                self.requests_sent += 1
+                async with self.session.request(call.method, call.url, headers=headers, json=call.json,
+                                                data=call.form, timeout=self.timeouts.client_timeout(),
+                                                allow_redirects=False) as answer:
+                    return used, Response(answer.status, answer.headers, await _read_body(answer), call.text)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            return used, wire_failure(exc, service=self.name, base_url=self.base_url, call=call.text,
+                                      idempotent=call.idempotent)
+
+    async def _renewed(self, call: Call, response: Response, used: dict[str, str]) -> bool:
+        """After a 401: whether fresh credentials are worth sending the call once more."""
+        return response.status == 401 and call.authenticate and await self.auth.renew(used)
+
+    def _judge(self, call: Call, response: Response) -> Retryable:
+        """A non-2xx answer: a failure worth another try; raises the typed error when it is final."""
+        failure = answer_failure(response.status, response.headers, service=self.name, call=call.text,
+                                 idempotent=call.idempotent)
+        if failure is None:
+            raise self.error_for(response)
+        return failure
+
+    async def _pause(self, call: Call, failure: Retryable, attempt: int, started: float) -> None:
+        """Wait before the next attempt, or raise when the retry policy says to give up."""
+        elapsed = self.clock() - started
+        delay = self.retry.wait(failure, attempt, elapsed, window=self.limiter.window, rng=self.rng)
+        if delay is None:
+            error = RateLimited if failure.limited else Unavailable
+            raise error(self.name, f"gave up after {attempt} attempt{'s' if attempt != 1 else ''} over "
+                                   f"{elapsed:.0f} s: {failure.reason}", call=call.text)
+        await self.sleep(delay)
+
+    def error_for(self, response: Response) -> ApiError:
+        """The typed error for a final non-2xx `response`, in the words of this service's error reader."""
+        return error_for(self.name, response.status, response.call, self.error_reader(response.body), self.hints)
+
+    # ------------------------------------------------------------------ lists
+
+    async def pages(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every record of the list at `path`, read with this service's pager."""
+        if self.pager is None:
+            raise TypeError(f"the {self.name} service was given no pager")
+        return await self.pager(self, path, params)
+
+
+async def _read_body(answer: aiohttp.ClientResponse) -> Any:
+    raw = await answer.read()
+    if not raw:
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in (answer.content_type or "") or text.lstrip()[:1] in ("{", "["):
+        try:
+            return jsonlib.loads(text)
+        except ValueError:
+            return text
+    return text

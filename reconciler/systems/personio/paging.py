@@ -1,0 +1,52 @@
+"""Personio v2's lists: records in `_data`, the next page's address in `_meta.links.next.href`.
+
+Cursor pages are read one after another, as cursors require. A next link's path and query are used
+on the configured host (see `Service.url`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.errors import UnexpectedResponse
+from reconciler.systems.http import Response, Service, unique_by_id, visit
+
+
+async def cursor_pages(service: Service, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every record of a Personio v2 list, following `_meta.links.next.href` until absent.
+
+    `data` and `meta` are read where `_data` and `_meta` are missing.
+    """
+    response = await service.request("GET", path, params=params)
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while True:
+        body = response.body
+        data = body.get("_data", body.get("data")) if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            raise UnexpectedResponse(service.name, f"{response.call} did not answer with a `_data` list")
+        items += [item for item in data if isinstance(item, dict)]
+        href = _next_href(service, response)
+        if not href:
+            return unique_by_id(items)
+        visit(seen, href, service=service.name, path=path)
+        response = await service.request("GET", href)
+
+
+def _next_href(service: Service, response: Response) -> str | None:
+    """`_meta.links.next.href` (or `meta.…`); None on the last page. Something there that cannot be
+    read is an error, not a last page: a list cut short would plan deletions."""
+    node: Any = response.body.get("_meta") or response.body.get("meta")
+    for key in ("links", "next", "href"):
+        if not node:
+            return None
+        if not isinstance(node, dict):
+            raise _unreadable(service, response)
+        node = node.get(key)
+    if node and not isinstance(node, str):
+        raise _unreadable(service, response)
+    return node or None
+
+
+def _unreadable(service: Service, response: Response) -> UnexpectedResponse:
+    return UnexpectedResponse(service.name, f"{response.call} answered with an unreadable `_meta.links.next.href`")
