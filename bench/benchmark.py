@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reconciler.systems.connect import read_credentials  # noqa: E402
 from reconciler.run import RunOptions, make_plan, plan_and_apply  # noqa: E402
 from reconciler.sandbox.seed import sandbox_env  # noqa: E402
 from reconciler.spec import load_spec  # noqa: E402
+from reconciler.systems.connect import read_credentials  # noqa: E402
 
 
 def side_door(base: str, method: str, path: str, body: dict | None = None) -> dict | None:

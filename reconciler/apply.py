@@ -1,4 +1,5 @@
-"""Makes a plan's changes through the clients and reports each one: applied, failed or skipped.
+"""Makes a plan's changes through their directions' steps and reports each one: applied, failed or
+skipped. Knows no direction: `registry.get(change.direction).steps` does the writing.
 
 - Bounded concurrency on top of the clients' pacing; every change is independent (one per day).
 - A failed change does not stop the others. Failures that no later change can escape (credentials
@@ -11,13 +12,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from reconciler.systems.connect import Clients
-from .errors import (
+from reconciler.errors import (
     ApiError,
     AuthenticationFailed,
     OutcomeUnknown,
@@ -25,8 +25,9 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
-from reconciler.records import AbsenceKind
-from .plan import Change
+from reconciler.plan.model import Change
+from reconciler.sync import registry
+from reconciler.sync.direction import Direction, Steps
 
 FATAL = (AuthenticationFailed, PermissionDenied, Unavailable, RateLimited)
 STEP_ORDER = {"delete": 0, "update": 1, "create": 2}
@@ -60,7 +61,7 @@ class ApplyReport:
 Progress = Callable[[Outcome, int, int], None]
 
 
-async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Clients, *, concurrency: int = 4,
+async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any, *, concurrency: int = 4,
                         verify_delay: float = 2.0, progress: Progress | None = None) -> ApplyReport:
     report = ApplyReport()
     gate = asyncio.Semaphore(concurrency)
@@ -94,9 +95,9 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Cli
     return report
 
 
-async def _attempt(change: Change, clients: Clients, verify_delay: float) -> Outcome:
+async def _attempt(change: Change, clients: Any, verify_delay: float) -> Outcome:
     try:
-        detail = await _execute(change, clients, verify_delay)
+        detail = await _execute(change, registry.get(change.direction), clients, verify_delay)
         return Outcome(change, "applied", detail)
     except FATAL as exc:
         return Outcome(change, "failed", str(exc), fatal=True)
@@ -104,73 +105,39 @@ async def _attempt(change: Change, clients: Clients, verify_delay: float) -> Out
         return Outcome(change, "failed", str(exc))
 
 
-async def _execute(change: Change, clients: Clients, verify_delay: float) -> str:
-    if change.system == "moco" and change.kind == "absence":
-        return await _moco_absence(change, clients, verify_delay)
-    if change.system == "personio" and change.kind == "attendance":
-        return await _personio_attendance(change, clients, verify_delay)
-    raise ValueError(f"no way to apply {change.system} {change.kind} changes")
-
-
-async def _moco_absence(change: Change, clients: Clients, verify_delay: float) -> str:
-    moco = clients.moco
-    after = change.after or {}
+async def _execute(change: Change, direction: Direction, clients: Any, verify_delay: float) -> str:
+    """One change through its direction's steps: the write, then every record it removes."""
+    steps = direction.steps
     if change.action == "create":
         try:
-            await moco.create_schedule(change.write["user_id"], change.date, AbsenceKind(after["absence_kind"]),
-                                       am=after["am"], pm=after["pm"], comment=after["comment"])
+            await steps.create(clients, change)
         except OutcomeUnknown as unknown:
-            return await _confirm_created(
-                "MOCO", unknown, verify_delay, lambda: moco.schedules(change.date, change.date),
-                lambda found: found.user_id == change.write["user_id"] and found.comment == after["comment"])
+            return await _confirm_created(direction, change, unknown, verify_delay, clients)
         return ""
     if change.action == "update":
-        await moco.update_schedule(change.target, kind=AbsenceKind(after["absence_kind"]), am=after["am"],
-                                   pm=after["pm"], comment=after["comment"])
-        return await _remove(moco.delete_schedule, change.also_delete)
-    if change.action == "delete":
-        return await _remove(moco.delete_schedule, (change.target, *change.also_delete))
-    raise ValueError(f"unknown action {change.action!r}")
+        await steps.update(clients, change)
+        return await _remove(steps, clients, tuple(removal.id for removal in change.removes))
+    return await _remove(steps, clients, (change.target, *(removal.id for removal in change.removes)))
 
 
-async def _personio_attendance(change: Change, clients: Clients, verify_delay: float) -> str:
-    personio = clients.personio
-    after = change.after or {}
-    if change.action == "create":
-        try:
-            await personio.create_attendance(change.write["person_id"], datetime.fromisoformat(change.write["start"]),
-                                             datetime.fromisoformat(change.write["end"]), after["comment"])
-        except OutcomeUnknown as unknown:
-            return await _confirm_created(
-                "Personio", unknown, verify_delay, lambda: personio.attendance_periods(change.date, change.date),
-                lambda found: found.person_id == change.write["person_id"] and found.comment == after["comment"])
-        return ""
-    if change.action == "update":
-        await personio.update_attendance(change.target, datetime.fromisoformat(change.write["start"]),
-                                         datetime.fromisoformat(change.write["end"]), after["comment"])
-        return await _remove(personio.delete_attendance, change.also_delete)
-    if change.action == "delete":
-        return await _remove(personio.delete_attendance, (change.target, *change.also_delete))
-    raise ValueError(f"unknown action {change.action!r}")
-
-
-async def _remove(delete: Callable[[Any], Awaitable[bool]], records: tuple[Any, ...]) -> str:
+async def _remove(steps: Steps, clients: Any, records: tuple[Any, ...]) -> str:
     """Delete each record; say how many were already gone (which counts as done)."""
-    gone = [await delete(record) for record in records]
+    gone = [await steps.delete(clients, record) for record in records]
     missing = len(gone) - sum(gone)
     return f"{missing} record{'s were' if missing != 1 else ' was'} already gone" if missing else ""
 
 
-async def _confirm_created(service: str, unknown: OutcomeUnknown, verify_delay: float,
-                           reread: Callable[[], Awaitable[list[Any]]], ours: Callable[[Any], bool]) -> str:
+async def _confirm_created(direction: Direction, change: Change, unknown: OutcomeUnknown, verify_delay: float,
+                           clients: Any) -> str:
     """A create whose answer was lost: re-read the day. Found → applied; not found → failed. Never re-sent."""
     await asyncio.sleep(verify_delay)  # let a request still being processed finish first
     try:
-        found = await reread()
+        found = await direction.steps.find_created(clients, change)
     except ApiError as exc:
-        raise OutcomeUnknown(service, f"the answer was lost ({unknown}) and re-reading the day failed too ({exc}); "
-                                      "not re-sent, the next plan will show whether it exists") from None
-    if any(ours(record) for record in found):
+        raise OutcomeUnknown(direction.service, f"the answer was lost ({unknown}) and re-reading the day failed too "
+                                                f"({exc}); not re-sent, the next plan will show whether it exists"
+                             ) from None
+    if found:
         return "the answer was lost, but re-reading found it created"
-    raise OutcomeUnknown(service, "the answer was lost and re-reading did not find it; not re-sent, the next run "
-                                  "will create it")
+    raise OutcomeUnknown(direction.service, "the answer was lost and re-reading did not find it; not re-sent, the "
+                                            "next run will create it")

@@ -11,21 +11,23 @@ import errno
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
-from . import __version__
-from reconciler.systems.connect import Credentials, read_credentials
-from .errors import ReconcileError
+from reconciler import __version__
+from reconciler.errors import ReconcileError
+from reconciler.plan.model import Plan
+from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, save_plan
 from reconciler.records import AttendanceDirection
-from .plan import Plan, compare_with_saved, load_saved_changes, save_plan
-from .render import FORMATS, render
-from reconciler.plan.build import SCOPES
+from reconciler.render import FORMATS, render
 from reconciler.run import RunOptions, make_plan, plan_and_apply
+from reconciler.spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
 from reconciler.spec.schema import schema_text
-from .spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
+from reconciler.sync import registry
+from reconciler.systems.connect import Credentials, read_credentials, required_variables
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -128,9 +130,10 @@ def schema() -> None:
 
 
 only_option = click.option(
-    "--only", type=click.Choice(SCOPES), default=None,
-    help="Plan or apply one direction only: absences (Personio → MOCO) or attendances (working hours, "
-         "MOCO → Personio). The plan says it is partial.",
+    "--only", type=click.Choice(registry.choices()), default=None,
+    help="Plan or apply one direction only: " + ", ".join(f"{d.name} ({d.title})" for d in registry.DIRECTIONS)
+         + "; the older names " + ", ".join(a for d in registry.DIRECTIONS for a in d.aliases)
+         + " still work. The plan says it is partial.",
 )
 
 today_option = click.option(
@@ -144,12 +147,12 @@ def _load(config_path: Path) -> tuple[Spec, Credentials]:
     return spec, read_credentials(spec, os.environ)
 
 
-def _options(spec: Spec, today: Any, scope: tuple[str, ...] = SCOPES) -> RunOptions:
-    return RunOptions(today=today.date() if today else spec.today(), scope=scope)
+def _options(spec: Spec, today: Any, only: tuple[str, ...] | None = None) -> RunOptions:
+    return RunOptions(today=today.date() if today else spec.today(), only=only)
 
 
-def _scope(only: str | None) -> tuple[str, ...]:
-    return (only,) if only else SCOPES
+def _only(only: str | None) -> tuple[str, ...] | None:
+    return (registry.get(only).name,) if only else None
 
 
 def _color() -> bool | None:
@@ -185,7 +188,7 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     """
     spec, credentials = _load(config_path)
     _reading(spec)
-    result = asyncio.run(make_plan(spec, credentials, _options(spec, today, _scope(only))))
+    result = asyncio.run(make_plan(spec, credentials, _options(spec, today, _only(only))))
     click.echo(render(result, fmt, color=fmt == "text"), nl=False, color=_color())
     if out:
         save_plan(result, out)
@@ -215,8 +218,8 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: st
       reconcile apply -c mapping.yaml
       reconcile plan --out plan.json && reconcile apply plan.json
     """
-    saved, saved_scope = load_saved_changes(planfile) if planfile else (None, None)
-    scope = _scope(only) if only or not saved_scope else saved_scope  # a saved plan keeps its scope
+    saved = load_saved_plan(planfile) if planfile else None
+    scope = _only(only) if only or saved is None else saved.scope  # a saved plan keeps its scope
     if saved is None and not auto_approve and not _interactive():
         raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
                              "--auto-approve, or review a plan file: `reconcile plan --out plan.json`, then "
@@ -227,7 +230,7 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: st
     def approve(fresh: Plan) -> bool:
         click.echo(render(fresh, "text", color=True), nl=False, color=_color())
         if saved is not None:
-            _check_saved(saved, fresh, planfile)
+            _check_saved(saved, fresh)
             return True
         if auto_approve:
             return True
@@ -239,7 +242,7 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: st
                                                 progress=_progress_printer()))
     if report is None:
         if saved is not None:
-            _check_saved(saved, result, planfile)
+            _check_saved(saved, result)
         if result.has_changes:
             raise ReconcileError("apply cancelled; nothing was written")
         click.echo(render(result, "text", color=True), nl=False, color=_color())
@@ -262,11 +265,11 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _check_saved(saved: list[dict[str, Any]], fresh: Plan, planfile: Path | None) -> None:
+def _check_saved(saved: SavedPlan, fresh: Plan) -> None:
     differences = compare_with_saved(saved, fresh)
     if differences:
         raise ReconcileError(
-            f"refusing to apply {planfile}: a fresh plan differs from the saved one, so MOCO or Personio changed "
+            f"refusing to apply {saved.path}: a fresh plan differs from the saved one, so MOCO or Personio changed "
             "since it was made. Nothing was written. What differs:\n" + "\n".join(differences)
             + "\nMake and review a new plan: `reconcile plan --out PLANFILE`."
         )
@@ -297,7 +300,7 @@ def demo(people: int, seed: int) -> None:
     Example:
       reconcile demo --people 20
     """
-    from .demo import run_demo
+    from reconciler.demo import run_demo
 
     if not run_demo(people=people, seed=seed):
         raise click.exceptions.Exit(EXIT_ERROR)
@@ -344,7 +347,7 @@ def sandbox_serve(people: int, seed: int, today: Any, moco_port: int, personio_p
     Example:
       reconcile sandbox serve --people 50 --seed 7
     """
-    from .sandbox.serve import serve
+    from reconciler.sandbox.serve import serve
 
     serve(people=people, seed=seed, today=today.date() if today else None, moco_port=moco_port,
           personio_port=personio_port, latency=latency, spec_out=spec_out)
@@ -377,9 +380,9 @@ def describe_spec(spec: Spec) -> list[str]:
     return lines
 
 
-def missing_env(spec: Spec, environ: os._Environ[str] | dict[str, str]) -> list[str]:
-    names = [spec.moco.api_key_env, spec.personio.client_id_env, spec.personio.client_secret_env]
-    return [name for name in names if not environ.get(name)]
+def missing_env(spec: Spec, environ: Mapping[str, str]) -> list[str]:
+    """The variables holding secrets that plan and apply will need and the environment lacks."""
+    return [variable.name for variable in required_variables(spec) if not environ.get(variable.name, "").strip()]
 
 
 def main() -> None:

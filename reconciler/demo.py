@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from reconciler.systems.connect import read_credentials
-from reconciler.sync.ownership import is_ours
-from .render import render_text
+from reconciler.render import render_text
 from reconciler.run import RunOptions, make_plan, plan_and_apply
-from .sandbox import Sandbox, SandboxThread, SeedParams
-from .spec import load_spec
+from reconciler.sandbox import Sandbox, SandboxThread, SeedParams
+from reconciler.spec import load_spec
+from reconciler.sync.ownership import is_ours
+from reconciler.systems.connect import read_credentials
 
 # The demo runs at MOCO's "unlimited" plan rate (1200 requests per 120 s) and a generous Personio
 # budget so a first sync takes seconds; the sandbox enforces these limits and the ready spec states
@@ -84,7 +84,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         # The plan said which hand-made "not plannable" records synced absences replace; every
         # other hand-made absence must be exactly as it was.
         replaced = {c.target for c in first.changes if c.before and not is_ours(c.before.get("comment"))}
-        replaced |= {extra for c in first.changes for extra in c.also_delete}
+        replaced |= {removal.id for c in first.changes for removal in c.removes}
         before = [record for record in before if record["id"] not in replaced]
         after = [record for record in handmade() if record["id"] not in replaced]
         requests = running.log.counts()

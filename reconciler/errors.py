@@ -71,3 +71,7 @@ class OutcomeUnknown(ApiError):
 
 class UnexpectedResponse(ApiError):
     """The service answered with something this tool cannot read."""
+
+
+class PlanError(ReconcileError):
+    """The spec and the systems' data cannot be planned together (e.g. `absences.unmapped: error`)."""

@@ -120,6 +120,10 @@ class Presence:
 
 # --------------------------------------------------------------------------- Personio records
 
+# Personio's word for "approved": absence periods say APPROVED, attendance periods CONFIRMED.
+ABSENCE_APPROVED = "APPROVED"
+ATTENDANCE_APPROVED = "CONFIRMED"
+
 
 @dataclass(frozen=True)
 class Person:

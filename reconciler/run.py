@@ -1,4 +1,4 @@
-"""The imperative shell around the pure planner: read both systems, plan, and apply when approved.
+"""The imperative shell around the pure planners: read both systems, plan, and apply when approved.
 
 The CLI and the demo call these; they take a Spec, credentials and callbacks for what to show or
 ask, so nothing here prints or prompts on its own.
@@ -9,29 +9,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from reconciler.apply import ApplyReport, Progress, apply_changes
-from reconciler.systems.connect import Credentials, Tuning, open_clients
-from reconciler.plan import Plan
-from reconciler.plan.build import SCOPES, build_plan
+from reconciler.plan.build import build_plan, needs
+from reconciler.plan.model import Plan
 from reconciler.plan.snapshot import fetch_snapshot
 from reconciler.spec import Spec
+from reconciler.sync import registry
+from reconciler.systems.connect import Credentials, Tuning, open_clients
 
 
 @dataclass(frozen=True)
 class RunOptions:
     today: date
-    scope: tuple[str, ...] = SCOPES
+    only: tuple[str, ...] | None = None  # direction names (sync/registry.py); None: every direction
     tuning: Tuning = Tuning()
     concurrency: int = 4
     verify_delay: float = 2.0
 
 
+async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions) -> Plan:
+    directions = registry.select(options.only)
+    snapshot = await fetch_snapshot(clients, options.today, needs(spec, options.today, directions))
+    return build_plan(spec, snapshot, directions, partial=directions != registry.DIRECTIONS)
+
+
 async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions) -> Plan:
     """Read both systems concurrently and compute the plan. Writes nothing."""
     async with open_clients(spec, credentials, options.tuning) as clients:
-        snapshot = await fetch_snapshot(spec, clients, options.today, options.scope)
-        return build_plan(spec, snapshot, options.scope)
+        return await _fresh_plan(spec, clients, options)
 
 
 async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptions,
@@ -39,8 +46,7 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
                          ) -> tuple[Plan, ApplyReport | None]:
     """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked."""
     async with open_clients(spec, credentials, options.tuning) as clients:
-        snapshot = await fetch_snapshot(spec, clients, options.today, options.scope)
-        plan = build_plan(spec, snapshot, options.scope)
+        plan = await _fresh_plan(spec, clients, options)
         if not plan.changes or not approve(plan):
             return plan, None
         report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,

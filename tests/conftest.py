@@ -13,9 +13,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests import aioresponses_compat
 from reconciler.sandbox import Sandbox, SandboxThread, SeedParams
 from reconciler.sandbox.seed import MOCO_API_KEY, PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
+from tests import aioresponses_compat
 
 aioresponses_compat.install()
 

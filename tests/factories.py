@@ -1,13 +1,18 @@
-"""Small builders for planner tests: a company in a few lines, and a fake apply for idempotency."""
+"""Small builders for planner tests: a company in a few lines, read and written through fake
+clients by the real snapshot and apply code."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Any
+from types import SimpleNamespace
 
-from reconciler.sync.ownership import absence_comment
+from reconciler.apply import ApplyReport, apply_changes
+from reconciler.plan import Plan
+from reconciler.plan.build import build_plan, needs
+from reconciler.plan.snapshot import Snapshot, fetch_snapshot
 from reconciler.records import (
     AbsenceKind,
     AbsencePeriod,
@@ -19,10 +24,10 @@ from reconciler.records import (
     Person,
     Presence,
 )
-from reconciler.plan import Plan
-from reconciler.plan.build import build_plan
-from reconciler.plan.snapshot import Snapshot
 from reconciler.spec import Spec, parse_spec
+from reconciler.sync import registry
+from reconciler.sync.direction import Direction
+from reconciler.sync.ownership import absence_comment
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 _ids = itertools.count(1000)
@@ -116,44 +121,95 @@ class Company:
         self.attendances.append(period)
         return period
 
-    def snapshot(self) -> Snapshot:
-        return Snapshot(
-            today=self.today, moco_users=tuple(self.users), employments=tuple(self.employments),
-            moco_absences=tuple(self.absences), presences=tuple(self.presences), persons=tuple(self.persons),
-            absence_types=self.types, absence_periods=tuple(self.periods),
-            attendance_periods=tuple(self.attendances),
-        )
+    def clients(self) -> SimpleNamespace:
+        """Fake MOCO and Personio clients over this company's lists, with the real clients' methods."""
+        return SimpleNamespace(moco=_FakeMoco(self), personio=_FakePersonio(self))
 
-    def plan(self, spec: Spec | None = None, scope: tuple[str, ...] = ("absences", "attendances")) -> Plan:
-        return build_plan(spec or make_spec(), self.snapshot(), scope)
+    def snapshot(self, directions: tuple[Direction, ...] | None = None, spec: Spec | None = None) -> Snapshot:
+        """What a run reads from this company, through the real snapshot code."""
+        chosen = directions or registry.DIRECTIONS
+        return asyncio.run(fetch_snapshot(self.clients(), self.today, needs(spec or make_spec(), self.today, chosen)))
 
-    def apply(self, plan: Plan) -> None:
-        """Do to this company what `reconcile apply` would do to MOCO and Personio."""
-        for change in plan.changes:
-            if change.system == "moco" and change.kind == "absence":
-                self._apply_absence(change)
-            elif change.system == "personio" and change.kind == "attendance":
-                self._apply_attendance(change)
+    def plan(self, spec: Spec | None = None, scope: tuple[str, ...] | None = None) -> Plan:
+        spec = spec or make_spec()
+        directions = registry.select(scope)
+        return build_plan(spec, self.snapshot(directions, spec), directions,
+                          partial=directions != registry.DIRECTIONS)
 
-    def _apply_absence(self, change: Any) -> None:
-        gone = {change.target, *change.also_delete} if change.action in ("update", "delete") else set()
-        gone.discard(None)
-        kept = [a for a in self.absences if a.id not in gone]
-        if change.action == "update":
-            old = next(a for a in self.absences if a.id == change.target)
-            kept.append(replace(old, kind=AbsenceKind(change.after["absence_kind"]), am=change.after["am"],
-                                pm=change.after["pm"], comment=change.after["comment"]))
-        if change.action == "create":
-            kept.append(MocoAbsence(id=next(_ids), user_id=change.write["user_id"], day=change.date,
-                                    kind=AbsenceKind(change.after["absence_kind"]), am=change.after["am"],
-                                    pm=change.after["pm"], comment=change.after["comment"]))
-        self.absences = kept
+    def apply(self, plan: Plan) -> ApplyReport:
+        """Do to this company what `reconcile apply` does to MOCO and Personio: the real apply code."""
+        report = asyncio.run(apply_changes(plan.changes, self.clients(), verify_delay=0))
+        assert report.ok, [o.detail for o in report.outcomes if o.status != "applied"]
+        return report
 
-    def _apply_attendance(self, change: Any) -> None:
-        gone = {change.target, *change.also_delete} if change.action in ("update", "delete") else set()
-        self.attendances = [a for a in self.attendances if a.id not in gone]
-        if change.action in ("create", "update"):
-            self.attendances.append(AttendancePeriod(
-                id=change.target or f"a{next(_ids)}", person_id=change.write["person_id"], kind="WORK",
-                start=datetime.fromisoformat(change.write["start"]), end=datetime.fromisoformat(change.write["end"]),
-                comment=change.after["comment"], status="CONFIRMED"))
+
+def _within(day: date, start: date, end: date) -> bool:
+    return start <= day <= end
+
+
+@dataclass
+class _FakeMoco:
+    company: Company
+
+    async def users(self) -> list[MocoUser]:
+        return list(self.company.users)
+
+    async def employments(self) -> list[Employment]:
+        return list(self.company.employments)
+
+    async def schedules(self, start: date, end: date) -> list[MocoAbsence]:
+        return [a for a in self.company.absences if _within(a.day, start, end)]
+
+    async def presences(self, start: date, end: date) -> list[Presence]:
+        return [p for p in self.company.presences if _within(p.day, start, end)]
+
+    async def create_schedule(self, user_id: int, day: date, kind: AbsenceKind, *, am: bool, pm: bool,
+                              comment: str) -> MocoAbsence:
+        absence = MocoAbsence(id=next(_ids), user_id=user_id, day=day, kind=kind, am=am, pm=pm, comment=comment)
+        self.company.absences.append(absence)
+        return absence
+
+    async def update_schedule(self, schedule_id: int, *, kind: AbsenceKind, am: bool, pm: bool,
+                              comment: str) -> MocoAbsence:
+        index = next(i for i, a in enumerate(self.company.absences) if a.id == schedule_id)
+        updated = replace(self.company.absences[index], kind=kind, am=am, pm=pm, comment=comment)
+        self.company.absences[index] = updated
+        return updated
+
+    async def delete_schedule(self, schedule_id: int) -> bool:
+        before = len(self.company.absences)
+        self.company.absences = [a for a in self.company.absences if a.id != schedule_id]
+        return len(self.company.absences) < before
+
+
+@dataclass
+class _FakePersonio:
+    company: Company
+
+    async def persons(self) -> list[Person]:
+        return list(self.company.persons)
+
+    async def absence_types(self) -> list[AbsenceType]:
+        return list(self.company.types)
+
+    async def absence_periods(self, start: date, end: date) -> list[AbsencePeriod]:
+        return [p for p in self.company.periods if p.overlaps(start, end)]
+
+    async def attendance_periods(self, start: date, end: date) -> list[AttendancePeriod]:
+        return [p for p in self.company.attendances if _within(p.start.date(), start, end)]
+
+    async def create_attendance(self, person_id: str, start: datetime, end: datetime, comment: str) -> str:
+        period = AttendancePeriod(id=f"a{next(_ids)}", person_id=person_id, kind="WORK", start=start, end=end,
+                                  comment=comment, status="CONFIRMED")
+        self.company.attendances.append(period)
+        return period.id
+
+    async def update_attendance(self, period_id: str, start: datetime, end: datetime, comment: str) -> None:
+        index = next(i for i, p in enumerate(self.company.attendances) if p.id == period_id)
+        self.company.attendances[index] = replace(self.company.attendances[index], start=start, end=end,
+                                                  comment=comment, status="CONFIRMED")
+
+    async def delete_attendance(self, period_id: str) -> bool:
+        before = len(self.company.attendances)
+        self.company.attendances = [p for p in self.company.attendances if p.id != period_id]
+        return len(self.company.attendances) < before

@@ -9,16 +9,23 @@ from typing import Any
 
 from reconciler.apply import apply_changes
 from reconciler.errors import AuthenticationFailed, OutcomeUnknown, Rejected, Unavailable
+from reconciler.plan import Change, Removal
 from reconciler.records import AbsenceKind, MocoAbsence
-from reconciler.plan import Change
 
 COMMENT = "[reconcile] Personio absence p1"
 
 
+HOLIDAY = {"absence_kind": "holiday", "am": True, "pm": True, "comment": COMMENT}
+
+
+def absence(action: str, day: int, **fields: Any) -> Change:
+    return Change(action, "absences_to_moco", "moco", "absence", "jane@acme.example",  # type: ignore[arg-type]
+                  "jane@acme.example", date(2026, 12, day), **fields)
+
+
 def create(day: int, user_id: int = 1) -> Change:
-    return Change("create", "moco", "absence", "jane@acme.example", date(2026, 12, day),
-                  after={"absence_kind": "holiday", "am": True, "pm": True, "comment": COMMENT},
-                  write={"user_id": user_id, "kind": "holiday"})
+    return absence("create", day, after=HOLIDAY, send={"user_id": user_id, "date": f"2026-12-{day:02}",
+                                                       "absence_code": 4, "am": True, "pm": True, "comment": COMMENT})
 
 
 @dataclass
@@ -148,8 +155,9 @@ def test_update_then_removal_of_the_days_other_records():
     moco = FakeMoco()
     moco.schedules[7] = MocoAbsence(7, 1, date(2026, 12, 1), AbsenceKind.UNPLANNABLE, True, False, "by hand")
     moco.schedules[8] = MocoAbsence(8, 1, date(2026, 12, 1), AbsenceKind.UNPLANNABLE, False, True, "by hand")
-    change = Change("update", "moco", "absence", "jane@acme.example", date(2026, 12, 1), target=7,
-                    also_delete=(8,), after={"absence_kind": "holiday", "am": True, "pm": True, "comment": COMMENT})
+    by_hand = {"absence_kind": "unplannable", "am": True, "pm": False, "comment": "by hand"}
+    change = absence("update", 1, before=by_hand, target=7, removes=(Removal(8, {**by_hand, "am": False, "pm": True}),),
+                     after=HOLIDAY, send={"absence_code": 4, "am": True, "pm": True, "comment": COMMENT})
     report = run([change], moco)
     assert report.ok and moco.calls == ["PUT 7", "DELETE 8"]
     assert list(moco.schedules) == [7] and moco.schedules[7].kind is AbsenceKind.HOLIDAY
@@ -157,6 +165,6 @@ def test_update_then_removal_of_the_days_other_records():
 
 def test_deleting_what_is_already_gone_counts_as_done():
     moco = FakeMoco()
-    change = Change("delete", "moco", "absence", "jane@acme.example", date(2026, 12, 1), target=7)
+    change = absence("delete", 1, before=HOLIDAY, target=7)
     report = run([change], moco)
     assert report.outcomes[0].status == "applied" and report.outcomes[0].detail == "1 record was already gone"

@@ -1,32 +1,40 @@
-"""(spec, snapshot) → Plan: matches people, runs the planners in scope and merges what they say.
+"""(spec, snapshot, directions) → Plan: matches people once, runs each direction's planner and
+merges what they say; and the reads those directions need (`needs`).
 
 Pure, like the planners it calls: the same inputs always give the same plan.
 """
 
 from __future__ import annotations
 
-from reconciler.sync.absences_to_moco.planner import plan_absences
-from reconciler.sync.hours_to_personio.planner import plan_attendances
-from reconciler.sync.identity import match_people
-from reconciler.plan import Plan, PlannedPart, sort_changes
-from reconciler.plan.snapshot import Snapshot
+from datetime import date
+
+from reconciler.plan.model import Plan, PlannedPart, merge
+from reconciler.plan.snapshot import Need, Snapshot
 from reconciler.spec import Spec
+from reconciler.sync import sources
+from reconciler.sync.direction import Direction, PlanInput
+from reconciler.sync.identity import match_people
 
-SCOPES = ("absences", "attendances")
+# Who is who: every run reads both systems' people, whatever the directions.
+IDENTITY = (Need(sources.MOCO_USERS), Need(sources.PERSONIO_PERSONS))
 
 
-def build_plan(spec: Spec, snapshot: Snapshot, scope: tuple[str, ...] = SCOPES) -> Plan:
-    matching = match_people(snapshot.moco_users, snapshot.persons, spec.users)
+def needs(spec: Spec, today: date, directions: tuple[Direction, ...]) -> tuple[Need, ...]:
+    """What a run of these directions reads: the people, and each synced direction's lists."""
+    wanted = list(IDENTITY)
+    for direction in directions:
+        if direction.off(spec) is None:
+            wanted += direction.reads(spec, direction.window(spec, today))
+    return tuple(wanted)
+
+
+def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], *, partial: bool = False) -> Plan:
+    matching = match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
     parts: list[PlannedPart] = []
-    if "absences" in scope:
-        parts.append(plan_absences(spec, snapshot, matching))
-    if "attendances" in scope:
-        parts.append(plan_attendances(spec, snapshot, matching))
-    return Plan(
-        changes=sort_changes([c for part in parts for c in part.changes]),
-        conflicts=tuple(sorted((c for part in parts for c in part.conflicts), key=lambda c: (c.who, c.date))),
-        warnings=tuple(matching.warnings) + tuple(w for part in parts for w in part.warnings),
-        notes=tuple(n for part in parts for n in part.notes),
-        scope=tuple(s for s in SCOPES if s in scope),
-        partial=tuple(scope) != SCOPES,
-    )
+    for direction in directions:
+        why_not = direction.off(spec)
+        if why_not:
+            parts.append(PlannedPart(notes=(why_not,)))
+        else:
+            parts.append(direction.plan(PlanInput(spec, snapshot, matching, direction.window(spec, snapshot.today))))
+    return merge(parts, warnings=matching.warnings, scope=tuple(d.name for d in directions), partial=partial)

@@ -1,64 +1,99 @@
 """The plan: typed changes, conflicts and warnings, and its JSON form (CONTRACT.md §3).
 
-A `Plan` is what the planners produce and what the renderers, `apply` and the saved PLANFILE all
-share. Saving writes the JSON form; `apply PLANFILE` compares a saved plan's changes with a fresh
-plan's, field by field, and refuses when they differ.
+A `Plan` is what the directions' planners produce and what the renderers, `apply` and the saved
+PLANFILE all share. A `Change` carries every record it writes or removes, so what the plan shows,
+counts and saves is exactly what apply does:
+
+- `before`: the record updated or deleted, as the plan shows it; `target`: its id.
+- `after`: the record created or what an update makes of it, as the plan shows it.
+- `send`: exactly the fields apply sends for a create or an update (ids, times, codes).
+- `removes`: further records on the same day that the change deletes too (surplus copies, a
+  hand-made "not plannable" absence a synced one replaces); each counts as a destroy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reconciler import __version__
-from reconciler.errors import ReconcileError
 
 FORMAT_VERSION = "1"
 ACTIONS = ("create", "update", "delete")
+Action = Literal["create", "update", "delete"]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A further record a change deletes: its id and what it holds."""
+
+    id: Any
+    before: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "before": self.before}
 
 
 @dataclass(frozen=True)
 class Change:
-    action: str  # create | update | delete
-    system: str  # moco | personio (the system written)
-    kind: str  # absence | attendance
-    user: str  # the person's email as the written system knows it
+    """One write to one system: a create, an update or a delete of one record, plus its removals.
+
+    `user` is the person's email as the written system knows it (the contract's field); `person` is
+    who it is across both systems (their MOCO email), which plans group by.
+    """
+
+    action: Action
+    direction: str  # the direction that planned it and applies it (sync/registry.py)
+    system: str  # moco | personio: the system written
+    kind: str  # the kind of record written: absence | attendance
+    user: str
+    person: str
     date: date
-    before: dict[str, Any] | None = None  # what is there now (update, delete)
-    after: dict[str, Any] | None = None  # what will be there (create, update)
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    target: Any = None
+    send: dict[str, Any] = field(default_factory=dict)
+    removes: tuple[Removal, ...] = ()
     reason: str = ""  # why, in a few words
     source: str = ""  # where the wanted state comes from, e.g. "Personio absence 3f2a..."
-    target: Any = None  # id of the record updated or deleted
-    also_delete: tuple[Any, ...] = ()  # ids of further records on the same day this change removes
-    write: dict[str, Any] = field(default_factory=dict, compare=False)  # what apply sends besides `after`
-    person: str = ""  # who, across both systems (their MOCO email); plans group changes by it
+
+    def __post_init__(self) -> None:
+        shape = {
+            "create": (self.after is not None and bool(self.send) and self.before is None and self.target is None),
+            "update": (None not in (self.before, self.after, self.target) and bool(self.send)),
+            "delete": (self.before is not None and self.target is not None and self.after is None
+                       and not self.send),
+        }
+        if self.action not in shape:
+            raise ValueError(f"unknown action {self.action!r}")
+        if not shape[self.action] or (self.action == "create" and self.removes):
+            raise ValueError(f"a {self.action} change cannot be built from {self!r}")
 
     @property
-    def who(self) -> str:
-        return self.person or self.user
+    def destroys(self) -> int:
+        """How many records this change deletes: the target of a delete and every removal."""
+        return (self.action == "delete") + len(self.removes)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "action": self.action, "system": self.system, "kind": self.kind, "user": self.user,
-            "date": self.date.isoformat(),
+            "date": self.date.isoformat(), "person": self.person, "direction": self.direction,
         }
-        if self.person and self.person != self.user:
-            out["person"] = self.person
         if self.before is not None:
             out["before"] = self.before
         if self.after is not None:
             out["after"] = self.after
         if self.target is not None:
             out["id"] = self.target
-        if self.also_delete:
-            out["also_delete"] = list(self.also_delete)
+        if self.send:
+            out["send"] = self.send
+        if self.removes:
+            out["also_delete"] = [removal.id for removal in self.removes]
+            out["removes"] = [removal.to_json() for removal in self.removes]
         if self.reason:
             out["reason"] = self.reason
         if self.source:
@@ -68,28 +103,24 @@ class Change:
 
 @dataclass(frozen=True)
 class Conflict:
+    """Something a direction will not touch, and why (a hand-made record where it would write)."""
+
+    direction: str
+    system: str
+    kind: str
     user: str
+    person: str
     date: date
     reason: str
-    system: str = "moco"
-    kind: str = "absence"
-    person: str = ""  # as Change.person
-
-    @property
-    def who(self) -> str:
-        return self.person or self.user
 
     def to_json(self) -> dict[str, Any]:
-        out = {"user": self.user, "date": self.date.isoformat(), "reason": self.reason, "system": self.system,
-               "kind": self.kind}
-        if self.person and self.person != self.user:
-            out["person"] = self.person
-        return out
+        return {"user": self.user, "date": self.date.isoformat(), "reason": self.reason, "system": self.system,
+                "kind": self.kind, "person": self.person, "direction": self.direction}
 
 
 @dataclass(frozen=True)
 class PlannedPart:
-    """What one planner contributes to a plan."""
+    """What one direction contributes to a plan."""
 
     changes: tuple[Change, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
@@ -103,13 +134,15 @@ class Plan:
     conflicts: tuple[Conflict, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # facts about the run worth a line: windows, what is not synced and why
-    scope: tuple[str, ...] = ("absences", "attendances")
+    scope: tuple[str, ...] = ()  # the directions planned
     partial: bool = False  # --only: the plan covers part of the spec
 
     @property
     def summary(self) -> dict[str, int]:
+        """Records added, changed and destroyed: a surplus copy an update removes counts as a destroy."""
         counts = Counter(change.action for change in self.changes)
-        return {action: counts.get(action, 0) for action in ACTIONS}
+        return {"create": counts["create"], "update": counts["update"],
+                "delete": sum(change.destroys for change in self.changes)}
 
     @property
     def has_changes(self) -> bool:
@@ -118,7 +151,7 @@ class Plan:
     def by_person(self) -> dict[str, list[Change]]:
         grouped: dict[str, list[Change]] = {}
         for change in self.changes:
-            grouped.setdefault(change.who, []).append(change)
+            grouped.setdefault(change.person, []).append(change)
         return grouped
 
     def to_json(self) -> dict[str, Any]:
@@ -136,77 +169,25 @@ class Plan:
         }
 
     def fingerprint(self) -> str:
-        """A digest of the changes alone: equal plans have equal fingerprints."""
+        """A digest of the changes alone, every field apply reads included: equal plans, equal prints."""
         canonical = json.dumps([c.to_json() for c in self.changes], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def sort_changes(changes: list[Change]) -> tuple[Change, ...]:
+def merge(parts: list[PlannedPart], *, warnings: tuple[str, ...] = (), scope: tuple[str, ...] = (),
+          partial: bool = False) -> Plan:
+    """One plan from the directions' parts, in a stable order."""
     order = {action: index for index, action in enumerate(ACTIONS)}
+
     def clock(change: Change) -> str:  # attendances list in the order of the day
         values = change.after or change.before or {}
         return values.get("start") or ""
 
-    return tuple(sorted(changes, key=lambda c: (c.who, c.date, c.system, c.kind, clock(c), order[c.action])))
-
-
-# --------------------------------------------------------------------------- PLANFILE
-
-
-def save_plan(plan: Plan, path: Path) -> None:
-    """Write the JSON plan atomically: a reader never sees half a file."""
-    text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise ReconcileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
-
-
-def load_saved_changes(path: Path) -> tuple[list[dict[str, Any]], tuple[str, ...] | None]:
-    """The changes of a saved plan, checked enough to compare them with a fresh plan, and its scope."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReconcileError(f"plan file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReconcileError(f"cannot read plan file {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ReconcileError(f"{path}:{exc.lineno}:{exc.colno}: not a JSON plan ({exc.msg}); write one with "
-                             "`reconcile plan --out PLANFILE`") from None
-    if not isinstance(data, dict) or "changes" not in data:
-        raise ReconcileError(f"{path} is not a reconcile plan (no \"changes\"); write one with "
-                             "`reconcile plan --out PLANFILE`")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise ReconcileError(f"{path} has plan format_version {data.get('format_version')!r}; this reconcile reads "
-                             f"format version {FORMAT_VERSION}")
-    changes = data["changes"]
-    if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
-        raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
-    scope = data.get("scope")
-    known = ("absences", "attendances")
-    if scope is not None and (not isinstance(scope, list) or not scope
-                              or not all(isinstance(part, str) and part in known for part in scope)):
-        raise ReconcileError(f"{path}: \"scope\" must list some of {', '.join(known)}")
-    return changes, tuple(s for s in known if s in scope) if scope else None
-
-
-def compare_with_saved(saved: list[dict[str, Any]], fresh: Plan) -> list[str]:
-    """Lines naming what differs between a saved plan and a fresh one; empty when they agree."""
-
-    def key(change: dict[str, Any]) -> str:
-        return json.dumps(change, sort_keys=True)
-
-    def label(change: dict[str, Any]) -> str:
-        return f"{change.get('action')} {change.get('system')} {change.get('kind')} {change.get('user')} " \
-               f"{change.get('date')}"
-
-    saved_keys = Counter(key(c) for c in saved)
-    fresh_list = [c.to_json() for c in fresh.changes]
-    fresh_keys = Counter(key(c) for c in fresh_list)
-    lines = [f"  only in the saved plan: {label(c)}" for c in saved if saved_keys[key(c)] > fresh_keys[key(c)]]
-    lines += [f"  only in a fresh plan:   {label(c)}" for c in fresh_list if fresh_keys[key(c)] > saved_keys[key(c)]]
-    return lines
+    changes = sorted((c for part in parts for c in part.changes),
+                     key=lambda c: (c.person, c.date, c.system, c.kind, clock(c), order[c.action]))
+    conflicts = sorted((c for part in parts for c in part.conflicts), key=lambda c: (c.person, c.date))
+    return Plan(
+        changes=tuple(changes), conflicts=tuple(conflicts),
+        warnings=warnings + tuple(w for part in parts for w in part.warnings),
+        notes=tuple(n for part in parts for n in part.notes), scope=scope, partial=partial,
+    )

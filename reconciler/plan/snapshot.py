@@ -1,54 +1,87 @@
-"""Everything a plan needs from both systems, fetched concurrently into one `Snapshot`.
+"""What a plan is computed from: the lists the directions declared they need, read concurrently.
 
-Each list is read once for the whole window, never per person or per day.
+A direction declares its needs as `Need(source, window)`: "MOCO schedules from March to June".
+`fetch_snapshot` merges the needs of every direction in the run, so each list is read once, for the
+union of the windows asked, never per person or per day, and all lists at the same time.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
-from reconciler.records import (
-    AbsencePeriod,
-    AbsenceType,
-    AttendanceDirection,
-    AttendancePeriod,
-    Employment,
-    MocoAbsence,
-    MocoUser,
-    Person,
-    Presence,
-)
+
+@dataclass(frozen=True)
+class Window:
+    """A span of days, both ends included."""
+
+    start: date
+    end: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    def days(self) -> Iterator[date]:
+        day = self.start
+        while day <= self.end:
+            yield day
+            day += timedelta(days=1)
+
+    def span(self, other: Window) -> Window:
+        """The smallest window holding both."""
+        return Window(min(self.start, other.start), max(self.end, other.end))
+
+    def __str__(self) -> str:
+        return f"{self.start} to {self.end}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A list one system can be asked for, e.g. MOCO's schedules; equal by name."""
+
+    name: str  # e.g. "moco.schedules"
+    read: Callable[[Any, Window | None], Awaitable[list[Any]]] = field(compare=False, repr=False)
+    windowed: bool = field(default=True, compare=False)  # False: always read whole (users, types)
+
+
+@dataclass(frozen=True)
+class Need:
+    source: Source
+    window: Window | None = None  # None for lists read whole
+
+    def __post_init__(self) -> None:
+        if self.source.windowed != (self.window is not None):
+            raise ValueError(f"{self.source.name} is {'' if self.source.windowed else 'not '}read by window")
 
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The records read for one run, per source, and the day the run counts as today."""
+
     today: date
-    moco_users: tuple[MocoUser, ...] = ()
-    employments: tuple[Employment, ...] = ()
-    moco_absences: tuple[MocoAbsence, ...] = ()
-    presences: tuple[Presence, ...] = ()
-    persons: tuple[Person, ...] = ()
-    absence_types: tuple[AbsenceType, ...] = ()
-    absence_periods: tuple[AbsencePeriod, ...] = ()
-    attendance_periods: tuple[AttendancePeriod, ...] = ()
+    lists: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def __getitem__(self, source: Source) -> tuple[Any, ...]:
+        return self.lists.get(source.name, ())
 
 
-async def fetch_snapshot(spec: Any, clients: Any, today: date, scope: tuple[str, ...]) -> Snapshot:
-    """Read what `scope` ("absences", "attendances") needs, all lists at once."""
-    moco, personio = clients.moco, clients.personio
-    reads: dict[str, Any] = {"moco_users": moco.users(), "persons": personio.persons()}
-    if "absences" in scope and spec.absences.enabled:
-        start, end = spec.absence_window(today)
-        reads["employments"] = moco.employments()
-        reads["moco_absences"] = moco.schedules(start, end)
-        reads["absence_types"] = personio.absence_types()
-        reads["absence_periods"] = personio.absence_periods(start, end)
-    if "attendances" in scope and spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
-        start, end = spec.attendance_window(today)
-        reads["presences"] = moco.presences(start, end)
-        reads["attendance_periods"] = personio.attendance_periods(start, end)
-    results = await asyncio.gather(*reads.values())
-    return Snapshot(today=today, **{name: tuple(value) for name, value in zip(reads, results)})
+def merge_needs(needs: Iterable[Need]) -> tuple[Need, ...]:
+    """One need per source, for the union of the windows asked."""
+    merged: dict[Source, Need] = {}
+    for need in needs:
+        seen = merged.get(need.source)
+        if seen is None:
+            merged[need.source] = need
+        elif seen.window is not None and need.window is not None:
+            merged[need.source] = Need(need.source, seen.window.span(need.window))
+    return tuple(merged.values())
+
+
+async def fetch_snapshot(clients: Any, today: date, needs: Iterable[Need]) -> Snapshot:
+    """Read every needed list at once, each once."""
+    merged = merge_needs(needs)
+    results = await asyncio.gather(*(need.source.read(clients, need.window) for need in merged))
+    return Snapshot(today=today, lists={need.source.name: tuple(found) for need, found in zip(merged, results)})

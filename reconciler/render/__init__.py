@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..plan import Plan
-from .json import render_json
-from .markdown import render_markdown
-from .text import render_text
+from reconciler.plan.model import Plan
+from reconciler.render.json import render_json
+from reconciler.render.markdown import render_markdown
+from reconciler.render.text import render_text
 
 FORMATS = ("text", "markdown", "json")
 

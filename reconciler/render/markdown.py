@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..plan import Plan
-from .words import SYMBOLS, SYSTEMS, also_known_as, counted, totals, what
+from reconciler.plan.model import Plan
+from reconciler.render.words import SYMBOLS, also_known_as, counted, lines, partial, totals
 
 
 def _cell(text: str) -> str:
@@ -14,7 +14,7 @@ def render_markdown(plan: Plan) -> str:
     s = plan.summary
     out = [f"### reconcile plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy", ""]
     if plan.partial:
-        out += [f"_Partial plan: only {', '.join(plan.scope)}._", ""]
+        out += [f"_Partial plan: only {partial(plan)}._", ""]
     flags = []
     if plan.conflicts:
         flags.append(f"⚠️ {counted(len(plan.conflicts), 'conflict')} (left alone)")
@@ -27,20 +27,20 @@ def render_markdown(plan: Plan) -> str:
     else:
         out += ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
         for person, changes in plan.by_person().items():
-            counts = {a: sum(1 for c in changes if c.action == a) for a in ("create", "update", "delete")}
+            counts = Plan(changes=tuple(changes)).summary
             out.append(f"| {_cell(person)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
         out.append("")
         for person, changes in plan.by_person().items():
             out += [f"<details><summary><code>{person}</code>{_cell(also_known_as(person, changes))}: "
                     f"{counted(len(changes), 'change')}</summary>", "",
                     "| | date | system | change | why |", "|---|---|---|---|---|"]
-            for c in changes:
-                out.append(f"| `{SYMBOLS[c.action]}` | {c.date} | {SYSTEMS[c.system]} {c.kind} | {_cell(what(c))} | "
-                           f"{_cell(c.reason)} |")
+            for line in (line for change in changes for line in lines(change)):
+                out.append(f"| `{SYMBOLS[line.action]}` | {line.date} | {line.target} | {_cell(line.what)} | "
+                           f"{_cell(line.reason)} |")
             out += ["", "</details>", ""]
     if plan.conflicts:
         out += ["<details><summary>Conflicts</summary>", "", "| person | date | reason |", "|---|---|---|"]
-        out += [f"| {_cell(c.who)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
+        out += [f"| {_cell(c.person)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
         out += ["", "</details>", ""]
     if plan.warnings:
         out += ["<details><summary>Warnings</summary>", ""]

@@ -1,35 +1,55 @@
-"""How changes read, shared by the text and Markdown renderers."""
+"""How changes read, shared by the text and Markdown renderers. Each direction says how its own
+records read (`Direction.describe`); nothing here guesses a record's kind from its fields."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from reconciler.records import halves
-from ..plan import Change, Plan
+from reconciler.plan.model import Change, Plan
+from reconciler.sync import registry
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
-SYSTEMS = {"moco": "MOCO", "personio": "Personio"}
 
 
-def describe(values: dict[str, Any] | None) -> str:
-    """`{"absence_kind": "holiday", "am": True, "pm": False}` → "holiday, morning"."""
-    if not values:
-        return ""
-    if "absence_kind" in values:
-        return f"{values['absence_kind']}, {halves(values.get('am', True), values.get('pm', True))}"
-    if "start" in values:
-        return f"{values['start']}–{values.get('end') or '…'}"
-    return ", ".join(f"{k} {v}" for k, v in values.items() if k != "comment")
+@dataclass(frozen=True)
+class Line:
+    """One record a plan writes or removes, as a line of the text or Markdown plan."""
+
+    action: str
+    date: date
+    target: str  # e.g. "MOCO absence"
+    what: str  # e.g. "unplannable, morning → holiday, full day"
+    reason: str
+
+
+def describe(change: Change, values: Mapping[str, Any] | None) -> str:
+    return registry.get(change.direction).describe(values) if values else ""
 
 
 def what(change: Change) -> str:
     """The change's content in a few words, e.g. "unplannable, morning → holiday, full day"."""
     if change.action == "create":
-        return describe(change.after)
+        return describe(change, change.after)
     if change.action == "delete":
-        return describe(change.before)
-    before, after = describe(change.before), describe(change.after)
+        return describe(change, change.before)
+    before, after = describe(change, change.before), describe(change, change.after)
     return f"{before} → {after}" if before != after else after
+
+
+def lines(change: Change) -> Iterator[Line]:
+    """The change itself, then each further record it removes (each counted as a destroy)."""
+    target = f"{registry.get(change.direction).service} {change.kind}"
+    yield Line(change.action, change.date, target, what(change), change.reason)
+    for removal in change.removes:
+        yield Line("delete", change.date, target, describe(change, removal.before),
+                   "surplus record on this day, removed with the change above")
+
+
+def partial(plan: Plan) -> str:
+    return ", ".join(registry.get(name).title for name in plan.scope)
 
 
 def totals(plan: Plan) -> str:
@@ -43,5 +63,5 @@ def counted(count: int, noun: str) -> str:
 
 def also_known_as(person: str, changes: list[Change]) -> str:
     """" (Personio: Max.Mustermann@ACME.example)" when a system spells the person's email otherwise."""
-    others = sorted({f"{SYSTEMS[c.system]}: {c.user}" for c in changes if c.user != person})
+    others = sorted({f"{registry.get(c.direction).service}: {c.user}" for c in changes if c.user != person})
     return f" ({', '.join(others)})" if others else ""

@@ -10,9 +10,9 @@ tests and the benchmark use it. The layout:
 - server.py: `Sandbox` and `SandboxThread`, which serve both; serve.py: `reconcile sandbox serve`.
 """
 
-from .knobs import Fault, MocoKnobs, PersonioKnobs
-from .seed import SeedParams, generate_world, sandbox_env
-from .server import Sandbox, SandboxThread
+from reconciler.sandbox.knobs import Fault, MocoKnobs, PersonioKnobs
+from reconciler.sandbox.seed import SeedParams, generate_world, sandbox_env
+from reconciler.sandbox.server import Sandbox, SandboxThread
 
 __all__ = ["Fault", "MocoKnobs", "PersonioKnobs", "Sandbox", "SandboxThread", "SeedParams", "generate_world",
            "sandbox_env"]

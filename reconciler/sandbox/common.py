@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from aiohttp import web
 
-from .knobs import WRITE_METHODS, LoggedRequest
+from reconciler.sandbox.knobs import WRITE_METHODS, LoggedRequest
 
 if TYPE_CHECKING:
-    from .server import Sandbox
+    from reconciler.sandbox.server import Sandbox
 
 SIDE_DOOR = "/_sandbox"
 

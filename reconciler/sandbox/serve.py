@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import ReconcileError
-from .seed import MOCO_API_KEY, SeedParams
-from .server import Sandbox
+from reconciler.errors import ReconcileError
+from reconciler.sandbox.seed import MOCO_API_KEY, SeedParams
+from reconciler.sandbox.server import Sandbox
 
 
 def serve(*, people: int, seed: int, today: date | None, moco_port: int, personio_port: int, latency: float,

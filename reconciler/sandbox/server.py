@@ -12,12 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
-from .knobs import Fault, FaultPlan, MocoKnobs, PersonioKnobs, RequestLog, ServiceKnobs, SlidingWindow
-from .moco import API as MOCO_API, moco_app
-from .personio import personio_app
-from .seed import SeedParams, generate_world, ready_spec, sandbox_env
-from .side_door import SideDoor
-from .world import World
+from reconciler.sandbox.knobs import Fault, FaultPlan, MocoKnobs, PersonioKnobs, RequestLog, ServiceKnobs, SlidingWindow
+from reconciler.sandbox.moco import API as MOCO_API
+from reconciler.sandbox.moco import moco_app
+from reconciler.sandbox.personio import personio_app
+from reconciler.sandbox.seed import SeedParams, generate_world, ready_spec, sandbox_env
+from reconciler.sandbox.side_door import SideDoor
+from reconciler.sandbox.world import World
 
 HOST = "127.0.0.1"
 

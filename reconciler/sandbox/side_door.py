@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .common import SIDE_DOOR, json_body, json_response
-from .knobs import Fault
-from .seed import SeedParams
+from reconciler.sandbox.common import SIDE_DOOR, json_body, json_response
+from reconciler.sandbox.knobs import Fault
+from reconciler.sandbox.seed import SeedParams
 
 if TYPE_CHECKING:
-    from .server import Sandbox
+    from reconciler.sandbox.server import Sandbox
 
 
 class SideDoor:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .moco.records import MocoState
-from .personio.records import PersonioState
+from reconciler.sandbox.moco.records import MocoState
+from reconciler.sandbox.personio.records import PersonioState
 
 
 @dataclass

@@ -1,38 +1,86 @@
-"""The marker comments that tell records reconcile wrote from records people made by hand.
+"""Ours or hand-made: decided here, once, for every direction (octoDNS's ownership, by comment).
 
-A synced MOCO absence carries `[reconcile] Personio absence <period id>`; a synced Personio
-attendance period carries `[reconcile] MOCO presence <presence id>`. Only records whose comment
-starts with the marker are ever updated or deleted (DECISIONS.md, "Ownership").
+A record reconcile writes carries a marker comment naming where it came from: a synced MOCO
+absence `[reconcile] Personio absence <period id>`, a synced Personio attendance period
+`[reconcile] MOCO presence <presence id>`. A direction only ever updates or deletes records that
+carry its own marker (DECISIONS.md, "Ownership"). Records without any marker were made by hand;
+records with a marker of another form are neither, and are never touched.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 MARKER = "[reconcile]"
-_ABSENCE = re.compile(r"^\[reconcile\] Personio absence (\S+)")
-_ATTENDANCE = re.compile(r"^\[reconcile\] MOCO presence (\d+)")
+
+T = TypeVar("T")
 
 
 def is_ours(comment: str | None) -> bool:
+    """Whether a comment carries reconcile's marker at all (of any direction)."""
     return bool(comment) and comment.lstrip().startswith(MARKER)  # type: ignore[union-attr]
 
 
-def absence_comment(period_id: str) -> str:
-    return f"{MARKER} Personio absence {period_id}"
+@dataclass(frozen=True)
+class Marker:
+    """The marker comment of one direction's records: `[reconcile] <label> <source id>`."""
+
+    label: str  # what the source is, e.g. "Personio absence"
+    id_pattern: str  # how its id looks (a regular expression)
+    parse: Callable[[str], Any] = str  # the id's type
+
+    def comment(self, source_id: Any) -> str:
+        return f"{MARKER} {self.label} {source_id}"
+
+    def source(self, comment: str | None) -> Any | None:
+        """The source id a comment names, if it is this marker's."""
+        match = re.match(rf"^{re.escape(MARKER)} {re.escape(self.label)} ({self.id_pattern})",
+                         (comment or "").lstrip())
+        return self.parse(match.group(1)) if match else None
 
 
-def absence_source(comment: str | None) -> str | None:
-    """The Personio absence period id a synced MOCO absence names, if any."""
-    match = _ABSENCE.match((comment or "").lstrip())
-    return match.group(1) if match else None
+ABSENCE_MARKER = Marker("Personio absence", r"\S+")
+ATTENDANCE_MARKER = Marker("MOCO presence", r"\d+", int)
+
+# The two markers' comment and source id, by name (the sandbox seeds synced records with them).
+absence_comment, absence_source = ABSENCE_MARKER.comment, ABSENCE_MARKER.source
+attendance_comment, attendance_source = ATTENDANCE_MARKER.comment, ATTENDANCE_MARKER.source
 
 
-def attendance_comment(presence_id: int) -> str:
-    return f"{MARKER} MOCO presence {presence_id}"
+@dataclass(frozen=True)
+class Claim(Generic[T]):
+    """Records sorted by owner: ours (by the source id their marker names, oldest record first) and
+    hand-made. Records with another direction's marker are in neither."""
+
+    ours: dict[Any, list[T]] = field(default_factory=dict)
+    handmade: list[T] = field(default_factory=list)
+
+    def all_ours(self) -> list[T]:
+        return [record for records in self.ours.values() for record in records]
 
 
-def attendance_source(comment: str | None) -> int | None:
-    """The MOCO presence id a synced Personio attendance period names, if any."""
-    match = _ATTENDANCE.match((comment or "").lstrip())
-    return int(match.group(1)) if match else None
+def claim(records: Iterable[T], marker: Marker, *, comment: Callable[[T], str | None] = lambda r: r.comment,  # type: ignore[attr-defined]
+          order: Callable[[T], Any] = lambda r: r.id) -> Claim[T]:  # type: ignore[attr-defined]
+    ours: dict[Any, list[T]] = defaultdict(list)
+    handmade: list[T] = []
+    for record in records:
+        text = comment(record)
+        source = marker.source(text)
+        if source is not None:
+            ours[source].append(record)
+        elif not is_ours(text):
+            handmade.append(record)
+    for copies in ours.values():
+        copies.sort(key=order)
+    return Claim(ours=dict(ours), handmade=handmade)
+
+
+def left_alone(counts: Mapping[str, int], noun: str) -> list[str]:
+    """Warnings for records reconcile wrote for people it no longer syncs: they stay, and we say so."""
+    return [f"{who} is no longer synced (excluded, unmatched or archived): {count} {noun}"
+            f"{'s' if count != 1 else ''} reconcile wrote earlier {'are' if count != 1 else 'is'} left alone"
+            for who, count in counts.items() if count]

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.conftest import TODAY, Personio
 
 from reconciler.cli import cli
-from reconciler.systems.connect import Tuning
-from reconciler.systems.http.core import RetryPolicy
-from reconciler.sync.ownership import is_ours
 from reconciler.sandbox import Fault
+from reconciler.sync.ownership import is_ours
+from reconciler.systems.connect import Tuning
+from reconciler.systems.http import RetryPolicy
+from tests.conftest import TODAY, Personio
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ def fast_options(monkeypatch, **overrides) -> None:
     from reconciler.run import RunOptions
 
     monkeypatch.setattr(cli_module, "_options",
-                        lambda spec, today, scope: RunOptions(today=TODAY, scope=scope, **overrides))
+                        lambda spec, today, only=None: RunOptions(today=TODAY, only=only, **overrides))
 
 
 def reconcile(*args: str, input: str | None = None):
@@ -278,7 +277,10 @@ def test_help_mentions_the_contract_options():
         assert "--today" not in out  # a testing aid, not part of the interface
 
 
-def test_config_from_environment(sandbox, setup, monkeypatch):
+def test_config_from_environment(sandbox, setup, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path / "..")  # no mapping.yaml here: only $RECONCILE_CONFIG can name the spec
+    assert reconcile("plan").exit_code == 1
     monkeypatch.setenv("RECONCILE_CONFIG", str(setup))
-    assert reconcile("plan").exit_code == 0
-    assert Path(setup).exists()
+    result = reconcile("plan", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.output)["changes"]
+    assert any(entry.path.startswith("/v2/absence-periods") for entry in sandbox.log.entries)

@@ -7,12 +7,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from tests.conftest import TODAY, Moco
-from tests.e2e.test_absences_e2e import fast_options, writes
 
 from reconciler.cli import cli
-from reconciler.sync.ownership import attendance_source, is_ours
 from reconciler.sandbox import Fault
+from reconciler.sync.ownership import attendance_source, is_ours
+from tests.conftest import TODAY, Moco
+from tests.e2e.test_absences_e2e import fast_options, writes
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def reconcile(*args: str, input: str | None = None):
 
 
 def hours_only(*args: str):
-    return reconcile(*args, "--only", "attendances")
+    return reconcile(*args, "--only", "hours_to_personio")
 
 
 def synced_periods(sandbox) -> dict[int, list]:
@@ -61,14 +61,14 @@ def test_the_plan_shows_creates_edits_deletes_and_the_overlap_conflict(sandbox, 
     result = hours_only("plan", "-c", str(setup))
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "# partial plan: only attendances" in out
+    assert "# partial plan: only working hours MOCO → Personio" in out
     assert "Personio attendance" in out and "MOCO absence" not in out
     assert "max.mustermann@acme.example (Personio: Max.Mustermann@ACME.EXAMPLE)" in out
     assert "(changed in MOCO: times)" in out and "(deleted in MOCO)" in out
     assert "hand-made Personio attendance (work 09:00–17:30 “Kundentermin vor Ort”) overlaps MOCO presence" in out
     assert "1 MOCO presence is still running; written once it ends" in out
     plan = json.loads(hours_only("plan", "-c", str(setup), "--format", "json").output)
-    assert plan["scope"] == ["attendances"] and plan["partial"] is True
+    assert plan["scope"] == ["hours_to_personio"] and plan["partial"] is True
     first = plan["changes"][0]
     assert (first["system"], first["kind"]) == ("personio", "attendance")
     assert {"start", "end"} <= set(first["after"])

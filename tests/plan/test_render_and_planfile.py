@@ -3,29 +3,48 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from reconciler.errors import ReconcileError
-from reconciler.plan import Change, Conflict, Plan, compare_with_saved, load_saved_changes, save_plan, sort_changes
+from reconciler.plan.model import Change, Conflict, Plan, PlannedPart, Removal, merge
+from reconciler.plan.planfile import compare_with_saved, load_saved_plan, save_plan
 from reconciler.render import render_json, render_markdown, render_text
 
 ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
-PLAN = Plan(
-    changes=sort_changes([
-        Change("create", "moco", "absence", "jane@acme.example", date(2026, 3, 2), after=ABSENCE,
-               reason="Paid vacation in Personio", source="Personio absence p1"),
-        Change("update", "moco", "absence", "jane@acme.example", date(2026, 2, 27),
-               before={**ABSENCE, "absence_kind": "unplannable", "pm": False, "comment": "by | hand"}, after=ABSENCE,
-               reason="replaces a hand-made “not plannable” absence", target=7),
-        Change("delete", "moco", "absence", "max@acme.example", date(2026, 4, 10), before=ABSENCE,
-               reason="no longer in Personio", target=8, also_delete=(9,)),
-    ]),
-    conflicts=(Conflict("mia@acme.example", date(2026, 3, 3), "hand-made MOCO absence; left alone"),),
+SEND = {"absence_code": 4, "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
+
+
+def absence(action, user, day, **fields):
+    return Change(action, "absences_to_moco", "moco", "absence", user, user, day, **fields)
+
+
+PLAN = merge([PlannedPart(
+    changes=(
+        absence("create", "jane@acme.example", date(2026, 3, 2), after=ABSENCE,
+                send={"user_id": 1, "date": "2026-03-02", **SEND}, reason="Paid vacation in Personio",
+                source="Personio absence p1"),
+        absence("update", "jane@acme.example", date(2026, 2, 27),
+                before={**ABSENCE, "absence_kind": "unplannable", "pm": False, "comment": "by | hand"}, after=ABSENCE,
+                send=SEND, reason="replaces a hand-made “not plannable” absence", target=7),
+        absence("delete", "max@acme.example", date(2026, 4, 10), before=ABSENCE, reason="no longer in Personio",
+                target=8),
+    ),
+    conflicts=(Conflict("absences_to_moco", "moco", "absence", "mia@acme.example", "mia@acme.example",
+                        date(2026, 3, 3), "hand-made MOCO absence; left alone"),),
     warnings=("Personio person nina@acme.example has no MOCO user",),
     notes=("absences Personio → MOCO from 2026-01-01 to 2027-01-01",),
-)
+)], scope=("absences_to_moco", "hours_to_personio"))
+# An update that also removes a surplus synced copy of the day: two records destroyed in all.
+SURPLUS = Plan(changes=(
+    absence("update", "max@acme.example", date(2026, 4, 10), before={**ABSENCE, "pm": False}, after=ABSENCE,
+            send=SEND, target=8, removes=(Removal(9, {**ABSENCE, "absence_kind": "sick_day"}),),
+            reason="changed in Personio: afternoon; removes 1 more record on this day"),
+    absence("delete", "max@acme.example", date(2026, 4, 13), before=ABSENCE, target=10,
+            removes=(Removal(11, ABSENCE),), reason="no longer in Personio"),
+), scope=("absences_to_moco",))
 
 
 def test_text_groups_by_person_with_symbols_and_ends_with_totals():
@@ -62,8 +81,8 @@ def test_markdown_leads_with_the_summary_and_folds_each_person():
 
 
 def test_markdown_escapes_pipes_in_cells():
-    plan = Plan(changes=(Change("create", "moco", "absence", "a|b@x.example", date(2026, 1, 5), after=ABSENCE,
-                                reason="x | y"),))
+    plan = Plan(changes=(absence("create", "a|b@x.example", date(2026, 1, 5), after=ABSENCE, send=SEND,
+                                 reason="x | y"),))
     assert "a\\|b@x.example" in render_markdown(plan) and "x \\| y" in render_markdown(plan)
 
 
@@ -74,12 +93,13 @@ def test_json_is_the_contract_shape():
     create = next(c for c in data["changes"] if c["action"] == "create")
     assert create == {"action": "create", "system": "moco", "kind": "absence", "user": "jane@acme.example",
                       "date": "2026-03-02", "after": ABSENCE, "reason": "Paid vacation in Personio",
-                      "source": "Personio absence p1"}
+                      "source": "Personio absence p1", "person": "jane@acme.example",
+                      "direction": "absences_to_moco", "send": {"user_id": 1, "date": "2026-03-02", **SEND}}
     delete = next(c for c in data["changes"] if c["action"] == "delete")
-    assert delete["before"] == ABSENCE and delete["id"] == 8 and delete["also_delete"] == [9]
+    assert delete["before"] == ABSENCE and delete["id"] == 8 and "send" not in delete and "removes" not in delete
     assert data["conflicts"] == [{"user": "mia@acme.example", "date": "2026-03-03",
                                   "reason": "hand-made MOCO absence; left alone", "system": "moco",
-                                  "kind": "absence"}]
+                                  "kind": "absence", "person": "mia@acme.example", "direction": "absences_to_moco"}]
     assert data["warnings"] == list(PLAN.warnings)
 
 
@@ -88,17 +108,60 @@ def test_fingerprint_depends_on_changes_only():
     assert PLAN.fingerprint() != Plan(changes=PLAN.changes[:2]).fingerprint()
 
 
+def test_fingerprint_covers_what_apply_sends_and_removes():
+    update = SURPLUS.changes[0]
+    other_user = replace(update, send={**update.send, "comment": "[reconcile] Personio absence p2"})
+    fewer_removals = replace(update, removes=())
+    for changed in (other_user, fewer_removals):
+        assert Plan(changes=(changed,)).fingerprint() != Plan(changes=(update,)).fingerprint()
+
+
+def test_a_surplus_copy_removed_by_a_change_counts_as_a_destroy_everywhere():
+    assert SURPLUS.summary == {"create": 0, "update": 1, "delete": 3}
+    text = render_text(SURPLUS).splitlines()
+    assert text[-1] == "Plan: 0 to add, 1 to change, 3 to destroy."
+    assert any(line.startswith("  - 2026-04-10  MOCO absence") and "sick_day, full day" in line
+               and "surplus record on this day" in line for line in text)
+    assert sum(line.startswith("  - 2026-04-13  MOCO absence") for line in text) == 2
+    md = render_markdown(SURPLUS)
+    assert md.startswith("### reconcile plan: 0 to add, 1 to change, 3 to destroy\n")
+    assert "| max@acme.example | 0 | 1 | 3 |" in md and "sick_day, full day" in md
+    data = json.loads(render_json(SURPLUS))
+    assert data["summary"] == {"create": 0, "update": 1, "delete": 3}
+    assert data["changes"][0]["removes"] == [{"id": 9, "before": {**ABSENCE, "absence_kind": "sick_day"}}]
+    assert data["changes"][0]["also_delete"] == [9]
+
+
+def test_a_saved_plan_that_removes_other_records_is_refused(tmp_path):
+    path = tmp_path / "plan.json"
+    save_plan(SURPLUS, path)
+    fresh = replace(SURPLUS, changes=(replace(SURPLUS.changes[0], removes=(Removal(12, ABSENCE),)),
+                                      SURPLUS.changes[1]))
+    assert compare_with_saved(load_saved_plan(path), fresh) == [
+        "  only in the saved plan: update moco absence max@acme.example 2026-04-10",
+        "  only in a fresh plan:   update moco absence max@acme.example 2026-04-10"]
+
+
+def test_a_change_must_carry_what_apply_needs():
+    with pytest.raises(ValueError):
+        absence("create", "jane@acme.example", date(2026, 3, 2), after=ABSENCE)  # nothing to send
+    with pytest.raises(ValueError):
+        absence("update", "jane@acme.example", date(2026, 3, 2), after=ABSENCE, send=SEND)  # no target
+    with pytest.raises(ValueError):
+        absence("delete", "jane@acme.example", date(2026, 3, 2), before=ABSENCE, target=1, send=SEND)
+
+
 def test_saved_plan_round_trip_and_comparison(tmp_path):
     path = tmp_path / "plan.json"
     save_plan(PLAN, path)
-    saved, scope = load_saved_changes(path)
-    assert scope == ("absences", "attendances")
+    saved = load_saved_plan(path)
+    assert saved.scope == ("absences_to_moco", "hours_to_personio")
     assert compare_with_saved(saved, PLAN) == []
     fewer = Plan(changes=PLAN.changes[1:])
     differences = compare_with_saved(saved, fewer)
     assert differences == ["  only in the saved plan: update moco absence jane@acme.example 2026-02-27"]
-    changed = Plan(changes=(Change("create", "moco", "absence", "jane@acme.example", date(2026, 3, 2),
-                                   after={**ABSENCE, "pm": False}),) + PLAN.changes[1:])
+    changed = Plan(changes=(replace(PLAN.changes[1], after={**ABSENCE, "pm": False}),) + PLAN.changes[:1]
+                   + PLAN.changes[2:])
     assert any(line.startswith("  only in a fresh plan:   create") for line in compare_with_saved(saved, changed))
 
 
@@ -113,16 +176,24 @@ def test_saving_is_atomic_and_leaves_no_temporary_files(tmp_path):
     ("[]", "is not a reconcile plan"),
     ('{"format_version": "1", "changes": [1]}', "must be a list of objects"),
     ('{"changes": []}', "format_version None"),
-    ('{"format_version": "1", "changes": [], "scope": [["a"]]}', "must list some of absences, attendances"),
-    ('{"format_version": "1", "changes": [], "scope": ["payroll"]}', "must list some of absences, attendances"),
+    ('{"format_version": "1", "changes": [], "scope": [["a"]]}', "must list some of absences_to_moco, "
+                                                                 "hours_to_personio"),
+    ('{"format_version": "1", "changes": [], "scope": ["payroll"]}', "no sync direction 'payroll'; there are: "
+                                                                     "absences_to_moco, hours_to_personio, absences"),
 ])
 def test_malformed_plan_files_are_refused_with_a_reason(tmp_path, content, message):
     path = tmp_path / "plan.json"
     path.write_text(content)
     with pytest.raises(ReconcileError, match=message):
-        load_saved_changes(path)
+        load_saved_plan(path)
 
 
 def test_missing_plan_file(tmp_path):
     with pytest.raises(ReconcileError, match="not found"):
-        load_saved_changes(tmp_path / "nope.json")
+        load_saved_plan(tmp_path / "nope.json")
+
+
+def test_a_plan_saved_before_directions_had_names_keeps_its_scope(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text('{"format_version": "1", "changes": [], "scope": ["attendances"]}')
+    assert load_saved_plan(path).scope == ("hours_to_personio",)

@@ -7,9 +7,9 @@ import time
 import urllib.error
 
 import pytest
-from tests.conftest import call, side_door
 
 from reconciler.sandbox.knobs import Fault, FaultPlan, ServiceKnobs, SlidingWindow
+from tests.conftest import call, side_door
 
 
 def schedule(sandbox) -> dict:

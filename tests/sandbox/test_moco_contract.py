@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import time
 
-from tests.conftest import TODAY, Moco, call, sample, side_door
-
 from reconciler.sandbox.seed import MOCO_USER_KEY
+from tests.conftest import TODAY, Moco, call, sample, side_door
 
 
 def links(answer) -> dict[str, str]:

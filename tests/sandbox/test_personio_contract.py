@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import call, sample, side_door
-
 from reconciler.sandbox.seed import PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
+from tests.conftest import call, sample, side_door
 
 CREDENTIALS = {"grant_type": "client_credentials", "client_id": PERSONIO_CLIENT_ID,
                "client_secret": PERSONIO_CLIENT_SECRET}

@@ -6,10 +6,10 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from tests.conftest import TODAY
 
 from reconciler.sandbox.seed import SeedParams, generate_world, german_public_holidays, ready_spec
 from reconciler.spec import parse_spec
+from tests.conftest import TODAY
 
 
 def without_timestamps(dump: dict) -> dict:

@@ -10,9 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import call
-
 from reconciler.spec import load_spec
+from tests.conftest import call
 
 RECONCILE = str(Path(sys.executable).parent / "reconcile")
 

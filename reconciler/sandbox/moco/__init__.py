@@ -17,6 +17,6 @@ filters), errors.py the refusals; users.py, schedules.py and presences.py the ha
 the stored records.
 """
 
-from .routes import API, moco_app
+from reconciler.sandbox.moco.routes import API, moco_app
 
 __all__ = ["API", "moco_app"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..common import Reply, json_response, retry_after_header
+from reconciler.sandbox.common import Reply, json_response, retry_after_header
 
 _SERVER_ERROR_PAGE = (
     "500 Internal Server Error\nIf you are the administrator of this website, then please read this web "

@@ -11,10 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..common import json_response, query_int, utc_now
-from .errors import BLANK, INVALID, OVERLAPS, empty, invalid, server_error
-from .records import MocoKey, MocoPresence
-from .service import MocoService, flag, parse_date
+from reconciler.sandbox.common import json_response, query_int, utc_now
+from reconciler.sandbox.moco.errors import BLANK, INVALID, OVERLAPS, empty, invalid, server_error
+from reconciler.sandbox.moco.records import MocoKey, MocoPresence
+from reconciler.sandbox.moco.service import MocoService, flag, parse_date
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

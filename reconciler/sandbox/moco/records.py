@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common import utc_now
+from reconciler.sandbox.common import utc_now
 
 # assignment.name is localised per account; the sandbox account speaks German, like the
 # recorded traffic ("Urlaub", "Krankheit", "Abwesenheit"). Never map by these names.

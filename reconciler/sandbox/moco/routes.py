@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..common import pipeline
-from .errors import rate_limited
-from .presences import Presences
-from .schedules import Schedules
-from .users import Users
+from reconciler.sandbox.common import pipeline
+from reconciler.sandbox.moco.errors import rate_limited
+from reconciler.sandbox.moco.presences import Presences
+from reconciler.sandbox.moco.schedules import Schedules
+from reconciler.sandbox.moco.users import Users
 
 if TYPE_CHECKING:
-    from ..server import Sandbox
+    from reconciler.sandbox.server import Sandbox
 
 API = "/api/v1"
 

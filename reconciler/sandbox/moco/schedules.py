@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..common import json_response, query_int, utc_now
-from .errors import BLANK, INVALID, empty, invalid, server_error
-from .records import MOCO_ASSIGNMENT_COLORS, MOCO_ASSIGNMENT_NAMES, MOCO_COMPANY, MocoSchedule
-from .service import MocoService, flag, int_set, parse_date
+from reconciler.sandbox.common import json_response, query_int, utc_now
+from reconciler.sandbox.moco.errors import BLANK, INVALID, empty, invalid, server_error
+from reconciler.sandbox.moco.records import MOCO_ASSIGNMENT_COLORS, MOCO_ASSIGNMENT_NAMES, MOCO_COMPANY, MocoSchedule
+from reconciler.sandbox.moco.service import MocoService, flag, int_set, parse_date
 
 # UNVERIFIED: what MOCO does with a second schedule for the same user and day without
 # `overwrite` is not documented (ISS #117). The stand-in stores both, the worst case for a sync:

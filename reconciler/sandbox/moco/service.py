@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from ..common import ServiceApi, json_body, json_response, query_int
-from .errors import empty, invalid_payload, unauthorized
-from .records import MocoKey
+from reconciler.sandbox.common import ServiceApi, json_body, json_response, query_int
+from reconciler.sandbox.moco.errors import empty, invalid_payload, unauthorized
+from reconciler.sandbox.moco.records import MocoKey
 
 PER_PAGE_MAX = 100
 

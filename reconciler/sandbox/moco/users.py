@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..common import query_int
-from .service import MocoService
+from reconciler.sandbox.common import query_int
+from reconciler.sandbox.moco.service import MocoService
 
 
 class Users(MocoService):

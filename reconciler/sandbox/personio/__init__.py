@@ -16,6 +16,6 @@ handler shares (cursor pages, filters), errors.py the refusals; persons.py, abse
 attendances.py the handlers; records.py the stored records.
 """
 
-from .routes import personio_app
+from reconciler.sandbox.personio.routes import personio_app
 
 __all__ = ["personio_app"]

@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import not_found
-from .service import PersonioService, csv
+from reconciler.sandbox.personio.errors import not_found
+from reconciler.sandbox.personio.service import PersonioService, csv
 
 
 class Absences(PersonioService):

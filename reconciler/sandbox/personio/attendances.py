@@ -12,10 +12,10 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from ..common import json_body, json_response, utc_now
-from .errors import bad_request, not_found, unprocessable
-from .records import PersonioAttendancePeriod
-from .service import LOCAL_DATE_TIME, PersonioService, csv
+from reconciler.sandbox.common import json_body, json_response, utc_now
+from reconciler.sandbox.personio.errors import bad_request, not_found, unprocessable
+from reconciler.sandbox.personio.records import PersonioAttendancePeriod
+from reconciler.sandbox.personio.service import LOCAL_DATE_TIME, PersonioService, csv
 
 
 # UNVERIFIED: the 201 body of POST /v2/attendance-periods is documented only as "the newly created

@@ -7,9 +7,9 @@ import time
 
 from aiohttp import web
 
-from ..common import ServiceApi, json_response
-from .errors import oauth_error, problem
-from .records import PersonioState
+from reconciler.sandbox.common import ServiceApi, json_response
+from reconciler.sandbox.personio.errors import oauth_error, problem
+from reconciler.sandbox.personio.records import PersonioState
 
 TOKEN_PATH = "/v2/auth/token"
 SCOPES = "personio:persons:read personio:absences:read personio:attendances:read personio:attendances:write"

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..common import Reply, json_response, retry_after_header, utc_now
+from reconciler.sandbox.common import Reply, json_response, retry_after_header, utc_now
 
 ERROR_DOCS = "https://developer.personio.de/v2.0/page/public-api-error-codes"
 OAUTH_DOCS = "https://developer.personio.de/reference/errors"

@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..common import json_response
-from .errors import not_found
-from .records import PersonioPerson
-from .service import PersonioService, csv
+from reconciler.sandbox.common import json_response
+from reconciler.sandbox.personio.errors import not_found
+from reconciler.sandbox.personio.records import PersonioPerson
+from reconciler.sandbox.personio.service import PersonioService, csv
 
 
 class Persons(PersonioService):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common import utc_now
+from reconciler.sandbox.common import utc_now
 
 
 @dataclass

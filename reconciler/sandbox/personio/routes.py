@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..common import pipeline
-from .absences import Absences
-from .attendances import Attendances
-from .auth import TOKEN_PATH, Tokens
-from .errors import rate_limited
-from .persons import Persons
+from reconciler.sandbox.common import pipeline
+from reconciler.sandbox.personio.absences import Absences
+from reconciler.sandbox.personio.attendances import Attendances
+from reconciler.sandbox.personio.auth import TOKEN_PATH, Tokens
+from reconciler.sandbox.personio.errors import rate_limited
+from reconciler.sandbox.personio.persons import Persons
 
 if TYPE_CHECKING:
-    from ..server import Sandbox
+    from reconciler.sandbox.server import Sandbox
 
 
 def personio_app(sandbox: Sandbox) -> web.Application:

@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from ..common import ServiceApi, json_response, query_int
-from .auth import bearer_client
-from .errors import bad_request
+from reconciler.sandbox.common import ServiceApi, json_response, query_int
+from reconciler.sandbox.personio.auth import bearer_client
+from reconciler.sandbox.personio.errors import bad_request
 
 LOCAL_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -23,9 +23,9 @@ company.py the builder's primitives; people.py, absences.py and attendances.py a
 steps that generate.py runs in order; ready.py writes the ready spec and its environment.
 """
 
-from .generate import generate_world
-from .holidays import german_public_holidays
-from .params import (
+from reconciler.sandbox.seed.generate import generate_world
+from reconciler.sandbox.seed.holidays import german_public_holidays
+from reconciler.sandbox.seed.params import (
     ABSENCE_TYPES,
     DOMAIN,
     MOCO_API_KEY,
@@ -34,7 +34,7 @@ from .params import (
     PERSONIO_CLIENT_SECRET,
     SeedParams,
 )
-from .ready import ready_spec, sandbox_env
+from reconciler.sandbox.seed.ready import ready_spec, sandbox_env
 
 __all__ = [
     "ABSENCE_TYPES", "DOMAIN", "MOCO_API_KEY", "MOCO_USER_KEY", "PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET",

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from reconciler.sandbox.personio.records import PersonioAbsencePeriod
+from reconciler.sandbox.seed.company import Company, Employee
 from reconciler.sync.ownership import absence_comment
-
-from ..personio.records import PersonioAbsencePeriod
-from .company import Company, Employee
 
 
 def seed_absences(company: Company, employees: list[Employee]) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from reconciler.sandbox.seed.company import Company, Employee
 from reconciler.sync.ownership import attendance_comment
-
-from .company import Company, Employee
 
 
 def seed_presences(company: Company, employees: list[Employee]) -> None:

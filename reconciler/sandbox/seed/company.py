@@ -11,10 +11,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..moco.records import MocoEmployment, MocoPresence, MocoSchedule, MocoState, MocoUser
-from ..personio.records import PersonioAbsencePeriod, PersonioAttendancePeriod, PersonioPerson, PersonioState
-from .holidays import german_public_holidays
-from .params import SeedParams
+from reconciler.sandbox.moco.records import MocoEmployment, MocoPresence, MocoSchedule, MocoState, MocoUser
+from reconciler.sandbox.personio.records import (
+    PersonioAbsencePeriod,
+    PersonioAttendancePeriod,
+    PersonioPerson,
+    PersonioState,
+)
+from reconciler.sandbox.seed.holidays import german_public_holidays
+from reconciler.sandbox.seed.params import SeedParams
 
 FULL_TIME = ([4.0] * 5, [4.0] * 5)
 

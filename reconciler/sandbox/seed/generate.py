@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..world import World
-from .absences import seed_absences, seed_earlier_sync, seed_moco_schedules
-from .attendances import seed_earlier_attendance_sync, seed_handmade_attendances, seed_presences
-from .company import Company
-from .params import SeedParams
-from .people import seed_people
+from reconciler.sandbox.seed.absences import seed_absences, seed_earlier_sync, seed_moco_schedules
+from reconciler.sandbox.seed.attendances import seed_earlier_attendance_sync, seed_handmade_attendances, seed_presences
+from reconciler.sandbox.seed.company import Company
+from reconciler.sandbox.seed.params import SeedParams
+from reconciler.sandbox.seed.people import seed_people
+from reconciler.sandbox.world import World
 
 
 def generate_world(params: SeedParams) -> World:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..moco.records import MocoEmployment, MocoKey
-from ..personio.records import PersonioAbsenceType
-from .company import FULL_TIME, Company, Employee
-from .params import ABSENCE_TYPES, DOMAIN, MOCO_API_KEY, MOCO_USER_KEY, PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
+from reconciler.sandbox.moco.records import MocoEmployment, MocoKey
+from reconciler.sandbox.personio.records import PersonioAbsenceType
+from reconciler.sandbox.seed.company import FULL_TIME, Company, Employee
+from reconciler.sandbox.seed.params import (
+    ABSENCE_TYPES,
+    DOMAIN,
+    MOCO_API_KEY,
+    MOCO_USER_KEY,
+    PERSONIO_CLIENT_ID,
+    PERSONIO_CLIENT_SECRET,
+)
 
 FIRST_NAMES = [
     "Jane", "Max", "Erika", "Lukas", "Sophie", "Jonas", "Mia", "Leon", "Hannah", "Felix", "Lea", "Paul",

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .params import ABSENCE_TYPES, DOMAIN, MOCO_API_KEY, PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET, SeedParams
+from reconciler.sandbox.seed.params import (
+    ABSENCE_TYPES,
+    DOMAIN,
+    MOCO_API_KEY,
+    PERSONIO_CLIENT_ID,
+    PERSONIO_CLIENT_SECRET,
+    SeedParams,
+)
 
 
 def ready_spec(params: SeedParams, moco_api_root: str, personio_url: str, moco_rate: tuple[int, float],

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import Company, d, make_spec
 
-from reconciler.sync.absences_to_moco.planner import PlanError
-from reconciler.sync.ownership import absence_comment
+from reconciler.errors import PlanError
 from reconciler.records import AbsenceKind
+from reconciler.sync.ownership import absence_comment
+from tests.factories import Company, d, make_spec
 
 HOLIDAY, SICK, UNPLANNABLE, NEUTRAL, PUBLIC = (AbsenceKind.HOLIDAY, AbsenceKind.SICK_DAY, AbsenceKind.UNPLANNABLE,
                                                AbsenceKind.ABSENCE, AbsenceKind.PUBLIC_HOLIDAY)
@@ -18,7 +18,7 @@ def days(plan, action="create"):
 
 
 def only_absences(company, spec=None):
-    return company.plan(spec, scope=("absences",))
+    return company.plan(spec, scope=("absences_to_moco",))
 
 
 @pytest.fixture
@@ -43,7 +43,8 @@ def test_a_vacation_over_a_weekend_skips_saturday_and_sunday(company, jane):
     assert (change.system, change.kind, change.user) == ("moco", "absence", "jane@acme.example")
     assert change.after == {"absence_kind": "holiday", "am": True, "pm": True,
                             "comment": absence_comment(company.periods[0].id)}
-    assert change.write == {"user_id": user.id, "kind": "holiday"}
+    assert change.send == {"user_id": user.id, "date": "2026-12-04", "absence_code": 4, "am": True, "pm": True,
+                           "comment": absence_comment(company.periods[0].id)}
 
 
 def test_part_time_patterns_skip_days_without_hours(company):
@@ -286,7 +287,7 @@ def test_two_records_on_a_day_are_folded_into_one_by_one_change(company, jane):
     ours = company.absence(user, "2026-12-02", HOLIDAY, period=period)
     extra = company.absence(user, "2026-12-02", UNPLANNABLE, pm=False, comment="by hand")
     (change,) = only_absences(company).changes
-    assert (change.action, change.target, change.also_delete) == ("delete", extra.id, ())
+    assert (change.action, change.target, change.removes) == ("delete", extra.id, ())
     company.apply(only_absences(company))
     assert [a.id for a in company.absences] == [ours.id]
 
@@ -324,7 +325,7 @@ def test_a_moco_user_is_never_paired_with_two_personio_persons(company):
     company.presence(user, "2026-11-02", "09:00", "17:00")
     spec = make_spec("users:\n  overrides: [{personio: jane.doe@acme.example, moco: jane@acme.example}]\n")
     plan = company.plan(spec)
-    assert [c.write.get("person_id") for c in plan.changes if c.kind == "attendance"] == [jane.id]  # once, to Jane
+    assert [c.send.get("person_id") for c in plan.changes if c.kind == "attendance"] == [jane.id]  # once, to Jane
     assert any("Personio person jane@acme.example is not synced: MOCO user jane@acme.example is already paired "
                "with Personio person jane.doe@acme.example" in w for w in plan.warnings)
     company.apply(plan)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import Company, d, make_spec
 
 from reconciler.sync.ownership import attendance_comment
+from tests.factories import Company, d, make_spec
 
 
 def hours(company: Company, spec=None):
-    return company.plan(spec, scope=("attendances",))
+    return company.plan(spec, scope=("hours_to_personio",))
 
 
 @pytest.fixture
@@ -32,7 +32,8 @@ def test_a_presence_becomes_an_approved_work_period_with_the_same_local_times(co
     assert change.date == d("2026-11-02")
     assert change.after == {"start": "08:30", "end": "12:00", "comment": attendance_comment(presence.id),
                             "approval": "CONFIRMED"}
-    assert change.write == {"person_id": person.id, "start": "2026-11-02T08:30:00", "end": "2026-11-02T12:00:00"}
+    assert change.send == {"person_id": person.id, "start": "2026-11-02T08:30:00", "end": "2026-11-02T12:00:00",
+                           "comment": attendance_comment(presence.id)}
 
 
 def test_a_day_with_a_break_gives_two_periods(company, max_):
@@ -59,7 +60,7 @@ def test_a_presence_moved_to_another_day_moves_its_period(company, max_):
     (change,) = hours(company).changes
     assert change.action == "update" and change.date == d("2026-10-06")
     assert change.reason == "changed in MOCO: moved from 2026-10-05"
-    assert change.write["start"] == "2026-10-06T08:00:00"
+    assert change.send["start"] == "2026-10-06T08:00:00"
 
 
 def test_a_presence_deleted_in_moco_deletes_its_period(company, max_):
@@ -154,7 +155,7 @@ def test_people_not_synced_keep_their_periods(company):
 
 def test_only_attendances_is_a_partial_plan(company, max_):
     plan = hours(company)
-    assert plan.partial and plan.scope == ("attendances",)
+    assert plan.partial and plan.scope == ("hours_to_personio",)
 
 
 def test_both_directions_in_one_plan_group_by_person(company, max_):
@@ -199,7 +200,7 @@ def test_a_presence_over_midnight_ends_the_next_day(company, max_):
     user, _ = max_
     company.presence(user, "2026-11-20", "22:00", "02:00")
     (change,) = hours(company).changes
-    assert change.write["start"] == "2026-11-20T22:00:00" and change.write["end"] == "2026-11-21T02:00:00"
+    assert change.send["start"] == "2026-11-20T22:00:00" and change.send["end"] == "2026-11-21T02:00:00"
     company.apply(hours(company))
     assert hours(company).changes == ()
 

@@ -1,0 +1,94 @@
+"""The saved plan (PLANFILE): written atomically by `plan --out`, read and compared by `apply PLANFILE`.
+
+`apply PLANFILE` compares a saved plan's changes with a fresh plan's, every field included (what
+apply would send and every record it would remove), and refuses when they differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import ReconcileError
+from reconciler.plan.model import FORMAT_VERSION, Plan
+from reconciler.sync import registry
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    path: Path
+    changes: tuple[dict[str, Any], ...]
+    scope: tuple[str, ...] | None  # the directions it covered (sync/registry.py); None: not recorded
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write the JSON plan atomically: a reader never sees half a file."""
+    text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ReconcileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
+
+
+def load_saved_plan(path: Path) -> SavedPlan:
+    """The changes of a saved plan, checked enough to compare them with a fresh plan, and its scope."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReconcileError(f"plan file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReconcileError(f"cannot read plan file {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ReconcileError(f"{path}:{exc.lineno}:{exc.colno}: not a JSON plan ({exc.msg}); write one with "
+                             "`reconcile plan --out PLANFILE`") from None
+    if not isinstance(data, dict) or "changes" not in data:
+        raise ReconcileError(f"{path} is not a reconcile plan (no \"changes\"); write one with "
+                             "`reconcile plan --out PLANFILE`")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ReconcileError(f"{path} has plan format_version {data.get('format_version')!r}; this reconcile reads "
+                             f"format version {FORMAT_VERSION}")
+    changes = data["changes"]
+    if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
+        raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
+    return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope")))
+
+
+def _scope(path: Path, scope: Any) -> tuple[str, ...] | None:
+    """The directions a saved plan covered; plans written before directions had names say
+    "absences" and "attendances", which the registry still knows."""
+    if scope is None:
+        return None
+    if not isinstance(scope, list) or not scope or not all(isinstance(name, str) for name in scope):
+        raise ReconcileError(f"{path}: \"scope\" must list some of {', '.join(registry.names())}")
+    try:
+        return tuple(registry.get(name).name for name in scope)
+    except ReconcileError as exc:
+        raise ReconcileError(f"{path}: \"scope\": {exc}") from None
+
+
+def compare_with_saved(saved: SavedPlan, fresh: Plan) -> list[str]:
+    """Lines naming what differs between a saved plan and a fresh one; empty when they agree."""
+
+    def key(change: dict[str, Any]) -> str:
+        return json.dumps(change, sort_keys=True)
+
+    def label(change: dict[str, Any]) -> str:
+        return f"{change.get('action')} {change.get('system')} {change.get('kind')} {change.get('user')} " \
+               f"{change.get('date')}"
+
+    saved_keys = Counter(key(c) for c in saved.changes)
+    fresh_list = [c.to_json() for c in fresh.changes]
+    fresh_keys = Counter(key(c) for c in fresh_list)
+    lines = [f"  only in the saved plan: {label(c)}" for c in saved.changes
+             if saved_keys[key(c)] > fresh_keys[key(c)]]
+    lines += [f"  only in a fresh plan:   {label(c)}" for c in fresh_list if fresh_keys[key(c)] > saved_keys[key(c)]]
+    return lines

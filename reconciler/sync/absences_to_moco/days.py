@@ -1,0 +1,102 @@
+"""Which MOCO absence each day of one person's window should hold, from their approved Personio
+absence periods: working days only (the MOCO employment pattern, no weekends, no public holidays),
+half days as half days, and one kind per day where periods overlap."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reconciler.plan.snapshot import Window
+from reconciler.records import AbsenceKind, AbsencePeriod, Employment, MocoAbsence
+from reconciler.sync.identity import Pair
+from reconciler.sync.ownership import ABSENCE_MARKER, is_ours
+
+# Which kind MOCO keeps when approved periods overlap on a day: sickness during a vacation is not
+# vacation (German law credits those days back), a vacation outranks neutral absences, and so on.
+PRECEDENCE = (AbsenceKind.SICK_DAY, AbsenceKind.HOLIDAY, AbsenceKind.ABSENCE, AbsenceKind.UNPLANNABLE,
+              AbsenceKind.PUBLIC_HOLIDAY)
+
+# Monday to Friday, both halves, for users MOCO has no employment pattern for on a day.
+DEFAULT_PATTERN = ((1.0,) * 5, (1.0,) * 5)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What one person's MOCO day should hold."""
+
+    kind: AbsenceKind
+    am: bool
+    pm: bool
+    period: AbsencePeriod
+    type_name: str
+
+    def view(self) -> dict[str, Any]:
+        return {"absence_kind": self.kind.value, "am": self.am, "pm": self.pm,
+                "comment": ABSENCE_MARKER.comment(self.period.id)}
+
+
+def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, AbsenceKind], type_names: dict[str, str],
+                employments: list[Employment], moco_days: dict[date, list[MocoAbsence]], window: Window
+                ) -> tuple[dict[date, Wanted], list[str]]:
+    """The MOCO absence each day of the window should hold for one person."""
+    warnings: list[str] = []
+    holidays = {day for day, entries in moco_days.items()
+                if any(a.kind is AbsenceKind.PUBLIC_HOLIDAY and not is_ours(a.comment) for a in entries)}
+    candidates: dict[date, list[Wanted]] = defaultdict(list)
+    unpatterned: list[date] = []
+    for period in periods:
+        kind = kinds.get(period.type_id)
+        if kind is None:
+            continue
+        days = Window(max(period.first_day, window.start), min(period.last_day or window.end, window.end))
+        for day in days.days():
+            if day.weekday() >= 5 or day in holidays:
+                continue
+            hours = _hours(employments, day)
+            if hours is None:
+                unpatterned.append(day)
+                hours = (DEFAULT_PATTERN[0][day.weekday()], DEFAULT_PATTERN[1][day.weekday()])
+            if hours == (0.0, 0.0):
+                continue
+            am = not (period.first_day_pm_only and day == period.first_day)
+            pm = not (period.last_day_am_only and day == period.last_day)
+            if not (am or pm):
+                warnings.append(f"{pair.moco_email}: Personio absence {period.id} on {day} is both afternoon-only "
+                                "and morning-only; skipped")
+                continue
+            candidates[day].append(Wanted(kind, am, pm, period, type_names.get(period.type_id, period.type_id)))
+    if unpatterned:
+        warnings.append(f"{pair.moco_email}: no MOCO employment pattern covers {len(unpatterned)} absence "
+                        f"day{'s' if len(unpatterned) != 1 else ''} ({unpatterned[0]}…); treated as working "
+                        "Monday to Friday")
+
+    wanted: dict[date, Wanted] = {}
+    overlaps: dict[tuple[str, str], list[date]] = defaultdict(list)
+    for day, options in candidates.items():
+        options.sort(key=lambda w: (PRECEDENCE.index(w.kind), -w.period.first_day.toordinal(), w.period.id))
+        best = options[0]
+        same = [w for w in options if w.kind is best.kind]
+        wanted[day] = Wanted(best.kind, any(w.am for w in same), any(w.pm for w in same), best.period, best.type_name)
+        for other in options:
+            if other.kind is not best.kind:
+                overlaps[(best.type_name, other.type_name)].append(day)
+    for (kept, dropped), days in sorted(overlaps.items()):
+        warnings.append(f"{pair.moco_email}: approved {kept!r} and {dropped!r} overlap on {_span(days)}; MOCO holds "
+                        f"one absence per day, so {kept!r} is synced there")
+    return wanted, warnings
+
+
+def _hours(employments: list[Employment], day: date) -> tuple[float, float] | None:
+    covering = [e for e in employments if e.covers(day)]
+    if not covering:
+        return None
+    latest = max(covering, key=lambda e: (e.start or date.min, e.id))
+    return latest.hours(day)
+
+
+def _span(days: list[date]) -> str:
+    days = sorted(days)
+    return str(days[0]) if len(days) == 1 else f"{days[0]}..{days[-1]} ({len(days)} days)"

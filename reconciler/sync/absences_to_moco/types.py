@@ -1,0 +1,89 @@
+"""Which Personio absence types become which MOCO kinds: the spec's `absences.types`, resolved
+against the types Personio has, and what to say about approved absences that cannot be synced."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from reconciler.errors import PlanError
+from reconciler.records import AbsenceKind, AbsencePeriod, AbsenceType
+from reconciler.spec import Spec, normalise_type_name
+from reconciler.sync.identity import Pair
+
+
+@dataclass(frozen=True)
+class TypeMap:
+    kinds: dict[str, AbsenceKind]  # Personio type id → MOCO kind, for the types that are synced
+    names: dict[str, str]  # Personio type id → name
+    warnings: tuple[str, ...]
+
+    def name(self, type_id: str) -> str:
+        return self.names.get(type_id, type_id)
+
+
+def resolve_types(mapping: tuple[tuple[str, AbsenceKind], ...], types: tuple[AbsenceType, ...]
+                  ) -> tuple[dict[str, AbsenceKind], list[str]]:
+    """Personio type id → MOCO kind, from the spec's names or ids."""
+    by_id = {t.id: t for t in types}
+    by_name: dict[str, list[AbsenceType]] = defaultdict(list)
+    for t in types:
+        by_name[normalise_type_name(t.name)].append(t)
+    kinds: dict[str, AbsenceKind] = {}
+    named_by: dict[str, str] = {}
+    warnings: list[str] = []
+    for key, kind in mapping:
+        matches = [by_id[key]] if key in by_id else by_name.get(normalise_type_name(key), [])
+        if not matches:
+            known = ", ".join(sorted(repr(t.name) for t in types)) or "none"
+            warnings.append(f"absences.types[{key!r}] matches no Personio absence type (Personio has: {known})")
+            continue
+        if len(matches) > 1:
+            warnings.append(f"absences.types[{key!r}] matches {len(matches)} Personio absence types of that name; "
+                            f"all are mapped to {kind.value} (map by id to tell them apart)")
+        for t in matches:
+            if t.id in kinds and kinds[t.id] is not kind:
+                raise PlanError(f"absences.types maps the Personio absence type {t.name!r} twice, as "
+                                f"{named_by[t.id]!r} → {kinds[t.id].value} and as {key!r} → {kind.value}")
+            kinds[t.id] = kind
+            named_by[t.id] = key
+    return kinds, warnings
+
+
+def type_map(spec: Spec, types: tuple[AbsenceType, ...], pairs: Iterable[Pair],
+             periods_by_person: dict[str, list[AbsencePeriod]]) -> TypeMap:
+    """The synced types, with warnings for approved absences of hourly or unmapped types (or, with
+    `absences.unmapped: error`, a PlanError naming them)."""
+    kinds, warnings = resolve_types(spec.absences.types, types)
+    names = {t.id: t.name for t in types}
+    hourly = {t.id for t in types if t.hourly and t.id in kinds}
+    unmapped: dict[str, list[str]] = defaultdict(list)
+    in_hours: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        for period in periods_by_person.get(pair.person.id, []):
+            if period.type_id in hourly:
+                in_hours[names[period.type_id]].append(pair.personio_email)
+            elif period.type_id not in kinds:
+                unmapped[names.get(period.type_id, period.type_id)].append(pair.personio_email)
+    for name, emails in sorted(in_hours.items()):
+        warnings.append(f"Personio absence type {name!r} is measured in hours, and MOCO absences are whole or half "
+                        f"days: {_absences(emails, 'approved absence')} not synced ({_people(emails)})")
+    if unmapped and spec.absences.unmapped == "error":
+        listed = "; ".join(f"{name!r} ({_absences(emails, 'absence')}: {_people(emails)})"
+                           for name, emails in sorted(unmapped.items()))
+        raise PlanError(f"approved Personio absences of types not in absences.types (absences.unmapped: error): "
+                        f"{listed}. Map them in {spec.source} or set absences.unmapped: skip")
+    for name, emails in sorted(unmapped.items()):
+        warnings.append(f"Personio absence type {name!r} is not in absences.types: "
+                        f"{_absences(emails, 'approved absence')} skipped ({_people(emails)})")
+    synced = {type_id: kind for type_id, kind in kinds.items() if type_id not in hourly}
+    return TypeMap(kinds=synced, names=names, warnings=tuple(warnings))
+
+
+def _absences(emails: list[str], noun: str) -> str:
+    return f"{len(emails)} {noun}{'s' if len(emails) != 1 else ''}"
+
+
+def _people(emails: list[str]) -> str:
+    return ", ".join(sorted(set(emails)))

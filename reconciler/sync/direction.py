@@ -1,0 +1,60 @@
+"""What a sync direction is: everything the rest of reconcile needs to know about one flow of records.
+
+A direction lives in one folder under `sync/` (its pure planner, its apply steps, how its records
+read) and is listed once in `sync/registry.py`. The CLI's `--only` choices, the snapshot's reads,
+the plan's scope, apply's dispatch and the renderers all ask the registry, never a direction by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from reconciler.plan.model import Change, PlannedPart
+from reconciler.plan.snapshot import Need, Snapshot, Window
+from reconciler.spec import Spec
+from reconciler.sync.identity import Matching
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """What a planner gets: the spec, the records read, who is who, and its window."""
+
+    spec: Spec
+    snapshot: Snapshot
+    matching: Matching
+    window: Window
+
+
+class Steps(Protocol):
+    """How a direction's changes are made through the clients (`apply.py` runs them)."""
+
+    async def create(self, clients: Any, change: Change) -> None:
+        """Send `change.send` as a new record."""
+
+    async def update(self, clients: Any, change: Change) -> None:
+        """Send `change.send` onto the record `change.target`."""
+
+    async def delete(self, clients: Any, record_id: Any) -> bool:
+        """Delete one record; False when it was already gone."""
+
+    async def find_created(self, clients: Any, change: Change) -> bool:
+        """After a create whose answer was lost: re-read and say whether the record exists."""
+
+
+@dataclass(frozen=True)
+class Direction:
+    name: str  # e.g. "absences_to_moco": the plan's scope and `--only` use it
+    title: str  # e.g. "absences Personio → MOCO"
+    system: str  # the system it writes: "moco" | "personio"
+    service: str  # that system's name in messages: "MOCO"
+    kind: str  # the kind of record it writes: "absence"
+    off: Callable[[Spec], str | None]  # why the spec does not sync it (a note for the plan), or None
+    window: Callable[[Spec, date], Window]  # the days it syncs, given today
+    reads: Callable[[Spec, Window], tuple[Need, ...]]  # what it needs read for those days
+    plan: Callable[[PlanInput], PlannedPart]  # pure: the changes, conflicts and warnings
+    describe: Callable[[Mapping[str, Any]], str]  # how one of its records reads, e.g. "holiday, morning"
+    steps: Steps
+    aliases: tuple[str, ...] = ()  # older names still accepted by `--only` and saved plans

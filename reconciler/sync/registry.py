@@ -1,0 +1,44 @@
+"""The one list of sync directions. Everything else asks it: the CLI's `--only` choices, the reads
+of a run, the plan's scope, apply's dispatch, the renderers.
+
+Adding a direction: one folder under `sync/` exporting a `DIRECTION`, and one line below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reconciler.errors import ReconcileError
+from reconciler.sync.absences_to_moco import DIRECTION as ABSENCES_TO_MOCO
+from reconciler.sync.direction import Direction
+from reconciler.sync.hours_to_personio import DIRECTION as HOURS_TO_PERSONIO
+
+DIRECTIONS: tuple[Direction, ...] = (
+    ABSENCES_TO_MOCO,
+    HOURS_TO_PERSONIO,
+)
+
+
+def names() -> tuple[str, ...]:
+    return tuple(direction.name for direction in DIRECTIONS)
+
+
+def choices() -> tuple[str, ...]:
+    """Every name `--only` accepts: the directions' names and their older aliases."""
+    return names() + tuple(alias for direction in DIRECTIONS for alias in direction.aliases)
+
+
+def get(name: str) -> Direction:
+    """The direction called `name` (or an older alias of it)."""
+    for direction in DIRECTIONS:
+        if name == direction.name or name in direction.aliases:
+            return direction
+    raise ReconcileError(f"no sync direction {name!r}; there are: {', '.join(choices())}")
+
+
+def select(wanted: Iterable[str] | None = None) -> tuple[Direction, ...]:
+    """The directions named (all of them for None), in the registry's order."""
+    if wanted is None:
+        return DIRECTIONS
+    chosen = {get(name).name for name in wanted}
+    return tuple(direction for direction in DIRECTIONS if direction.name in chosen)
