@@ -83,5 +83,14 @@ def merge_needs(needs: Iterable[Need]) -> tuple[Need, ...]:
 async def fetch_snapshot(clients: Any, today: date, needs: Iterable[Need]) -> Snapshot:
     """Read every needed list at once, each once."""
     merged = merge_needs(needs)
-    results = await asyncio.gather(*(need.source.read(clients, need.window) for need in merged))
+    reads = [asyncio.ensure_future(need.source.read(clients, need.window)) for need in merged]
+    try:
+        results = await asyncio.gather(*reads)
+    except BaseException:
+        # One read failed (refused credentials, an unreachable service): stop the others and wait
+        # for them, so no request is left running on a session about to close.
+        for read in reads:
+            read.cancel()
+        await asyncio.gather(*reads, return_exceptions=True)
+        raise
     return Snapshot(today=today, lists={need.source.name: tuple(found) for need, found in zip(merged, results)})

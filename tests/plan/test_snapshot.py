@@ -66,3 +66,25 @@ def test_the_company_fake_is_read_through_the_same_code():
     company.person("jane@acme.example")
     snapshot = company.snapshot()
     assert [u.email for u in snapshot[sources.MOCO_USERS]] == ["jane@acme.example"]
+
+
+def test_a_failed_read_stops_the_others_before_the_run_ends():
+    stopped: list[str] = []
+
+    async def refused(clients, window):
+        raise PermissionError("refused")
+
+    async def slow(clients, window):
+        try:
+            await asyncio.sleep(30)
+        finally:
+            stopped.append("slow")
+        return []
+
+    async def run():
+        with pytest.raises(PermissionError):
+            await fetch_snapshot(None, date(2026, 3, 5), [Need(Source("a", refused, windowed=False)),
+                                                          Need(Source("b", slow, windowed=False))])
+        return stopped[:]  # already stopped when the error arrives, not later on a closed session
+
+    assert asyncio.run(run()) == ["slow"]

@@ -7,7 +7,7 @@ import pytest
 from reconciler.errors import PlanError
 from reconciler.records import AbsenceKind
 from reconciler.sync.ownership import absence_comment
-from tests.factories import Company, d, make_spec
+from tests.factories import d, make_spec
 
 HOLIDAY, SICK, UNPLANNABLE, NEUTRAL, PUBLIC = (AbsenceKind.HOLIDAY, AbsenceKind.SICK_DAY, AbsenceKind.UNPLANNABLE,
                                                AbsenceKind.ABSENCE, AbsenceKind.PUBLIC_HOLIDAY)
@@ -19,11 +19,6 @@ def days(plan, action="create"):
 
 def only_absences(company, spec=None):
     return company.plan(spec, scope=("absences_to_moco",))
-
-
-@pytest.fixture
-def company():
-    return Company()
 
 
 @pytest.fixture

@@ -13,11 +13,6 @@ def hours(company: Company, spec=None):
 
 
 @pytest.fixture
-def company():
-    return Company()
-
-
-@pytest.fixture
 def max_(company):
     return company.person("Max.Mustermann@ACME.example", moco_email="max.mustermann@acme.example")
 
