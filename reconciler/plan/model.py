@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -139,10 +140,7 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        """Records added, changed and destroyed: a surplus copy an update removes counts as a destroy."""
-        counts = Counter(change.action for change in self.changes)
-        return {"create": counts["create"], "update": counts["update"],
-                "delete": sum(change.destroys for change in self.changes)}
+        return summarise(self.changes)
 
     @property
     def has_changes(self) -> bool:
@@ -172,6 +170,15 @@ class Plan:
         """A digest of the changes alone, every field apply reads included: equal plans, equal prints."""
         canonical = json.dumps([c.to_json() for c in self.changes], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def summarise(changes: Iterable[Change]) -> dict[str, int]:
+    """Records added, changed and destroyed: a surplus copy an update removes counts as a destroy."""
+    counts: Counter[str] = Counter()
+    for change in changes:
+        counts[change.action] += change.action != "delete"
+        counts["delete"] += change.destroys
+    return {action: counts[action] for action in ACTIONS}
 
 
 def merge(parts: list[PlannedPart], *, warnings: tuple[str, ...] = (), scope: tuple[str, ...] = (),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Plan, summarise
 from reconciler.render.words import SYMBOLS, also_known_as, counted, lines, partial, totals
 
 
@@ -27,7 +27,7 @@ def render_markdown(plan: Plan) -> str:
     else:
         out += ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
         for person, changes in plan.by_person().items():
-            counts = Plan(changes=tuple(changes)).summary
+            counts = summarise(changes)
             out.append(f"| {_cell(person)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
         out.append("")
         for person, changes in plan.by_person().items():
