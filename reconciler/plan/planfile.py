@@ -59,6 +59,10 @@ def load_saved_plan(path: Path) -> SavedPlan:
     changes = data["changes"]
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
+    if any("direction" not in change for change in changes):
+        raise ReconcileError(f"{path} was written by an earlier reconcile ({data.get('generator', 'unknown')}), "
+                             "whose plans did not yet carry every record a change writes or removes; nothing was "
+                             "written. Make and review a new plan: `reconcile plan --out PLANFILE`")
     return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope")))
 
 

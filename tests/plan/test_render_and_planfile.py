@@ -197,3 +197,13 @@ def test_a_plan_saved_before_directions_had_names_keeps_its_scope(tmp_path):
     path = tmp_path / "plan.json"
     path.write_text('{"format_version": "1", "changes": [], "scope": ["attendances"]}')
     assert load_saved_plan(path).scope == ("hours_to_personio",)
+
+
+def test_a_plan_file_from_before_typed_changes_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"format_version": "1", "generator": "reconcile 0.1.0", "scope": ["absences"],
+                                "changes": [{"action": "create", "system": "moco", "kind": "absence",
+                                             "user": "jane@acme.example", "date": "2026-03-02", "after": ABSENCE}]}))
+    with pytest.raises(ReconcileError, match="written by an earlier reconcile \\(reconcile 0.1.0\\).*"
+                                             "reconcile plan --out PLANFILE"):
+        load_saved_plan(path)
