@@ -11,7 +11,6 @@ import errno
 import os
 import sys
 import traceback
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from reconciler.run import RunOptions, make_plan, plan_and_apply
 from reconciler.spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
 from reconciler.spec.schema import schema_text
 from reconciler.sync import registry
-from reconciler.systems.connect import Credentials, read_credentials, required_variables
+from reconciler.systems.connect import Credentials, missing_variables, read_credentials
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -111,8 +110,8 @@ def validate(config_path: Path) -> None:
     click.echo(f"{config_path}: valid spec (version {spec.version})")
     for line in describe_spec(spec):
         click.echo(f"  {line}")
-    for name in missing_env(spec, os.environ):
-        click.echo(f"note: ${name} is not set; plan and apply will need it", err=True)
+    for variable in missing_variables(spec, os.environ):
+        click.echo(f"note: ${variable.name} is not set; plan and apply will need it", err=True)
 
 
 @cli.command()
@@ -378,11 +377,6 @@ def describe_spec(spec: Spec) -> list[str]:
         f"users matched by email: {overrides} override{'s' if overrides != 1 else ''}, {excluded} excluded"
     )
     return lines
-
-
-def missing_env(spec: Spec, environ: Mapping[str, str]) -> list[str]:
-    """The variables holding secrets that plan and apply will need and the environment lacks."""
-    return [variable.name for variable in required_variables(spec) if not environ.get(variable.name, "").strip()]
 
 
 def main() -> None:

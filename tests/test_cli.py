@@ -51,6 +51,13 @@ def test_validate_notes_unset_secret_variables_without_failing():
     assert "PERSONIO_CLIENT_ID is not set" not in result.output
 
 
+def test_validate_and_plan_agree_that_a_blank_secret_is_not_set():
+    env = {"MOCO_API_KEY": "k", "PERSONIO_CLIENT_ID": "x", "PERSONIO_CLIENT_SECRET": "  "}
+    assert "$PERSONIO_CLIENT_SECRET is not set" in run("validate", "-c", str(EXAMPLE), env=env).output
+    planned = run("plan", "-c", str(EXAMPLE), env=env)
+    assert planned.exit_code == 1 and "$PERSONIO_CLIENT_SECRET (the Personio API client secret" in planned.output
+
+
 def test_broken_spec_exits_1_with_located_message_and_no_traceback(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text(EXAMPLE.read_text().replace("Sick leave: sick_day", "Sick leave: sick"))

@@ -66,11 +66,16 @@ def required_variables(spec: Spec) -> list[RequiredVariable]:
     ]
 
 
+def missing_variables(spec: Spec, environ: Mapping[str, str]) -> list[RequiredVariable]:
+    """The variables the spec names that are unset or blank in `environ`."""
+    return [variable for variable in required_variables(spec) if not environ.get(variable.name, "").strip()]
+
+
 def read_credentials(spec: Spec, environ: Mapping[str, str]) -> Credentials:
     """The secrets the spec names. Every missing variable is named; no value is ever shown."""
     wanted = required_variables(spec)
-    missing = [f"${name} ({what}; named by {key} in {spec.source})" for name, key, what in wanted
-               if not environ.get(name, "").strip()]
+    missing = [f"${name} ({what}; named by {key} in {spec.source})"
+               for name, key, what in missing_variables(spec, environ)]
     if missing:
         raise ReconcileError("environment variable" + ("s" if len(missing) > 1 else "") + " not set: "
                              + ", ".join(missing))
