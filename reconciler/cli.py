@@ -7,6 +7,7 @@ default of 2 is reserved for `plan --detailed-exitcode`); 2 only from that plan 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import os
 import sys
@@ -22,7 +23,7 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, save_plan
 from reconciler.records import AttendanceDirection
 from reconciler.render import FORMATS, render
-from reconciler.run import RunOptions, make_plan, plan_and_apply
+from reconciler.run import GuardRefused, RunOptions, make_plan, plan_and_apply
 from reconciler.spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
 from reconciler.spec.schema import schema_text
 from reconciler.sync import registry
@@ -199,10 +200,14 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
 @cli.command()
 @config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for pipelines).")
+@click.option("--force", is_flag=True,
+              help="Apply even when the run deletes or updates more of the records reconcile owns than the "
+                   "mass-change guard allows (safety.max_change_percent in the spec).")
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @only_option
 @today_option
-def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: str | None, today: Any) -> None:
+def apply(config_path: Path, auto_approve: bool, force: bool, planfile: Path | None, only: str | None,
+          today: Any) -> None:
     """Make the changes a fresh plan shows.
 
     On a terminal it shows the plan and asks; --auto-approve skips the question.
@@ -210,7 +215,9 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: st
     changes: it re-reads both systems and refuses, writing nothing, if a fresh plan
     (of the saved plan's scope) differs. A failed change does not stop the others;
     the run ends with how many were applied, failed and skipped, and exits 1 if
-    any failed.
+    any failed. A run that would delete or update more than safety.max_change_percent
+    (default 30 %) of the records reconcile owns in MOCO or Personio is refused
+    unless --force.
 
     \b
     Example:
@@ -237,8 +244,13 @@ def apply(config_path: Path, auto_approve: bool, planfile: Path | None, only: st
                               show_default=False)
         return answer.strip() == "yes"
 
-    result, report = asyncio.run(plan_and_apply(spec, credentials, _options(spec, today, scope), approve,
-                                                progress=_progress_printer()))
+    options = dataclasses.replace(_options(spec, today, scope), force=force)
+    try:
+        result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve,
+                                                    progress=_progress_printer()))
+    except GuardRefused as refused:
+        click.echo(render(refused.plan, "text", color=True), nl=False, color=_color())
+        raise
     if report is None:
         if saved is not None:
             _check_saved(saved, result)

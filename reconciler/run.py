@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from reconciler.apply import ApplyReport, Progress, apply_changes
+from reconciler.errors import ReconcileError
 from reconciler.plan.build import build_plan, needs
 from reconciler.plan.model import Plan
 from reconciler.plan.snapshot import fetch_snapshot
@@ -27,6 +28,18 @@ class RunOptions:
     tuning: Tuning = Tuning()
     concurrency: int = 4
     verify_delay: float = 2.0
+    force: bool = False  # apply past the mass-change guard
+
+
+class GuardRefused(ReconcileError):
+    """The plan deletes or updates more of what reconcile owns than the spec allows; nothing was written."""
+
+    def __init__(self, spec: Spec, plan: Plan) -> None:
+        self.plan = plan
+        limits = "; ".join(str(breach) for breach in plan.guard)
+        super().__init__(f"refusing to apply: {limits}. Nothing was written. A typo in absences.types or an empty "
+                         "answer from a service looks like this; check the plan. If these changes are intended, "
+                         f"run `reconcile apply --force`, or raise safety.max_change_percent in {spec.source}.")
 
 
 async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions) -> Plan:
@@ -47,6 +60,8 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
     """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked."""
     async with open_clients(spec, credentials, options.tuning) as clients:
         plan = await _fresh_plan(spec, clients, options)
+        if plan.changes and plan.guard and not options.force:
+            raise GuardRefused(spec, plan)
         if not plan.changes or not approve(plan):
             return plan, None
         report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from reconciler.plan.guard import breaches
 from reconciler.plan.model import Plan, PlannedPart, merge
 from reconciler.plan.snapshot import Need, Snapshot
 from reconciler.spec import Spec
@@ -31,10 +32,14 @@ def needs(spec: Spec, today: date, directions: tuple[Direction, ...]) -> tuple[N
 def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], *, partial: bool = False) -> Plan:
     matching = match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
     parts: list[PlannedPart] = []
+    owned: dict[str, tuple[str, int]] = {}
     for direction in directions:
         why_not = direction.off(spec)
         if why_not:
             parts.append(PlannedPart(notes=(why_not,)))
-        else:
-            parts.append(direction.plan(PlanInput(spec, snapshot, matching, direction.window(spec, snapshot.today))))
-    return merge(parts, warnings=matching.warnings, scope=tuple(d.name for d in directions), partial=partial)
+            continue
+        part = direction.plan(PlanInput(spec, snapshot, matching, direction.window(spec, snapshot.today)))
+        parts.append(part)
+        owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
+    return merge(parts, warnings=matching.warnings, scope=tuple(d.name for d in directions), partial=partial,
+                 guard=lambda changes: breaches(changes, owned, spec.safety))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -127,6 +127,7 @@ class PlannedPart:
     conflicts: tuple[Conflict, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    owned: int = 0  # records of this direction's own that it read in the system it writes
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class Plan:
     notes: tuple[str, ...] = ()  # facts about the run worth a line: windows, what is not synced and why
     scope: tuple[str, ...] = ()  # the directions planned
     partial: bool = False  # --only: the plan covers part of the spec
+    guard: tuple[Any, ...] = ()  # mass-change breaches (plan/guard.py): apply refuses them without --force
 
     @property
     def summary(self) -> dict[str, int]:
@@ -162,6 +164,7 @@ class Plan:
             "notes": list(self.notes),
             "scope": list(self.scope),
             "partial": self.partial,
+            "guard": [breach.to_json() for breach in self.guard],
             "fingerprint": self.fingerprint(),
             "generator": f"reconcile {__version__}",
         }
@@ -182,7 +185,8 @@ def summarise(changes: Iterable[Change]) -> dict[str, int]:
 
 
 def merge(parts: list[PlannedPart], *, warnings: tuple[str, ...] = (), scope: tuple[str, ...] = (),
-          partial: bool = False) -> Plan:
+          partial: bool = False, guard: Callable[[tuple[Change, ...]], tuple[Any, ...]] = lambda changes: ()
+          ) -> Plan:
     """One plan from the directions' parts, in a stable order."""
     order = {action: index for index, action in enumerate(ACTIONS)}
 
@@ -197,4 +201,5 @@ def merge(parts: list[PlannedPart], *, warnings: tuple[str, ...] = (), scope: tu
         changes=tuple(changes), conflicts=tuple(conflicts),
         warnings=warnings + tuple(w for part in parts for w in part.warnings),
         notes=tuple(n for part in parts for n in part.notes), scope=scope, partial=partial,
+        guard=guard(tuple(changes)),
     )

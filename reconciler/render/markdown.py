@@ -15,6 +15,9 @@ def render_markdown(plan: Plan) -> str:
     out = [f"### reconcile plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy", ""]
     if plan.partial:
         out += [f"_Partial plan: only {partial(plan)}._", ""]
+    for breach in plan.guard:
+        out += [f"> ⚠️ **Mass-change guard**: {_cell(str(breach))}. `reconcile apply` refuses this run unless "
+                "`--force`.", ""]
     flags = []
     if plan.conflicts:
         flags.append(f"⚠️ {counted(len(plan.conflicts), 'conflict')} (left alone)")

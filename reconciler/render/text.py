@@ -21,6 +21,10 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         out.append(paint(f"# partial plan: only {partial(plan)}", dim=True))
     if out:
         out.append("")
+    for breach in plan.guard:
+        out.append(paint(f"! Mass-change guard: {breach}. `reconcile apply` refuses this run unless --force.",
+                         fg="red", bold=True))
+        out.append("")
     if not plan.changes:
         out.append("No changes. MOCO and Personio agree on everything in scope.")
         out.append("")

@@ -23,6 +23,7 @@ from reconciler.spec.model import (
     MocoSettings,
     PersonioSettings,
     RateLimit,
+    SafetySettings,
     Spec,
     UserOverride,
     UserSettings,
@@ -30,5 +31,6 @@ from reconciler.spec.model import (
 )
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG", "AbsenceSettings", "AttendanceSettings", "MocoSettings",
-           "PersonioSettings", "Problem", "RateLimit", "Spec", "SpecError", "UserOverride", "UserSettings",
+           "PersonioSettings", "Problem", "RateLimit", "SafetySettings", "Spec", "SpecError", "UserOverride",
+           "UserSettings",
            "format_path", "load_spec", "normalise_type_name", "parse_spec"]

@@ -16,6 +16,7 @@ from reconciler.spec.model import (
     MocoSettings,
     PersonioSettings,
     RateLimit,
+    SafetySettings,
     Spec,
     UserOverride,
     UserSettings,
@@ -58,6 +59,8 @@ def build_spec(data: dict[str, Any], source: str) -> Spec:
             unmapped=absences["unmapped"],
         ),
         attendances=AttendanceSettings(direction=AttendanceDirection(data["attendances"]["direction"])),
+        safety=SafetySettings(max_change_percent=data["safety"]["max_change_percent"],
+                              min_owned=data["safety"]["min_owned"]),
     )
 
 

@@ -60,6 +60,12 @@ class AbsenceSettings:
 
 
 @dataclass(frozen=True)
+class SafetySettings:
+    max_change_percent: float  # of the records reconcile owns in one system
+    min_owned: int  # the guard applies from this many owned records on
+
+
+@dataclass(frozen=True)
 class AttendanceSettings:
     direction: AttendanceDirection
 
@@ -73,6 +79,7 @@ class Spec:
     personio: PersonioSettings
     users: UserSettings
     absences: AbsenceSettings
+    safety: SafetySettings
     attendances: AttendanceSettings
     version: int
     zone: ZoneInfo = field(init=False, repr=False, compare=False)

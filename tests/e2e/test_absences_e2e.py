@@ -284,3 +284,40 @@ def test_config_from_environment(sandbox, setup, monkeypatch, tmp_path):
     result = reconcile("plan", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output)["changes"]
     assert any(entry.path.startswith("/v2/absence-periods") for entry in sandbox.log.entries)
+
+
+# ----------------------------------------------------------------------------- the mass-change guard
+
+
+def test_an_empty_answer_from_personio_is_refused_until_forced(sandbox, setup):
+    assert reconcile("apply", "-c", str(setup), "--auto-approve").exit_code == 0
+    synced = [s for s in sandbox.world.moco.schedules.values() if is_ours(s.comment)]
+    assert len(synced) >= 10
+    sandbox.world.personio.absence_periods.clear()  # a revoked scope or an outage: Personio lists nothing
+    sandbox.log.entries.clear()
+
+    planned = reconcile("plan", "-c", str(setup))
+    assert planned.exit_code == 0 and "! Mass-change guard: this run would delete" in planned.output
+    refused = reconcile("apply", "-c", str(setup), "--auto-approve")
+    assert refused.exit_code == 1
+    assert f"refusing to apply: this run would delete {len(synced)} and update 0 of the {len(synced)} records " \
+           "reconcile owns in MOCO (100 %; the limit is 30 %" in refused.output
+    assert "Nothing was written" in refused.output and "reconcile apply --force" in refused.output
+    assert writes(sandbox) == [] and len([s for s in sandbox.world.moco.schedules.values() if is_ours(s.comment)]) \
+        == len(synced)
+
+    forced = reconcile("apply", "-c", str(setup), "--auto-approve", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert not [s for s in sandbox.world.moco.schedules.values() if is_ours(s.comment)]
+
+
+def test_a_typo_in_an_absence_type_stops_the_plan_and_names_the_real_type(sandbox, setup):
+    assert reconcile("apply", "-c", str(setup), "--auto-approve").exit_code == 0
+    sandbox.log.entries.clear()
+    setup.write_text(setup.read_text().replace("Paid vacation:", "Paid vacaton:"))
+    for command in (["plan"], ["apply", "--auto-approve", "--force"]):
+        result = reconcile(*command, "-c", str(setup))
+        assert result.exit_code == 1
+        assert "error: absences.types['Paid vacaton'] matches no Personio absence type (did you mean " \
+               "'Paid vacation'?)" in result.output
+    assert writes(sandbox) == []

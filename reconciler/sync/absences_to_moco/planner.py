@@ -26,7 +26,7 @@ from reconciler.plan.model import Change, Conflict, PlannedPart, Removal
 from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Employment, MocoAbsence, halves
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.days import Wanted, wanted_days
-from reconciler.sync.absences_to_moco.types import type_map
+from reconciler.sync.absences_to_moco.types import TypeMap, check_unmatched, type_map
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
 from reconciler.sync.identity import Pair
@@ -71,13 +71,16 @@ def plan_absences(given: PlanInput) -> PlannedPart:
             changes += [change] if change else []
             conflicts += [conflict] if conflict else []
 
+    check_unmatched(types, _lost(changes, days_of.periods_by_id, types), spec.source)
     emails = {u.id: u.email for u in snapshot[sources.MOCO_USERS]}
     orphans = {emails.get(user_id, f"MOCO user {user_id}"): len(claim(
                    (a for entries in days.values() for a in entries), ABSENCE_MARKER).all_ours())
                for user_id, days in sorted(absences_by_user.items()) if user_id not in matching.managed_user_ids}
     warnings += left_alone(orphans, "absence")
+    owned = len(claim((a for days in absences_by_user.values() for entries in days.values() for a in entries),
+                      ABSENCE_MARKER).all_ours())
     return PlannedPart(
-        changes=tuple(changes), conflicts=tuple(conflicts), warnings=tuple(warnings),
+        changes=tuple(changes), conflicts=tuple(conflicts), warnings=tuple(warnings), owned=owned,
         notes=(f"absences Personio → MOCO from {window} ({len(matching.pairs)} people matched)",),
     )
 
@@ -153,6 +156,20 @@ class _Days:
             return f"{self.type_names.get(period.type_id, 'its type')} no longer maps here, or the day is not a " \
                    "working day"
         return "no longer covered by the absence in Personio"
+
+
+def _lost(changes: list[Change], periods_by_id: dict[str, AbsencePeriod], types: TypeMap) -> dict[str, int]:
+    """Synced absences the plan deletes although their Personio absence is still approved, because its
+    type is not mapped (any more), counted by type name."""
+    lost: dict[str, int] = defaultdict(int)
+    for change in changes:
+        if change.action != "delete":
+            continue
+        for record in (change.before or {}, *(removal.before for removal in change.removes)):
+            period = periods_by_id.get(ABSENCE_MARKER.source(record.get("comment")) or "")
+            if period and period.status == ABSENCE_APPROVED and period.type_id not in types.kinds:
+                lost[types.name(period.type_id)] += 1
+    return dict(lost)
 
 
 def _surplus_reason(absence: MocoAbsence, ours: list[MocoAbsence]) -> str:

@@ -90,7 +90,9 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
                      f"{'they end' if running != 1 else 'it ends'}")
     return PlannedPart(changes=tuple(c for part in parts for c in part.changes),
                        conflicts=tuple(c for part in parts for c in part.conflicts),
-                       warnings=tuple(left_alone(orphans, "attendance period")), notes=tuple(notes))
+                       warnings=tuple(left_alone(orphans, "attendance period")), notes=tuple(notes),
+                       owned=len(claim((p for periods in periods_by_person.values() for p in periods),
+                                       ATTENDANCE_MARKER).all_ours()))
 
 
 @dataclass

@@ -1,0 +1,58 @@
+"""The mass-change guard (octoDNS's `Plan.raise_if_unsafe`, per system and told in numbers).
+
+A run that would delete or update more than `safety.max_change_percent` of the records reconcile
+owns in one system is unsafe: a typo in the spec or an empty answer from a service looks exactly
+like that. `plan` shows the breach in every format; `apply` refuses it unless `--force`. The guard
+applies once reconcile owns at least `safety.min_owned` records in the system, so a first sync and a
+small company are not stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.plan.model import Change
+from reconciler.spec import SafetySettings
+
+
+@dataclass(frozen=True)
+class Breach:
+    system: str  # moco | personio
+    service: str  # as messages name it: MOCO
+    owned: int  # records reconcile owns there (synced, in the window read)
+    updates: int
+    deletes: int
+    limit_percent: float
+
+    @property
+    def percent(self) -> float:
+        return 100 * (self.updates + self.deletes) / self.owned
+
+    def __str__(self) -> str:
+        return (f"this run would delete {self.deletes} and update {self.updates} of the {self.owned} records "
+                f"reconcile owns in {self.service} ({self.percent:.0f} %; the limit is {self.limit_percent:g} %, "
+                "safety.max_change_percent)")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"system": self.system, "owned": self.owned, "update": self.updates, "delete": self.deletes,
+                "percent": round(self.percent, 1), "limit_percent": self.limit_percent}
+
+
+def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], safety: SafetySettings
+             ) -> tuple[Breach, ...]:
+    """The systems where `changes` delete or update more than the allowed share of what is owned.
+    `owned` maps a system to its name in messages and the records reconcile owns there."""
+    updates: dict[str, int] = {}
+    deletes: dict[str, int] = {}
+    for change in changes:
+        updates[change.system] = updates.get(change.system, 0) + (change.action == "update")
+        deletes[change.system] = deletes.get(change.system, 0) + change.destroys
+    found = []
+    for system, (service, count) in sorted(owned.items()):
+        changed = updates.get(system, 0) + deletes.get(system, 0)
+        if count and count >= safety.min_owned and 100 * changed > safety.max_change_percent * count:
+            found.append(Breach(system, service, count, updates.get(system, 0), deletes.get(system, 0),
+                                safety.max_change_percent))
+    return tuple(found)

@@ -1,0 +1,97 @@
+"""The mass-change guard: a run that deletes or updates too much of what reconcile owns is shown in
+every format and refused by apply unless --force."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from tests.factories import Company, make_spec
+
+from reconciler.errors import PlanError
+from reconciler.plan.guard import breaches
+from reconciler.plan.model import Change
+from reconciler.records import AbsenceKind
+from reconciler.render import render_json, render_markdown, render_text
+from reconciler.spec import SafetySettings
+
+SAFETY = SafetySettings(max_change_percent=30, min_owned=10)
+ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
+
+
+def delete(system: str = "moco", day: int = 1) -> Change:
+    return Change("delete", "absences_to_moco", system, "absence", "jane@acme.example", "jane@acme.example",
+                  date(2026, 3, day), before=ABSENCE, target=day)
+
+
+@pytest.mark.parametrize(("deleted", "owned", "unsafe"), [
+    (3, 10, False),  # 30 % is still allowed
+    (4, 10, True),
+    (9, 9, False),  # fewer than min_owned: a new or small company is never stopped
+    (0, 0, False),
+])
+def test_the_share_and_the_floor(deleted, owned, unsafe):
+    found = breaches([delete(day=d + 1) for d in range(deleted)], {"moco": ("MOCO", owned)}, SAFETY)
+    assert bool(found) is unsafe
+
+
+def test_each_system_is_judged_on_its_own():
+    found = breaches([delete("moco", d + 1) for d in range(4)], {"moco": ("MOCO", 100), "personio": ("Personio", 10)},
+                     SAFETY)
+    assert found == ()
+    (breach,) = breaches([delete("personio", d + 1) for d in range(4)],
+                         {"moco": ("MOCO", 100), "personio": ("Personio", 10)}, SAFETY)
+    assert str(breach) == ("this run would delete 4 and update 0 of the 10 records reconcile owns in Personio (40 %; "
+                           "the limit is 30 %, safety.max_change_percent)")
+
+
+@pytest.fixture
+def synced_company():
+    """Twelve synced vacation days of one person, as a first apply leaves them."""
+    company = Company()
+    _, person = company.person("jane@acme.example")
+    company.period(person, "t-vac", "2026-12-01", "2026-12-16")
+    company.apply(company.plan(scope=("absences_to_moco",)))
+    assert len(company.absences) == 12
+    return company
+
+
+def test_an_empty_answer_from_personio_is_a_breach_in_every_format(synced_company):
+    synced_company.periods.clear()  # a revoked scope or an outage: Personio lists nothing
+    plan = synced_company.plan()
+    (breach,) = plan.guard
+    assert (breach.system, breach.owned, breach.deletes) == ("moco", 12, 12)
+    assert "! Mass-change guard: this run would delete 12 and update 0 of the 12 records reconcile owns in MOCO " \
+           "(100 %" in render_text(plan)
+    assert "> ⚠️ **Mass-change guard**: this run would delete 12" in render_markdown(plan)
+    assert json.loads(render_json(plan))["guard"] == [
+        {"system": "moco", "owned": 12, "update": 0, "delete": 12, "percent": 100.0, "limit_percent": 30}]
+
+
+def test_a_threshold_from_the_spec(synced_company):
+    synced_company.periods.clear()
+    assert not synced_company.plan(make_spec("safety: {max_change_percent: 100}\n")).guard
+    assert not synced_company.plan(make_spec("safety: {min_owned: 13}\n")).guard
+
+
+def test_routine_changes_pass(synced_company):
+    synced_company.periods[0] = synced_company.periods[0].__class__(
+        **{**synced_company.periods[0].__dict__, "last_day": date(2026, 12, 15)})  # one day shorter
+    plan = synced_company.plan()
+    assert plan.summary["delete"] == 1 and not plan.guard
+
+
+def test_a_typo_in_a_type_name_stops_the_plan_instead_of_deleting(synced_company):
+    spec = make_spec(types="    Paid vacaton: holiday\n    Sick leave: sick_day\n")
+    with pytest.raises(PlanError, match=r"absences.types\['Paid vacaton'\] matches no Personio absence type \(did "
+                                        r"you mean 'Paid vacation'\?\); without a mapping the plan would delete "
+                                        r"synced MOCO absences \(12 of 'Paid vacation'\)"):
+        synced_company.plan(spec)
+
+
+def test_a_type_taken_out_of_the_mapping_on_purpose_deletes_with_the_guard_only(synced_company):
+    spec = make_spec(types="    Sick leave: sick_day\n")
+    plan = synced_company.plan(spec)
+    assert plan.summary["delete"] == 12 and plan.guard  # no typo: a plain breach, --force goes ahead
+    assert all(a.kind is AbsenceKind.HOLIDAY for a in synced_company.absences)
