@@ -2,9 +2,9 @@
 skipped. Knows no direction: `registry.get(change.direction).steps` does the writing.
 
 - Bounded concurrency on top of the clients' pacing; every change is independent (one per day).
-- A failed change does not stop the others. Failures that no later change can escape (credentials
-  refused, permission denied, service unreachable or rate-limited for good) stop new changes from
-  starting; those are reported as skipped.
+- A failed change does not stop the others, a 5xx or a timeout past the retries included. Failures
+  that no later change can escape (credentials refused, permission denied, a service failing
+  `DOWN_AFTER` changes in a row) stop new changes from starting; those are reported as skipped.
 - A create whose outcome is unknown is resolved by re-reading that day, never by sending it again:
   found → applied; not found → failed, and the next run plans it afresh.
 """
@@ -29,7 +29,9 @@ from reconciler.plan.model import Change
 from reconciler.sync import registry
 from reconciler.sync.direction import Direction, Steps
 
-FATAL = (AuthenticationFailed, PermissionDenied, Unavailable, RateLimited)
+FATAL = (AuthenticationFailed, PermissionDenied)  # no later change gets past these
+TRANSIENT = (Unavailable, RateLimited)  # one of these fails its change; a run of them means the service is down
+DOWN_AFTER = 3  # failures in a row of one service, each after its retries: it is down for good
 STEP_ORDER = {"delete": 0, "update": 1, "create": 2}
 
 
@@ -39,6 +41,7 @@ class Outcome:
     status: str  # applied | failed | skipped
     detail: str = ""
     fatal: bool = False  # the failure stops further changes from starting
+    transient: bool = False  # the service was unavailable or rate-limited past the retries
 
 
 @dataclass
@@ -67,6 +70,7 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any
     gate = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
     done = 0
+    in_a_row: dict[str, int] = {}  # per service: transient failures since its last success
 
     async def run(day: list[Change]) -> None:
         """One person's day in one system, change after change: deletes, then updates, then creates,
@@ -78,6 +82,11 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any
                     outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
                 else:
                     outcome = await _attempt(change, clients, verify_delay)
+                    service = registry.get(change.direction).service
+                    in_a_row[service] = in_a_row.get(service, 0) + 1 if outcome.transient else 0
+                    if in_a_row[service] >= DOWN_AFTER:
+                        outcome.fatal = True
+                        outcome.detail += f" ({DOWN_AFTER} changes in a row failed like this: {service} is down)"
                     if outcome.fatal:
                         report.stopped_by = report.stopped_by or outcome.detail
                         stop.set()
@@ -101,6 +110,8 @@ async def _attempt(change: Change, clients: Any, verify_delay: float) -> Outcome
         return Outcome(change, "applied", detail)
     except FATAL as exc:
         return Outcome(change, "failed", str(exc), fatal=True)
+    except TRANSIENT as exc:
+        return Outcome(change, "failed", str(exc), transient=True)
     except ApiError as exc:
         return Outcome(change, "failed", str(exc))
 

@@ -114,10 +114,27 @@ def test_refused_credentials_stop_new_changes_and_the_rest_are_skipped():
     assert moco.calls == ["POST 2026-12-01"]
 
 
-def test_an_unreachable_service_stops_new_changes_too():
-    moco = FakeMoco(fail={1: Unavailable("MOCO", "gave up after 6 attempts")})
-    report = run([create(1), create(2)], moco, concurrency=1)
-    assert [o.status for o in report.outcomes] == ["failed", "skipped"]
+def test_one_server_error_fails_its_change_only():
+    moco = FakeMoco(fail={2: Unavailable("MOCO", "PUT /api/v1/schedules/7 failed (500)", status=500)})
+    report = run([create(1), create(2), create(3), create(4)], moco, concurrency=1)
+    assert [o.status for o in report.outcomes] == ["applied", "failed", "applied", "applied"]
+    assert not report.stopped_by
+
+
+def test_a_service_failing_change_after_change_is_down_and_stops_new_changes():
+    down = Unavailable("MOCO", "gave up after 6 attempts")
+    moco = FakeMoco(fail={1: down, 2: down, 3: down})
+    report = run([create(day) for day in range(1, 6)], moco, concurrency=1)
+    assert [o.status for o in report.outcomes] == ["failed", "failed", "failed", "skipped", "skipped"]
+    assert "3 changes in a row failed like this: MOCO is down" in report.stopped_by
+    assert moco.calls == ["POST 2026-12-01", "POST 2026-12-02", "POST 2026-12-03"]
+
+
+def test_a_success_between_failures_resets_the_count():
+    down = Unavailable("MOCO", "gave up after 6 attempts")
+    moco = FakeMoco(fail={1: down, 2: down, 4: down, 5: down})
+    report = run([create(day) for day in range(1, 7)], moco, concurrency=1)
+    assert [o.status for o in report.outcomes] == ["failed", "failed", "applied", "failed", "failed", "applied"]
 
 
 def test_an_unknown_create_that_happened_is_confirmed_by_re_reading():
