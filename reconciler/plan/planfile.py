@@ -27,16 +27,33 @@ class SavedPlan:
 
 
 def save_plan(plan: Plan, path: Path) -> None:
-    """Write the JSON plan atomically: a reader never sees half a file."""
+    """Write the JSON plan atomically, so a reader never sees half a file, and only as a regular file:
+    through a symbolic link to its target, never over a device or a directory, with the permissions
+    the user's umask gives a new file."""
     text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
-    directory = path.parent if str(path.parent) else Path(".")
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        raise ReconcileError(f"cannot write the plan to {path}: {target if target != path.absolute() else 'it'} is "
+                             "not a regular file; name a file with --out")
+    temporary = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        os.replace(temporary, path)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
     except OSError as exc:
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
         raise ReconcileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def load_saved_plan(path: Path) -> SavedPlan:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +210,33 @@ def test_a_plan_file_from_before_typed_changes_is_refused_with_what_to_do(tmp_pa
     with pytest.raises(ReconcileError, match="written by an earlier reconcile \\(reconcile 0.1.0\\).*"
                                              "reconcile plan --out PLANFILE"):
         load_saved_plan(path)
+
+
+def test_a_plan_is_written_through_a_link_to_its_target(tmp_path):
+    (tmp_path / "plans").mkdir()
+    link = tmp_path / "plan.json"
+    link.symlink_to(tmp_path / "plans" / "latest.json")
+    save_plan(PLAN, link)
+    assert link.is_symlink() and json.loads((tmp_path / "plans" / "latest.json").read_text())["changes"]
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
+def test_a_device_is_never_replaced(device):
+    with pytest.raises(ReconcileError, match=f"cannot write the plan to {device}: it is not a regular file"):
+        save_plan(PLAN, Path(device))
+    assert Path(device).is_char_device()
+
+
+def test_a_directory_is_refused_and_nothing_is_left_behind(tmp_path):
+    with pytest.raises(ReconcileError, match="is not a regular file"):
+        save_plan(PLAN, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_new_plan_file_gets_the_umasks_permissions(tmp_path):
+    old = os.umask(0o027)
+    try:
+        save_plan(PLAN, tmp_path / "plan.json")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "plan.json").stat().st_mode) == 0o640
