@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.errors import (
     ApiError,
@@ -44,10 +44,17 @@ class Outcome:
     transient: bool = False  # the service was unavailable or rate-limited past the retries
 
 
+class Halt(Protocol):
+    """Asked before each change: a reason to start no more (e.g. "SIGTERM"), or "" to go on."""
+
+    reason: str
+
+
 @dataclass
 class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
     stopped_by: str = ""  # the fatal error that stopped new changes, if any
+    halted_by: str = ""  # the signal that stopped new changes, if any
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -57,6 +64,9 @@ class ApplyReport:
         return self.count("failed") == 0 and self.count("skipped") == 0
 
     def summary(self) -> str:
+        if self.halted_by:
+            return (f"Apply stopped by {self.halted_by}: {self.count('applied')} applied, {self.count('failed')} "
+                    f"failed, {self.count('skipped')} not attempted; the next run picks up the rest.")
         return (f"Apply complete: {self.count('applied')} applied, {self.count('failed')} failed, "
                 f"{self.count('skipped')} skipped.")
 
@@ -65,7 +75,8 @@ Progress = Callable[[Outcome, int, int], None]
 
 
 async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any, *, concurrency: int = 4,
-                        verify_delay: float = 2.0, progress: Progress | None = None) -> ApplyReport:
+                        verify_delay: float = 2.0, progress: Progress | None = None, halt: Halt | None = None
+                        ) -> ApplyReport:
     report = ApplyReport()
     gate = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
@@ -78,7 +89,10 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any
         nonlocal done
         async with gate:
             for change in sorted(day, key=lambda c: STEP_ORDER[c.action]):
-                if stop.is_set():
+                if halt and halt.reason and not stop.is_set():
+                    report.halted_by = halt.reason
+                    outcome = Outcome(change, "skipped", f"not attempted: stopped by {halt.reason}")
+                elif stop.is_set():
                     outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
                 else:
                     outcome = await _attempt(change, clients, verify_delay)

@@ -251,6 +251,10 @@ def apply(config_path: Path, auto_approve: bool, force: bool, planfile: Path | N
     except GuardRefused as refused:
         click.echo(render(refused.plan, "text", color=True), nl=False, color=_color())
         raise
+    except asyncio.CancelledError:  # a second SIGTERM or Ctrl-C: stopped without waiting
+        raise ReconcileError("apply stopped at once by a second signal; the changes that were in flight may or may "
+                             "not have been made. `reconcile plan` shows where things stand; the next run picks up "
+                             "the rest") from None
     if report is None:
         if saved is not None:
             _check_saved(saved, result)

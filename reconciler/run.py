@@ -6,6 +6,8 @@ ask, so nothing here prints or prompts on its own.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -64,6 +66,35 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
             raise GuardRefused(spec, plan)
         if not plan.changes or not approve(plan):
             return plan, None
-        report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,
-                                     verify_delay=options.verify_delay, progress=progress)
+        with Stopping(signal.SIGTERM, signal.SIGINT) as stopping:
+            report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,
+                                         verify_delay=options.verify_delay, progress=progress, halt=stopping)
         return plan, report
+
+
+class Stopping:
+    """While apply runs, SIGTERM (what Kubernetes and Nomad send) and SIGINT (Ctrl-C) start no new
+    change; the changes in flight finish, each bounded by its request time limit, and the report says
+    what was done. A second signal ends the run at once."""
+
+    def __init__(self, *signals: signal.Signals) -> None:
+        self.signals = signals
+        self.reason = ""
+        self._task: asyncio.Task[Any] | None = None
+
+    def __enter__(self) -> Stopping:
+        loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        for number in self.signals:
+            loop.add_signal_handler(number, self._received, number)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for number in self.signals:
+            loop.remove_signal_handler(number)
+
+    def _received(self, number: signal.Signals) -> None:
+        if self.reason and self._task:  # the second signal: no more waiting
+            self._task.cancel()
+        self.reason = self.reason or signal.Signals(number).name

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -321,3 +326,28 @@ def test_a_typo_in_an_absence_type_stops_the_plan_and_names_the_real_type(sandbo
         assert "error: absences.types['Paid vacaton'] matches no Personio absence type (did you mean " \
                "'Paid vacation'?)" in result.output
     assert writes(sandbox) == []
+
+
+# ----------------------------------------------------------------------------- stopping
+
+
+def test_sigterm_during_apply_starts_no_new_change_and_says_what_was_done(sandbox, setup):
+    sandbox.knobs["moco"].latency = 0.1
+    command = [sys.executable, "-m", "reconciler", "apply", "-c", str(setup), "--auto-approve", "--only",
+               "absences", "--today", TODAY.isoformat()]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 20
+    while not writes(sandbox) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 1, output
+    summary = re.search(r"Apply stopped by SIGTERM: (\d+) applied, 0 failed, (\d+) not attempted; the next run "
+                        r"picks up the rest\.", output)
+    assert summary and int(summary.group(2)) > 0, output
+    assert "Traceback" not in output
+    sandbox.knobs["moco"].latency = 0.0
+    assert reconcile("apply", "-c", str(setup), "--auto-approve").exit_code == 0
+    synced = [(s.user_id, s.date) for s in sandbox.world.moco.schedules.values() if is_ours(s.comment)]
+    assert len(synced) == len(set(synced))  # nothing twice
+    assert "No changes." in reconcile("plan", "-c", str(setup)).output  # nothing lost
