@@ -55,6 +55,7 @@ class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
     stopped_by: str = ""  # the fatal error that stopped new changes, if any
     halted_by: str = ""  # the signal that stopped new changes, if any
+    settled: int = 0  # second copies another run wrote at the same time, removed afterwards (run.py)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -67,8 +68,11 @@ class ApplyReport:
         if self.halted_by:
             return (f"Apply stopped by {self.halted_by}: {self.count('applied')} applied, {self.count('failed')} "
                     f"failed, {self.count('skipped')} not attempted; the next run picks up the rest.")
+        copies = f"{self.settled} second cop{'ies' if self.settled != 1 else 'y'}"
+        settled = f" Another run wrote at the same time: {copies} removed (by this run or the other)." \
+            if self.settled else ""
         return (f"Apply complete: {self.count('applied')} applied, {self.count('failed')} failed, "
-                f"{self.count('skipped')} skipped.")
+                f"{self.count('skipped')} skipped.{settled}")
 
 
 Progress = Callable[[Outcome, int, int], None]

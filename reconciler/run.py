@@ -16,7 +16,7 @@ from typing import Any
 from reconciler.apply import ApplyReport, Progress, apply_changes
 from reconciler.errors import ReconcileError
 from reconciler.plan.build import build_plan, needs
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Change, Plan
 from reconciler.plan.snapshot import fetch_snapshot
 from reconciler.spec import Spec
 from reconciler.sync import registry
@@ -69,7 +69,35 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
         with Stopping(signal.SIGTERM, signal.SIGINT) as stopping:
             report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,
                                          verify_delay=options.verify_delay, progress=progress, halt=stopping)
+            if not stopping.reason and not report.stopped_by and _created_something(report):
+                await _settle(spec, clients, options, report, stopping)
         return plan, report
+
+
+def _created_something(report: ApplyReport) -> bool:
+    return any(o.change.action == "create" and o.status != "skipped" for o in report.outcomes)
+
+
+async def _settle(spec: Spec, clients: Any, options: RunOptions, report: ApplyReport, stopping: Stopping) -> None:
+    """After creates, read again: another run writing at the same time (two pipeline runs, a manual run
+    during the CronJob, on one machine or two) may have created the same records. Remove the second
+    copies (the oldest stays; every run picks the same one), and count a create that failed because
+    the other run made it as done. Whichever run finishes last sees every copy, so none is left."""
+    settled = await _fresh_plan(spec, clients, options)
+    wanted = {_key(change) for change in settled.changes}
+    for outcome in report.outcomes:
+        if outcome.status == "failed" and outcome.change.action == "create" and _key(outcome.change) not in wanted:
+            outcome.status, outcome.detail = "applied", "made at the same time by another run"
+    copies = [change for change in settled.changes if change.surplus]
+    if copies:
+        cleanup = await apply_changes(copies, clients, concurrency=options.concurrency,
+                                      verify_delay=options.verify_delay, halt=stopping)
+        report.outcomes += cleanup.outcomes
+        report.settled = sum(change.destroys for change in copies)
+
+
+def _key(change: Change) -> tuple[str, str, str, Any, str]:
+    return change.direction, change.user, change.action, change.date, change.source
 
 
 class Stopping:

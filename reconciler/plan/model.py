@@ -61,6 +61,7 @@ class Change:
     removes: tuple[Removal, ...] = ()
     reason: str = ""  # why, in a few words
     source: str = ""  # where the wanted state comes from, e.g. "Personio absence 3f2a..."
+    surplus: bool = False  # a delete of second copies of a synced record that stays (what racing runs leave)
 
     def __post_init__(self) -> None:
         shape = {
@@ -71,7 +72,8 @@ class Change:
         }
         if self.action not in shape:
             raise ValueError(f"unknown action {self.action!r}")
-        if not shape[self.action] or (self.action == "create" and self.removes):
+        if not shape[self.action] or (self.action == "create" and self.removes) or \
+                (self.surplus and self.action != "delete"):
             raise ValueError(f"a {self.action} change cannot be built from {self!r}")
 
     @property
@@ -95,6 +97,8 @@ class Change:
         if self.removes:
             out["also_delete"] = [removal.id for removal in self.removes]
             out["removes"] = [removal.to_json() for removal in self.removes]
+        if self.surplus:
+            out["surplus"] = True
         if self.reason:
             out["reason"] = self.reason
         if self.source:

@@ -7,7 +7,6 @@ import json
 from datetime import date
 
 import pytest
-from tests.factories import Company, make_spec
 
 from reconciler.errors import PlanError
 from reconciler.plan.guard import breaches
@@ -15,6 +14,7 @@ from reconciler.plan.model import Change
 from reconciler.records import AbsenceKind
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec import SafetySettings
+from tests.factories import Company, make_spec
 
 SAFETY = SafetySettings(max_change_percent=30, min_owned=10)
 ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}

@@ -137,7 +137,7 @@ class _Days:
                 return None, None
             # Already right; only the surplus records go: our duplicates or a hand-made "not plannable".
             return change("delete", extras[0], extras[1:], reason=_surplus_reason(extras[0], ours),
-                          source=source), None
+                          source=source, surplus=all(a in ours for a in extras)), None
         if replacing:
             reason = "replaces a hand-made “not plannable” absence"
         else:

@@ -152,7 +152,7 @@ class _Person:
                             send={"person_id": self.pair.person.id, **send}, reason="worked in MOCO", source=source)
             elif in_step:  # right already; only surplus copies go
                 self.change("delete", presence.day, existing=existing[1:],
-                            reason="a second synced period for this presence", source=source)
+                            reason="a second synced period for this presence", source=source, surplus=True)
             else:
                 self.change("update", presence.day, existing=existing, after=after, send=send,
                             reason=_update_reason(keep, presence, after), source=source)
