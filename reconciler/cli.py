@@ -21,13 +21,14 @@ from reconciler import __version__
 from reconciler.errors import ReconcileError
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, save_plan
-from reconciler.records import AttendanceDirection
 from reconciler.render import FORMATS, render
 from reconciler.run import GuardRefused, RunOptions, make_plan, plan_and_apply
 from reconciler.spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
+from reconciler.spec.describe import describe_spec
 from reconciler.spec.schema import schema_text
 from reconciler.sync import registry
 from reconciler.systems.connect import Credentials, missing_variables, read_credentials
+from reconciler.systems.http import RetryPolicy
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -136,6 +137,13 @@ only_option = click.option(
          + " still work. The plan says it is partial.",
 )
 
+timeout_option = click.option(
+    "--timeout", type=click.FloatRange(min=1), default=RetryPolicy().total_seconds, show_default=True,
+    metavar="SECONDS",
+    help="The most time one request to MOCO or Personio may take, retries and waits included; a service that "
+         "does not answer within it fails the run with a line saying which and how long was waited.",
+)
+
 today_option = click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
     help="Plan as if today were this date (tests, reproducing an earlier plan).",
@@ -149,6 +157,12 @@ def _load(config_path: Path) -> tuple[Spec, Credentials]:
 
 def _options(spec: Spec, today: Any, only: tuple[str, ...] | None = None) -> RunOptions:
     return RunOptions(today=today.date() if today else spec.today(), only=only)
+
+
+def _timed(options: RunOptions, timeout: float) -> RunOptions:
+    """The options with `--timeout` as the bound of one request's whole time."""
+    retry = dataclasses.replace(options.tuning.retry, total_seconds=timeout)
+    return dataclasses.replace(options, tuning=dataclasses.replace(options.tuning, retry=retry))
 
 
 def _only(only: str | None) -> tuple[str, ...] | None:
@@ -173,8 +187,9 @@ def _reading(spec: Spec) -> None:
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes, 0 when there are none (conflicts and warnings are not changes).")
 @only_option
+@timeout_option
 @today_option
-def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, only: str | None,
+def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, only: str | None, timeout: float,
          today: Any) -> None:
     """Read both systems and show the changes apply would make. Writes nothing.
 
@@ -188,7 +203,8 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     """
     spec, credentials = _load(config_path)
     _reading(spec)
-    result = asyncio.run(make_plan(spec, credentials, _options(spec, today, _only(only))))
+    options = _timed(_options(spec, today, _only(only)), timeout)
+    result = asyncio.run(make_plan(spec, credentials, options))
     click.echo(render(result, fmt, color=fmt == "text"), nl=False, color=_color())
     if out:
         save_plan(result, out)
@@ -205,9 +221,10 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
                    "mass-change guard allows (safety.max_change_percent in the spec).")
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @only_option
+@timeout_option
 @today_option
 def apply(config_path: Path, auto_approve: bool, force: bool, planfile: Path | None, only: str | None,
-          today: Any) -> None:
+          timeout: float, today: Any) -> None:
     """Make the changes a fresh plan shows.
 
     On a terminal it shows the plan and asks; --auto-approve skips the question.
@@ -244,7 +261,7 @@ def apply(config_path: Path, auto_approve: bool, force: bool, planfile: Path | N
                               show_default=False)
         return answer.strip() == "yes"
 
-    options = dataclasses.replace(_options(spec, today, scope), force=force)
+    options = dataclasses.replace(_timed(_options(spec, today, scope), timeout), force=force)
     try:
         result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve,
                                                     progress=_progress_printer()))
@@ -366,33 +383,6 @@ def sandbox_serve(people: int, seed: int, today: Any, moco_port: int, personio_p
 
     serve(people=people, seed=seed, today=today.date() if today else None, moco_port=moco_port,
           personio_port=personio_port, latency=latency, spec_out=spec_out)
-
-
-def describe_spec(spec: Spec) -> list[str]:
-    """A few lines telling what the spec will do, for people reading `validate` output."""
-    lines = [
-        f"sync from {spec.start_date} (timezone {spec.timezone})",
-        f"MOCO: {spec.moco.api_root} (key in ${spec.moco.api_key_env}; at most {spec.moco.rate_limit})",
-        f"Personio: {spec.personio.base_url} (credentials in ${spec.personio.client_id_env} "
-        f"and ${spec.personio.client_secret_env})",
-    ]
-    if spec.absences.enabled:
-        mapped = ", ".join(f"{name} → {kind}" for name, kind in spec.absences.types)
-        lines.append(
-            f"absences Personio → MOCO up to today + {spec.absences.until_days} days; "
-            f"unmapped types: {spec.absences.unmapped}; {mapped}"
-        )
-    else:
-        lines.append("absences: not synced (absences.enabled: false)")
-    if spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
-        lines.append("working hours MOCO → Personio as approved attendances")
-    else:
-        lines.append("working hours: managed in Personio; nothing is written there")
-    overrides, excluded = len(spec.users.overrides), len(spec.users.exclude)
-    lines.append(
-        f"users matched by email: {overrides} override{'s' if overrides != 1 else ''}, {excluded} excluded"
-    )
-    return lines
 
 
 def main() -> None:

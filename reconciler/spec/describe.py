@@ -1,0 +1,36 @@
+"""The spec in a few plain lines, for people reading `reconcile validate`."""
+
+from __future__ import annotations
+
+from reconciler.records import AttendanceDirection
+from reconciler.spec.model import Spec
+
+
+def describe_spec(spec: Spec) -> list[str]:
+    """A few lines telling what the spec will do, for people reading `validate` output."""
+    lines = [
+        f"sync from {spec.start_date} (timezone {spec.timezone})",
+        f"MOCO: {spec.moco.api_root} (key in ${spec.moco.api_key_env}; at most {spec.moco.rate_limit})",
+        f"Personio: {spec.personio.base_url} (credentials in ${spec.personio.client_id_env} "
+        f"and ${spec.personio.client_secret_env})",
+    ]
+    if spec.absences.enabled:
+        mapped = ", ".join(f"{name} → {kind}" for name, kind in spec.absences.types)
+        lines.append(
+            f"absences Personio → MOCO up to today + {spec.absences.until_days} days; "
+            f"unmapped types: {spec.absences.unmapped}; {mapped}"
+        )
+    else:
+        lines.append("absences: not synced (absences.enabled: false)")
+    if spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
+        lines.append("working hours MOCO → Personio as approved attendances")
+    else:
+        lines.append("working hours: managed in Personio; nothing is written there")
+    overrides, excluded = len(spec.users.overrides), len(spec.users.exclude)
+    lines.append(
+        f"users matched by email: {overrides} override{'s' if overrides != 1 else ''}, {excluded} excluded"
+    )
+    lines.append(f"mass-change guard: apply refuses a run that deletes or updates more than "
+                 f"{spec.safety.max_change_percent:g} % of the records reconcile owns in a system (from "
+                 f"{spec.safety.min_owned} owned records on), unless --force")
+    return lines
