@@ -107,15 +107,22 @@ class MocoAbsence:
 
 @dataclass(frozen=True)
 class Presence:
-    """One MOCO presence (working hours): local wall-clock times, `end` None while running."""
+    """One MOCO presence (working hours): local wall-clock times, `end` None while running.
+
+    A presence whose user or start MOCO leaves out is kept (`readable` False): it is not written,
+    and the period synced from it is not taken for deleted."""
 
     id: int
-    user_id: int
+    user_id: int | None  # None: MOCO names no user (the OpenAPI spec allows it); never synced
     day: date
-    start: time
+    start: time | None  # None: MOCO gives no start (allowed too); never synced
     end: time | None
     is_home_office: bool = False
     updated_at: str = ""
+
+    @property
+    def readable(self) -> bool:
+        return self.user_id is not None and self.start is not None
 
 
 # --------------------------------------------------------------------------- Personio records

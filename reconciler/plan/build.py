@@ -41,5 +41,5 @@ def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...]
         part = direction.plan(PlanInput(spec, snapshot, matching, direction.window(spec, snapshot.today)))
         parts.append(part)
         owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
-    return merge(parts, warnings=matching.warnings, scope=tuple(d.name for d in directions), partial=partial,
-                 guard=lambda changes: breaches(changes, owned, spec.safety))
+    return merge(parts, warnings=snapshot.notices + matching.warnings, scope=tuple(d.name for d in directions),
+                 partial=partial, guard=lambda changes: breaches(changes, owned, spec.safety))

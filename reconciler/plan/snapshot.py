@@ -63,6 +63,7 @@ class Snapshot:
 
     today: date
     lists: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()  # records the clients skipped or could read only in part, and why
 
     def __getitem__(self, source: Source) -> tuple[Any, ...]:
         return self.lists.get(source.name, ())
@@ -93,4 +94,5 @@ async def fetch_snapshot(clients: Any, today: date, needs: Iterable[Need]) -> Sn
             read.cancel()
         await asyncio.gather(*reads, return_exceptions=True)
         raise
-    return Snapshot(today=today, lists={need.source.name: tuple(found) for need, found in zip(merged, results)})
+    return Snapshot(today=today, lists={need.source.name: tuple(found) for need, found in zip(merged, results)},
+                    notices=tuple(getattr(clients, "notices", ())))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -88,13 +89,19 @@ class Clients:
     personio: PersonioClient
 
     @property
+    def notices(self) -> list[str]:
+        """One sentence per record the reads skipped so far (MOCO's first), e.g. for a plan's warnings."""
+        return [*self.moco.notices, *self.personio.notices]
+
+    @property
     def requests_sent(self) -> dict[str, int]:
         return {"moco": self.moco.service.requests_sent, "personio": self.personio.service.requests_sent}
 
 
 @dataclass(frozen=True)
 class Tuning:
-    """Knobs for tests and benchmarks; the defaults are what a user runs with."""
+    """Knobs for tests, benchmarks and the command line; the defaults are what a user runs with.
+    `retry.total_seconds` bounds each request's whole time, attempts and waits together."""
 
     retry: RetryPolicy = RetryPolicy()
     timeouts: Timeouts = Timeouts()
@@ -120,8 +127,10 @@ async def open_clients(spec: Spec, credentials: Credentials, tuning: Tuning = Tu
             )
 
         moco = service("MOCO", spec.moco.api_root, spec.moco.rate_limit.requests, spec.moco.rate_limit.per_seconds,
-                       auth=StaticAuth({"Authorization": f"Token token={credentials.moco_api_key}"}),
-                       hints=moco_hints(spec.moco.api_key_env), error_reader=read_moco_error, pager=link_pages)
+                       auth=StaticAuth({"Authorization": f"Token token={credentials.moco_api_key}"},
+                                       secrets=[credentials.moco_api_key]),
+                       hints=moco_hints(spec.moco.api_key_env, _moco_address_key(spec.moco.api_root)),
+                       error_reader=read_moco_error, pager=link_pages)
         personio = service("Personio", spec.personio.base_url, spec.personio.rate_limit.requests,
                            spec.personio.rate_limit.per_seconds, auth=StaticAuth({}),
                            hints=personio_hints(spec.personio.client_id_env, spec.personio.client_secret_env),
@@ -130,3 +139,8 @@ async def open_clients(spec: Spec, credentials: Credentials, tuning: Tuning = Tu
                                       client_id_env=spec.personio.client_id_env,
                                       client_secret_env=spec.personio.client_secret_env)
         yield Clients(moco=MocoClient(moco), personio=PersonioClient(personio))
+
+
+def _moco_address_key(api_root: str) -> str:
+    """The spec key that set MOCO's address: a subdomain's API root, else base_url."""
+    return "moco.subdomain" if re.fullmatch(r"https://[a-z0-9-]+\.mocoapp\.com/api/v1", api_root) else "moco.base_url"

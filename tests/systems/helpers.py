@@ -1,18 +1,23 @@
 """What the tests of tests/systems share: a clock that only moves when somebody sleeps, a `Service`
-on it, the clients of a run on mocked HTTP, and counting the calls aioresponses saw."""
+on it, the clients of a run on mocked HTTP, a service that sends nothing (`Canned`: the clients'
+readers on given payloads), and counting the calls aioresponses saw."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import aiohttp
 from aioresponses import aioresponses
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from reconciler.spec import parse_spec
 from reconciler.systems.connect import Credentials, Tuning, open_clients
-from reconciler.systems.http import RetryPolicy, Service, SlidingWindowLimiter, StaticAuth
+from reconciler.systems.http import Response, RetryPolicy, Service, SlidingWindowLimiter, StaticAuth
 
 BASE = "https://acme.mocoapp.com/api/v1"
 MOCO = BASE
@@ -86,3 +91,27 @@ def run_with_clients(body: Any, *, mock: Any = None) -> Any:
 def paged(payload: list, total: int | None = None) -> dict[str, Any]:
     headers = {"X-Total": str(len(payload) if total is None else total), "X-Per-Page": "100", "X-Page": "1"}
     return {"payload": payload, "headers": headers}
+
+
+@dataclass
+class Canned(Service):
+    """A service that sends nothing: its lists come from its pager, and every request is answered
+    200 with `answer`."""
+
+    answer: Any = None
+
+    async def request(self, method: str, target: str, *, params: dict[str, Any] | None = None,
+                      **kwargs: Any) -> Response:
+        return Response(200, CIMultiDictProxy(CIMultiDict()), copy.deepcopy(self.answer),
+                        self.endpoint(method, target, params))
+
+
+def canned(name: str, base: str, rows: Callable[[str, dict[str, Any]], list[Any]] | Sequence[Any] = (),
+           answer: Any = None) -> Canned:
+    """A `Canned` service whose lists are `rows` (or `rows(path, params)`), each read a fresh copy."""
+
+    async def pager(service: Service, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return copy.deepcopy(rows(path, params or {}) if callable(rows) else list(rows))
+
+    return Canned(name=name, base_url=base, session=None, limiter=SlidingWindowLimiter(1000, 1.0),  # type: ignore[arg-type]
+                  auth=StaticAuth({"Authorization": "Token token=SECRET-KEY-123"}), pager=pager, answer=answer)

@@ -100,6 +100,9 @@ class CountingAuth:
                 self.renewals += 1
         return True
 
+    def secrets(self) -> list[str]:
+        return [f"t{n}" for n in range(1, self.token + 1)]
+
 
 def test_401_renews_credentials_once_and_concurrent_callers_share_the_renewal():
     fake = FakeTime()

@@ -194,7 +194,11 @@ def test_the_retry_decision_is_bounded_in_attempts_and_time_and_patient_with_429
     assert policy.wait(failure, 2, 0.0, window=1.0, rng=rng) is not None
     assert policy.wait(failure, 3, 0.0, window=1.0, rng=rng) is None  # attempts used up
     assert policy.wait(Retryable("503", retry_after=11.0), 1, 0.0, window=1.0, rng=rng) is None  # over the time
-    limited = Retryable("429", limited=True)  # a 429 without Retry-After: 8 attempts over 2.5 windows at least
-    delay = policy.wait(limited, 7, 0.0, window=120.0, rng=rng)
+    assert policy.wait(Retryable("503", retry_after=10.0), 1, 0.0, window=1.0, rng=rng) is None  # would start at it
+    assert policy.wait(failure, 1, 9.5, window=1.0, rng=rng) is None  # no retry starts past the bound
+    limited = Retryable("429", limited=True)  # a 429 without Retry-After: 8 attempts, waits up to half a window
+    patient = RetryPolicy(attempts=3, base_delay=1, max_delay=4, total_seconds=300)
+    delay = patient.wait(limited, 7, 0.0, window=120.0, rng=rng)
     assert delay is not None and 4 < delay <= 60
-    assert policy.wait(limited, 8, 0.0, window=120.0, rng=rng) is None
+    assert patient.wait(limited, 8, 0.0, window=120.0, rng=rng) is None
+    assert policy.wait(limited, 7, 0.0, window=120.0, rng=rng) is None  # ... but within the same time bound

@@ -57,7 +57,7 @@ def wanted_view(presence: Presence) -> dict[str, Any]:
 
 def _times(presence: Presence) -> tuple[datetime, datetime]:
     """Local start and end; an end not after the start crosses midnight (22:00–02:00 ends the next day)."""
-    assert presence.end is not None
+    assert presence.start is not None and presence.end is not None
     start, end = datetime.combine(presence.day, presence.start), datetime.combine(presence.day, presence.end)
     return start, end if end > start else end + timedelta(days=1)
 
@@ -70,15 +70,21 @@ def _overlap(start: datetime, end: datetime, period: AttendancePeriod) -> bool:
 def plan_attendances(given: PlanInput) -> PlannedPart:
     snapshot, matching, window = given.snapshot, given.matching, given.window
     presences_by_user: dict[int, list[Presence]] = defaultdict(list)
+    unreadable: set[int] = set()  # presences MOCO gives without user or start: their periods stay as they are
     for presence in snapshot[sources.MOCO_PRESENCES]:
-        if presence.day in window:
+        if presence.day not in window:
+            continue
+        if presence.user_id is None or presence.start is None:
+            unreadable.add(presence.id)
+        else:
             presences_by_user[presence.user_id].append(presence)
     periods_by_person: dict[str, list[AttendancePeriod]] = defaultdict(list)
     for period in snapshot[sources.PERSONIO_ATTENDANCE_PERIODS]:
         if period.start.date() in window:
             periods_by_person[period.person_id].append(period)
 
-    parts = [_Person(pair).plan(presences_by_user.get(pair.user.id, []), periods_by_person.get(pair.person.id, []))
+    parts = [_Person(pair, unreadable).plan(presences_by_user.get(pair.user.id, []),
+                                            periods_by_person.get(pair.person.id, []))
              for pair in matching.pairs]
     running = sum(part.running for part in parts)
     orphans = {f"Personio person {person_id}": len(claim(periods, ATTENDANCE_MARKER).all_ours())
@@ -100,6 +106,7 @@ class _Person:
     """One person's presences against their Personio periods."""
 
     pair: Pair
+    unreadable: set[int]  # presence ids MOCO lists without user or start
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     running: int = 0
@@ -156,9 +163,9 @@ class _Person:
             else:
                 self.change("update", presence.day, existing=existing, after=after, send=send,
                             reason=_update_reason(keep, presence, after), source=source)
-        wanted = {presence.id for presence in presences}
+        kept = {presence.id for presence in presences} | self.unreadable
         for presence_id, synced in sorted(owned.ours.items()):
-            if presence_id not in wanted:
+            if presence_id not in kept:
                 self.change("delete", synced[0].start.date(), existing=synced, reason="deleted in MOCO",
                             source=f"MOCO presence {presence_id}")
         return self

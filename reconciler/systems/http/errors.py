@@ -4,13 +4,17 @@ What a service says in an error body is its own format: each service is given an
 that turns a body into (message, per-field messages, trace id). `read_error_body` is the reader
 for what any service may send, a plain-text body or a JSON object with a `message`; a vendor's
 reader handles its own shapes and hands the rest to it. Readers never match on message text.
+
+A service may echo what it was sent, credentials included: `redact_error` masks them in every part
+of an error before it leaves the service (`Service.request` and `Service.pages` apply it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+from urllib.parse import quote, quote_plus
 
 from reconciler.errors import (
     ApiError,
@@ -22,6 +26,7 @@ from reconciler.errors import (
 )
 
 SUMMARY_LENGTH = 200  # characters of a plain-text body that make it into a message
+MASK = "***"  # what stands in a message where a credential was
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Hints:
 
     unauthorized: str = ""
     forbidden: str = ""
+    unreachable: str = ""  # e.g. which setting holds the address
 
 
 class ErrorText(NamedTuple):
@@ -76,3 +82,23 @@ def error_for(service: str, status: int, call: str, said: ErrorText, hints: Hint
     if status >= 500:
         return Unavailable(service, f"{call} answered {status}{detail}", **kwargs)
     return ApiError(service, f"{call} answered {status}{detail}", **kwargs)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret (also URL-encoded, as a form or query would carry it) masked."""
+    variants = {form for secret in secrets if secret and secret.strip()
+                for form in (secret, quote(secret, safe=""), quote_plus(secret))}
+    for variant in sorted(variants, key=len, reverse=True):
+        text = text.replace(variant, MASK)
+    return text
+
+
+def redact_error(exc: ApiError, mask: Callable[[str], str]) -> ApiError:
+    """`exc` with `mask` applied to its message, call, detail, trace id and field messages (in place)."""
+    exc.message = mask(exc.message)
+    exc.args = (exc.message,)
+    exc.detail = mask(exc.detail)
+    exc.call = mask(exc.call) if exc.call else exc.call
+    exc.trace_id = mask(exc.trace_id) if exc.trace_id else exc.trace_id
+    exc.fields = {mask(name): tuple(mask(text) for text in texts) for name, texts in exc.fields.items()}
+    return exc

@@ -1,15 +1,22 @@
 """Reading a whole list: the `Pager` a vendor supplies for its paging style, and what every pager
-needs (dropping a record seen on two pages, stopping a link trail that loops)."""
+needs. A list that does not add up is never passed on as if it did: an entry that is no record
+stops the read at once; a record listed twice (so that another may have been left out in its
+place) is read once more and, if the second read does not add up either, stops it; a link trail
+that loops stops it too. A record that seems deleted because a read went wrong is how synced copies
+get deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from reconciler.errors import UnexpectedResponse
+from reconciler.errors import ApiError, UnexpectedResponse
+from reconciler.systems.http.fields import describe
 
 if TYPE_CHECKING:
     from reconciler.systems.http.transport import Service
+
+READS = 2  # reads of a list that does not add up: the first and one more
 
 
 class Pager(Protocol):
@@ -19,19 +26,45 @@ class Pager(Protocol):
         ...
 
 
-def unique_by_id(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records in order, each `id` once (the first wins). Records without an id, or with one that
-    is no scalar (left for the client to reject as unreadable), are all kept."""
+Read = Callable[[], Awaitable[tuple[list[dict[str, Any]], ApiError | None]]]
+
+
+async def read_again_once(read: Read) -> list[dict[str, Any]]:
+    """The records of `read()`, which also says what does not add up about them (None: nothing).
+    A read that does not add up is done once more; if that one does not add up either, its problem
+    is raised."""
+    problem: ApiError | None = None
+    for _ in range(READS):
+        items, problem = await read()
+        if problem is None:
+            return items
+    assert problem is not None
+    raise problem
+
+
+def records(service: Service, call: str, page: int, entries: list[Any]) -> list[dict[str, Any]]:
+    """The entries of one page, each a record (a JSON object); anything else stops the read."""
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise UnexpectedResponse(service.name, f"{call} (page {page}): entry {index} is {describe(entry)}, "
+                                                   "not a record")
+    return entries
+
+
+def repeated(service: Service, endpoint: str, items: list[dict[str, Any]]) -> UnexpectedResponse | None:
+    """The error for a list that names one `id` twice; None when each is there once. Ids that are no
+    scalar are left for the client to reject as unreadable."""
     seen: set[Any] = set()
-    unique = []
     for item in items:
         key = item.get("id")
-        if isinstance(key, Hashable):
-            if key is not None and key in seen:
-                continue
-            seen.add(key)
-        unique.append(item)
-    return unique
+        if key is None or not isinstance(key, Hashable):
+            continue
+        if key in seen:
+            return UnexpectedResponse(service.name, f"{endpoint} listed record {key} twice, also when read again: "
+                                                    "another record may be missing in its place, so the list "
+                                                    "cannot be trusted")
+        seen.add(key)
+    return None
 
 
 def visit(seen: set[str], link: str, *, service: str, path: str) -> None:

@@ -4,9 +4,11 @@ Retries: 429 always (the service refused before doing anything); connection fail
 request was sent always; 502/503/504, timeouts and dropped connections only for idempotent calls
 (GET, PUT, PATCH, DELETE). A create (POST) that may have reached the service is never re-sent: it
 raises `OutcomeUnknown` so the caller re-reads and decides. Back-off is exponential, capped and
-jittered, honours `Retry-After`, and is bounded in attempts and total time. (Hand-written rather
-than tenacity/stamina: the decision depends on method, failure kind and Retry-After together,
-which reads more plainly as these few functions than as predicate and wait callbacks.)
+jittered, honours `Retry-After`, and is bounded in attempts and in time: `total_seconds` bounds a
+request's attempts and the waits between them together (a `Deadline`), each attempt's timeout is
+cut to what is left, and no retry starts past it. (Hand-written rather than tenacity/stamina: the
+decision depends on method, failure kind and Retry-After together, which reads more plainly as
+these few functions than as predicate and wait callbacks.)
 """
 
 from __future__ import annotations
@@ -14,19 +16,18 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import NoReturn
 
 import aiohttp
 
-from reconciler.errors import OutcomeUnknown, Unavailable
+from reconciler.errors import ApiError, OutcomeUnknown, RateLimited, Unavailable
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-LIMITED_ATTEMPTS = 8  # at least this many tries when the service keeps saying 429 ...
-LIMITED_WINDOWS = 2.5  # ... over at least this many of its rate-limit windows
+LIMITED_ATTEMPTS = 8  # at least this many tries when the service keeps saying 429
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Retryable:
     reason: str
     limited: bool = False  # the service answered 429
     retry_after: float | None = None  # seconds the service asked us to wait
+    unreachable: bool = False  # no answer came: could not connect, or timed out waiting
+    silent: bool = False  # connected (or tried to) and waited in vain: the call timed out
 
 
 @dataclass(frozen=True)
@@ -43,20 +46,21 @@ class RetryPolicy:
     attempts: int = 6  # tries per request, the first one included
     base_delay: float = 1.0  # first back-off; doubles each retry
     max_delay: float = 30.0  # cap of one back-off
-    total_seconds: float = 180.0  # no retry starts after this much time on one request
+    total_seconds: float = 180.0  # one request's attempts and waits together never take longer
 
     def wait(self, failure: Retryable, attempt: int, elapsed: float, *, window: float,
              rng: random.Random) -> float | None:
-        """Seconds to wait before trying again after `attempt` failed; None: give up.
+        """Seconds to wait before trying again after `attempt` failed, `elapsed` seconds into the
+        request; None: give up, because the attempts are used up or the retry would start at or
+        past `total_seconds`.
 
-        A service that says 429 is up and counting; when it names no wait, be patient enough for
-        its rate-limit `window` to slide, e.g. when another integration shares the key.
+        A service that says 429 is up and counting; when it names no wait, more attempts with
+        waits of up to half its rate-limit `window` give the window time to slide (e.g. when
+        another integration shares the key), within the same time bound.
         """
-        attempts, budget = self.attempts, self.total_seconds
-        if failure.limited:
-            attempts, budget = max(attempts, LIMITED_ATTEMPTS), max(budget, LIMITED_WINDOWS * window)
+        attempts = max(self.attempts, LIMITED_ATTEMPTS) if failure.limited else self.attempts
         delay = self.backoff(attempt, failure, window=window, rng=rng)
-        if attempt >= attempts or elapsed + delay > budget:
+        if attempt >= attempts or elapsed + delay >= self.total_seconds:
             return None
         return delay
 
@@ -65,6 +69,25 @@ class RetryPolicy:
             return failure.retry_after
         cap = max(self.max_delay, window / 2) if failure.limited else self.max_delay
         return min(cap, self.base_delay * 2.0 ** (attempt - 1)) * rng.uniform(0.5, 1.0)
+
+
+class Deadline:
+    """The time one request may still take: `seconds` of attempts and waits from now. Time spent
+    queueing behind the run's own pacing is `exclude`d: it is no failure of the service."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def left(self) -> float:
+        return self._end - self._clock()
+
+    def spent(self) -> float:
+        return self.seconds - self.left()
+
+    def exclude(self, seconds: float) -> None:
+        self._end += seconds
 
 
 def answer_failure(status: int, headers: Mapping[str, str], *, service: str, call: str,
@@ -95,18 +118,34 @@ def wire_failure(exc: aiohttp.ClientError | asyncio.TimeoutError, *, service: st
     if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
         raise Unavailable(service, f"TLS failed for {base_url}: {exc}", call=call) from None
     if isinstance(exc, aiohttp.ClientConnectorError):  # nothing was sent: safe to retry any method
-        return Retryable(f"cannot connect to {base_url} ({exc.os_error.strerror or exc.os_error})")
+        return Retryable(f"cannot connect to {base_url} ({exc.os_error.strerror or exc.os_error})",
+                         unreachable=True)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):  # nothing was sent either
-        return Retryable(f"connecting to {base_url} timed out")
+        return Retryable(f"connecting to {base_url} timed out", unreachable=True, silent=True)
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        sent, reason = f"{call} timed out after it was sent", f"{call} timed out"
-    elif isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError)):
+        if not idempotent:
+            _unknown(service, call, f"{call} timed out after it was sent")
+        return Retryable(f"{call} timed out", unreachable=True, silent=True)
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError)):
         sent, reason = f"the connection dropped after {call} was sent ({exc})", f"the connection dropped during {call}"
     else:  # anything else on the wire, e.g. a reset keep-alive connection
         sent = reason = f"{call} failed on the way ({type(exc).__name__}: {exc})"
     if not idempotent:
         _unknown(service, call, sent)
     return Retryable(reason)
+
+
+def gave_up(service: str, call: str, failure: Retryable, attempts: int, seconds: float, hint: str) -> ApiError:
+    """The error for `call`, given up on after `attempts` over `seconds` with `failure` the last;
+    `hint` (e.g. which setting holds the address) ends it when no answer came at all."""
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    if failure.silent:
+        text = f"{call} did not answer within {seconds:.0f} s ({tries})"
+    else:
+        text = f"gave up after {tries} over {seconds:.0f} s: {failure.reason}"
+    if failure.unreachable and hint:
+        text += f"; {hint}"
+    return (RateLimited if failure.limited else Unavailable)(service, text, call=call)
 
 
 def _unknown(service: str, call: str, what: str, *, status: int | None = None) -> NoReturn:

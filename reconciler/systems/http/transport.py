@@ -5,9 +5,11 @@ A `Service` paces its requests below the API's limit (limiter.py), retries what 
 (paging.py). It knows no vendor: the vendor's package supplies the error reader, the pager, the
 hints and the authenticator.
 
-`request` is a loop over a few named steps: `_attempt` sends once and returns the answer or a
-failure worth another try (raising what is final), `_judge` says what a non-2xx answer means, and
-`_pause` waits before the next attempt or gives up.
+`request` is a loop over a few named steps under one `Deadline` (the retry policy's time bound):
+`_attempt` sends once, its timeout cut to the time left, and returns the answer or a failure worth
+another try (raising what is final), `_judge` says what a non-2xx answer means, and `_pause` waits
+before the next attempt or gives up. Every error it raises has the credentials masked, even where
+the service echoed them.
 """
 
 from __future__ import annotations
@@ -25,24 +27,40 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from reconciler import __version__
-from reconciler.errors import ApiError, RateLimited, Unavailable
+from reconciler.errors import ApiError
 from reconciler.systems.http.auth import Authenticator
-from reconciler.systems.http.errors import ErrorReader, Hints, error_for, read_error_body
+from reconciler.systems.http.errors import ErrorReader, Hints, error_for, read_error_body, redact, redact_error
+from reconciler.systems.http.fields import Record, Source
 from reconciler.systems.http.limiter import Clock, Sleep, SlidingWindowLimiter
 from reconciler.systems.http.paging import Pager
-from reconciler.systems.http.retry import IDEMPOTENT, Retryable, RetryPolicy, answer_failure, wire_failure
+from reconciler.systems.http.retry import (
+    IDEMPOTENT,
+    Deadline,
+    Retryable,
+    RetryPolicy,
+    answer_failure,
+    gave_up,
+    wire_failure,
+)
 
 USER_AGENT = f"reconcile/{__version__} (+https://github.com/reconcile-moco-personio/reconcile)"
 
 
 @dataclass(frozen=True)
 class Timeouts:
+    """One attempt's timeouts; the retry policy's time bound may cut them shorter."""
+
     total: float = 60.0
     connect: float = 10.0
     read: float = 30.0
 
-    def client_timeout(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+    def client_timeout(self, limit: float | None = None) -> aiohttp.ClientTimeout:
+        """These timeouts, none longer than `limit` seconds, each to the second (not rounded up)."""
+        def cut(seconds: float) -> float:
+            return seconds if limit is None else max(0.001, min(seconds, limit))
+
+        return aiohttp.ClientTimeout(total=cut(self.total), connect=cut(self.connect), sock_read=cut(self.read),
+                                     ceil_threshold=float("inf"))
 
 
 @dataclass(frozen=True)
@@ -99,7 +117,19 @@ class Service:
         self._in_flight = asyncio.Semaphore(self.max_in_flight)
         self.base_url = self.base_url.rstrip("/")
 
-    # ------------------------------------------------------------------ addresses
+    # ------------------------------------------------------------------ addresses and words
+
+    def endpoint(self, method: str, target: str, params: dict[str, Any] | None = None) -> str:
+        """How messages name a call, e.g. `GET /api/v1/users?include_archived=true`."""
+        return Call(method.upper(), self.url(target, params), idempotent=True).text
+
+    def source(self, method: str, target: str, params: dict[str, Any] | None = None) -> Source:
+        """Where the records of this call come from, as messages about them name it."""
+        return Source(self.name, self.endpoint(method, target, params), self.redact)
+
+    def redact(self, text: str) -> str:
+        """`text` with the credentials this service sends masked."""
+        return redact(text, self.auth.secrets())
 
     def url(self, target: str, params: dict[str, Any] | None = None) -> URL:
         """`target` is a path below base_url, or an absolute URL (a pagination link); `params` are
@@ -126,16 +156,23 @@ class Service:
     async def request(self, method: str, target: str, *, params: dict[str, Any] | None = None,
                       json: Any = None, form: dict[str, str] | None = None, idempotent: bool | None = None,
                       authenticate: bool = True) -> Response:
-        """Send one call, retrying what is safe; return a 2xx response or raise an `ApiError`."""
+        """Send one call, retrying what is safe within the retry policy's time bound; return a 2xx
+        response or raise an `ApiError` (with the credentials masked)."""
         method = method.upper()
         call = Call(method, self.url(target, params), method in IDEMPOTENT if idempotent is None else idempotent,
                     authenticate, json, form)
-        started = self.clock()
+        try:
+            return await self._send(call)
+        except ApiError as exc:
+            raise redact_error(exc, self.redact)
+
+    async def _send(self, call: Call) -> Response:
+        deadline = Deadline(self.retry.total_seconds, self.clock)
         renewed = False
         attempt = 0
         while True:
             attempt += 1
-            used, outcome = await self._attempt(call)
+            used, outcome = await self._attempt(call, deadline)
             if isinstance(outcome, Response):
                 if outcome.ok:
                     return outcome
@@ -144,19 +181,24 @@ class Service:
                     attempt -= 1  # a fresh token is not a retry
                     continue
                 outcome = self._judge(call, outcome)
-            await self._pause(call, outcome, attempt, started)
+            await self._pause(call, outcome, attempt, deadline)
 
-    async def _attempt(self, call: Call) -> tuple[dict[str, str], Response | Retryable]:
-        """Send `call` once: the credentials it carried, and the answer or a failure worth another try."""
+    async def _attempt(self, call: Call, deadline: Deadline) -> tuple[dict[str, str], Response | Retryable]:
+        """Send `call` once, waiting no longer than the `deadline` leaves: the credentials it carried,
+        and the answer or a failure worth another try. Queueing behind the pacing is not counted."""
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **self.headers}
         used = await self.auth.headers() if call.authenticate else {}
         headers.update(used)
+        queued = self.clock()
         await self.limiter.acquire()
         try:
             async with self._in_flight:
+                deadline.exclude(self.clock() - queued)
+                if deadline.left() <= 0:  # e.g. renewing the credentials took it all; nothing was sent
+                    return used, Retryable(f"{call.text} timed out", unreachable=True, silent=True)
                 self.requests_sent += 1
                 async with self.session.request(call.method, call.url, headers=headers, json=call.json,
-                                                data=call.form, timeout=self.timeouts.client_timeout(),
+                                                data=call.form, timeout=self.timeouts.client_timeout(deadline.left()),
                                                 allow_redirects=False) as answer:
                     return used, Response(answer.status, answer.headers, await _read_body(answer), call.text)
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -175,14 +217,12 @@ class Service:
             raise self.error_for(response)
         return failure
 
-    async def _pause(self, call: Call, failure: Retryable, attempt: int, started: float) -> None:
+    async def _pause(self, call: Call, failure: Retryable, attempt: int, deadline: Deadline) -> None:
         """Wait before the next attempt, or raise when the retry policy says to give up."""
-        elapsed = self.clock() - started
+        elapsed = min(deadline.spent(), deadline.seconds)
         delay = self.retry.wait(failure, attempt, elapsed, window=self.limiter.window, rng=self.rng)
         if delay is None:
-            error = RateLimited if failure.limited else Unavailable
-            raise error(self.name, f"gave up after {attempt} attempt{'s' if attempt != 1 else ''} over "
-                                   f"{elapsed:.0f} s: {failure.reason}", call=call.text)
+            raise gave_up(self.name, call.text, failure, attempt, elapsed, self.hints.unreachable)
         await self.sleep(delay)
 
     def error_for(self, response: Response) -> ApiError:
@@ -191,11 +231,20 @@ class Service:
 
     # ------------------------------------------------------------------ lists
 
+    async def records(self, path: str, params: dict[str, Any] | None, kind: str) -> list[Record]:
+        """Every record of the list at `path`, each to be read field by field as a `kind`."""
+        source = self.source("GET", path, params)
+        return [Record(source, kind, row) for row in await self.pages(path, params)]
+
     async def pages(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every record of the list at `path`, read with this service's pager."""
+        """Every record of the list at `path`, read with this service's pager; an error it raises has
+        the credentials masked."""
         if self.pager is None:
             raise TypeError(f"the {self.name} service was given no pager")
-        return await self.pager(self, path, params)
+        try:
+            return await self.pager(self, path, params)
+        except ApiError as exc:
+            raise redact_error(exc, self.redact)
 
 
 async def _read_body(answer: aiohttp.ClientResponse) -> Any:

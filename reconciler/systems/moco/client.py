@@ -3,17 +3,23 @@
 Thin over the HTTP core (`reconciler.systems.http.Service`, given MOCO's pager and error reader by
 `connect.py`); it knows MOCO's endpoints and payloads and turns them into the domain records of
 `records.py`. It knows nothing of the spec's mapping rules.
+
+Every field is read through a `Record`: one of the wrong type stops the read with an
+`UnexpectedResponse` naming the endpoint, the record and the field. Where MOCO's OpenAPI spec
+allows null and the record means nothing without it (a presence's `from`; the `user` of a
+schedule, employment or presence), the record is skipped and `notices` says so.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, time
+from datetime import date
+from functools import partial
 from typing import Any
 
 from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence
-from reconciler.systems.http import Service
+from reconciler.systems.http import CLOCK, DAY, Record, Service, Skipped, Source, read_all
 
 # UNVERIFIED: the docs call `from` required on /users/employments, while recorded traffic lists
 # employments without it, and an employment with from: null came back for a from/to filter.
@@ -24,17 +30,18 @@ EMPLOYMENTS_FROM = "1970-01-01"
 class MocoClient:
     def __init__(self, service: Service) -> None:
         self.service = service
+        self.notices: list[str] = []  # one sentence per record skipped, e.g. a presence with from: null
 
     # ------------------------------------------------------------------ reads
 
     async def users(self) -> list[MocoUser]:
         """Every user, archived ones included (they carry active: false)."""
-        rows = await self.service.pages("/users", {"include_archived": "true"})
-        return [self._user(row) for row in rows]
+        records = await self.service.records("/users", {"include_archived": "true"}, "user")
+        return read_all(records, _user, self.notices)
 
     async def employments(self) -> list[Employment]:
-        rows = await self.service.pages("/users/employments", {"from": EMPLOYMENTS_FROM})
-        return [self._employment(row) for row in rows]
+        records = await self.service.records("/users/employments", {"from": EMPLOYMENTS_FROM}, "employment")
+        return read_all(records, _employment, self.notices)
 
     async def schedules(self, start: date, end: date) -> list[MocoAbsence]:
         """Every absence from `start` to `end` (inclusive).
@@ -45,35 +52,34 @@ class MocoClient:
         schedules from before 2020) are skipped.
         """
         window = {"from": start.isoformat(), "to": end.isoformat()}
-        rows = [row for row in await self.service.pages("/schedules", window) if _is_absence(row)]
-        if all(_code(row) is not None for row in rows):
-            return [absence for row in rows if (absence := self._absence(row, None)) is not None]
+        records = [r for r in await self.service.records("/schedules", window, "schedule") if _is_absence(r)]
+        if all(_code(r) is not None for r in records):
+            return read_all(records, partial(_absence, kind=None), self.notices)
         kinds = list(AbsenceKind)
         lists = await asyncio.gather(*(
-            self.service.pages("/schedules", {**window, "absence_code": kind.code}) for kind in kinds
+            self.service.records("/schedules", {**window, "absence_code": kind.code}, "schedule") for kind in kinds
         ))
         seen: dict[Any, AbsenceKind] = {}
         absences = []
-        for kind, kind_rows in zip(kinds, lists):
-            for row in kind_rows:
-                if not _is_absence(row):
-                    continue
-                if row.get("id") in seen:
+        for kind, kind_records in zip(kinds, lists):
+            kind_records = [r for r in kind_records if _is_absence(r)]
+            for record in kind_records:
+                ident = record.key()
+                if ident in seen:
                     raise UnexpectedResponse(
                         self.service.name,
-                        f"schedule {row.get('id')} came back for absence_code {seen[row['id']].code} and "
-                        f"{kind.code}: the filter seems ignored and, without assignment.code, absence kinds "
-                        "cannot be told apart",
+                        f"{self.service.endpoint('GET', '/schedules', window)} listed schedule {ident} for "
+                        f"absence_code {seen[ident].code} and {kind.code}: the filter seems ignored and, without "
+                        "assignment.code, absence kinds cannot be told apart",
                     )
-                seen[row.get("id")] = kind
-                absence = self._absence(row, kind)
-                if absence is not None:
-                    absences.append(absence)
+                seen[ident] = kind
+            absences += read_all(kind_records, partial(_absence, kind=kind), self.notices)
         return sorted(absences, key=lambda a: (a.day, a.id))
 
     async def presences(self, start: date, end: date) -> list[Presence]:
-        rows = await self.service.pages("/users/presences", {"from": start.isoformat(), "to": end.isoformat()})
-        return [self._presence(row) for row in rows]
+        window = {"from": start.isoformat(), "to": end.isoformat()}
+        records = await self.service.records("/users/presences", window, "presence")
+        return read_all(records, lambda record: _presence(record, self.notices), self.notices)
 
     # ------------------------------------------------------------------ writes
 
@@ -86,14 +92,14 @@ class MocoClient:
         if overwrite:
             body["overwrite"] = True
         response = await self.service.request("POST", "/schedules", json=body)
-        return self._created(response.body, kind)
+        return self._written(self.service.source("POST", "/schedules"), response.body, kind)
 
     async def update_schedule(self, schedule_id: int, *, kind: AbsenceKind, am: bool, pm: bool,
                               comment: str) -> MocoAbsence:
         _check_half(am, pm)
         body = {"absence_code": kind.code, "am": am, "pm": pm, "comment": comment}
         response = await self.service.request("PUT", f"/schedules/{schedule_id}", json=body)
-        return self._created(response.body, kind)
+        return self._written(self.service.source("PUT", f"/schedules/{schedule_id}"), response.body, kind)
 
     async def delete_schedule(self, schedule_id: int) -> bool:
         """Delete one absence; False when it was already gone."""
@@ -105,65 +111,69 @@ class MocoClient:
 
     # ------------------------------------------------------------------ parsing
 
-    def _bad(self, what: str, row: Any) -> UnexpectedResponse:
-        ident = row.get("id") if isinstance(row, dict) else None
-        return UnexpectedResponse(self.service.name, f"cannot read {what} {ident!r}: unexpected shape")
-
-    def _user(self, row: dict[str, Any]) -> MocoUser:
-        try:
-            return MocoUser(id=int(row["id"]), email=str(row.get("email") or "").strip().lower(),
-                            first_name=row.get("firstname") or "", last_name=row.get("lastname") or "",
-                            active=bool(row.get("active", True)))
-        except (KeyError, TypeError, ValueError):
-            raise self._bad("user", row) from None
-
-    def _employment(self, row: dict[str, Any]) -> Employment:
-        try:
-            pattern = row.get("pattern") or {}
-            return Employment(
-                id=int(row["id"]), user_id=int(row["user"]["id"]),
-                start=_day(row.get("from")), end=_day(row.get("to")),
-                am=tuple(float(h or 0) for h in pattern.get("am") or ()),
-                pm=tuple(float(h or 0) for h in pattern.get("pm") or ()),
-            )
-        except (KeyError, TypeError, ValueError):
-            raise self._bad("employment", row) from None
-
-    def _absence(self, row: dict[str, Any], kind: AbsenceKind | None) -> MocoAbsence | None:
-        """None for an absence of a kind this tool does not know (left alone as hand-made)."""
-        try:
-            if kind is None:
-                code = _code(row)
-                try:
-                    kind = AbsenceKind.from_code(code)  # type: ignore[arg-type]
-                except (KeyError, ValueError):
-                    return None
-            symbol = row.get("symbol")
-            return MocoAbsence(
-                id=int(row["id"]), user_id=int(row["user"]["id"]), day=date.fromisoformat(row["date"]), kind=kind,
-                am=bool(row.get("am", True)), pm=bool(row.get("pm", True)), comment=row.get("comment") or "",
-                symbol=int(symbol) if symbol not in (None, "") else None,  # the OAS says string; MOCO sends ints
-            )
-        except (KeyError, TypeError, ValueError):
-            raise self._bad("schedule", row) from None
-
-    def _created(self, body: Any, kind: AbsenceKind) -> MocoAbsence:
+    def _written(self, source: Source, body: Any, kind: AbsenceKind) -> MocoAbsence:
+        """The schedule a write answered with; it must be one this tool can read whole."""
         if not isinstance(body, dict):
-            raise UnexpectedResponse(self.service.name, "a schedule write did not answer with the schedule")
-        absence = self._absence(body, kind if _code(body) is None else None)
+            raise source.error(f"{source.endpoint} did not answer with the schedule")
+        record = Record(source, "schedule", body)
+        try:
+            absence = _absence(record, kind if _code(record) is None else None)
+        except Skipped as skipped:
+            raise record.unusable(skipped.reason) from None
         if absence is None:
-            raise self._bad("schedule", body)
+            raise record.unusable("is of an absence kind this tool does not know")
         return absence
 
-    def _presence(self, row: dict[str, Any]) -> Presence:
+
+def _user(r: Record) -> MocoUser:
+    return MocoUser(id=r.key(), email=r.text("email").strip().lower(), first_name=r.text("firstname"),
+                    last_name=r.text("lastname"), active=r.flag("active", True))
+
+
+def _owner(r: Record) -> int:
+    """The id of the record's user. The OpenAPI spec allows `user: null`: such a record is skipped."""
+    if r.is_null("user"):
+        raise Skipped("belongs to no user (user: null)")
+    return r.ref("user")
+
+
+def _employment(r: Record) -> Employment:
+    ident, user_id = r.key(), _owner(r)
+    pattern = r.obj("pattern")
+    return Employment(id=ident, user_id=user_id, start=r.get("from", DAY), end=r.get("to", DAY),
+                      am=pattern.numbers("am") if pattern else (), pm=pattern.numbers("pm") if pattern else ())
+
+
+def _absence(r: Record, kind: AbsenceKind | None) -> MocoAbsence | None:
+    """None for an absence of a kind this tool does not know (left alone as hand-made)."""
+    ident, user_id = r.key(), _owner(r)
+    if kind is None:
         try:
-            return Presence(
-                id=int(row["id"]), user_id=int(row["user"]["id"]), day=date.fromisoformat(row["date"]),
-                start=_clock(row["from"]), end=_clock(row["to"]) if row.get("to") else None,
-                is_home_office=bool(row.get("is_home_office", False)), updated_at=row.get("updated_at") or "",
-            )
+            kind = AbsenceKind.from_code(_code(r))  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError):
-            raise self._bad("presence", row) from None
+            return None
+    return MocoAbsence(
+        id=ident, user_id=user_id, day=r.need("date", DAY), kind=kind,
+        am=r.flag("am", True), pm=r.flag("pm", True), comment=r.text("comment"),
+        symbol=r.optional_int("symbol"),  # the OAS says string; MOCO sends ints
+    )
+
+
+def _presence(r: Record, notices: list[str]) -> Presence:
+    """The OpenAPI spec allows `from: null` and `user: null`. Such a presence cannot be synced, but it
+    exists: it is read with the unknown part as None, so the period synced from it earlier is left
+    alone rather than taken for deleted."""
+    ident = r.key()
+    user_id = None if r.is_null("user") else r.ref("user")
+    start = None if r.is_null("from") else r.need("from", CLOCK)
+    for unknown, reason in ((user_id is None, "belongs to no user (user: null)"),
+                            (start is None, "has no start time (from: null)")):
+        note = r.source.redact(f"{r.source.place}: {r.label} {reason}; not synced, and a period synced from it "
+                               "is left alone")
+        if unknown and note not in notices:
+            notices.append(note)
+    return Presence(id=ident, user_id=user_id, day=r.need("date", DAY), start=start, end=r.get("to", CLOCK),
+                    is_home_office=r.flag("is_home_office", False), updated_at=r.text("updated_at"))
 
 
 def _check_half(am: bool, pm: bool) -> None:
@@ -172,22 +182,12 @@ def _check_half(am: bool, pm: bool) -> None:
         raise ValueError("a MOCO absence needs am or pm")
 
 
-def _is_absence(row: Any) -> bool:
-    return isinstance(row, dict) and (row.get("assignment") or {}).get("type", "Absence") == "Absence"
+def _is_absence(r: Record) -> bool:
+    """Whether a schedule is an absence: pre-2020 project schedules say `assignment.type: Project`."""
+    assignment = r.obj("assignment")
+    return assignment is None or assignment.text("type", "Absence") == "Absence"
 
 
-def _code(row: dict[str, Any]) -> int | None:
-    code = (row.get("assignment") or {}).get("code")
-    try:
-        return int(code) if code not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _day(value: Any) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _clock(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
+def _code(r: Record) -> int | None:
+    assignment = r.obj("assignment")
+    return assignment.optional_int("code") if assignment else None

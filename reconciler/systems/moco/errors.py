@@ -12,9 +12,11 @@ from typing import Any
 from reconciler.systems.http import ErrorText, Hints, read_error_body
 
 
-def moco_hints(api_key_env: str) -> Hints:
+def moco_hints(api_key_env: str, address_key: str = "moco.base_url") -> Hints:
+    """`address_key` is the spec key that sets where MOCO is: moco.subdomain or moco.base_url."""
     return Hints(
         unauthorized=f"check the API key in ${api_key_env}",
+        unreachable=f"check {address_key} or the network",
         forbidden="the key may not read or write this: use an account API key with full access, or the "
                   "key of a user with staff (Personal) rights",
     )

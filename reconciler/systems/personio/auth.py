@@ -1,11 +1,13 @@
-"""Personio's OAuth2 client-credentials token: fetched once per run, renewed once on a 401."""
+"""Personio's OAuth2 client-credentials token: fetched once per run, renewed once on a 401. The
+client id and secret and every token held are its `secrets`, masked in whatever the service raises."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
-from reconciler.errors import ApiError, AuthenticationFailed, UnexpectedResponse
-from reconciler.systems.http import Service
+from reconciler.errors import ApiError, AuthenticationFailed
+from reconciler.systems.http import Record, Service, describe
 
 TOKEN_PATH = "/v2/auth/token"
 TOKEN_EARLY_RENEWAL = 60.0  # seconds before expiry a cached token is replaced
@@ -26,6 +28,7 @@ class PersonioToken:
         self._client_secret = client_secret
         self._envs = (client_id_env, client_secret_env)
         self._token: str | None = None
+        self._held: list[str] = []  # every token offered this run: an old one may be echoed too
         self._expires = 0.0
         self._lock = asyncio.Lock()
         self.fetched = 0
@@ -43,6 +46,9 @@ class PersonioToken:
                 await self._fetch()
         return True
 
+    def secrets(self) -> Iterable[str]:
+        return (self._client_id, self._client_secret, *self._held)
+
     async def _fetch(self) -> None:
         form = {"grant_type": "client_credentials", "client_id": self._client_id,
                 "client_secret": self._client_secret}
@@ -59,11 +65,19 @@ class PersonioToken:
                     status=exc.status, call=exc.call, trace_id=exc.trace_id, detail=exc.detail,
                 ) from None
             raise
-        body = response.body if isinstance(response.body, dict) else {}
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise UnexpectedResponse("Personio", f"{TOKEN_PATH} answered without an access_token")
-        lifetime = float(body.get("expires_in") or DEFAULT_LIFETIME)
+        source = self.service.source("POST", TOKEN_PATH)
+        body = response.body
+        if not isinstance(body, dict):  # a string is not shown: it may be the token itself
+            raise source.error(f"{source.endpoint} answered {'a string' if isinstance(body, str) else describe(body)}"
+                               ", not a token object")
+        offered = body.get("access_token")
+        if isinstance(offered, (str, int)) and not isinstance(offered, bool) and str(offered).strip():
+            self._held.append(str(offered))  # masked from here on, also in an error about this very answer
+        answer = Record(source, "token", body)
+        token = answer.text("access_token")
+        if not token:
+            raise source.error(f"{source.endpoint} answered without an access_token")
+        lifetime = answer.number("expires_in") or DEFAULT_LIFETIME
         self._token = token
         self._expires = self.service.clock() + max(0.0, lifetime - TOKEN_EARLY_RENEWAL)
         self.fetched += 1

@@ -3,6 +3,10 @@
 Thin over the HTTP core (`reconciler.systems.http.Service`, given Personio's pager, error reader
 and token by `connect.py`): it knows Personio's endpoints and payloads and turns them into the
 domain records of `records.py`. It knows nothing of the spec's mapping rules.
+
+Every field is read through a `Record`: one of the wrong type stops the read with an
+`UnexpectedResponse` naming the endpoint, the record and the field. `notices` would say which
+records were skipped; Personio documents no null that would make a record meaningless, so none is.
 """
 
 from __future__ import annotations
@@ -10,31 +14,29 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reconciler.errors import NotFound, UnexpectedResponse
+from reconciler.errors import NotFound
 from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person
-from reconciler.systems.http import Service
+from reconciler.systems.http import MOMENT, Record, Service, Source, read_all
 
 APP_ID = "RECONCILE"  # X-Personio-App-ID: stable, UPPER_SNAKE_CASE, as Personio asks of integrators
+CREATED = Source("Personio", "POST /v2/attendance-periods")
+PERIODS = Source("Personio", "GET /v2/absence-periods")
 
 
 class PersonioClient:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.service.headers.setdefault("X-Personio-App-ID", APP_ID)
+        self.notices: list[str] = []  # one sentence per record skipped
 
     # ------------------------------------------------------------------ reads
 
     async def persons(self) -> list[Person]:
-        rows = await self.service.pages("/v2/persons", {"limit": 50})
-        return [self._person(row) for row in rows]
+        return read_all(await self.service.records("/v2/persons", {"limit": 50}, "person"), _person, self.notices)
 
     async def absence_types(self) -> list[AbsenceType]:
-        rows = await self.service.pages("/v2/absence-types", {"limit": 100})
-        try:
-            return [AbsenceType(id=str(row["id"]), name=str(row.get("name") or ""), hourly=_hourly(row))
-                    for row in rows]
-        except KeyError:
-            raise UnexpectedResponse("Personio", "cannot read an absence type: no id") from None
+        records = await self.service.records("/v2/absence-types", {"limit": 100}, "absence type")
+        return read_all(records, _absence_type, self.notices)
 
     async def absence_periods(self, start: date, end: date) -> list[AbsencePeriod]:
         """Every absence period overlapping `start`..`end` (inclusive), whatever its approval status.
@@ -48,16 +50,15 @@ class PersonioClient:
         periods.)
         """
         params = {"starts_from.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}  # no Z, no offset
-        rows = await self.service.pages("/v2/absence-periods", params)
-        periods = [read_absence_period(row) for row in rows]
-        return [p for p in periods if p.overlaps(start, end)]
+        records = await self.service.records("/v2/absence-periods", params, "absence period")
+        return [p for p in read_all(records, read_absence_period, self.notices) if p.overlaps(start, end)]
 
     async def attendance_periods(self, start: date, end: date) -> list[AttendancePeriod]:
         """Every attendance period starting from `start` to `end` (inclusive)."""
         params = {"start.date_time.gte": f"{start.isoformat()}T00:00:00",
                   "start.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}
-        rows = await self.service.pages("/v2/attendance-periods", params)
-        return [self._attendance(row) for row in rows]
+        records = await self.service.records("/v2/attendance-periods", params, "attendance period")
+        return read_all(records, _attendance, self.notices)
 
     # ------------------------------------------------------------------ writes
 
@@ -67,7 +68,7 @@ class PersonioClient:
                 "end": {"date_time": _local(end)}, "comment": comment}
         response = await self.service.request("POST", "/v2/attendance-periods", params={"skip_approval": "true"},
                                               json=body)
-        return created_id(response.body)
+        return created_id(response.body, self.service.source("POST", "/v2/attendance-periods"))
 
     async def update_attendance(self, period_id: str, start: datetime, end: datetime, comment: str) -> None:
         body = {"start": {"date_time": _local(start)}, "end": {"date_time": _local(end)}, "comment": comment}
@@ -82,31 +83,26 @@ class PersonioClient:
             return False
         return True
 
-    # ------------------------------------------------------------------ parsing
 
-    def _person(self, row: dict[str, Any]) -> Person:
-        try:
-            email = row.get("email")
-            return Person(id=str(row["id"]), email=email.strip() if isinstance(email, str) and email.strip() else None,
-                          first_name=row.get("first_name") or "", last_name=row.get("last_name") or "",
-                          active=(row.get("status") or "ACTIVE") == "ACTIVE")
-        except KeyError:
-            raise UnexpectedResponse("Personio", "cannot read a person: no id") from None
-
-    def _attendance(self, row: dict[str, Any]) -> AttendancePeriod:
-        try:
-            end = row.get("end")
-            return AttendancePeriod(
-                id=str(row["id"]), person_id=str(row["person"]["id"]), kind=row.get("type") or "WORK",
-                start=datetime.fromisoformat(row["start"]["date_time"]),
-                end=datetime.fromisoformat(end["date_time"]) if end and end.get("date_time") else None,
-                comment=row.get("comment") or "", status=(row.get("approval") or {}).get("status") or "",
-            )
-        except (KeyError, TypeError, ValueError):
-            raise UnexpectedResponse("Personio", f"cannot read attendance period {row.get('id')!r}") from None
+def _person(r: Record) -> Person:
+    return Person(id=r.key(number=False), email=r.text("email").strip() or None, first_name=r.text("first_name"),
+                  last_name=r.text("last_name"), active=(r.text("status") or "ACTIVE") == "ACTIVE")
 
 
-def read_absence_period(row: dict[str, Any]) -> AbsencePeriod:
+def _absence_type(r: Record) -> AbsenceType:
+    return AbsenceType(id=r.key(number=False), name=r.text("name"), hourly=_hourly(r))
+
+
+def _attendance(r: Record) -> AttendancePeriod:
+    end = r.obj("end")
+    return AttendancePeriod(
+        id=r.key(number=False), person_id=r.ref("person", number=False), kind=r.text("type") or "WORK",
+        start=r.part("start").need("date_time", MOMENT),
+        end=end.get("date_time", MOMENT) if end else None, comment=r.text("comment"), status=_status(r),
+    )
+
+
+def read_absence_period(row: Record | dict[str, Any]) -> AbsencePeriod:
     """A v2 absence period as days. Our reading of day-based periods (UNVERIFIED, DECISIONS.md):
 
     - `starts_from.date_time` is the first day (its date part); `starts_from.type` SECOND_HALF means
@@ -115,45 +111,42 @@ def read_absence_period(row: dict[str, Any]) -> AbsencePeriod:
       Otherwise its date is the last day. `ends_at.type` FIRST_HALF means the last day is morning only.
     - `ends_at: null` is open-ended.
     """
-    try:
-        start = datetime.fromisoformat(row["starts_from"]["date_time"])
-        first = start.date()
-        ends_at = row.get("ends_at")
-        last: date | None = None
-        last_am_only = False
-        if ends_at and ends_at.get("date_time"):
-            end = datetime.fromisoformat(ends_at["date_time"])
-            last = end.date()
-            if end.time() == datetime.min.time() and last > first:
-                last -= timedelta(days=1)
-            last_am_only = ends_at.get("type") == "FIRST_HALF"
-        return AbsencePeriod(
-            id=str(row["id"]), person_id=str(row["person"]["id"]), type_id=str(row["absence_type"]["id"]),
-            first_day=first, last_day=last,
-            first_day_pm_only=(row["starts_from"].get("type") == "SECOND_HALF"), last_day_am_only=last_am_only,
-            status=str((row.get("approval") or {}).get("status") or ""), updated_at=row.get("updated_at") or "",
-        )
-    except (KeyError, TypeError, ValueError):
-        raise UnexpectedResponse("Personio", f"cannot read absence period {row.get('id')!r}") from None
+    r = row if isinstance(row, Record) else Record(PERIODS, "absence period", row)
+    ident = r.key(number=False)
+    starts = r.part("starts_from")
+    first = starts.need("date_time", MOMENT).date()
+    ends = r.obj("ends_at")
+    end = ends.get("date_time", MOMENT) if ends else None
+    last = end.date() if end else None
+    if end and last and end.time() == datetime.min.time() and last > first:
+        last -= timedelta(days=1)
+    return AbsencePeriod(
+        id=ident, person_id=r.ref("person", number=False), type_id=r.ref("absence_type", number=False),
+        first_day=first, last_day=last, first_day_pm_only=starts.text("type") == "SECOND_HALF",
+        last_day_am_only=bool(end and ends and ends.text("type") == "FIRST_HALF"),
+        status=_status(r), updated_at=r.text("updated_at"),
+    )
 
 
-def _hourly(row: dict[str, Any]) -> bool:
+def _status(r: Record) -> str:
+    approval = r.obj("approval")
+    return approval.text("status") if approval else ""
+
+
+def _hourly(r: Record) -> bool:
     """Whether an absence type is measured in hours. UNVERIFIED field name for v2: v1 time-off types
     say `unit: day|hour` and v1 hourly periods `measurement_unit`; any of these is read."""
-    for name in ("unit", "time_unit", "measurement_unit"):
-        value = row.get(name)
-        if isinstance(value, str) and value.strip().upper().startswith("HOUR"):
-            return True
-    return False
+    return any(r.text(name).strip().upper().startswith("HOUR") for name in ("unit", "time_unit", "measurement_unit"))
 
 
-def created_id(body: Any) -> str:
+def created_id(body: Any, source: Source = CREATED) -> str:
     """The new id from a 201. UNVERIFIED envelope: `id`, `_data.id` and `data.id` are all accepted."""
     if isinstance(body, dict):
-        for candidate in (body, body.get("_data"), body.get("data")):
-            if isinstance(candidate, dict) and candidate.get("id") not in (None, ""):
-                return str(candidate["id"])
-    raise UnexpectedResponse("Personio", "creating an attendance period answered without the new id")
+        answer = Record(source, "attendance period", body)
+        for inner in (answer, answer.obj("_data"), answer.obj("data")):
+            if inner is not None and inner.data.get("id") not in (None, ""):
+                return inner.key(number=False)
+    raise source.error(f"{source.endpoint} answered without the new id (none of id, _data.id, data.id)")
 
 
 def _local(moment: datetime) -> str:

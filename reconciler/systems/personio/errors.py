@@ -18,6 +18,7 @@ def personio_hints(client_id_env: str, client_secret_env: str) -> Hints:
                      f"${client_id_env} and ${client_secret_env} and its scopes",
         forbidden="the API credential lacks a scope this call needs (personio:persons:read, "
                   "personio:absences:read, personio:attendances:read and :write)",
+        unreachable="check personio.base_url or the network",
     )
 
 

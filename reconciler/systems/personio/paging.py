@@ -8,29 +8,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.errors import UnexpectedResponse
-from reconciler.systems.http import Response, Service, unique_by_id, visit
+from reconciler.errors import ApiError, UnexpectedResponse
+from reconciler.systems.http import Response, Service, read_again_once, records, repeated, visit
 
 
 async def cursor_pages(service: Service, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every record of a Personio v2 list, following `_meta.links.next.href` until absent.
 
-    `data` and `meta` are read where `_data` and `_meta` are missing.
+    `data` and `meta` are read where `_data` and `_meta` are missing. A list that names a record
+    twice is read once more; if it still does, the read stops with an error naming the record.
     """
+    endpoint = service.endpoint("GET", path, params)
+
+    async def read() -> tuple[list[dict[str, Any]], ApiError | None]:
+        items = await _read_once(service, path, params)
+        return items, repeated(service, endpoint, items)
+
+    return await read_again_once(read)
+
+
+async def _read_once(service: Service, path: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
     response = await service.request("GET", path, params=params)
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
+    number = 1
     while True:
         body = response.body
         data = body.get("_data", body.get("data")) if isinstance(body, dict) else None
         if not isinstance(data, list):
             raise UnexpectedResponse(service.name, f"{response.call} did not answer with a `_data` list")
-        items += [item for item in data if isinstance(item, dict)]
+        items += records(service, response.call, number, data)
         href = _next_href(service, response)
         if not href:
-            return unique_by_id(items)
+            return items
         visit(seen, href, service=service.name, path=path)
         response = await service.request("GET", href)
+        number += 1
 
 
 def _next_href(service: Service, response: Response) -> str | None:

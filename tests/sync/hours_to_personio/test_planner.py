@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reconciler.sync.ownership import attendance_comment
@@ -206,3 +208,16 @@ def test_a_period_without_an_approval_status_is_not_re_approved_forever(company,
     company.attendance(person, "2026-11-02T08:00:00", "2026-11-02T12:00:00", attendance_comment(presence.id),
                        status="")
     assert hours(company).changes == ()
+
+
+def test_a_presence_moco_lists_without_start_or_user_is_not_written_and_its_period_stays(company, max_):
+    """The MOCO OpenAPI spec allows `from: null` and `user: null` on presences."""
+    user, person = max_
+    no_start = company.presence(user, "2026-11-02", "08:00", "12:00")
+    no_user = company.presence(user, "2026-11-03", "08:00", "12:00")
+    company.attendance(person, "2026-11-02T08:00:00", "2026-11-02T12:00:00", attendance_comment(no_start.id))
+    company.attendance(person, "2026-11-03T08:00:00", "2026-11-03T12:00:00", attendance_comment(no_user.id))
+    company.presences = [replace(no_start, start=None), replace(no_user, user_id=None)]
+    assert hours(company).changes == ()
+    company.attendances.clear()
+    assert hours(company).changes == ()  # and nothing is created from them either
