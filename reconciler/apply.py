@@ -56,13 +56,14 @@ class ApplyReport:
     stopped_by: str = ""  # the fatal error that stopped new changes, if any
     halted_by: str = ""  # the signal that stopped new changes, if any
     settled: int = 0  # second copies another run wrote at the same time, removed afterwards (run.py)
+    unsettled: str = ""  # why that check could not be made
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
     @property
     def ok(self) -> bool:
-        return self.count("failed") == 0 and self.count("skipped") == 0
+        return self.count("failed") == 0 and self.count("skipped") == 0 and not self.unsettled
 
     def summary(self) -> str:
         if self.halted_by:

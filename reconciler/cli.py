@@ -287,6 +287,8 @@ def apply(config_path: Path, auto_approve: bool, force: bool, planfile: Path | N
                        f"{outcome.detail}", err=True)
     if report.stopped_by:
         click.echo(f"  stopped starting changes after: {report.stopped_by}", err=True)
+    if report.unsettled:
+        click.echo(f"  warning: {report.unsettled}", err=True)
     click.echo(report.summary())
     if not report.ok:
         raise click.exceptions.Exit(EXIT_ERROR)

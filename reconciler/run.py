@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from reconciler.apply import ApplyReport, Progress, apply_changes
-from reconciler.errors import ReconcileError
+from reconciler.errors import ReconcileError, Unavailable
 from reconciler.plan.build import build_plan, needs
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.snapshot import fetch_snapshot
@@ -31,6 +31,11 @@ class RunOptions:
     concurrency: int = 4
     verify_delay: float = 2.0
     force: bool = False  # apply past the mass-change guard
+
+
+# Waits (in units of verify_delay, 2 s by default) before reading back again after a list changed
+# under the read: about half a minute in all, enough for a run writing beside this one to finish.
+SETTLE_PAUSES = (0.5, 1, 2, 4, 8)
 
 
 class GuardRefused(ReconcileError):
@@ -83,7 +88,11 @@ async def _settle(spec: Spec, clients: Any, options: RunOptions, report: ApplyRe
     during the CronJob, on one machine or two) may have created the same records. Remove the second
     copies (the oldest stays; every run picks the same one), and count a create that failed because
     the other run made it as done. Whichever run finishes last sees every copy, so none is left."""
-    settled = await _fresh_plan(spec, clients, options)
+    settled = await _read_settled(spec, clients, options, stopping)
+    if settled is None:
+        report.unsettled = ("could not read back what was written, to remove copies a run writing at the same time "
+                            "may have made; the next run removes any")
+        return
     wanted = {_key(change) for change in settled.changes}
     for outcome in report.outcomes:
         if outcome.status == "failed" and outcome.change.action == "create" and _key(outcome.change) not in wanted:
@@ -94,6 +103,19 @@ async def _settle(spec: Spec, clients: Any, options: RunOptions, report: ApplyRe
                                       verify_delay=options.verify_delay, halt=stopping)
         report.outcomes += cleanup.outcomes
         report.settled = sum(change.destroys for change in copies)
+
+
+async def _read_settled(spec: Spec, clients: Any, options: RunOptions, stopping: Stopping) -> Plan | None:
+    """A fresh plan once the lists hold still: while another run is still writing, a list can change
+    while it is read, which the clients refuse (Unavailable); wait and read again, a few times."""
+    for pause in SETTLE_PAUSES:
+        try:
+            return await _fresh_plan(spec, clients, options)
+        except Unavailable:
+            if stopping.reason:
+                return None
+            await asyncio.sleep(pause * options.verify_delay)
+    return None
 
 
 def _key(change: Change) -> tuple[str, str, str, Any, str]:

@@ -53,11 +53,12 @@ attendance_comment, attendance_source = ATTENDANCE_MARKER.comment, ATTENDANCE_MA
 
 @dataclass(frozen=True)
 class Claim(Generic[T]):
-    """Records sorted by owner: ours (by the source id their marker names, oldest record first) and
-    hand-made. Records with another direction's marker are in neither."""
+    """Records sorted by owner: ours (by the source id their marker names, oldest record first),
+    hand-made ones, and foreign ones (another direction's marker). Only ours are ever changed."""
 
     ours: dict[Any, list[T]] = field(default_factory=dict)
     handmade: list[T] = field(default_factory=list)
+    foreign: list[T] = field(default_factory=list)  # another direction's marker: never touched, yet there
 
     def all_ours(self) -> list[T]:
         return [record for records in self.ours.values() for record in records]
@@ -67,16 +68,17 @@ def claim(records: Iterable[T], marker: Marker, *, comment: Callable[[T], str | 
           order: Callable[[T], Any] = lambda r: r.id) -> Claim[T]:  # type: ignore[attr-defined]
     ours: dict[Any, list[T]] = defaultdict(list)
     handmade: list[T] = []
+    foreign: list[T] = []
     for record in records:
         text = comment(record)
         source = marker.source(text)
         if source is not None:
             ours[source].append(record)
-        elif not is_ours(text):
-            handmade.append(record)
+        else:
+            (foreign if is_ours(text) else handmade).append(record)
     for copies in ours.values():
         copies.sort(key=order)
-    return Claim(ours=dict(ours), handmade=handmade)
+    return Claim(ours=dict(ours), handmade=handmade, foreign=foreign)
 
 
 def left_alone(counts: Mapping[str, int], noun: str) -> list[str]:

@@ -41,7 +41,11 @@ def test_two_applies_at_once_leave_no_duplicates(sandbox, spec):
                TODAY.isoformat()]
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=120)[0] for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], outputs
+    for run, out in zip(runs, outputs):
+        # A run either finishes, or finds a list changing under its first read (the other run is
+        # writing it) and stops before writing anything, saying so.
+        assert run.returncode == 0 or ("kept changing while it was read" in out and "Apply " not in out), out
+    assert any(run.returncode == 0 for run in runs), outputs
     assert copies(sandbox) == ([], [])
     again = CliRunner().invoke(cli, ["plan", "-c", str(spec), "--today", TODAY.isoformat(), "--detailed-exitcode"])
     assert again.exit_code == 0, again.output  # in step: nothing lost either

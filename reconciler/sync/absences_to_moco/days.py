@@ -70,7 +70,7 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
             candidates[day].append(Wanted(kind, am, pm, period, type_names.get(period.type_id, period.type_id)))
     if unpatterned:
         warnings.append(f"{pair.moco_email}: no MOCO employment pattern covers {len(unpatterned)} absence "
-                        f"day{'s' if len(unpatterned) != 1 else ''} ({unpatterned[0]}…); treated as working "
+                        f"day{'s' if len(unpatterned) != 1 else ''} ({min(unpatterned)}…); treated as working "
                         "Monday to Friday")
 
     wanted: dict[date, Wanted] = {}

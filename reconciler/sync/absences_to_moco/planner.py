@@ -110,7 +110,8 @@ class _Days:
             return change("delete", ours[0], ours[1:], reason=self._gone_reason(ours[0]),
                           source=f"Personio absence {ABSENCE_MARKER.source(ours[0].comment)}"), None
 
-        blocking = [a for a in owned.handmade if a.kind is not AbsenceKind.UNPLANNABLE]
+        blocking = sorted([a for a in owned.handmade if a.kind is not AbsenceKind.UNPLANNABLE] + owned.foreign,
+                          key=lambda a: a.id)
         if blocking:
             shown = ", ".join(f"{a.kind.value}, {halves(a.am, a.pm)}" + (f", “{a.comment}”" if a.comment else "")
                               for a in blocking)

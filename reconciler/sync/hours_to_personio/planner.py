@@ -25,7 +25,7 @@ from reconciler.sync import sources
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import ATTENDANCE_MARKER, claim, left_alone
+from reconciler.sync.ownership import ATTENDANCE_MARKER, Claim, claim, left_alone
 
 NAME = "hours_to_personio"
 FIELD_WORDS = {"start": "times", "end": "times", "comment": "source"}
@@ -53,6 +53,18 @@ def view(period: AttendancePeriod) -> dict[str, Any]:
 def wanted_view(presence: Presence) -> dict[str, Any]:
     return {"start": presence.start.strftime("%H:%M"), "end": presence.end.strftime("%H:%M") if presence.end else None,
             "comment": ATTENDANCE_MARKER.comment(presence.id), "approval": ATTENDANCE_APPROVED}
+
+
+def _state(start: datetime, end: datetime | None, comment: str, approval: str) -> dict[str, Any]:
+    """What is compared between a period and its presence: the day, the local times (an end on a later
+    day says how many days later) and the marker and approval. The plan shows `view`."""
+    later = f" +{(end.date() - start.date()).days}d" if end is not None and end.date() != start.date() else ""
+    return {"day": start.date().isoformat(), "start": _hhmm(start), "end": (_hhmm(end) or "") + later,
+            "comment": comment, "approval": approval}
+
+
+def _period_state(period: AttendancePeriod) -> dict[str, Any]:
+    return _state(period.start, period.end, period.comment, view(period)["approval"])
 
 
 def _times(presence: Presence) -> tuple[datetime, datetime]:
@@ -125,55 +137,93 @@ class _Person:
                                        person=self.pair.moco_email, date=day, reason=reason))
 
     def plan(self, presences: list[Presence], periods: list[AttendancePeriod]) -> _Person:
+        """Plan, then check that no write lands on a period that stays (one synced from another presence
+        that is itself not written); block such writes as conflicts and plan again, until none does."""
         owned = claim(periods, ATTENDANCE_MARKER)
-        previous: Presence | None = None  # the last ended presence, to catch overlaps Personio would refuse
+        blocked: dict[int, str] = {}
+        for _ in range(len(presences) + 1):
+            self.changes, self.conflicts, self.running, writes = [], [], 0, {}
+            self._pass(presences, owned, blocked, writes)
+            collisions = self._collisions(presences, owned, writes)
+            if not collisions:
+                break
+            blocked.update(collisions)
+        return self
+
+    def _pass(self, presences: list[Presence], owned: Claim[AttendancePeriod], blocked: dict[int, str],
+              writes: dict[int, tuple[datetime, datetime]]) -> None:
+        previous: tuple[datetime, datetime] | None = None  # the last written presence: Personio refuses overlaps
         for presence in sorted(presences, key=lambda p: (p.day, p.start, p.id)):
             existing = owned.ours.get(presence.id, [])
             if presence.end is None:
                 self.running += 1
                 continue  # not written until it ends; a period synced before stays as it is
             start, end = _times(presence)
-            if previous is not None and previous.day == presence.day and previous.end and \
-                    previous.end > presence.start:
-                self.conflict(presence.day, f"MOCO presences {span(*_times(previous))} and {span(start, end)} "
-                                            "overlap, and Personio refuses overlapping periods; the later one is not "
-                                            "written")
+            if presence.id in blocked:
+                self.conflict(presence.day, f"MOCO presence {span(start, end)} {blocked[presence.id]}; not written")
                 continue
-            previous = presence
+            if previous is not None and previous[1] > start:  # over midnight too
+                self.conflict(presence.day, f"MOCO presences {span(*previous)} and {span(start, end)} overlap, and "
+                                            "Personio refuses overlapping periods; the later one is not written")
+                continue
+            previous = start, end
             after = wanted_view(presence)
+            wanted = _state(start, end, after["comment"], after["approval"])
             send = {"start": start.isoformat(), "end": end.isoformat(), "comment": after["comment"]}
             source = f"MOCO presence {presence.id}"
             keep = existing[0] if existing else None
-            in_step = keep is not None and keep.start.date() == presence.day and view(keep) == after
+            in_step = keep is not None and _period_state(keep) == wanted
             if in_step and len(existing) == 1:
                 continue
-            overlapping = [p for p in owned.handmade if _overlap(start, end, p)]
+            overlapping = sorted((p for p in owned.handmade + owned.foreign if _overlap(start, end, p)),
+                                 key=lambda p: (p.start, p.id))
             if overlapping and not in_step:
                 shown = ", ".join(f"{p.kind.lower()} {span(p.start, p.end)}" + (f" “{p.comment}”" if p.comment else "")
                                   for p in overlapping)
-                self.conflict(presence.day, f"hand-made Personio attendance ({shown}) overlaps MOCO presence "
+                whose = "hand-made" if all(p in owned.handmade for p in overlapping) else "other"
+                self.conflict(presence.day, f"{whose} Personio attendance ({shown}) overlaps MOCO presence "
                                             f"{span(start, end)}; not written")
                 continue
             if keep is None:
+                writes[presence.id] = start, end
                 self.change("create", presence.day, existing=[], after=after,
                             send={"person_id": self.pair.person.id, **send}, reason="worked in MOCO", source=source)
             elif in_step:  # right already; only surplus copies go
                 self.change("delete", presence.day, existing=existing[1:],
                             reason="a second synced period for this presence", source=source, surplus=True)
             else:
+                writes[presence.id] = start, end
                 self.change("update", presence.day, existing=existing, after=after, send=send,
-                            reason=_update_reason(keep, presence, after), source=source)
+                            reason=_update_reason(keep, wanted), source=source)
         kept = {presence.id for presence in presences} | self.unreadable
         for presence_id, synced in sorted(owned.ours.items()):
             if presence_id not in kept:
                 self.change("delete", synced[0].start.date(), existing=synced, reason="deleted in MOCO",
                             source=f"MOCO presence {presence_id}")
-        return self
+
+    def _collisions(self, presences: list[Presence], owned: Claim[AttendancePeriod],
+                    writes: dict[int, tuple[datetime, datetime]]) -> dict[int, str]:
+        """Writes that would overlap a synced period that stays: one of a presence not written (a conflict,
+        running, or MOCO gives no start), which Personio would refuse."""
+        removed = {removal.id for change in self.changes for removal in change.removes} | \
+            {change.target for change in self.changes if change.action == "delete"}
+        present = {presence.id for presence in presences} | self.unreadable
+        staying = [(presence_id, period) for presence_id, periods in owned.ours.items()
+                   if presence_id in present and presence_id not in writes
+                   for period in periods if period.id not in removed]
+        found: dict[int, str] = {}
+        for presence_id, (start, end) in sorted(writes.items()):
+            for other, period in staying:
+                if other != presence_id and _overlap(start, end, period):
+                    found[presence_id] = f"overlaps {span(period.start, period.end)}, synced from MOCO presence {other}"
+                    break
+        return found
 
 
-def _update_reason(period: AttendancePeriod, presence: Presence, after: dict[str, Any]) -> str:
-    edits = [f"moved from {period.start.date()}"] if period.start.date() != presence.day else []
-    edits += explain(view(period), after, FIELD_WORDS)
+def _update_reason(period: AttendancePeriod, wanted: dict[str, Any]) -> str:
+    before = _period_state(period)
+    edits = [f"moved from {before['day']}"] if before["day"] != wanted["day"] else []
+    edits += explain(before, wanted, FIELD_WORDS)
     parts = ["changed in MOCO: " + ", ".join(edits)] if edits else []
     if period.status not in ("", ATTENDANCE_APPROVED):
         parts.append(f"{period.status.lower()} in Personio; approved again")

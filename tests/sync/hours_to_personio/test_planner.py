@@ -221,3 +221,35 @@ def test_a_presence_moco_lists_without_start_or_user_is_not_written_and_its_peri
     assert hours(company).changes == ()
     company.attendances.clear()
     assert hours(company).changes == ()  # and nothing is created from them either
+
+
+def test_a_new_presence_over_one_synced_before_is_not_written_onto_it(company, max_):
+    """Found by the property tests: Personio would refuse the new period beside the one that stays."""
+    user, person = max_
+    company.presence(user, "2026-11-10", "08:00", "12:00")
+    synced = company.presence(user, "2026-11-10", "11:00", "13:00")
+    company.attendance(person, "2026-11-10T11:00:00", "2026-11-10T13:00:00", attendance_comment(synced.id))
+    plan = hours(company)
+    assert plan.changes == ()
+    (conflict,) = plan.conflicts
+    assert conflict.reason == (f"MOCO presence 08:00–12:00 overlaps 11:00–13:00, synced from MOCO presence "
+                               f"{synced.id}; not written")
+
+
+def test_a_period_whose_end_moved_to_the_next_day_is_put_back(company, max_):
+    """Found by the property tests: 08:00–17:00 and 08:00–(next day) 17:00 read alike as times."""
+    user, person = max_
+    presence = company.presence(user, "2026-11-10", "08:00", "17:00")
+    company.attendance(person, "2026-11-10T08:00:00", "2026-11-11T17:00:00", attendance_comment(presence.id))
+    (change,) = hours(company).changes
+    assert change.action == "update" and change.reason == "changed in MOCO: times"
+    assert change.send["end"] == "2026-11-10T17:00:00"
+
+
+def test_presences_overlapping_over_midnight_are_a_conflict(company, max_):
+    user, _ = max_
+    company.presence(user, "2026-11-10", "22:00", "02:00")
+    company.presence(user, "2026-11-10", "23:00", "23:30")
+    plan = hours(company)
+    assert [c.after["start"] for c in plan.changes] == ["22:00"]
+    assert plan.conflicts[0].reason.startswith("MOCO presences 22:00–2026-11-11 02:00 and 23:00–23:30 overlap")
