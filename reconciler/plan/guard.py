@@ -3,8 +3,9 @@
 A run that would delete or update more than `safety.max_change_percent` of the records reconcile
 owns in one system is unsafe: a typo in the spec or an empty answer from a service looks exactly
 like that. `plan` shows the breach in every format; `apply` refuses it unless `--force`. The guard
-applies once reconcile owns at least `safety.min_owned` records in the system, so a first sync and a
-small company are not stopped.
+applies once reconcile owns at least `safety.min_owned` records in the system and the run deletes or
+updates at least `safety.min_changes` of them, so a first sync, a small company and the rerun after
+an interrupted first sync are not stopped.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], sa
     found = []
     for system, (service, count) in sorted(owned.items()):
         changed = updates.get(system, 0) + deletes.get(system, 0)
-        if count and count >= safety.min_owned and 100 * changed > safety.max_change_percent * count:
+        if count and count >= safety.min_owned and changed >= safety.min_changes and \
+                100 * changed > safety.max_change_percent * count:
             found.append(Breach(system, service, count, updates.get(system, 0), deletes.get(system, 0),
                                 safety.max_change_percent))
     return tuple(found)

@@ -60,7 +60,7 @@ def build_spec(data: dict[str, Any], source: str) -> Spec:
         ),
         attendances=AttendanceSettings(direction=AttendanceDirection(data["attendances"]["direction"])),
         safety=SafetySettings(max_change_percent=data["safety"]["max_change_percent"],
-                              min_owned=data["safety"]["min_owned"]),
+                              min_owned=data["safety"]["min_owned"], min_changes=data["safety"]["min_changes"]),
     )
 
 

@@ -32,5 +32,5 @@ def describe_spec(spec: Spec) -> list[str]:
     )
     lines.append(f"mass-change guard: apply refuses a run that deletes or updates more than "
                  f"{spec.safety.max_change_percent:g} % of the records reconcile owns in a system (from "
-                 f"{spec.safety.min_owned} owned records on), unless --force")
+                 f"{spec.safety.min_owned} owned and {spec.safety.min_changes} changed records on), unless --force")
     return lines

@@ -63,6 +63,7 @@ class AbsenceSettings:
 class SafetySettings:
     max_change_percent: float  # of the records reconcile owns in one system
     min_owned: int  # the guard applies from this many owned records on
+    min_changes: int  # and to runs that delete or update at least this many
 
 
 @dataclass(frozen=True)

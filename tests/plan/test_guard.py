@@ -16,7 +16,7 @@ from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec import SafetySettings
 from tests.factories import Company, make_spec
 
-SAFETY = SafetySettings(max_change_percent=30, min_owned=10)
+SAFETY = SafetySettings(max_change_percent=30, min_owned=10, min_changes=1)
 ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
 
 
@@ -67,6 +67,13 @@ def test_an_empty_answer_from_personio_is_a_breach_in_every_format(synced_compan
     assert "> ⚠️ **Mass-change guard**: this run would delete 12" in render_markdown(plan)
     assert json.loads(render_json(plan))["guard"] == [
         {"system": "moco", "owned": 12, "update": 0, "delete": 12, "percent": 100.0, "limit_percent": 30}]
+
+
+def test_a_run_changing_fewer_than_min_changes_is_never_stopped():
+    """The rerun after a first sync killed midway: 6 of 11 owned records, but only 6 changes."""
+    safety = SafetySettings(max_change_percent=30, min_owned=10, min_changes=10)
+    assert breaches([delete(day=d + 1) for d in range(6)], {"moco": ("MOCO", 11)}, safety) == ()
+    assert breaches([delete(day=d + 1) for d in range(10)], {"moco": ("MOCO", 20)}, safety)
 
 
 def test_a_threshold_from_the_spec(synced_company):
