@@ -46,7 +46,7 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
     holidays = {day for day, entries in moco_days.items()
                 if any(a.kind is AbsenceKind.PUBLIC_HOLIDAY and not is_ours(a.comment) for a in entries)}
     candidates: dict[date, list[Wanted]] = defaultdict(list)
-    unpatterned: list[date] = []
+    unpatterned: set[date] = set()
     for period in periods:
         kind = kinds.get(period.type_id)
         if kind is None:
@@ -57,7 +57,7 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
                 continue
             hours = _hours(employments, day)
             if hours is None:
-                unpatterned.append(day)
+                unpatterned.add(day)
                 hours = (DEFAULT_PATTERN[0][day.weekday()], DEFAULT_PATTERN[1][day.weekday()])
             if hours == (0.0, 0.0):
                 continue

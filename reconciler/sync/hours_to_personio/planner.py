@@ -158,6 +158,10 @@ class _Person:
             if presence.end is None:
                 self.running += 1
                 continue  # not written until it ends; a period synced before stays as it is
+            if presence.end == presence.start:
+                self.conflict(presence.day, f"MOCO presence {presence.start:%H:%M}–{presence.end:%H:%M} has no length; "
+                                            "not written")
+                continue
             start, end = _times(presence)
             if presence.id in blocked:
                 self.conflict(presence.day, f"MOCO presence {span(start, end)} {blocked[presence.id]}; not written")

@@ -364,6 +364,15 @@ def test_no_employment_pattern_means_monday_to_friday_with_a_warning(company, ja
     assert any("no MOCO employment pattern covers 2 absence days" in w for w in plan.warnings)
 
 
+def test_a_day_two_periods_cover_is_counted_once_in_the_pattern_warning(company, jane):
+    user, person = jane
+    company.employments = []
+    company.period(person, "t-vac", "2026-12-04", "2026-12-04")
+    company.period(person, "t-train", "2026-12-04", "2026-12-04")
+    assert any("no MOCO employment pattern covers 1 absence day (2026-12-04…)" in w
+               for w in only_absences(company).warnings)
+
+
 # ----------------------------------------------------------------------------- convergence
 
 

@@ -253,3 +253,11 @@ def test_presences_overlapping_over_midnight_are_a_conflict(company, max_):
     plan = hours(company)
     assert [c.after["start"] for c in plan.changes] == ["22:00"]
     assert plan.conflicts[0].reason.startswith("MOCO presences 22:00–2026-11-11 02:00 and 23:00–23:30 overlap")
+
+
+def test_a_presence_of_no_length_is_not_written_as_a_whole_day(company, max_):
+    user, _ = max_
+    company.presence(user, "2026-11-10", "09:00", "09:00")
+    plan = hours(company)
+    assert plan.changes == ()
+    assert plan.conflicts[0].reason == "MOCO presence 09:00–09:00 has no length; not written"
