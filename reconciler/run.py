@@ -135,13 +135,18 @@ class Stopping:
     def __enter__(self) -> Stopping:
         loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
+        self._installed: list[signal.Signals] = []
         for number in self.signals:
-            loop.add_signal_handler(number, self._received, number)
+            try:
+                loop.add_signal_handler(number, self._received, number)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signals
+                continue
+            self._installed.append(number)
         return self
 
     def __exit__(self, *exc: object) -> None:
         loop = asyncio.get_running_loop()
-        for number in self.signals:
+        for number in self._installed:
             loop.remove_signal_handler(number)
 
     def _received(self, number: signal.Signals) -> None:

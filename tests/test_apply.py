@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -185,3 +186,21 @@ def test_deleting_what_is_already_gone_counts_as_done():
     change = absence("delete", 1, before=HOLIDAY, target=7)
     report = run([change], moco)
     assert report.outcomes[0].status == "applied" and report.outcomes[0].detail == "1 record was already gone"
+
+
+def test_an_apply_outside_the_main_thread_runs_without_signal_handlers():
+    """Embedding reconcile (a thread of a larger program) must not fail on signal set-up."""
+    import threading
+
+    from reconciler.run import Stopping
+
+    seen: list[str] = []
+
+    async def inside() -> None:
+        with Stopping(signal.SIGTERM) as stopping:
+            seen.append(stopping.reason)
+
+    thread = threading.Thread(target=lambda: asyncio.run(inside()))
+    thread.start()
+    thread.join(timeout=10)
+    assert seen == [""]
