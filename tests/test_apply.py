@@ -9,7 +9,12 @@ from datetime import date
 from typing import Any
 
 from reconciler.apply import apply_changes
-from reconciler.errors import AuthenticationFailed, OutcomeUnknown, Rejected, Unavailable
+from reconciler.errors import (
+    AuthenticationFailed,
+    OutcomeUnknown,
+    Rejected,
+    Unavailable,
+)
 from reconciler.plan import Change, Removal
 from reconciler.records import AbsenceKind, MocoAbsence
 
