@@ -1,16 +1,72 @@
-"""The pull-request plan: the summary first, details per person folded in <details>."""
+"""The pull-request plan: the summary first, details per person folded in <details>, and never longer
+than a pull-request comment may be (GitHub refuses comments over 65,536 characters).
+
+The head (totals, a table per direction and system, the guard, conflict and warning counts) and the
+last line (totals again) are always there. Then, as much as fits in `limit`, in this order: the
+per-person table, the conflicts, the warnings, the notes, and each person's changes folded in
+<details>; what does not fit is counted in a closing line that says where the full plan is.
+"""
 
 from __future__ import annotations
 
 from reconciler.plan.model import Plan, summarise
 from reconciler.render.words import SYMBOLS, also_known_as, counted, lines, partial, totals
+from reconciler.sync import registry
+
+LIMIT = 65_000  # characters: GitHub's comment limit is 65,536, and a pipeline may add a line or two
+OMISSION_ROOM = 600  # kept free for the line that says what was left out
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(plan: Plan) -> str:
+def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
+    head, tail = _head(plan), ["", f"**{totals(plan)}**"]
+    budget = limit - _size(head) - _size(tail) - OMISSION_ROOM
+    body: list[str] = []
+    left_out: list[str] = []
+
+    def fit(block: list[str]) -> bool:
+        nonlocal budget
+        if _size(block) > budget:
+            return False
+        body.extend(block)
+        budget -= _size(block)
+        return True
+
+    people = plan.by_person()
+    if people and not fit(_people_table(people)):
+        left_out.append("the table of people")
+    for title, rows, header in (("Conflicts", _conflicts(plan), ["| person | date | reason |", "|---|---|---|"]),
+                                ("Warnings", [f"- {_cell(w)}" for w in plan.warnings], [])):
+        if rows:
+            kept = _fit_rows(rows, budget - _size(_fold(title, header, [])))
+            fit(_fold(title, header, rows[:kept]))
+            if kept < len(rows):
+                left_out.append(f"{len(rows) - kept} of {counted(len(rows), title.lower()[:-1])}")
+    if plan.notes and not fit([f"<sub>{_cell(' · '.join(plan.notes))}</sub>", ""]):
+        left_out.append("the notes")
+    shown = 0
+    for person, changes in people.items():
+        if not fit(_person(person, changes)):
+            break
+        shown += 1
+    if shown < len(people):
+        hidden = sum(len(changes) for changes in list(people.values())[shown:])
+        left_out.append(f"the details of {len(people) - shown} of {len(people)} people ({counted(hidden, 'change')})")
+    if left_out:
+        body += [f"_Not shown, to fit a pull-request comment: {'; '.join(left_out)}. The full plan is in the plan "
+                 "file (`reconcile plan --out plan.json`; keep it as a pipeline artifact) and in "
+                 "`reconcile plan --format text`._", ""]
+    return "\n".join(head + body + tail) + "\n"
+
+
+def _size(block: list[str]) -> int:
+    return sum(len(line) + 1 for line in block)
+
+
+def _head(plan: Plan) -> list[str]:
     s = plan.summary
     out = [f"### reconcile plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy", ""]
     if plan.partial:
@@ -26,30 +82,48 @@ def render_markdown(plan: Plan) -> str:
     if flags:
         out += [" · ".join(flags), ""]
     if not plan.changes:
-        out += ["No changes: MOCO and Personio agree on everything in scope.", ""]
-    else:
-        out += ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
-        for person, changes in plan.by_person().items():
-            counts = summarise(changes)
-            out.append(f"| {_cell(person)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
-        out.append("")
-        for person, changes in plan.by_person().items():
-            out += [f"<details><summary><code>{person}</code>{_cell(also_known_as(person, changes))}: "
-                    f"{counted(len(changes), 'change')}</summary>", "",
-                    "| | date | system | change | why |", "|---|---|---|---|---|"]
-            for line in (line for change in changes for line in lines(change)):
-                out.append(f"| `{SYMBOLS[line.action]}` | {line.date} | {line.target} | {_cell(line.what)} | "
-                           f"{_cell(line.reason)} |")
-            out += ["", "</details>", ""]
-    if plan.conflicts:
-        out += ["<details><summary>Conflicts</summary>", "", "| person | date | reason |", "|---|---|---|"]
-        out += [f"| {_cell(c.person)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
-        out += ["", "</details>", ""]
-    if plan.warnings:
-        out += ["<details><summary>Warnings</summary>", ""]
-        out += [f"- {_cell(w)}" for w in plan.warnings]
-        out += ["", "</details>", ""]
-    if plan.notes:
-        out += [f"<sub>{_cell(' · '.join(plan.notes))}</sub>", ""]
-    out.append(f"**{totals(plan)}**")
-    return "\n".join(out) + "\n"
+        return out + ["No changes: MOCO and Personio agree on everything in scope.", ""]
+    out += ["| direction | system | add | change | destroy | conflicts |", "|---|---|---:|---:|---:|---:|"]
+    for name in plan.scope:
+        direction = registry.get(name)
+        counts = summarise(c for c in plan.changes if c.direction == name)
+        conflicts = sum(1 for c in plan.conflicts if c.direction == name)
+        out.append(f"| {direction.title} | {direction.service} | {counts['create']} | {counts['update']} | "
+                   f"{counts['delete']} | {conflicts} |")
+    return out + [""]
+
+
+def _people_table(people: dict[str, list]) -> list[str]:
+    out = ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
+    for person, changes in people.items():
+        counts = summarise(changes)
+        out.append(f"| {_cell(person)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
+    return out + [""]
+
+
+def _person(person: str, changes: list) -> list[str]:
+    out = [f"<details><summary><code>{person}</code>{_cell(also_known_as(person, changes))}: "
+           f"{counted(len(changes), 'change')}</summary>", "", "| | date | system | change | why |",
+           "|---|---|---|---|---|"]
+    for line in (line for change in changes for line in lines(change)):
+        out.append(f"| `{SYMBOLS[line.action]}` | {line.date} | {line.target} | {_cell(line.what)} | "
+                   f"{_cell(line.reason)} |")
+    return out + ["", "</details>", ""]
+
+
+def _conflicts(plan: Plan) -> list[str]:
+    return [f"| {_cell(c.person)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
+
+
+def _fold(title: str, header: list[str], rows: list[str]) -> list[str]:
+    return [f"<details><summary>{title}</summary>", "", *header, *rows, "", "</details>", ""] if rows else []
+
+
+def _fit_rows(rows: list[str], room: int) -> int:
+    """How many of `rows`, from the first, fit in `room` characters."""
+    used = 0
+    for count, row in enumerate(rows):
+        used += len(row) + 1
+        if used > room:
+            return count
+    return len(rows)

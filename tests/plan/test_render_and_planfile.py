@@ -240,3 +240,41 @@ def test_a_new_plan_file_gets_the_umasks_permissions(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "plan.json").stat().st_mode) == 0o640
+
+
+def _big_plan(people: int, per_person: int) -> Plan:
+    changes = tuple(absence("create", f"person{n:04}@acme.example", date(2026, 3, 2 + day % 20), after=ABSENCE,
+                            send={"user_id": n, "date": "2026-03-02", **SEND}, reason="Paid vacation in Personio")
+                    for n in range(people) for day in range(per_person))
+    conflicts = tuple(Conflict("absences_to_moco", "moco", "absence", f"person{n:04}@acme.example",
+                               f"person{n:04}@acme.example", date(2026, 3, 3), "hand-made MOCO absence; left alone")
+                      for n in range(people // 2))
+    return merge([PlannedPart(changes=changes, conflicts=conflicts,
+                              warnings=tuple(f"warning {n}" for n in range(people // 5)))],
+                 scope=("absences_to_moco", "hours_to_personio"))
+
+
+def test_a_first_sync_of_a_big_company_fits_a_pull_request_comment():
+    plan = _big_plan(people=500, per_person=40)  # 20,000 changes
+    md = render_markdown(plan)
+    assert len(md) <= 65_000
+    assert md.startswith("### reconcile plan: 20000 to add, 0 to change, 0 to destroy\n")
+    assert "| absences Personio → MOCO | MOCO | 20000 | 0 | 0 | 250 |" in md  # per direction and system
+    assert md.rstrip().endswith("**Plan: 20000 to add, 0 to change, 0 to destroy.**")
+    shown = md.count("<details><summary><code>")
+    assert 0 < shown < 500
+    assert f"the details of {500 - shown} of 500 people ({(500 - shown) * 40} changes)" in md
+    assert "| person0249@acme.example | 2026-03-03 | hand-made MOCO absence; left alone |" in md  # conflicts first
+    assert "`reconcile plan --out plan.json`; keep it as a pipeline artifact" in md
+    assert md.count("<details>") == md.count("</details>")  # every fold closed
+
+
+def test_a_plan_that_fits_shows_everything_and_says_nothing_is_left_out():
+    md = render_markdown(_big_plan(people=20, per_person=3))
+    assert md.count("<details><summary><code>") == 20 and "Not shown" not in md
+    assert "| person0019@acme.example | 3 | 0 | 0 |" in md
+
+
+def test_the_limit_holds_for_any_size():
+    for people, per_person in ((1, 2000), (3000, 1), (200, 10)):
+        assert len(render_markdown(_big_plan(people, per_person))) <= 65_000
