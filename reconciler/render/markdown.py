@@ -10,7 +10,14 @@ per-person table, the conflicts, the warnings, the notes, and each person's chan
 from __future__ import annotations
 
 from reconciler.plan.model import Plan, summarise
-from reconciler.render.words import SYMBOLS, also_known_as, counted, lines, partial, totals
+from reconciler.render.words import (
+    SYMBOLS,
+    also_known_as,
+    counted,
+    lines,
+    partial,
+    totals,
+)
 from reconciler.sync import registry
 
 LIMIT = 65_000  # characters: GitHub's comment limit is 65,536, and a pipeline may add a line or two
