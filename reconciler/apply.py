@@ -66,13 +66,14 @@ class ApplyReport:
         return self.count("failed") == 0 and self.count("skipped") == 0 and not self.unsettled
 
     def summary(self) -> str:
+        ended = "Apply complete" if self.count("failed") == 0 else "Apply finished with failures"
         if self.halted_by:
             return (f"Apply stopped by {self.halted_by}: {self.count('applied')} applied, {self.count('failed')} "
                     f"failed, {self.count('skipped')} not attempted; the next run picks up the rest.")
         copies = f"{self.settled} second cop{'ies' if self.settled != 1 else 'y'}"
         settled = f" Another run wrote at the same time: {copies} removed (by this run or the other)." \
             if self.settled else ""
-        return (f"Apply complete: {self.count('applied')} applied, {self.count('failed')} failed, "
+        return (f"{ended}: {self.count('applied')} applied, {self.count('failed')} failed, "
                 f"{self.count('skipped')} skipped.{settled}")
 
 
@@ -159,15 +160,16 @@ async def _remove(steps: Steps, clients: Any, records: tuple[Any, ...]) -> str:
 
 async def _confirm_created(direction: Direction, change: Change, unknown: OutcomeUnknown, verify_delay: float,
                            clients: Any) -> str:
-    """A create whose answer was lost: re-read the day. Found → applied; not found → failed. Never re-sent."""
+    """A create whose outcome is unknown (a lost answer, or a 5xx after it was sent): re-read the day.
+    Found → applied; not found → failed. Never re-sent."""
     await asyncio.sleep(verify_delay)  # let a request still being processed finish first
+    why = f"its outcome was unknown ({unknown.message.removeprefix(direction.service + ': ')})"
     try:
         found = await direction.steps.find_created(clients, change)
     except ApiError as exc:
-        raise OutcomeUnknown(direction.service, f"the answer was lost ({unknown}) and re-reading the day failed too "
-                                                f"({exc}); not re-sent, the next plan will show whether it exists"
-                             ) from None
+        raise OutcomeUnknown(direction.service, f"{why} and re-reading the day failed too ({exc}); not re-sent, the "
+                                                "next plan will show whether it exists") from None
     if found:
-        return "the answer was lost, but re-reading found it created"
-    raise OutcomeUnknown(direction.service, "the answer was lost and re-reading did not find it; not re-sent, the "
-                                            "next run will create it")
+        return f"{why}, but re-reading found it created"
+    raise OutcomeUnknown(direction.service, f"{why} and re-reading did not find it; not re-sent, the next run will "
+                                            "create it")

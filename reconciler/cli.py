@@ -33,6 +33,7 @@ from reconciler.systems.http import RetryPolicy
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+SHOWN_DIFFERENCES = 20  # of a refused saved plan; the rest are counted
 
 
 class ReconcileGroup(click.Group):
@@ -242,6 +243,10 @@ def apply(config_path: Path, auto_approve: bool, force: bool, planfile: Path | N
       reconcile plan --out plan.json && reconcile apply plan.json
     """
     saved = load_saved_plan(planfile) if planfile else None
+    if saved is not None and only and saved.scope and _only(only) != saved.scope:
+        raise ReconcileError(f"{planfile} covers {', '.join(saved.scope)}, but --only asks for {_only(only)[0]}: "
+                             "apply the saved plan without --only, or make a plan of that direction with "
+                             f"`reconcile plan --only {only} --out PLANFILE`. Nothing was written.")
     scope = _only(only) if only or saved is None else saved.scope  # a saved plan keeps its scope
     if saved is None and not auto_approve and not _interactive():
         raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
@@ -304,7 +309,9 @@ def _check_saved(saved: SavedPlan, fresh: Plan) -> None:
     if differences:
         raise ReconcileError(
             f"refusing to apply {saved.path}: a fresh plan differs from the saved one, so MOCO or Personio changed "
-            "since it was made. Nothing was written. What differs:\n" + "\n".join(differences)
+            "since it was made. Nothing was written. What differs:\n" + "\n".join(differences[:SHOWN_DIFFERENCES])
+            + (f"\n  … and {len(differences) - SHOWN_DIFFERENCES} more"
+               if len(differences) > SHOWN_DIFFERENCES else "")
             + "\nMake and review a new plan: `reconcile plan --out PLANFILE`."
         )
 

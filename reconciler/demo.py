@@ -104,7 +104,10 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         click.echo(f"  {sum(requests.values())} requests in {elapsed:.1f} s "
                    f"(MOCO {sum(v for k, v in requests.items() if k.split()[1].startswith('/api'))}, "
                    f"Personio {sum(v for k, v in requests.items() if k.split()[1].startswith('/v2'))}), paced below "
-                   "each service's rate limit")
+                   f"the demo's rate limits: MOCO {DEMO_MOCO_RATE['rate_limit_requests']:,} requests per "
+                   f"{DEMO_MOCO_RATE['rate_limit_seconds']:g} s (MOCO's \"unlimited\" plan; the standard plan allows "
+                   f"120), Personio {DEMO_PERSONIO_RATE['rate_limit_requests']:,} per "
+                   f"{DEMO_PERSONIO_RATE['rate_limit_seconds']:g} s")
         click.echo("")
         click.echo("Next: `reconcile sandbox serve` runs this sandbox for you to point `reconcile plan` at; the README "
                    "shows how to use your own MOCO and Personio.")

@@ -110,6 +110,7 @@ def test_a_refused_change_fails_alone():
     assert [o.status for o in report.outcomes] == ["applied", "failed", "applied"]
     assert "ist nicht gültig" in report.outcomes[1].detail
     assert not report.ok and report.count("failed") == 1
+    assert report.summary() == "Apply finished with failures: 2 applied, 1 failed, 0 skipped."
 
 
 def test_refused_credentials_stop_new_changes_and_the_rest_are_skipped():
@@ -147,9 +148,17 @@ def test_an_unknown_create_that_happened_is_confirmed_by_re_reading():
     moco = FakeMoco(fail={1: OutcomeUnknown("MOCO", "the connection dropped")}, commit_before_failing=True)
     report = run([create(1)], moco)
     assert report.outcomes[0].status == "applied"
-    assert "re-reading found it created" in report.outcomes[0].detail
+    assert report.outcomes[0].detail == ("its outcome was unknown (the connection dropped), but re-reading found it "
+                                         "created")
     assert moco.calls == ["POST 2026-12-01", "GET 2026-12-01"]  # never sent twice
     assert len(moco.schedules) == 1
+
+
+def test_a_server_error_after_a_create_is_not_called_a_lost_answer():
+    moco = FakeMoco(fail={1: OutcomeUnknown("MOCO", "POST /api/v1/schedules failed after it was sent (500)")})
+    detail = run([create(1)], moco).outcomes[0].detail
+    assert detail.startswith("MOCO: its outcome was unknown (POST /api/v1/schedules failed after it was sent (500)) "
+                             "and re-reading did not find it") and "lost" not in detail
 
 
 def test_an_unknown_create_that_did_not_happen_fails_and_is_not_re_sent():

@@ -351,3 +351,28 @@ def test_sigterm_during_apply_starts_no_new_change_and_says_what_was_done(sandbo
     synced = [(s.user_id, s.date) for s in sandbox.world.moco.schedules.values() if is_ours(s.comment)]
     assert len(synced) == len(set(synced))  # nothing twice
     assert "No changes." in reconcile("plan", "-c", str(setup)).output  # nothing lost
+
+
+def test_a_refused_saved_plan_names_at_most_twenty_differences(sandbox, setup, tmp_path):
+    planfile = tmp_path / "plan.json"
+    reconcile("plan", "-c", str(setup), "--out", str(planfile))
+    for period in list(sandbox.world.personio.absence_periods.values()):  # every absence cancelled meanwhile
+        Personio(sandbox)("DELETE", f"/v2/absence-periods/{period.id}")
+    result = reconcile("apply", "-c", str(setup), str(planfile), "--force")
+    assert result.exit_code == 1
+    listed = [line for line in result.output.splitlines() if line.startswith("  only in ")]
+    assert len(listed) == 20
+    more = re.search(r"… and (\d+) more", result.output)
+    assert more and int(more.group(1)) > 0
+
+
+def test_only_with_a_saved_plan_of_another_scope_says_so(sandbox, setup, tmp_path):
+    planfile = tmp_path / "plan.json"
+    assert CliRunner().invoke(cli, ["plan", "-c", str(setup), "--out", str(planfile), "--today",
+                                    TODAY.isoformat()]).exit_code == 0  # both directions
+    sandbox.log.clear()
+    result = reconcile("apply", "-c", str(setup), str(planfile), "--only", "absences")
+    assert result.exit_code == 1
+    assert f"{planfile} covers absences_to_moco, hours_to_personio, but --only asks for absences_to_moco" \
+        in result.output and "MOCO or Personio changed" not in result.output
+    assert writes(sandbox) == []

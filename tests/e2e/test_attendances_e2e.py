@@ -133,7 +133,7 @@ def test_a_period_personio_refuses_to_change_is_reported_and_the_rest_goes_on(sa
     result = hours_only("apply", "-c", str(setup), "--auto-approve")
     assert result.exit_code == 1
     assert "failed: update personio attendance" in result.output and "locked" in result.output
-    assert "Apply complete: 1 applied, 1 failed, 0 skipped." in result.output
+    assert "Apply finished with failures: 1 applied, 1 failed, 0 skipped." in result.output
     assert synced_periods(sandbox)[second.id][0].end.endswith("T18:30:00")
     left = json.loads(hours_only("plan", "-c", str(setup), "--format", "json").output)
     assert [c["id"] for c in left["changes"]] == [locked.id]  # reported again, not forgotten
