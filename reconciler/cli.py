@@ -18,11 +18,13 @@ from typing import Any
 import click
 
 from reconciler import __version__
+from reconciler.cli_sandbox import demo, sandbox
 from reconciler.errors import ReconcileError
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, save_plan
 from reconciler.render import FORMATS, render
-from reconciler.run import GuardRefused, RunOptions, make_plan, plan_and_apply
+from reconciler.render.users import render_users
+from reconciler.run import GuardRefused, RunOptions, make_plan, plan_and_apply, read_people
 from reconciler.spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
 from reconciler.spec.describe import describe_spec
 from reconciler.spec.schema import schema_text
@@ -327,71 +329,29 @@ def _progress_printer() -> Any:
 
 
 @cli.command()
-@click.option("--people", type=click.IntRange(1, 500), default=12, show_default=True,
-              help="Employees in the sandbox company.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the sandbox company.")
-def demo(people: int, seed: int) -> None:
-    """The whole loop against a fresh in-process sandbox: plan, apply, plan again.
+@config_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="text for people, json for scripts.")
+@timeout_option
+def users(config_path: Path, fmt: str, timeout: float) -> None:
+    """Show who is matched to whom, and who is not synced and why. Writes nothing.
 
-    Starts local MOCO and Personio stand-ins with a seeded company, shows the plan,
-    applies it, and plans again to show nothing is left to do and that hand-made
-    MOCO absences were not touched. Needs no accounts and no credentials.
-
-    \b
-    Example:
-      reconcile demo --people 20
-    """
-    from reconciler.demo import run_demo
-
-    if not run_demo(people=people, seed=seed):
-        raise click.exceptions.Exit(EXIT_ERROR)
-
-
-@cli.group()
-def sandbox() -> None:
-    """Local stand-ins for MOCO and Personio, seeded with a realistic company.
-
-    They imitate the parts of MOCO API v1 and Personio API v2 that reconcile uses,
-    awkward where the real services are, so the tool can be tried and tested
-    without accounts. Nothing leaves 127.0.0.1.
+    Lists the matched pairs (both emails), people only in Personio or only in MOCO,
+    excluded and archived people, shared emails, the overrides in use and those that
+    match nobody, so emails can be fixed before the first apply.
 
     \b
     Example:
-      reconcile sandbox serve --people 20
+      reconcile users -c mapping.yaml --format json
     """
+    spec, credentials = _load(config_path)
+    _reading(spec)
+    matching = asyncio.run(read_people(spec, credentials, _timed(_options(spec, None), timeout)))
+    click.echo(render_users(matching, fmt), nl=False)
 
 
-@sandbox.command("serve")
-@click.option("--people", type=click.IntRange(1, 5000), default=12, show_default=True,
-              help="Employees in both systems (a few people in only one system come on top).")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the generated company.")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Date the company's data is built around [default: today].")
-@click.option("--moco-port", type=click.IntRange(0, 65535), default=9001, show_default=True,
-              help="Port of the MOCO stand-in (0: any free port).")
-@click.option("--personio-port", type=click.IntRange(0, 65535), default=9002, show_default=True,
-              help="Port of the Personio stand-in (0: any free port).")
-@click.option("--latency", type=click.FloatRange(0, 10), default=0.0, show_default=True,
-              help="Seconds added to every API answer.")
-@click.option("--spec-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the ready spec [default: a new temporary directory].")
-def sandbox_serve(people: int, seed: int, today: Any, moco_port: int, personio_port: int, latency: float,
-                  spec_out: Path | None) -> None:
-    """Run the MOCO and Personio stand-ins until Ctrl-C.
-
-    Prints their URLs, the environment variables to export and the path of a
-    ready spec, so `reconcile validate` (and plan and apply, as they arrive)
-    work against them at once. The side door under /_sandbox/ shows state and
-    the request log and sets latency, rate limits and faults.
-
-    \b
-    Example:
-      reconcile sandbox serve --people 50 --seed 7
-    """
-    from reconciler.sandbox.serve import serve
-
-    serve(people=people, seed=seed, today=today.date() if today else None, moco_port=moco_port,
-          personio_port=personio_port, latency=latency, spec_out=spec_out)
+cli.add_command(demo)
+cli.add_command(sandbox)
 
 
 def main() -> None:

@@ -15,11 +15,12 @@ from typing import Any
 
 from reconciler.apply import ApplyReport, Progress, apply_changes
 from reconciler.errors import ReconcileError, Unavailable
-from reconciler.plan.build import build_plan, needs
+from reconciler.plan.build import IDENTITY, build_plan, needs
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.snapshot import fetch_snapshot
 from reconciler.spec import Spec
-from reconciler.sync import registry
+from reconciler.sync import registry, sources
+from reconciler.sync.identity import Matching, match_people
 from reconciler.systems.connect import Credentials, Tuning, open_clients
 
 
@@ -53,6 +54,13 @@ async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions) -> Plan:
     directions = registry.select(options.only)
     snapshot = await fetch_snapshot(clients, options.today, needs(spec, options.today, directions))
     return build_plan(spec, snapshot, directions, partial=directions != registry.DIRECTIONS)
+
+
+async def read_people(spec: Spec, credentials: Credentials, options: RunOptions) -> Matching:
+    """Who is who (`reconcile users`): both systems' people, matched as a plan would match them."""
+    async with open_clients(spec, credentials, options.tuning) as clients:
+        snapshot = await fetch_snapshot(clients, options.today, IDENTITY)
+        return match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
 
 
 async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions) -> Plan:

@@ -32,6 +32,14 @@ class Matching:
     managed_user_ids: frozenset[int]
     # Personio person ids reconcile manages.
     managed_person_ids: frozenset[str]
+    # The matching table (`reconcile users`): emails of everyone not paired, and why.
+    only_personio: tuple[str, ...] = ()  # active, no MOCO user with that email (or the override's)
+    only_moco: tuple[str, ...] = ()  # active, no Personio person with that email
+    excluded: tuple[str, ...] = ()  # users.exclude, from either system
+    archived: tuple[str, ...] = ()  # matched, but archived in MOCO: nothing can be written for them
+    shared: tuple[str, ...] = ()  # one email on several users or persons: none of them synced
+    overrides_used: tuple[tuple[str, str], ...] = ()  # (Personio email, MOCO email) of overrides that pair someone
+    overrides_unmatched: tuple[str, ...] = ()  # what is wrong with each override that pairs nobody
 
 
 def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Person] | tuple[Person, ...],
@@ -56,12 +64,12 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
             f"{without_email} active Personio person{'s come' if without_email != 1 else ' comes'} without an email "
             "and cannot be matched: allow the API credential to read the email attribute"
         )
-    for email, same in sorted(users_by_email.items()):
-        if len(same) > 1:
-            warnings.append(f"{len(same)} MOCO users share the email {email}; none of them is synced")
-    for email, same in sorted(persons_by_email.items()):
-        if len(same) > 1:
-            warnings.append(f"{len(same)} Personio persons share the email {email}; none of them is synced")
+    table: dict[str, list] = defaultdict(list)  # the matching table's columns, by Matching field
+    for system, by_email in (("MOCO users", users_by_email), ("Personio persons", persons_by_email)):
+        for email, same in sorted(by_email.items()):
+            if len(same) > 1:
+                warnings.append(f"{len(same)} {system} share the email {email}; none of them is synced")
+                table["shared"].append(f"{email} ({len(same)} {system})")
 
     pairs: list[Pair] = []
     claimed: dict[int, str] = {}  # MOCO user id -> the Personio email it is paired with
@@ -70,10 +78,11 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
     ordered = sorted(persons_by_email.items(), key=lambda item: (item[0] not in overrides, item[0]))
     for email, same in ordered:
         person = same[0]
-        if len(same) > 1 or email in excluded:
+        if len(same) > 1:
             continue
         target = overrides.get(email, email)
-        if target in excluded:
+        if email in excluded or target in excluded:
+            table["excluded"].append(email)
             continue
         candidates = users_by_email.get(target, [])
         if len(candidates) > 1:
@@ -83,6 +92,7 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
             if person.active:
                 warnings.append(f"Personio person {email}{via} has no MOCO user with that email; add "
                                 "users.overrides or users.exclude")
+                table["only_personio"].append(email + via)
             continue
         user = candidates[0]
         if user.id in claimed:
@@ -91,22 +101,30 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
                                 f"paired with Personio person {claimed[user.id]}; add users.exclude or an override")
             continue
         claimed[user.id] = email
+        if via:
+            table["overrides_used"].append((email, target))
         if not user.active:
+            table["archived"].append(user.email)
             continue  # archived in MOCO: nothing can be written for them
         pairs.append(Pair(person=person, user=user))
 
     for email, same in sorted(users_by_email.items()):
         user = same[0]
+        if email in excluded and len(same) == 1 and user.id not in claimed:
+            table["excluded"].append(email)
         if len(same) > 1 or not user.active or user.id in claimed or email in excluded:
             continue
         warnings.append(f"MOCO user {email} has no Personio person with that email; add users.overrides or "
                         "users.exclude")
+        table["only_moco"].append(email)
 
     for personio_email, moco_email in sorted(overrides.items()):
         if personio_email not in persons_by_email:
             warnings.append(f"users.overrides: no Personio person has the email {personio_email}")
+            table["overrides_unmatched"].append(f"{personio_email} → {moco_email}: no Personio person has that email")
         elif moco_email not in users_by_email:
             warnings.append(f"users.overrides: no MOCO user has the email {moco_email}")
+            table["overrides_unmatched"].append(f"{personio_email} → {moco_email}: no MOCO user has that email")
 
     pairs.sort(key=lambda p: p.moco_email)
     return Matching(
@@ -114,4 +132,5 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
         warnings=tuple(warnings),
         managed_user_ids=frozenset(p.user.id for p in pairs),
         managed_person_ids=frozenset(p.person.id for p in pairs),
+        **{column: tuple(sorted(set(rows))) for column, rows in table.items()},
     )

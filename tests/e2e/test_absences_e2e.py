@@ -45,8 +45,8 @@ def fast_options(monkeypatch, **overrides) -> None:
 def reconcile(*args: str, input: str | None = None):
     """The CLI on the sandbox's day; plan and apply scoped to absences (working hours have their own tests)."""
     scope = ["--only", "absences"] if args[0] in ("plan", "apply") and "--only" not in args else []
-    return CliRunner().invoke(cli, [*args, *scope, "--today", TODAY.isoformat()], input=input,
-                              catch_exceptions=False)
+    today = ["--today", TODAY.isoformat()] if args[0] != "users" else []
+    return CliRunner().invoke(cli, [*args, *scope, *today], input=input, catch_exceptions=False)
 
 
 def writes(sandbox) -> list[str]:
@@ -375,4 +375,22 @@ def test_only_with_a_saved_plan_of_another_scope_says_so(sandbox, setup, tmp_pat
     assert result.exit_code == 1
     assert f"{planfile} covers absences_to_moco, hours_to_personio, but --only asks for absences_to_moco" \
         in result.output and "MOCO or Personio changed" not in result.output
+    assert writes(sandbox) == []
+
+
+# ----------------------------------------------------------------------------- reconcile users
+
+
+def test_users_lists_the_matching_table_and_writes_nothing(sandbox, setup):
+    text = reconcile("users", "-c", str(setup))
+    assert text.exit_code == 0, text.output
+    assert "  jane.doe@acme.example → jane@acme.example" in text.output
+    assert "  Max.Mustermann@ACME.EXAMPLE → max.mustermann@acme.example" in text.output  # case-insensitive match
+    data = json.loads(reconcile("users", "-c", str(setup), "--format", "json").output)
+    assert {"personio": "jane.doe@acme.example", "moco": "jane@acme.example"} in data["matched"]
+    assert data["overrides_used"] == [{"personio": "jane.doe@acme.example", "moco": "jane@acme.example"}]
+    assert data["only_personio"] == ["nina.neumeyer@acme.example"]
+    assert data["only_moco"] == ["frank@freelance.example"]
+    assert data["excluded"] == ["robot@acme.example"] and data["archived"] == ["olaf.altmann@acme.example"]
+    assert data["shared_emails"] == [] and data["overrides_unmatched"] == []
     assert writes(sandbox) == []
