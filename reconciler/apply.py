@@ -77,13 +77,36 @@ class ApplyReport:
                 f"{self.count('skipped')} skipped.{settled}")
 
 
-Progress = Callable[[Outcome, int, int], None]
+Progress = Callable[[Outcome | None, int, int], None]  # None: a heartbeat while changes run
 
 
 async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any, *, concurrency: int = 4,
-                        verify_delay: float = 2.0, progress: Progress | None = None, halt: Halt | None = None
-                        ) -> ApplyReport:
+                        verify_delay: float = 2.0, progress: Progress | None = None, halt: Halt | None = None,
+                        heartbeat: float | None = None) -> ApplyReport:
+    """Make `changes`; `progress(outcome, done, total)` after each one, and, with `heartbeat`, also
+    `progress(None, done, total)` every `heartbeat` seconds while changes are still running."""
+    if progress is None or heartbeat is None:
+        return await _apply(changes, clients, concurrency, verify_delay, progress, halt)
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(heartbeat)
+            progress(None, len(report_holder[0].outcomes), len(changes))
+
+    report_holder: list[ApplyReport] = []
+    pulse = asyncio.ensure_future(beat())
+    try:
+        return await _apply(changes, clients, concurrency, verify_delay, progress, halt, report_holder)
+    finally:
+        pulse.cancel()
+
+
+async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, concurrency: int, verify_delay: float,
+                 progress: Progress | None, halt: Halt | None, holder: list[ApplyReport] | None = None
+                 ) -> ApplyReport:
     report = ApplyReport()
+    if holder is not None:
+        holder.append(report)
     gate = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
     done = 0

@@ -269,9 +269,10 @@ def apply(config_path: Path, auto_approve: bool, force: bool, planfile: Path | N
         return answer.strip() == "yes"
 
     options = dataclasses.replace(_timed(_options(spec, today, scope), timeout), force=force)
+    progress, heartbeat = _progress_printer()
     try:
-        result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve,
-                                                    progress=_progress_printer()))
+        result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve, progress=progress,
+                                                    heartbeat=heartbeat))
     except GuardRefused as refused:
         click.echo(render(refused.plan, "text", color=True), nl=False, color=_color())
         raise
@@ -318,14 +319,29 @@ def _check_saved(saved: SavedPlan, fresh: Plan) -> None:
         )
 
 
-def _progress_printer() -> Any:
-    if not sys.stderr.isatty():
-        return None
+PROGRESS_EVERY = 10.0  # seconds between progress lines in a log (no terminal)
 
-    def show(outcome: Any, done: int, total: int) -> None:
-        click.echo(f"\r  applying {done}/{total} …", nl=done == total, err=True)
 
-    return show
+def _progress_printer() -> tuple[Any, float | None]:
+    """On a terminal, a counter updated in place; in a log (CI, Kubernetes), a plain line every
+    PROGRESS_EVERY seconds while apply runs: done of total and the failures so far."""
+    failed = 0
+
+    def count(outcome: Any) -> None:
+        nonlocal failed
+        failed += outcome is not None and outcome.status == "failed"
+
+    def on_terminal(outcome: Any, done: int, total: int) -> None:
+        count(outcome)
+        if outcome is not None:
+            click.echo(f"\r  applying {done}/{total} …", nl=done == total, err=True)
+
+    def in_a_log(outcome: Any, done: int, total: int) -> None:
+        count(outcome)
+        if outcome is None:
+            click.echo(f"  applying: {done} of {total} done, {failed} failed so far", err=True)
+
+    return (on_terminal, None) if sys.stderr.isatty() else (in_a_log, PROGRESS_EVERY)
 
 
 @cli.command()

@@ -70,8 +70,8 @@ async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions) -
 
 
 async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptions,
-                         approve: Callable[[Plan], bool], progress: Progress | None = None
-                         ) -> tuple[Plan, ApplyReport | None]:
+                         approve: Callable[[Plan], bool], progress: Progress | None = None,
+                         heartbeat: float | None = None) -> tuple[Plan, ApplyReport | None]:
     """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked."""
     async with open_clients(spec, credentials, options.tuning) as clients:
         plan = await _fresh_plan(spec, clients, options)
@@ -81,7 +81,8 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
             return plan, None
         with Stopping(signal.SIGTERM, signal.SIGINT) as stopping:
             report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,
-                                         verify_delay=options.verify_delay, progress=progress, halt=stopping)
+                                         verify_delay=options.verify_delay, progress=progress, halt=stopping,
+                                         heartbeat=heartbeat)
             if not stopping.reason and not report.stopped_by and _created_something(report):
                 await _settle(spec, clients, options, report, stopping)
         return plan, report

@@ -218,3 +218,20 @@ def test_an_apply_outside_the_main_thread_runs_without_signal_handlers():
     thread.start()
     thread.join(timeout=10)
     assert seen == [""]
+
+
+def test_a_heartbeat_reports_progress_while_changes_run():
+    beats: list[tuple[int, int]] = []
+
+    class Slow(FakeMoco):
+        async def create_schedule(self, *args: Any, **kwargs: Any) -> MocoAbsence:
+            await asyncio.sleep(0.05)
+            return await super().create_schedule(*args, **kwargs)
+
+    moco = Slow()
+    clients = FakeClients(moco=_Adapter(moco))
+    report = asyncio.run(apply_changes([create(day) for day in range(1, 7)], clients, concurrency=1, verify_delay=0,
+                                       progress=lambda outcome, done, total: outcome is None and beats.append(
+                                           (done, total)), heartbeat=0.06))
+    assert report.ok and len(beats) >= 3
+    assert [total for _, total in beats] == [6] * len(beats) and beats == sorted(beats)

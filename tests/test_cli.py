@@ -180,3 +180,23 @@ def test_an_environment_error_is_one_line_not_a_traceback(monkeypatch):
     result = CliRunner().invoke(cli, ["validate", "-c", str(EXAMPLE)])
     assert result.exit_code == 1
     assert result.output.strip() == "error: No space left on device (/tmp/plan.json)"
+
+
+def test_without_a_terminal_apply_logs_a_progress_line_every_ten_seconds(capsys):
+    from types import SimpleNamespace
+
+    from reconciler.cli import _progress_printer
+
+    show, every = _progress_printer()
+    assert every == 10.0
+    show(SimpleNamespace(status="failed"), 1, 761)
+    show(SimpleNamespace(status="applied"), 2, 761)
+    assert capsys.readouterr().err == ""  # nothing per change in a log
+    show(None, 2, 761)
+    assert capsys.readouterr().err == "  applying: 2 of 761 done, 1 failed so far\n"
+
+
+def test_the_container_image_is_labelled_with_this_version():
+    text = (ROOT / "Containerfile").read_text()
+    assert f"ARG VERSION={__version__}\n" in text and 'org.opencontainers.image.version="${VERSION}"' in text
+    assert "org.opencontainers.image.source=" in text
