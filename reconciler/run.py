@@ -97,10 +97,15 @@ async def _settle(spec: Spec, clients: Any, options: RunOptions, report: ApplyRe
     during the CronJob, on one machine or two) may have created the same records. Remove the second
     copies (the oldest stays; every run picks the same one), and count a create that failed because
     the other run made it as done. Whichever run finishes last sees every copy, so none is left."""
-    settled = await _read_settled(spec, clients, options, stopping)
+    try:
+        settled = await _read_settled(spec, clients, options, stopping)
+    except ReconcileError as exc:  # what was applied stays reported; only the check is missing
+        settled, why = None, f" ({exc})"
+    else:
+        why = ""
     if settled is None:
-        report.unsettled = ("could not read back what was written, to remove copies a run writing at the same time "
-                            "may have made; the next run removes any")
+        report.unsettled = (f"could not read back what was written{why}, to remove copies a run writing at the same "
+                            "time may have made; the next run removes any")
         return
     wanted = {_key(change) for change in settled.changes}
     for outcome in report.outcomes:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from reconciler.apply import apply_changes
+from reconciler.apply import ApplyReport, apply_changes
 from reconciler.errors import (
     AuthenticationFailed,
     OutcomeUnknown,
@@ -235,3 +235,27 @@ def test_a_heartbeat_reports_progress_while_changes_run():
                                            (done, total)), heartbeat=0.06))
     assert report.ok and len(beats) >= 3
     assert [total for _, total in beats] == [6] * len(beats) and beats == sorted(beats)
+
+
+def test_a_failed_read_back_after_creating_keeps_the_report_and_says_what_is_missing():
+    from reconciler.apply import Outcome
+    from reconciler.errors import UnexpectedResponse
+    from reconciler.run import RunOptions, Stopping, _settle
+    from tests.factories import TODAY, Company, make_spec
+
+    clients = Company().clients()
+
+    async def broken() -> list:
+        raise UnexpectedResponse("MOCO", "GET /api/v1/users listed record 7 twice")
+
+    clients.moco.users = broken
+    report = ApplyReport(outcomes=[Outcome(create(1), "applied")])
+
+    async def scenario() -> None:
+        with Stopping() as stopping:
+            await _settle(make_spec(), clients, RunOptions(today=TODAY, verify_delay=0), report, stopping)
+
+    asyncio.run(scenario())
+    assert [o.status for o in report.outcomes] == ["applied"]
+    assert report.unsettled.startswith("could not read back what was written (MOCO: GET /api/v1/users listed record "
+                                       "7 twice)") and not report.ok
