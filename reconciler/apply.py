@@ -85,28 +85,24 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any
                         heartbeat: float | None = None) -> ApplyReport:
     """Make `changes`; `progress(outcome, done, total)` after each one, and, with `heartbeat`, also
     `progress(None, done, total)` every `heartbeat` seconds while changes are still running."""
+    report = ApplyReport()
     if progress is None or heartbeat is None:
-        return await _apply(changes, clients, concurrency, verify_delay, progress, halt)
+        return await _apply(changes, clients, concurrency, verify_delay, progress, halt, report)
 
     async def beat() -> None:
         while True:
             await asyncio.sleep(heartbeat)
-            progress(None, len(report_holder[0].outcomes), len(changes))
+            progress(None, len(report.outcomes), len(changes))
 
-    report_holder: list[ApplyReport] = []
     pulse = asyncio.ensure_future(beat())
     try:
-        return await _apply(changes, clients, concurrency, verify_delay, progress, halt, report_holder)
+        return await _apply(changes, clients, concurrency, verify_delay, progress, halt, report)
     finally:
         pulse.cancel()
 
 
 async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, concurrency: int, verify_delay: float,
-                 progress: Progress | None, halt: Halt | None, holder: list[ApplyReport] | None = None
-                 ) -> ApplyReport:
-    report = ApplyReport()
-    if holder is not None:
-        holder.append(report)
+                 progress: Progress | None, halt: Halt | None, report: ApplyReport) -> ApplyReport:
     gate = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
     done = 0

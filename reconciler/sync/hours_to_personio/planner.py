@@ -86,10 +86,10 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
     for presence in snapshot[sources.MOCO_PRESENCES]:
         if presence.day not in window:
             continue
-        if presence.user_id is None or presence.start is None:
+        if not presence.readable:
             unreadable.add(presence.id)
         else:
-            presences_by_user[presence.user_id].append(presence)
+            presences_by_user[presence.user_id].append(presence)  # type: ignore[index]
     periods_by_person: dict[str, list[AttendancePeriod]] = defaultdict(list)
     for period in snapshot[sources.PERSONIO_ATTENDANCE_PERIODS]:
         if period.start.date() in window:
