@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import tempfile
 import time
 from datetime import datetime
@@ -64,7 +65,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         _heading("1. reconcile plan")
         started = time.monotonic()
         first = asyncio.run(make_plan(spec, credentials, options))
-        click.echo(render_text(first, color=True), nl=False)
+        click.echo(render_text(first, color=True, redact=not sys.stdout.isatty()), nl=False)
 
         _heading("2. reconcile apply --auto-approve")
         _, report = asyncio.run(plan_and_apply(spec, credentials, options, approve=lambda plan: True))
@@ -78,7 +79,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
 
         _heading("3. reconcile plan (again)")
         second = asyncio.run(make_plan(spec, credentials, options))
-        click.echo(render_text(second, color=True), nl=False)
+        click.echo(render_text(second, color=True, redact=not sys.stdout.isatty()), nl=False)
         elapsed = time.monotonic() - started
 
         # The plan said which hand-made "not plannable" records synced absences replace; every

@@ -15,8 +15,9 @@ from typing import Any
 
 from reconciler.apply import ApplyReport, Progress, apply_changes
 from reconciler.errors import ReconcileError, Unavailable
+from reconciler.plan.base import against_base
 from reconciler.plan.build import IDENTITY, build_plan, needs
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Change, Plan, Subset
 from reconciler.plan.snapshot import fetch_snapshot
 from reconciler.spec import Spec
 from reconciler.sync import registry, sources
@@ -32,6 +33,7 @@ class RunOptions:
     concurrency: int = 4
     verify_delay: float = 2.0
     force: bool = False  # apply past the mass-change guard
+    subset: Subset = Subset()  # --user, --from, --to
 
 
 # Waits (in units of verify_delay, 2 s by default) before reading back again after a list changed
@@ -50,10 +52,23 @@ class GuardRefused(ReconcileError):
                          f"run `reconcile apply --force`, or raise safety.max_change_percent in {spec.source}.")
 
 
-async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions) -> Plan:
+async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec | None = None) -> Plan:
+    """A plan from one read of both systems; with `base` (--base-spec), each change says whether the
+    spec change causes it, both specs planned against that same read."""
     directions = registry.select(options.only)
-    snapshot = await fetch_snapshot(clients, options.today, needs(spec, options.today, directions))
-    return build_plan(spec, snapshot, directions, partial=directions != registry.DIRECTIONS)
+    wanted = needs(spec, options.today, directions, options.subset)
+    if base is not None:
+        wanted += needs(base, options.today, directions, options.subset)
+    snapshot = await fetch_snapshot(clients, options.today, wanted)
+    partial = directions != registry.DIRECTIONS
+    plan = build_plan(spec, snapshot, directions, partial=partial, subset=options.subset)
+    if base is None:
+        return plan
+    try:
+        base_plan = build_plan(base, snapshot, directions, partial=partial, subset=options.subset)
+    except ReconcileError as exc:
+        raise ReconcileError(f"the base spec {base.source} cannot be planned: {exc}") from None
+    return against_base(plan, base_plan, base.source)
 
 
 async def read_people(spec: Spec, credentials: Credentials, options: RunOptions) -> Matching:
@@ -63,10 +78,10 @@ async def read_people(spec: Spec, credentials: Credentials, options: RunOptions)
         return match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
 
 
-async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions) -> Plan:
+async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions, base: Spec | None = None) -> Plan:
     """Read both systems concurrently and compute the plan. Writes nothing."""
     async with open_clients(spec, credentials, options.tuning) as clients:
-        return await _fresh_plan(spec, clients, options)
+        return await _fresh_plan(spec, clients, options, base)
 
 
 async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptions,

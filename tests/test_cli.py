@@ -185,7 +185,7 @@ def test_an_environment_error_is_one_line_not_a_traceback(monkeypatch):
 def test_without_a_terminal_apply_logs_a_progress_line_every_ten_seconds(capsys):
     from types import SimpleNamespace
 
-    from reconciler.cli import _progress_printer
+    from reconciler.cli_apply import _progress_printer
 
     show, every = _progress_printer()
     assert every == 10.0

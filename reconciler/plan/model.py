@@ -62,6 +62,7 @@ class Change:
     reason: str = ""  # why, in a few words
     source: str = ""  # where the wanted state comes from, e.g. "Personio absence 3f2a..."
     surplus: bool = False  # a delete of second copies of a synced record that stays (what racing runs leave)
+    sensitive: bool = False  # writes or removes a record of a kind in privacy.sensitive_kinds (health data)
 
     def __post_init__(self) -> None:
         shape = {
@@ -103,6 +104,8 @@ class Change:
             out["reason"] = self.reason
         if self.source:
             out["source"] = self.source
+        if self.sensitive:
+            out["sensitive"] = True
         return out
 
 
@@ -117,10 +120,30 @@ class Conflict:
     person: str
     date: date
     reason: str
+    sensitive: bool = False  # concerns a record of a kind in privacy.sensitive_kinds (health data)
 
     def to_json(self) -> dict[str, Any]:
-        return {"user": self.user, "date": self.date.isoformat(), "reason": self.reason, "system": self.system,
-                "kind": self.kind, "person": self.person, "direction": self.direction}
+        out = {"user": self.user, "date": self.date.isoformat(), "reason": self.reason, "system": self.system,
+               "kind": self.kind, "person": self.person, "direction": self.direction}
+        return out | ({"sensitive": True} if self.sensitive else {})
+
+
+class Withheld(str):
+    """A warning that names people beside an absence type that may be health data: the full text for the
+    operator (text plan on a terminal, JSON on stdout), and `shared`, without the people, for outputs
+    meant to be shared (Markdown, logs, plan files, reports). A plain `str` is shared as it is."""
+
+    shared: str
+
+    def __new__(cls, text: str, shared: str) -> Withheld:
+        warning = super().__new__(cls, text)
+        warning.shared = shared
+        return warning
+
+
+def shared_text(warning: str) -> str:
+    """A warning as outputs meant to be shared may show it."""
+    return warning.shared if isinstance(warning, Withheld) else warning
 
 
 @dataclass(frozen=True)
@@ -135,6 +158,33 @@ class PlannedPart:
 
 
 @dataclass(frozen=True)
+class Subset:
+    """A scoped run (`--user`, `--from`, `--to`): some people, some days; empty: everything in the spec."""
+
+    users: tuple[str, ...] = ()  # emails as given (either system's, compared case-insensitively)
+    start: date | None = None
+    end: date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.start or self.end)
+
+    def to_json(self) -> dict[str, Any] | None:
+        if not self:
+            return None
+        return {"users": list(self.users), "from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None}
+
+    def __str__(self) -> str:
+        parts = []
+        if self.users:
+            parts.append(f"{len(self.users)} {'person' if len(self.users) == 1 else 'people'} "
+                         f"({', '.join(self.users)})")
+        if self.start or self.end:
+            parts.append(f"days {self.start or 'from the start'} to {self.end or 'the end of the window'}")
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
@@ -143,6 +193,10 @@ class Plan:
     scope: tuple[str, ...] = ()  # the directions planned
     partial: bool = False  # --only: the plan covers part of the spec
     guard: tuple[Any, ...] = ()  # mass-change breaches (plan/guard.py): apply refuses them without --force
+    subset: Subset = Subset()  # --user/--from/--to: the people and days planned
+    causes: tuple[str, ...] = ()  # --base-spec: per change, "spec" (the spec change causes it) or "routine"
+    dropped: tuple[Change, ...] = ()  # --base-spec: what the base spec would make and this one does not
+    base: str = ""  # --base-spec: the file
 
     @property
     def summary(self) -> dict[str, int]:
@@ -158,10 +212,13 @@ class Plan:
             grouped.setdefault(change.person, []).append(change)
         return grouped
 
+    def cause(self, index: int) -> str:
+        return self.causes[index] if self.causes else ""
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
-            "changes": [change.to_json() for change in self.changes],
+            "changes": [self.with_cause(index, change.to_json()) for index, change in enumerate(self.changes)],
             "summary": self.summary,
             "conflicts": [conflict.to_json() for conflict in self.conflicts],
             "warnings": list(self.warnings),
@@ -169,9 +226,23 @@ class Plan:
             "scope": list(self.scope),
             "partial": self.partial,
             "guard": [breach.to_json() for breach in self.guard],
+            "subset": self.subset.to_json(),
+            **self.base_json(),
             "fingerprint": self.fingerprint(),
             "generator": f"reconcile {__version__}",
         }
+
+    def with_cause(self, index: int, change: dict[str, Any]) -> dict[str, Any]:
+        """A change's JSON with `cause` (--base-spec); `apply PLANFILE` leaves it out of the compare."""
+        return change | {"cause": self.causes[index]} if self.causes else change
+
+    def base_json(self) -> dict[str, Any]:
+        if not self.base:
+            return {}
+        return {"base_spec": self.base, "by_cause": {cause: summarise(c for i, c in enumerate(self.changes)
+                                                                       if self.causes[i] == cause)
+                                                     for cause in ("spec", "routine")},
+                "dropped": summarise(self.dropped)}
 
     def fingerprint(self) -> str:
         """A digest of the changes alone, every field apply reads included: equal plans, equal prints."""

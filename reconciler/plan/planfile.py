@@ -11,11 +11,13 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ReconcileError
-from reconciler.plan.model import FORMAT_VERSION, Plan
+from reconciler.plan.model import FORMAT_VERSION, Plan, Subset
+from reconciler.plan.privacy import shared_changes, shared_plan_json
 from reconciler.sync import registry
 
 
@@ -24,17 +26,23 @@ class SavedPlan:
     path: Path
     changes: tuple[dict[str, Any], ...]
     scope: tuple[str, ...] | None  # the directions it covered (sync/registry.py); None: not recorded
+    subset: Subset = Subset()  # the people and days it covered (--user, --from, --to)
 
 
-def save_plan(plan: Plan, path: Path) -> None:
+def save_plan(plan: Plan, path: Path, key: bytes) -> None:
     """Write the JSON plan atomically, so a reader never sees half a file, and only as a regular file:
     through a symbolic link to its target, never over a device or a directory, with the permissions
-    the user's umask gives a new file."""
-    text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    the user's umask gives a new file. Sensitive changes are sealed with `key` (plan/privacy.py)."""
+    write_json(shared_plan_json(plan, key), path, "the plan")
+
+
+def write_json(data: Any, path: Path, what: str) -> None:
+    """`data` as a JSON file, atomically and only as a regular file (see save_plan)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     target = Path(os.path.realpath(path))
     if target.exists() and not target.is_file():
-        raise ReconcileError(f"cannot write the plan to {path}: {target if target != path.absolute() else 'it'} is "
-                             "not a regular file; name a file with --out")
+        raise ReconcileError(f"cannot write {what} to {path}: {target if target != path.absolute() else 'it'} is "
+                             "not a regular file; name a file")
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -47,7 +55,7 @@ def save_plan(plan: Plan, path: Path) -> None:
     except OSError as exc:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
-        raise ReconcileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
+        raise ReconcileError(f"cannot write {what} to {path}: {exc.strerror or exc}") from None
 
 
 def _umask() -> int:
@@ -80,7 +88,23 @@ def load_saved_plan(path: Path) -> SavedPlan:
         raise ReconcileError(f"{path} was written by an earlier reconcile ({data.get('generator', 'unknown')}), "
                              "whose plans did not yet carry every record a change writes or removes; nothing was "
                              "written. Make and review a new plan: `reconcile plan --out PLANFILE`")
-    return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope")))
+    return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope")),
+                     subset=_subset(path, data.get("subset")))
+
+
+def _subset(path: Path, subset: Any) -> Subset:
+    """The people and days a saved plan covered (--user, --from, --to); none recorded: all of them."""
+    if subset is None:
+        return Subset()
+    try:
+        users, start, end = subset["users"], subset["from"], subset["to"]
+        if not isinstance(users, list) or not all(isinstance(email, str) for email in users):
+            raise TypeError
+        return Subset(users=tuple(users), start=date.fromisoformat(start) if start else None,
+                      end=date.fromisoformat(end) if end else None)
+    except (TypeError, KeyError, ValueError):
+        raise ReconcileError(f"{path}: \"subset\" must be null or hold \"users\" (a list of emails), \"from\" "
+                             "and \"to\" (dates or null)") from None
 
 
 def _scope(path: Path, scope: Any) -> tuple[str, ...] | None:
@@ -96,18 +120,22 @@ def _scope(path: Path, scope: Any) -> tuple[str, ...] | None:
         raise ReconcileError(f"{path}: \"scope\": {exc}") from None
 
 
-def compare_with_saved(saved: SavedPlan, fresh: Plan) -> list[str]:
-    """Lines naming what differs between a saved plan and a fresh one; empty when they agree."""
+def compare_with_saved(saved: SavedPlan, fresh: Plan, seal: bytes) -> list[str]:
+    """Lines naming what differs between a saved plan and a fresh one; empty when they agree. Sensitive
+    changes are compared by their seals (the fresh plan's sealed with the same credentials' key)."""
 
     def key(change: dict[str, Any]) -> str:
-        return json.dumps(change, sort_keys=True)
+        return json.dumps({name: value for name, value in change.items() if name != "cause"}, sort_keys=True)
 
     def label(change: dict[str, Any]) -> str:
+        if change.get("sealed"):
+            return f"{change.get('action')} {change.get('system')} {change.get('kind')} of a sensitive kind " \
+                   "(person and date sealed)"
         return f"{change.get('action')} {change.get('system')} {change.get('kind')} {change.get('user')} " \
                f"{change.get('date')}"
 
     saved_keys = Counter(key(c) for c in saved.changes)
-    fresh_list = [c.to_json() for c in fresh.changes]
+    fresh_list = shared_changes(fresh.changes, seal)
     fresh_keys = Counter(key(c) for c in fresh_list)
     lines = [f"  only in the saved plan: {label(c)}" for c in saved.changes
              if saved_keys[key(c)] > fresh_keys[key(c)]]

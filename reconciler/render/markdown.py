@@ -10,6 +10,7 @@ per-person table, the conflicts, the warnings, the notes, and each person's chan
 from __future__ import annotations
 
 from reconciler.plan.model import Plan, summarise
+from reconciler.plan.privacy import Shown
 from reconciler.render.words import (
     SYMBOLS,
     also_known_as,
@@ -29,7 +30,9 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
-    head, tail = _head(plan), ["", f"**{totals(plan)}**"]
+    """Always redacted: a pull-request comment is read by everyone who can read the repository."""
+    shown = Shown.of(plan, redact=True)
+    head, tail = _head(plan, shown), ["", f"**{totals(plan)}**"]
     budget = limit - _size(head) - _size(tail) - OMISSION_ROOM
     body: list[str] = []
     left_out: list[str] = []
@@ -42,11 +45,11 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
         budget -= _size(block)
         return True
 
-    people = plan.by_person()
+    people = shown.by_person()
     if people and not fit(_people_table(people)):
         left_out.append("the table of people")
-    for title, rows, header in (("Conflicts", _conflicts(plan), ["| person | date | reason |", "|---|---|---|"]),
-                                ("Warnings", [f"- {_cell(w)}" for w in plan.warnings], [])):
+    for title, rows, header in (("Conflicts", _conflicts(shown), ["| person | date | reason |", "|---|---|---|"]),
+                                ("Warnings", [f"- {_cell(w)}" for w in shown.warnings], [])):
         if rows:
             kept = _fit_rows(rows, budget - _size(_fold(title, header, [])))
             fit(_fold(title, header, rows[:kept]))
@@ -73,7 +76,7 @@ def _size(block: list[str]) -> int:
     return sum(len(line) + 1 for line in block)
 
 
-def _head(plan: Plan) -> list[str]:
+def _head(plan: Plan, shown: Shown) -> list[str]:
     s = plan.summary
     out = [f"### reconcile plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy", ""]
     if plan.partial:
@@ -88,6 +91,8 @@ def _head(plan: Plan) -> list[str]:
         flags.append(counted(len(plan.warnings), "warning"))
     if flags:
         out += [" · ".join(flags), ""]
+    if shown.withheld():
+        out += [f"🔒 {_cell(shown.withheld())}", ""]
     if not plan.changes:
         return out + ["No changes: MOCO and Personio agree on everything in scope.", ""]
     out += ["| direction | system | add | change | destroy | conflicts |", "|---|---|---:|---:|---:|---:|"]
@@ -118,8 +123,8 @@ def _person(person: str, changes: list) -> list[str]:
     return out + ["", "</details>", ""]
 
 
-def _conflicts(plan: Plan) -> list[str]:
-    return [f"| {_cell(c.person)} | {c.date} | {_cell(c.reason)} |" for c in plan.conflicts]
+def _conflicts(shown: Shown) -> list[str]:
+    return [f"| {_cell(c.person)} | {c.date} | {_cell(c.reason)} |" for c in shown.conflicts]
 
 
 def _fold(title: str, header: list[str], rows: list[str]) -> list[str]:

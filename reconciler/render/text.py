@@ -5,12 +5,17 @@ from __future__ import annotations
 import click
 
 from reconciler.plan.model import Plan
+from reconciler.plan.privacy import Shown
 from reconciler.render.words import SYMBOLS, also_known_as, lines, partial, totals
 
 COLORS = {"create": "green", "update": "yellow", "delete": "red"}
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
+def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str:
+    """The plan for a terminal; `redact` for a log (no terminal): sensitive changes and conflicts are
+    counted, not listed (plan/privacy.py)."""
+    shown = Shown.of(plan, redact=redact)
+
     def paint(text: str, fg: str | None = None, dim: bool = False, bold: bool = False) -> str:
         return click.style(text, fg=fg, dim=dim, bold=bold) if color else text
 
@@ -28,7 +33,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if not plan.changes:
         out.append("No changes. MOCO and Personio agree on everything in scope.")
         out.append("")
-    for person, changes in plan.by_person().items():
+    for person, changes in shown.by_person().items():
         out.append(paint(person, bold=True) + paint(also_known_as(person, changes), dim=True))
         for line in (line for change in changes for line in lines(change)):
             symbol = paint(SYMBOLS[line.action], fg=COLORS[line.action], bold=True)
@@ -37,15 +42,17 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 text += paint(f"  ({line.reason})", dim=True)
             out.append(text)
         out.append("")
-    if plan.conflicts:
-        out.append(paint(f"Conflicts (left alone: {len(plan.conflicts)}):", fg="magenta", bold=True))
-        for conflict in plan.conflicts:
+    if shown.conflicts:
+        out.append(paint(f"Conflicts (left alone: {len(shown.conflicts)}):", fg="magenta", bold=True))
+        for conflict in shown.conflicts:
             out.append(f"  ! {conflict.person} {conflict.date}: {conflict.reason}")
         out.append("")
-    if plan.warnings:
+    if shown.warnings:
         out.append(paint("Warnings:", fg="yellow", bold=True))
-        for warning in plan.warnings:
+        for warning in shown.warnings:
             out.append(f"  * {warning}")
         out.append("")
+    if shown.withheld():
+        out += [paint(f"# {shown.withheld()}", dim=True), ""]
     out.append(paint(totals(plan), bold=True))
     return "\n".join(out) + "\n"

@@ -15,6 +15,7 @@ from reconciler.spec.model import (
     AttendanceSettings,
     MocoSettings,
     PersonioSettings,
+    PrivacySettings,
     RateLimit,
     SafetySettings,
     Spec,
@@ -61,6 +62,7 @@ def build_spec(data: dict[str, Any], source: str) -> Spec:
         attendances=AttendanceSettings(direction=AttendanceDirection(data["attendances"]["direction"])),
         safety=SafetySettings(max_change_percent=data["safety"]["max_change_percent"],
                               min_owned=data["safety"]["min_owned"], min_changes=data["safety"]["min_changes"]),
+        privacy=PrivacySettings(frozenset(AbsenceKind(kind) for kind in data["privacy"]["sensitive_kinds"])),
     )
 
 

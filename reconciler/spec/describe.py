@@ -33,4 +33,7 @@ def describe_spec(spec: Spec) -> list[str]:
     lines.append(f"mass-change guard: apply refuses a run that deletes or updates more than "
                  f"{spec.safety.max_change_percent:g} % of the records reconcile owns in a system (from "
                  f"{spec.safety.min_owned} owned and {spec.safety.min_changes} changed records on), unless --force")
+    kinds = ", ".join(sorted(kind.value for kind in spec.privacy.sensitive_kinds)) or "none"
+    lines.append(f"sensitive absence kinds, never paired with a person in Markdown plans, logs, plan files and "
+                 f"reports: {kinds}")
     return lines

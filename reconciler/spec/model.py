@@ -67,6 +67,13 @@ class SafetySettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """Health data stays in the two systems: shared outputs never pair a person with these kinds."""
+
+    sensitive_kinds: frozenset[AbsenceKind]
+
+
+@dataclass(frozen=True)
 class AttendanceSettings:
     direction: AttendanceDirection
 
@@ -83,6 +90,7 @@ class Spec:
     safety: SafetySettings
     attendances: AttendanceSettings
     version: int
+    privacy: PrivacySettings
     zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

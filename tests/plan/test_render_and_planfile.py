@@ -18,6 +18,7 @@ from reconciler.render import render_json, render_markdown, render_text
 
 ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
 SEND = {"absence_code": 4, "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
+KEY = b"the seal key of the credentials"
 
 
 def absence(action, user, day, **fields):
@@ -137,10 +138,10 @@ def test_a_surplus_copy_removed_by_a_change_counts_as_a_destroy_everywhere():
 
 def test_a_saved_plan_that_removes_other_records_is_refused(tmp_path):
     path = tmp_path / "plan.json"
-    save_plan(SURPLUS, path)
+    save_plan(SURPLUS, path, KEY)
     fresh = replace(SURPLUS, changes=(replace(SURPLUS.changes[0], removes=(Removal(12, ABSENCE),)),
                                       SURPLUS.changes[1]))
-    assert compare_with_saved(load_saved_plan(path), fresh) == [
+    assert compare_with_saved(load_saved_plan(path), fresh, KEY) == [
         "  only in the saved plan: update moco absence max@acme.example 2026-04-10",
         "  only in a fresh plan:   update moco absence max@acme.example 2026-04-10"]
 
@@ -156,21 +157,22 @@ def test_a_change_must_carry_what_apply_needs():
 
 def test_saved_plan_round_trip_and_comparison(tmp_path):
     path = tmp_path / "plan.json"
-    save_plan(PLAN, path)
+    save_plan(PLAN, path, KEY)
     saved = load_saved_plan(path)
     assert saved.scope == ("absences_to_moco", "hours_to_personio")
-    assert compare_with_saved(saved, PLAN) == []
+    assert compare_with_saved(saved, PLAN, KEY) == []
     fewer = Plan(changes=PLAN.changes[1:])
-    differences = compare_with_saved(saved, fewer)
+    differences = compare_with_saved(saved, fewer, KEY)
     assert differences == ["  only in the saved plan: update moco absence jane@acme.example 2026-02-27"]
     changed = Plan(changes=(replace(PLAN.changes[1], after={**ABSENCE, "pm": False}),) + PLAN.changes[:1]
                    + PLAN.changes[2:])
-    assert any(line.startswith("  only in a fresh plan:   create") for line in compare_with_saved(saved, changed))
+    assert any(line.startswith("  only in a fresh plan:   create")
+               for line in compare_with_saved(saved, changed, KEY))
 
 
 def test_saving_is_atomic_and_leaves_no_temporary_files(tmp_path):
-    save_plan(PLAN, tmp_path / "plan.json")
-    save_plan(Plan(), tmp_path / "plan.json")
+    save_plan(PLAN, tmp_path / "plan.json", KEY)
+    save_plan(Plan(), tmp_path / "plan.json", KEY)
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
     assert json.loads((tmp_path / "plan.json").read_text())["changes"] == []
 
@@ -216,27 +218,27 @@ def test_a_plan_is_written_through_a_link_to_its_target(tmp_path):
     (tmp_path / "plans").mkdir()
     link = tmp_path / "plan.json"
     link.symlink_to(tmp_path / "plans" / "latest.json")
-    save_plan(PLAN, link)
+    save_plan(PLAN, link, KEY)
     assert link.is_symlink() and json.loads((tmp_path / "plans" / "latest.json").read_text())["changes"]
 
 
 @pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
 def test_a_device_is_never_replaced(device):
     with pytest.raises(ReconcileError, match=f"cannot write the plan to {device}: it is not a regular file"):
-        save_plan(PLAN, Path(device))
+        save_plan(PLAN, Path(device), KEY)
     assert Path(device).is_char_device()
 
 
 def test_a_directory_is_refused_and_nothing_is_left_behind(tmp_path):
     with pytest.raises(ReconcileError, match="is not a regular file"):
-        save_plan(PLAN, tmp_path)
+        save_plan(PLAN, tmp_path, KEY)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_new_plan_file_gets_the_umasks_permissions(tmp_path):
     old = os.umask(0o027)
     try:
-        save_plan(PLAN, tmp_path / "plan.json")
+        save_plan(PLAN, tmp_path / "plan.json", KEY)
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "plan.json").stat().st_mode) == 0o640

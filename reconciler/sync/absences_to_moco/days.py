@@ -5,10 +5,12 @@ half days as half days, and one kind per day where periods overlap."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from reconciler.plan.model import Withheld
 from reconciler.plan.snapshot import Window
 from reconciler.records import AbsenceKind, AbsencePeriod, Employment, MocoAbsence
 from reconciler.sync.identity import Pair
@@ -39,8 +41,8 @@ class Wanted:
 
 
 def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, AbsenceKind], type_names: dict[str, str],
-                employments: list[Employment], moco_days: dict[date, list[MocoAbsence]], window: Window
-                ) -> tuple[dict[date, Wanted], list[str]]:
+                employments: list[Employment], moco_days: dict[date, list[MocoAbsence]], window: Window,
+                sensitive: Collection[AbsenceKind] = frozenset()) -> tuple[dict[date, Wanted], list[str]]:
     """The MOCO absence each day of the window should hold for one person."""
     warnings: list[str] = []
     holidays = {day for day, entries in moco_days.items()
@@ -75,6 +77,7 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
 
     wanted: dict[date, Wanted] = {}
     overlaps: dict[tuple[str, str], list[date]] = defaultdict(list)
+    private: dict[tuple[str, str], bool] = defaultdict(bool)
     for day, options in candidates.items():
         options.sort(key=lambda w: (PRECEDENCE.index(w.kind), -w.period.first_day.toordinal(), w.period.id))
         best = options[0]
@@ -83,9 +86,14 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
         for other in options:
             if other.kind is not best.kind:
                 overlaps[(best.type_name, other.type_name)].append(day)
+                private[(best.type_name, other.type_name)] |= best.kind in sensitive or other.kind in sensitive
     for (kept, dropped), days in sorted(overlaps.items()):
-        warnings.append(f"{pair.moco_email}: approved {kept!r} and {dropped!r} overlap on {_span(days)}; MOCO holds "
-                        f"one absence per day, so {kept!r} is synced there")
+        text = (f"{pair.moco_email}: approved {kept!r} and {dropped!r} overlap on {_span(days)}; MOCO holds "
+                f"one absence per day, so {kept!r} is synced there")
+        warnings.append(Withheld(text, f"approved absences of two types overlap on {len(days)} day"
+                                       f"{'s' if len(days) != 1 else ''} of one person, one of a sensitive kind; "
+                                       "MOCO holds one absence per day")
+                        if private[(kept, dropped)] else text)
     return wanted, warnings
 
 

@@ -18,7 +18,7 @@ Pure: a `PlanInput` in, changes, conflicts and warnings out; no I/O. The rules:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -58,13 +58,15 @@ def plan_absences(given: PlanInput) -> PlannedPart:
     for employment in snapshot[sources.MOCO_EMPLOYMENTS]:
         employments_by_user[employment.user_id].append(employment)
 
-    days_of = _Days(periods_by_id={p.id: p for p in all_periods}, type_names=types.names)
+    days_of = _Days(periods_by_id={p.id: p for p in all_periods}, type_names=types.names,
+                    sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds))
     changes: list[Change] = []
     conflicts: list[Conflict] = []
     for pair in matching.pairs:
         days = absences_by_user.get(pair.user.id, {})
         wanted, pair_warnings = wanted_days(pair, periods_by_person.get(pair.person.id, []), types.kinds,
-                                            types.names, employments_by_user.get(pair.user.id, []), days, window)
+                                            types.names, employments_by_user.get(pair.user.id, []), days, window,
+                                            spec.privacy.sensitive_kinds)
         warnings += pair_warnings
         for day in sorted(set(wanted) | set(days)):
             change, conflict = days_of.plan_day(pair, day, wanted.get(day), days.get(day, []))
@@ -91,10 +93,25 @@ class _Days:
 
     periods_by_id: dict[str, AbsencePeriod]
     type_names: dict[str, str]
+    sensitive: frozenset[str] = frozenset()  # kinds (privacy.sensitive_kinds) whose records are health data
 
     def plan_day(self, pair: Pair, day: date, wanted: Wanted | None, entries: list[MocoAbsence]
                  ) -> tuple[Change | None, Conflict | None]:
-        """The one change (or conflict) for one person's day."""
+        """The one change (or conflict) for one person's day; either is marked sensitive when a record it
+        writes, removes or leaves alone is of a sensitive kind, or Personio's absence that day is."""
+        change, conflict = self._plan_day(pair, day, wanted, entries)
+        kinds = {wanted.kind.value} if wanted else set()
+        if change:
+            records = (change.before, change.after, *(removal.before for removal in change.removes))
+            kinds |= {record["absence_kind"] for record in records if record}
+            return replace(change, sensitive=not kinds.isdisjoint(self.sensitive)), None
+        if conflict:
+            kinds |= {absence.kind.value for absence in entries}
+            return None, replace(conflict, sensitive=not kinds.isdisjoint(self.sensitive))
+        return None, None
+
+    def _plan_day(self, pair: Pair, day: date, wanted: Wanted | None, entries: list[MocoAbsence]
+                  ) -> tuple[Change | None, Conflict | None]:
         owned = claim(entries, ABSENCE_MARKER)
         ours = sorted(owned.all_ours(), key=lambda a: a.id)
         email = pair.moco_email

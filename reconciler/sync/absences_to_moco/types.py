@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reconciler.errors import PlanError
+from reconciler.plan.model import Withheld
 from reconciler.records import AbsenceKind, AbsencePeriod, AbsenceType
 from reconciler.spec import Spec, normalise_type_name
 from reconciler.sync.identity import Pair
@@ -93,17 +94,21 @@ def type_map(spec: Spec, types: tuple[AbsenceType, ...], pairs: Iterable[Pair],
                 in_hours[names[period.type_id]].append(pair.personio_email)
             elif period.type_id not in kinds:
                 unmapped[names.get(period.type_id, period.type_id)].append(pair.personio_email)
+    # These name people beside a type that may be health data (a doctor's appointment in hours, an
+    # unmapped "Sick child"): outputs meant to be shared count the people instead (Withheld).
     for name, emails in sorted(in_hours.items()):
-        warnings.append(f"Personio absence type {name!r} is measured in hours, and MOCO absences are whole or half "
-                        f"days: {_absences(emails, 'approved absence')} not synced ({_people(emails)})")
+        said = (f"Personio absence type {name!r} is measured in hours, and MOCO absences are whole or half days: "
+                f"{_absences(emails, 'approved absence')} not synced")
+        warnings.append(Withheld(f"{said} ({_people(emails)})", f"{said} ({_count(emails)})"))
     if unmapped and spec.absences.unmapped == "error":
-        listed = "; ".join(f"{name!r} ({_absences(emails, 'absence')}: {_people(emails)})"
+        listed = "; ".join(f"{name!r} ({_absences(emails, 'absence')} of {_count(emails)})"
                            for name, emails in sorted(unmapped.items()))
         raise PlanError(f"approved Personio absences of types not in absences.types (absences.unmapped: error): "
                         f"{listed}. Map them in {spec.source} or set absences.unmapped: skip")
     for name, emails in sorted(unmapped.items()):
-        warnings.append(f"Personio absence type {name!r} is not in absences.types: "
-                        f"{_absences(emails, 'approved absence')} skipped ({_people(emails)})")
+        said = (f"Personio absence type {name!r} is not in absences.types: "
+                f"{_absences(emails, 'approved absence')} skipped")
+        warnings.append(Withheld(f"{said} ({_people(emails)})", f"{said} ({_count(emails)})"))
     synced = {type_id: kind for type_id, kind in kinds.items() if type_id not in hourly}
     return TypeMap(kinds=synced, names=names, warnings=tuple(warnings), unmatched=tuple(unmatched))
 
@@ -114,3 +119,8 @@ def _absences(emails: list[str], noun: str) -> str:
 
 def _people(emails: list[str]) -> str:
     return ", ".join(sorted(set(emails)))
+
+
+def _count(emails: list[str]) -> str:
+    people = len(set(emails))
+    return f"{people} {'person' if people == 1 else 'people'}"

@@ -103,5 +103,5 @@ def test_it_is_applied_by_the_same_apply_and_then_in_step(registered, world):
 
 def test_a_saved_plan_keeps_its_scope(registered, world, tmp_path):
     company, clients, _, _, _ = world
-    save_plan(plan_of(company, clients, [NAME]), tmp_path / "plan.json")
+    save_plan(plan_of(company, clients, [NAME]), tmp_path / "plan.json", b"seal key")
     assert load_saved_plan(tmp_path / "plan.json").scope == (NAME,)

@@ -1,0 +1,242 @@
+"""`reconcile apply`: make the changes a fresh plan shows, or exactly a saved plan's."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import logs
+from reconciler.apply import ApplyReport, Outcome
+from reconciler.cli_options import (
+    color,
+    config_option,
+    load,
+    log_format_option,
+    only_names,
+    only_option,
+    reading,
+    redact_stdout,
+    run_options,
+    seal_secrets,
+    subset_of,
+    subset_options,
+    timeout_option,
+    today_option,
+)
+from reconciler.cli_plan import log_plan
+from reconciler.errors import ReconcileError
+from reconciler.plan.model import Plan, Subset
+from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, write_json
+from reconciler.plan.privacy import seal_key
+from reconciler.render import render
+from reconciler.report import report_json
+from reconciler.run import GuardRefused, plan_and_apply
+
+EXIT_ERROR = 1
+SHOWN_DIFFERENCES = 20  # of a refused saved plan; the rest are counted
+PROGRESS_EVERY = 10.0  # seconds between progress lines in a log (no terminal)
+BAR = 30  # characters of the progress bar on a terminal
+
+
+@click.command()
+@config_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for pipelines).")
+@click.option("--force", is_flag=True,
+              help="Apply even when the run deletes or updates more of the records reconcile owns than the "
+                   "mass-change guard allows (safety.max_change_percent in the spec).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE",
+              help="Write every change attempted and its outcome to FILE (JSON; changes of sensitive kinds sealed), "
+                   "also when the run fails.")
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@only_option
+@subset_options
+@timeout_option
+@log_format_option
+@today_option
+def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path | None, planfile: Path | None,
+          only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, timeout: float, today: Any) -> None:
+    """Make the changes a fresh plan shows.
+
+    On a terminal it shows the plan and asks; --auto-approve skips the question.
+    With PLANFILE (from `reconcile plan --out`) it makes exactly the saved plan's
+    changes: it re-reads both systems and refuses, writing nothing, if a fresh plan
+    (of the saved plan's scope) differs. A failed change does not stop the others;
+    the run ends with how many were applied, failed and skipped, and exits 1 if
+    any failed. A run that would delete or update more than safety.max_change_percent
+    (default 30 %) of the records reconcile owns in MOCO or Personio is refused
+    unless --force.
+
+    \b
+    Example:
+      reconcile apply -c mapping.yaml
+      reconcile plan --out plan.json && reconcile apply plan.json
+      reconcile apply --auto-approve --log-format json --report apply-report.json
+    """
+    saved = load_saved_plan(planfile) if planfile else None
+    only_scope, subset = _scope(saved, only, subset_of(users, from_day, to_day))
+    if saved is None and not auto_approve and not _interactive():
+        raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
+                             "--auto-approve, or review a plan file: `reconcile plan --out plan.json`, then "
+                             "`reconcile apply plan.json`. Nothing was written.")
+    spec, credentials = load(config_path)
+    key = seal_key(seal_secrets(credentials))
+    reading(spec, "apply")
+    started = datetime.now(UTC)
+    fresh: list[Plan] = []
+
+    def show(plan: Plan) -> None:
+        fresh[:] = [plan]
+        log_plan(plan)
+        if not logs.machine():
+            click.echo(render(plan, "text", color=True, redact=redact_stdout()), nl=False, color=color())
+
+    def approve(plan: Plan) -> bool:
+        show(plan)
+        if saved is not None:
+            _check_saved(saved, plan, key)
+            return True
+        if auto_approve:
+            return True
+        answer = click.prompt(f"Apply these {len(plan.changes)} changes? Only 'yes' is accepted", default="",
+                              show_default=False)
+        return answer.strip() == "yes"
+
+    def write_report(report: ApplyReport | None, error: str = "") -> None:
+        if report_path:
+            write_json(report_json(spec=str(spec.source), plan_file=str(planfile) if planfile else None,
+                                   plan=fresh[0] if fresh else None, report=report, key=key, started=started,
+                                   finished=datetime.now(UTC), error=error), report_path, "the apply report")
+            logs.line("report.saved", "", path=str(report_path), text=False)
+
+    options = dataclasses.replace(run_options(spec, today, only_scope, timeout, subset), force=force)
+    progress, heartbeat = _progress_printer()
+    try:
+        result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve, progress=progress,
+                                                    heartbeat=heartbeat))
+    except GuardRefused as refused:
+        show(refused.plan)
+        write_report(None, str(refused))
+        raise
+    except asyncio.CancelledError:  # a second SIGTERM or Ctrl-C: stopped without waiting
+        write_report(None, "stopped at once by a second signal")
+        raise ReconcileError("apply stopped at once by a second signal; the changes that were in flight may or may "
+                             "not have been made. `reconcile plan` shows where things stand; the next run picks up "
+                             "the rest") from None
+    except ReconcileError as exc:
+        write_report(None, str(exc))
+        raise
+    if report is None:
+        if saved is not None:
+            _check_saved(saved, result, key)
+        if result.has_changes:
+            write_report(None, "cancelled")
+            raise ReconcileError("apply cancelled; nothing was written")
+        show(result)
+        write_report(None)
+        logs.line("apply.done", "Nothing to apply.", applied=0, failed=0, skipped=0)
+        return
+    _log_outcome(report)
+    write_report(report)
+    if not report.ok:
+        raise click.exceptions.Exit(EXIT_ERROR)
+
+
+def _scope(saved: SavedPlan | None, only: str | None, subset: Subset) -> tuple[tuple[str, ...] | None, Subset]:
+    """The directions and subset of the run: a saved plan keeps its own, and options that ask for
+    another are an error."""
+    if saved is None:
+        return only_names(only), subset
+    if only and saved.scope and only_names(only) != saved.scope:
+        raise ReconcileError(f"{saved.path} covers {', '.join(saved.scope)}, but --only asks for "
+                             f"{only_names(only)[0]}: apply the saved plan without --only, or make a plan of that "  # type: ignore[index]
+                             f"direction with `reconcile plan --only {only} --out PLANFILE`. Nothing was written.")
+    if subset and subset != saved.subset:
+        raise ReconcileError(f"{saved.path} was planned for {saved.subset or 'everyone and every day'}, but the "
+                             f"options ask for {subset}: apply the saved plan without --user/--from/--to (it keeps "
+                             "its own), or make a plan of that scope. Nothing was written.")
+    return saved.scope, saved.subset
+
+
+def _log_outcome(report: ApplyReport) -> None:
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            _log_failure(outcome)
+    if report.stopped_by:
+        logs.line("apply.stopped", f"  stopped starting changes after: {report.stopped_by}", level="error",
+                  reason=report.stopped_by)
+    if report.unsettled:
+        logs.line("apply.unsettled", f"  warning: {report.unsettled}", level="warning")
+    counts = {status: report.count(status) for status in ("applied", "failed", "skipped")}
+    level = "info" if report.ok else "error"
+    if logs.machine():
+        logs.line("apply.done", report.summary(), level=level, **counts, settled=report.settled,
+                  halted_by=report.halted_by or None)
+    else:
+        click.echo(report.summary())
+
+
+def _log_failure(outcome: Outcome) -> None:
+    change = outcome.change
+    fields: dict[str, Any] = {"action": change.action, "direction": change.direction, "system": change.system,
+                              "kind": change.kind}
+    if change.sensitive:  # health data: the person and the day stay in the two systems
+        who = "(a sensitive kind; person and date not shown)"
+        fields["sensitive"] = True
+    else:
+        who = f"{change.user} {change.date}"
+        fields |= {"user": change.user, "date": change.date.isoformat()}
+    logs.line("change.failed", f"  failed: {change.action} {change.system} {change.kind} {who}: {outcome.detail}",
+              level="error", **fields, detail=outcome.detail)
+
+
+def _interactive() -> bool:
+    """Whether a person can be asked: both stdin and stdout are a terminal."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _check_saved(saved: SavedPlan, fresh: Plan, key: bytes) -> None:
+    differences = compare_with_saved(saved, fresh, key)
+    if differences:
+        sealed = any("sealed" in line for line in differences)
+        raise ReconcileError(
+            f"refusing to apply {saved.path}: a fresh plan differs from the saved one, so MOCO or Personio changed "
+            "since it was made. Nothing was written. What differs:\n" + "\n".join(differences[:SHOWN_DIFFERENCES])
+            + (f"\n  … and {len(differences) - SHOWN_DIFFERENCES} more"
+               if len(differences) > SHOWN_DIFFERENCES else "")
+            + ("\nChanges of sensitive kinds are compared by a seal keyed with the credentials: if they were "
+               "rotated since the plan was made, every such change differs." if sealed else "")
+            + "\nMake and review a new plan: `reconcile plan --out PLANFILE`."
+        )
+
+
+def _progress_printer() -> tuple[Any, float | None]:
+    """On a terminal, a progress bar updated in place; in a log (CI, Kubernetes) or with JSON logs, a
+    line every PROGRESS_EVERY seconds while apply runs: done of total and the failures so far."""
+    failed = 0
+
+    def count(outcome: Outcome | None) -> None:
+        nonlocal failed
+        failed += outcome is not None and outcome.status == "failed"
+
+    def on_terminal(outcome: Outcome | None, done: int, total: int) -> None:
+        count(outcome)
+        if outcome is not None:
+            filled = BAR * done // max(total, 1)
+            click.echo(f"\r  [{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}"
+                       + (f", {failed} failed" if failed else ""), nl=done == total, err=True)
+
+    def in_a_log(outcome: Outcome | None, done: int, total: int) -> None:
+        count(outcome)
+        if outcome is None:
+            logs.line("apply.progress", f"  applying: {done} of {total} done, {failed} failed so far",
+                      done=done, total=total, failed=failed)
+
+    terminal = logs.stderr_is_terminal() and not logs.machine()
+    return (on_terminal, None) if terminal else (in_a_log, PROGRESS_EVERY)

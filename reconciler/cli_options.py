@@ -1,0 +1,117 @@
+"""Options and small helpers that several `reconcile` commands share."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import logs
+from reconciler.plan.model import Subset
+from reconciler.run import RunOptions
+from reconciler.spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
+from reconciler.sync import registry
+from reconciler.systems.connect import Credentials, read_credentials
+from reconciler.systems.http import RetryPolicy
+
+config_option = click.option(
+    "-c", "--config", "config_path",
+    type=click.Path(dir_okay=True, path_type=Path),
+    envvar=CONFIG_ENV, default=DEFAULT_CONFIG, show_default=True, show_envvar=True,
+    help="The spec file.",
+)
+
+only_option = click.option(
+    "--only", type=click.Choice(registry.choices()), default=None,
+    help="Plan or apply one direction only: " + ", ".join(f"{d.name} ({d.title})" for d in registry.DIRECTIONS)
+         + "; the older names " + ", ".join(a for d in registry.DIRECTIONS for a in d.aliases)
+         + " still work. The plan says it is partial.",
+)
+
+timeout_option = click.option(
+    "--timeout", type=click.FloatRange(min=1), default=RetryPolicy().total_seconds, show_default=True,
+    metavar="SECONDS",
+    help="The most time one request to MOCO or Personio may take, retries and waits included; a service that "
+         "does not answer within it fails the run with a line saying which and how long was waited.",
+)
+
+today_option = click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
+    help="Plan as if today were this date (tests, reproducing an earlier plan).",
+)
+
+
+def _configure_logs(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    logs.configure(value)
+    return value
+
+
+log_format_option = click.option(
+    "--log-format", type=click.Choice(logs.FORMATS), default="text", show_default=True, envvar="RECONCILE_LOG_FORMAT",
+    show_envvar=True, is_eager=True, expose_value=False, callback=_configure_logs,
+    help="json: every line on stderr is one JSON object (time, level, event, counts, message), for containers; "
+         "never a secret or health data.",
+)
+
+
+def subset_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--user, --from and --to: a scoped run."""
+    command = click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+                           help="Only days up to this one (YYYY-MM-DD). The plan says it is partial.")(command)
+    command = click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+                           help="Only days from this one on (YYYY-MM-DD). The plan says it is partial.")(command)
+    return click.option("--user", "users", multiple=True, metavar="EMAIL",
+                        help="Only this person, by their MOCO or Personio email (repeatable). The plan says it is "
+                             "partial.")(command)
+
+
+def subset_of(users: tuple[str, ...], from_day: Any, to_day: Any) -> Subset:
+    start, end = (from_day.date() if from_day else None), (to_day.date() if to_day else None)
+    if start and end and start > end:
+        raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="'--from'")
+    emails = tuple(dict.fromkeys(email.strip() for email in users))
+    if any(not email for email in emails):
+        raise click.BadParameter("an empty email", param_hint="'--user'")
+    return Subset(users=emails, start=start, end=end)
+
+
+def load(config_path: Path) -> tuple[Spec, Credentials]:
+    spec = load_spec(config_path)
+    return spec, read_credentials(spec, os.environ)
+
+
+def run_options(spec: Spec, today: Any, only: tuple[str, ...] | None = None, timeout: float | None = None,
+                subset: Subset = Subset()) -> RunOptions:
+    options = RunOptions(today=today.date() if today else spec.today(), only=only, subset=subset)
+    if timeout is None:
+        return options
+    retry = dataclasses.replace(options.tuning.retry, total_seconds=timeout)  # one request's whole time
+    return dataclasses.replace(options, tuning=dataclasses.replace(options.tuning, retry=retry))
+
+
+def only_names(only: str | None) -> tuple[str, ...] | None:
+    return (registry.get(only).name,) if only else None
+
+
+def color() -> bool | None:
+    return False if os.environ.get("NO_COLOR") else None  # None: colour only on a terminal
+
+
+def redact_stdout() -> bool:
+    """Whether a text plan on stdout goes to a log rather than a person: no terminal."""
+    return not sys.stdout.isatty()
+
+
+def reading(spec: Spec, command: str) -> None:
+    message = f"Reading MOCO ({spec.moco.api_root}) and Personio ({spec.personio.base_url}) …" \
+        if logs.stderr_is_terminal() else ""
+    logs.line("run.start", message, command=command)
+
+
+def seal_secrets(credentials: Credentials) -> tuple[str, ...]:
+    return credentials.moco_api_key, credentials.personio_client_id, credentials.personio_client_secret

@@ -1,0 +1,100 @@
+"""`reconcile plan`: read both systems, show the changes apply would make, optionally save them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import logs
+from reconciler.cli_options import (
+    color,
+    config_option,
+    load,
+    log_format_option,
+    only_names,
+    only_option,
+    reading,
+    redact_stdout,
+    run_options,
+    seal_secrets,
+    subset_of,
+    subset_options,
+    timeout_option,
+    today_option,
+)
+from reconciler.plan.model import Plan
+from reconciler.plan.planfile import save_plan
+from reconciler.plan.privacy import Shown, seal_key
+from reconciler.render import FORMATS, render
+from reconciler.run import make_plan
+from reconciler.spec import load_spec
+
+EXIT_CHANGES = 2
+
+
+@click.command()
+@config_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for a terminal, markdown for a pull-request comment, json for scripts.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save the plan (JSON) to this file, for `reconcile apply PLANFILE`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes, 0 when there are none (conflicts and warnings are not changes).")
+@click.option("--base-spec", "base_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE",
+              help="The spec as on the target branch: mark which changes the spec change itself causes, apart from "
+                   "routine sync that either spec makes. Both are planned against one read of MOCO and Personio.")
+@only_option
+@subset_options
+@timeout_option
+@log_format_option
+@today_option
+def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, base_path: Path | None,
+         only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, timeout: float, today: Any) -> None:
+    """Read both systems and show the changes apply would make. Writes nothing.
+
+    Absences flow Personio → MOCO, working hours MOCO → Personio. The plan lists
+    every change by person and date, what is left alone because someone entered it
+    by hand (conflicts), and warnings such as people found in only one system.
+    Changes of sensitive absence kinds (privacy.sensitive_kinds) are counted, not
+    listed, in Markdown, in a text plan that goes to a log, and in the plan file.
+
+    \b
+    Example:
+      reconcile plan -c mapping.yaml --format markdown --out plan.json
+      reconcile plan --base-spec base-mapping.yaml --format markdown
+      reconcile plan --user jane@acme.example --from 2026-03-01 --to 2026-03-31
+    """
+    subset = subset_of(users, from_day, to_day)
+    spec, credentials = load(config_path)
+    base = load_spec(base_path) if base_path else None
+    reading(spec, "plan")
+    result = asyncio.run(make_plan(spec, credentials, run_options(spec, today, only_names(only), timeout, subset),
+                                   base))
+    click.echo(render(result, fmt, color=fmt == "text", redact=redact_stdout()), nl=False, color=color())
+    log_plan(result)
+    if out:
+        save_plan(result, out, seal_key(seal_secrets(credentials)))
+        logs.line("plan.saved", f"Saved the plan to {out}; `reconcile apply {out}` makes exactly these changes.",
+                  path=str(out))
+    if detailed_exitcode and result.has_changes:
+        raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+def log_plan(plan: Plan) -> None:
+    """The plan's counts as a log line for machines (the text format shows the plan itself)."""
+    shown = Shown.of(plan, redact=True)
+    fields: dict[str, Any] = {
+        "summary": plan.summary, "conflicts": len(plan.conflicts), "warnings": len(plan.warnings),
+        "withheld": shown.withheld_changes + shown.withheld_conflicts, "scope": list(plan.scope),
+        "partial": plan.partial, "guard": [breach.to_json() for breach in plan.guard],
+    }
+    if plan.subset:
+        fields["subset"] = plan.subset.to_json()
+    fields |= plan.base_json()
+    s = plan.summary
+    logs.line("plan.ready", f"Plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy.",
+              text=False, **fields)
