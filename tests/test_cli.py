@@ -200,3 +200,35 @@ def test_the_container_image_is_labelled_with_this_version():
     text = (ROOT / "Containerfile").read_text()
     assert f"ARG VERSION={__version__}\n" in text and 'org.opencontainers.image.version="${VERSION}"' in text
     assert "org.opencontainers.image.source=" in text
+
+
+def test_on_a_terminal_apply_draws_a_progress_bar(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    from reconciler.cli_apply import _progress_printer
+
+    monkeypatch.setattr("reconciler.logs.stderr_is_terminal", lambda: True)
+    show, every = _progress_printer()
+    assert every is None  # drawn per change, no heartbeat
+    show(SimpleNamespace(status="applied"), 1, 4)
+    show(SimpleNamespace(status="failed"), 2, 4)
+    assert capsys.readouterr().err == "\r  [#######.......................] 1/4\r  [###############...............] 2/4, 1 failed"
+    show(SimpleNamespace(status="applied"), 4, 4)
+    assert capsys.readouterr().err.endswith("[##############################] 4/4, 1 failed\n")
+
+
+def test_with_json_logs_apply_logs_progress_as_json_even_on_a_terminal(capsys, monkeypatch):
+    import json
+    from types import SimpleNamespace
+
+    from reconciler import logs
+    from reconciler.cli_apply import _progress_printer
+
+    monkeypatch.setattr("reconciler.logs.stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(logs, "_format", "json")
+    show, every = _progress_printer()
+    show(SimpleNamespace(status="failed"), 1, 761)
+    show(None, 1, 761)
+    record = json.loads(capsys.readouterr().err)
+    assert every == 10.0 and record["event"] == "apply.progress"
+    assert (record["done"], record["total"], record["failed"], record["level"]) == (1, 761, 1, "info")

@@ -30,6 +30,7 @@ from typing import Any
 from reconciler.plan.model import Change, Conflict, Plan, shared_text
 
 SEAL_CONTEXT = b"reconcile: sealed plan changes, v1"
+CAUSES = ("spec", "routine")  # --base-spec: caused by the spec change, or made with either spec
 
 
 def seal_key(secrets: Iterable[str]) -> bytes:
@@ -76,21 +77,33 @@ class Shown:
     warnings: tuple[str, ...]
     withheld_changes: int = 0
     withheld_conflicts: int = 0
+    causes: tuple[str, ...] = ()  # --base-spec: "spec" or "routine", one per shown change
 
     @classmethod
     def of(cls, plan: Plan, *, redact: bool) -> Shown:
+        causes = plan.causes or ("",) * len(plan.changes)
         if not redact:
-            return cls(plan.changes, plan.conflicts, plan.warnings)
-        changes = tuple(change for change in plan.changes if not change.sensitive)
+            return cls(plan.changes, plan.conflicts, plan.warnings, causes=plan.causes)
+        kept = [(change, cause) for change, cause in zip(plan.changes, causes, strict=True) if not change.sensitive]
         conflicts = tuple(conflict for conflict in plan.conflicts if not conflict.sensitive)
-        return cls(changes, conflicts, tuple(shared_text(warning) for warning in plan.warnings),
-                   len(plan.changes) - len(changes), len(plan.conflicts) - len(conflicts))
+        return cls(tuple(change for change, _ in kept), conflicts,
+                   tuple(shared_text(warning) for warning in plan.warnings),
+                   len(plan.changes) - len(kept), len(plan.conflicts) - len(conflicts),
+                   tuple(cause for _, cause in kept) if plan.causes else ())
 
-    def by_person(self) -> dict[str, list[Change]]:
+    def by_person(self, cause: str = "") -> dict[str, list[Change]]:
+        """The shown changes (of one cause, with --base-spec) grouped by person."""
         grouped: dict[str, list[Change]] = {}
-        for change in self.changes:
-            grouped.setdefault(change.person, []).append(change)
+        for index, change in enumerate(self.changes):
+            if not cause or self.causes[index] == cause:
+                grouped.setdefault(change.person, []).append(change)
         return grouped
+
+    def sections(self) -> list[tuple[str, dict[str, list[Change]]]]:
+        """("", everyone) — or, with --base-spec, ("spec", …) and ("routine", …)."""
+        if not self.causes:
+            return [("", self.by_person())]
+        return [(cause, self.by_person(cause)) for cause in CAUSES]
 
     def withheld(self) -> str:
         """The line that says what is not listed, or "" when nothing is withheld."""

@@ -9,11 +9,15 @@ per-person table, the conflicts, the warnings, the notes, and each person's chan
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reconciler.plan.model import Plan, summarise
 from reconciler.plan.privacy import Shown
 from reconciler.render.words import (
+    SECTION_TITLES,
     SYMBOLS,
     also_known_as,
+    by_cause,
     counted,
     lines,
     partial,
@@ -45,6 +49,11 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
         budget -= _size(block)
         return True
 
+    sections = shown.sections()
+    spec_caused = sections[0] if sections[0][0] == "spec" else None
+    if spec_caused:  # what the spec change causes comes before everything else (--base-spec)
+        left_out += _details(spec_caused[0], spec_caused[1], fit)
+        sections = sections[1:]
     people = shown.by_person()
     if people and not fit(_people_table(people)):
         left_out.append("the table of people")
@@ -57,19 +66,29 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
                 left_out.append(f"{len(rows) - kept} of {counted(len(rows), title.lower()[:-1])}")
     if plan.notes and not fit([f"<sub>{_cell(' · '.join(plan.notes))}</sub>", ""]):
         left_out.append("the notes")
-    shown = 0
-    for person, changes in people.items():
-        if not fit(_person(person, changes)):
-            break
-        shown += 1
-    if shown < len(people):
-        hidden = sum(len(changes) for changes in list(people.values())[shown:])
-        left_out.append(f"the details of {len(people) - shown} of {len(people)} people ({counted(hidden, 'change')})")
+    for cause, section in sections:
+        left_out += _details(cause, section, fit)
     if left_out:
         body += [f"_Not shown, to fit a pull-request comment: {'; '.join(left_out)}. The full plan is in the plan "
                  "file (`reconcile plan --out plan.json`; keep it as a pipeline artifact) and in "
                  "`reconcile plan --format text`._", ""]
     return "\n".join(head + body + tail) + "\n"
+
+
+def _details(cause: str, people: dict[str, list], fit: Callable[[list[str]], bool]) -> list[str]:
+    """Each person's changes folded in <details>, as many as fit; what was left out, if anything."""
+    if cause and not fit([f"#### {SECTION_TITLES[cause]}", ""] + ([] if people else ["None.", ""])):
+        return [f"the {SECTION_TITLES[cause].lower()}"]
+    shown = 0
+    for person, changes in people.items():
+        if not fit(_person(person, changes)):
+            break
+        shown += 1
+    if shown == len(people):
+        return []
+    hidden = sum(len(changes) for changes in list(people.values())[shown:])
+    of = f" {SECTION_TITLES[cause].lower()}" if cause else ""
+    return [f"the details{of} of {len(people) - shown} of {len(people)} people ({counted(hidden, 'change')})"]
 
 
 def _size(block: list[str]) -> int:
@@ -81,6 +100,9 @@ def _head(plan: Plan, shown: Shown) -> list[str]:
     out = [f"### reconcile plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy", ""]
     if plan.partial:
         out += [f"_Partial plan: only {partial(plan)}._", ""]
+    if plan.base:
+        out += [f"Compared with the base spec `{_cell(plan.base)}`:", ""] + [f"- **{line}**" for line in by_cause(plan)]
+        out += [""]
     for breach in plan.guard:
         out += [f"> ⚠️ **Mass-change guard**: {_cell(str(breach))}. `reconcile apply` refuses this run unless "
                 "`--force`.", ""]

@@ -6,7 +6,7 @@ import click
 
 from reconciler.plan.model import Plan
 from reconciler.plan.privacy import Shown
-from reconciler.render.words import SYMBOLS, also_known_as, lines, partial, totals
+from reconciler.render.words import SECTION_TITLES, SYMBOLS, also_known_as, by_cause, lines, partial, totals
 
 COLORS = {"create": "green", "update": "yellow", "delete": "red"}
 
@@ -24,6 +24,8 @@ def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str
         out.append(paint(f"# {note}", dim=True))
     if plan.partial:
         out.append(paint(f"# partial plan: only {partial(plan)}", dim=True))
+    if plan.base:
+        out.append(paint(f"# compared with the base spec {plan.base}", dim=True))
     if out:
         out.append("")
     for breach in plan.guard:
@@ -33,15 +35,20 @@ def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str
     if not plan.changes:
         out.append("No changes. MOCO and Personio agree on everything in scope.")
         out.append("")
-    for person, changes in shown.by_person().items():
-        out.append(paint(person, bold=True) + paint(also_known_as(person, changes), dim=True))
-        for line in (line for change in changes for line in lines(change)):
-            symbol = paint(SYMBOLS[line.action], fg=COLORS[line.action], bold=True)
-            text = f"  {symbol} {line.date}  {line.target:<19} {line.what}"
-            if line.reason:
-                text += paint(f"  ({line.reason})", dim=True)
-            out.append(text)
-        out.append("")
+    for cause, people in shown.sections():
+        if cause:
+            out += [paint(f"── {SECTION_TITLES[cause]} " + "─" * 20, bold=True), ""]
+            if not people:
+                out += ["  (none)", ""]
+        for person, changes in people.items():
+            out.append(paint(person, bold=True) + paint(also_known_as(person, changes), dim=True))
+            for line in (line for change in changes for line in lines(change)):
+                symbol = paint(SYMBOLS[line.action], fg=COLORS[line.action], bold=True)
+                text = f"  {symbol} {line.date}  {line.target:<19} {line.what}"
+                if line.reason:
+                    text += paint(f"  ({line.reason})", dim=True)
+                out.append(text)
+            out.append("")
     if shown.conflicts:
         out.append(paint(f"Conflicts (left alone: {len(shown.conflicts)}):", fg="magenta", bold=True))
         for conflict in shown.conflicts:
@@ -54,5 +61,6 @@ def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str
         out.append("")
     if shown.withheld():
         out += [paint(f"# {shown.withheld()}", dim=True), ""]
+    out += [paint(line, bold=True) for line in by_cause(plan)]
     out.append(paint(totals(plan), bold=True))
     return "\n".join(out) + "\n"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Change, Plan, summarise
 from reconciler.sync import registry
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
@@ -49,12 +49,36 @@ def lines(change: Change) -> Iterator[Line]:
 
 
 def partial(plan: Plan) -> str:
-    return ", ".join(registry.get(name).title for name in plan.scope)
+    """What a partial plan covers: its directions, and the people and days of --user/--from/--to."""
+    directions = ", ".join(registry.get(name).title for name in plan.scope)
+    return f"{directions}; {plan.subset}" if plan.subset else directions
 
 
 def totals(plan: Plan) -> str:
     s = plan.summary
     return f"Plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy."
+
+
+SECTION_TITLES = {
+    "spec": "Caused by the spec change",
+    "routine": "Routine sync, made with either spec",
+}
+
+
+def by_cause(plan: Plan) -> list[str]:
+    """--base-spec: what the spec change causes, apart from routine sync, and what it drops."""
+    if not plan.base:
+        return []
+
+    def counts(changes: Any) -> str:
+        s = summarise(changes)
+        return f"{s['create']} to add, {s['update']} to change, {s['delete']} to destroy"
+
+    out = [f"{SECTION_TITLES[cause]}: " + counts(c for i, c in enumerate(plan.changes) if plan.causes[i] == cause)
+           for cause in SECTION_TITLES]
+    if plan.dropped:
+        out.append(f"No longer made (the base spec {plan.base} would make them): {counts(plan.dropped)}")
+    return out
 
 
 def counted(count: int, noun: str) -> str:

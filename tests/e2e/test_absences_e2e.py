@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -19,18 +18,6 @@ from reconciler.sync.ownership import is_ours
 from reconciler.systems.connect import Tuning
 from reconciler.systems.http import RetryPolicy
 from tests.conftest import TODAY, Personio
-
-
-@pytest.fixture
-def setup(sandbox, tmp_path, monkeypatch):
-    """A ready spec for the running sandbox, its credentials in the environment, fast rate limits."""
-    sandbox.knobs["moco"].update({"rate_limit_requests": 1200, "rate_limit_seconds": 120})
-    spec = tmp_path / "mapping.yaml"
-    spec.write_text(sandbox.spec_yaml().replace("requests: 120, per_seconds: 120", "requests: 1200, per_seconds: 120"))
-    for name, value in sandbox.env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("RECONCILE_CONFIG", raising=False)
-    return spec
 
 
 def fast_options(monkeypatch, **overrides) -> None:
