@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from reconciler import logs
 from reconciler.sandbox import Sandbox, SandboxThread, SeedParams
 from reconciler.sandbox.seed import MOCO_API_KEY, PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
 from tests import aioresponses_compat
@@ -58,6 +59,15 @@ def call(method: str, url: str, *, headers: dict[str, str] | None = None, json_b
             return Answer(response.status, dict(response.headers.items()), response.read())
     except urllib.error.HTTPError as error:
         return Answer(error.code, dict(error.headers.items()), error.read())
+
+
+@pytest.fixture(autouse=True)
+def text_logs() -> Iterator[None]:
+    """Each test starts with text logs, as each command does; `--log-format json` in one test's CLI call
+    sets the process-wide format (logs.py) until the next command, which tests run in one process."""
+    logs.configure("text")
+    yield
+    logs.configure("text")
 
 
 @pytest.fixture

@@ -173,3 +173,46 @@ def test_errors_are_json_lines_with_json_logs(setup, tmp_path):
     assert record["level"] == "error" and record["event"] == "error" and "missing.yaml" in record["message"]
     usage = run("plan", "-c", str(setup), "--log-format", "json", "--format", "yaml")
     assert usage.exit_code == 1 and json.loads(usage.stderr.splitlines()[-1])["level"] == "error"
+
+
+def test_a_refused_apply_still_leaves_a_report_and_a_json_error(sandbox, setup, tmp_path):
+    assert run("apply", "-c", str(setup), "--only", "absences", "--auto-approve").exit_code == 0
+    sandbox.world.personio.absence_periods.clear()  # an outage: Personio lists nothing; the guard stops it
+    report = tmp_path / "report.json"
+    refused = run("apply", "-c", str(setup), "--only", "absences", "--auto-approve", "--report", str(report),
+                  "--log-format", "json")
+    assert refused.exit_code == 1
+    records = [json.loads(line) for line in refused.stderr.splitlines()]
+    assert records[-1]["level"] == "error" and "refusing to apply" in records[-1]["message"]
+    data = json.loads(report.read_text())
+    assert data["result"] == "error" and data["error"].startswith("refusing to apply") and data["changes"] == []
+    assert data["planned"]["delete"] > 0 and data["outcomes"] == {"applied": 0, "failed": 0, "skipped": 0,
+                                                                  "settled": 0}
+
+
+def test_a_failed_change_of_a_sensitive_kind_is_logged_without_person_and_date(capsys):
+    from datetime import date
+
+    from reconciler import logs
+    from reconciler.apply import Outcome
+    from reconciler.cli_apply import _log_failure
+    from reconciler.plan.model import Change
+
+    def change(sensitive: bool) -> Change:
+        return Change(action="create", direction="absences_to_moco", system="moco", kind="absence",
+                      user="jane@acme.example", person="jane@acme.example", date=date(2026, 12, 7),
+                      after={"absence_kind": "sick_day"}, send={"absence_code": 3}, sensitive=sensitive)
+
+    _log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
+    _log_failure(Outcome(change(False), "failed", "MOCO answered 422"))
+    text = capsys.readouterr().err.splitlines()
+    assert text == ["  failed: create moco absence (a sensitive kind; person and date not shown): MOCO answered 422",
+                    "  failed: create moco absence jane@acme.example 2026-12-07: MOCO answered 422"]
+    logs.configure("json")
+    try:
+        _log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
+    finally:
+        logs.configure("text")
+    record = json.loads(capsys.readouterr().err)
+    assert record["sensitive"] is True and "user" not in record and "date" not in record
+    assert "jane" not in json.dumps(record) and "2026-12-07" not in json.dumps(record)
