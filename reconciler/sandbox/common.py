@@ -2,8 +2,9 @@
 (JSON in and out, query integers, timestamps, the handler base class).
 
 Every API request passes, in this order: the request log, the latency knob, the service's
-sliding-window rate limit (429 before anything else, as a gateway would), then scripted or random
-faults, then the handler. Requests under `/_sandbox/` skip all of it: the side door is not part of
+sliding-window rate limit (429 before anything else, as a gateway would; a refused request counts
+against the window too, see REFUSED_REQUESTS_COUNT in knobs.py), then scripted or random faults,
+then the handler. Requests under `/_sandbox/` skip all of it: the side door is not part of
 the imitated APIs.
 """
 
@@ -83,7 +84,7 @@ def pipeline(sandbox: Sandbox, service: str, rate_key: Callable[[web.Request], t
                 knobs.rate_limit_requests, knobs.rate_limit_seconds,
             )
             key, limit, seconds = window
-            if not sandbox.limiter.allow(f"{service}|{key}", limit, seconds):
+            if not sandbox.limiter.allow(f"{service}|{key}", limit, seconds, count_refused=knobs.count_refused):
                 entry.fault = "rate_limited"
                 response = rate_limited(knobs.retry_after)
                 entry.status = response.status

@@ -11,6 +11,14 @@ from typing import Any
 FAULT_KINDS = ("status", "hang", "lost_response", "disconnect")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
+# ASSUMPTION (neither API documents it): a refused request (429) counts against the window like an
+# accepted one. This is the conservative reading: a client that keeps retrying at its paced rate then
+# keeps the window full and never gets out, so only one that pauses a whole window is sure to. It is
+# also what the only limiter MOCO's organisation has published does (hundertzehn/caddy-ratelimit,
+# ratelimit.go: `requestShouldBlock` counts the request first, then refuses it when over the limit).
+# The knob `count_refused` turns it off for one service.
+REFUSED_REQUESTS_COUNT = True
+
 
 @dataclass
 class ServiceKnobs:
@@ -20,6 +28,7 @@ class ServiceKnobs:
     rate_limit_requests: int = 120  # sliding window per key ...
     rate_limit_seconds: float = 120.0  # ... of this many seconds
     retry_after: int | None = None  # send Retry-After on 429 (neither API documents one)
+    count_refused: bool = REFUSED_REQUESTS_COUNT  # a 429 counts against the window too
     error_rate: float = 0.0  # share of requests answered 5xx before any effect
     error_status: int = 503
     timeout_rate: float = 0.0  # share of requests that hang `hang_seconds` before any effect
@@ -124,28 +133,28 @@ class RequestLog:
 
 
 class SlidingWindow:
-    """A sliding-window rate limit per key: at most `limit` accepted requests in any `seconds`.
+    """A sliding-window rate limit per key: at most `limit` requests in any `seconds`.
 
-    Rejected requests do not count against the window, like a limiter that only books what it lets
-    through. `clock` is injectable for tests.
+    Counted are the requests let through and, with `count_refused` (REFUSED_REQUESTS_COUNT, the
+    default), the refused ones too. `clock` is injectable for tests.
     """
 
     def __init__(self, clock: Any = time.monotonic) -> None:
-        self._accepted: dict[str, deque[float]] = {}
+        self._arrivals: dict[str, deque[float]] = {}
         self._clock = clock
 
-    def allow(self, key: str, limit: int, seconds: float) -> bool:
+    def allow(self, key: str, limit: int, seconds: float, *, count_refused: bool = REFUSED_REQUESTS_COUNT) -> bool:
         now = self._clock()
-        window = self._accepted.setdefault(key, deque())
+        window = self._arrivals.setdefault(key, deque())
         while window and window[0] <= now - seconds:
             window.popleft()
-        if len(window) >= limit:
-            return False
-        window.append(now)
-        return True
+        allowed = len(window) < limit
+        if allowed or count_refused:
+            window.append(now)
+        return allowed
 
     def reset(self) -> None:
-        self._accepted.clear()
+        self._arrivals.clear()
 
 
 @dataclass

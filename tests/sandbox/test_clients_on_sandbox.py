@@ -90,8 +90,9 @@ def test_reading_stays_within_the_configured_rate(sandbox):
 
 
 def test_reads_survive_429s_and_5xx(sandbox):
-    sandbox.knobs["moco"].update({"error_rate": 0.25, "error_status": 503})
-    sandbox.knobs["personio"].update({"error_rate": 0.25, "error_status": 502})
+    """Each 429 pauses its service for a whole window, so the windows are short here (0.5 s)."""
+    sandbox.knobs["moco"].update({"error_rate": 0.25, "error_status": 503, "rate_limit_seconds": 0.5})
+    sandbox.knobs["personio"].update({"error_rate": 0.25, "error_status": 502, "rate_limit_seconds": 0.5})
     sandbox.add_fault("moco", Fault(kind="status", status=429, method="GET", times=3))
     sandbox.add_fault("personio", Fault(kind="status", status=429, method="GET", path="/v2/persons", times=2))
 
@@ -99,7 +100,7 @@ def test_reads_survive_429s_and_5xx(sandbox):
         return await asyncio.gather(clients.moco.presences(date(2000, 1, 1), date(2100, 1, 1)),
                                     clients.personio.persons())
 
-    presences, persons = with_clients(sandbox, body)
+    presences, persons = with_clients(sandbox, body, moco_rate=(120, 0.5), personio_rate=(600, 0.5))
     assert len(presences) == len(sandbox.world.moco.presences)
     assert len(persons) == len(sandbox.world.personio.persons)
     assert [e for e in sandbox.log.entries if e.status in (429, 502, 503)]  # faults really happened

@@ -8,7 +8,15 @@ import urllib.error
 
 import pytest
 
-from reconciler.sandbox.knobs import Fault, FaultPlan, ServiceKnobs, SlidingWindow
+from reconciler.sandbox.knobs import (
+    REFUSED_REQUESTS_COUNT,
+    Fault,
+    FaultPlan,
+    MocoKnobs,
+    PersonioKnobs,
+    ServiceKnobs,
+    SlidingWindow,
+)
 from tests.conftest import call, side_door
 
 
@@ -129,12 +137,46 @@ def test_side_door_serves_a_ready_spec(sandbox):
     assert f"base_url: {sandbox.moco_url}" in text and f"base_url: {sandbox.personio_url}" in text
 
 
-def test_sliding_window_counts_only_what_it_lets_through():
+def test_sliding_window_counts_refused_requests_too():
+    """The conservative assumption (REFUSED_REQUESTS_COUNT): a refused request counts, so a client
+    that keeps knocking keeps the window full; only a whole window of silence empties it."""
+    assert REFUSED_REQUESTS_COUNT and MocoKnobs().count_refused and PersonioKnobs().count_refused
     now = [0.0]
     window = SlidingWindow(clock=lambda: now[0])
     assert [window.allow("k", 2, 10) for _ in range(3)] == [True, True, False]
-    now[0] = 9.9
-    assert not window.allow("k", 2, 10)
-    now[0] = 10.0
+    for knock in range(3, 45, 3):  # every 3 s, long after the two let through have left: still full
+        now[0] = float(knock)
+        assert not window.allow("k", 2, 10), knock
+    now[0] = 51.9  # the window holds the knock at 42 only
     assert window.allow("k", 2, 10)
     assert window.allow("other", 2, 10)
+
+
+def test_sliding_window_can_count_only_what_it_lets_through():
+    now = [0.0]
+    window = SlidingWindow(clock=lambda: now[0])
+    assert [window.allow("k", 2, 10, count_refused=False) for _ in range(3)] == [True, True, False]
+    now[0] = 9.9
+    assert not window.allow("k", 2, 10, count_refused=False)
+    now[0] = 10.0
+    assert window.allow("k", 2, 10, count_refused=False)
+
+
+def test_the_count_refused_knob_reaches_the_window(moco, sandbox):
+    side_door(sandbox, "PATCH", "/knobs", json_body={"moco": {"rate_limit_requests": 2, "rate_limit_seconds": 0.6}})
+
+    def statuses(count: int) -> list[int]:
+        return [moco("GET", "/users?per_page=1").status for _ in range(count)]
+
+    assert statuses(4) == [200, 200, 429, 429]
+    time.sleep(0.3)
+    assert statuses(2) == [429, 429]
+    time.sleep(0.36)
+    assert statuses(1) == [429]  # the two let through have left; the two refused at 0.3 s keep it full
+    sandbox.knobs["moco"].update({"count_refused": False})
+    time.sleep(0.7)
+    assert statuses(3) == [200, 200, 429]
+    time.sleep(0.3)
+    assert statuses(1) == [429]
+    time.sleep(0.4)
+    assert statuses(1) == [200]  # only the two let through counted

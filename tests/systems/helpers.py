@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,14 @@ class FakeTime:
         self.sleeps.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
+
+
+class RealTime:
+    """The clock and sleep of a run, for a `make_service` whose requests wait side by side (FakeTime
+    would add their sleeps up)."""
+
+    clock = staticmethod(time.monotonic)
+    sleep = staticmethod(asyncio.sleep)
 
 
 def run(scenario: Any) -> Any:

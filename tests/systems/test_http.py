@@ -40,6 +40,60 @@ def test_limiter_never_lets_more_than_n_start_in_any_window():
     assert starts[3] >= 1001.0
 
 
+def test_a_refusal_books_the_whole_budget_as_spent():
+    """After a 429 without Retry-After nothing starts for a whole window, whatever this run counted;
+    then the full budget is back, as at the start of a run."""
+    fake = FakeTime()
+    limiter = SlidingWindowLimiter(3, 10.0, clock=fake.clock, sleep=fake.sleep)  # window 10.1 s with the margin
+    starts: list[float] = []
+
+    async def scenario() -> None:
+        await limiter.acquire()  # one of three used: the run thinks two are left
+        assert limiter.refused() == 10.1 and limiter.paused_for() == pytest.approx(10.1)
+        for _ in range(4):
+            await limiter.acquire()
+            starts.append(fake.now - 1000.0)
+
+    run(scenario)
+    assert starts == pytest.approx([10.1, 10.1, 10.1, 20.2])
+
+
+def test_a_refusal_with_retry_after_pauses_that_long_then_paces_steadily():
+    fake = FakeTime()
+    limiter = SlidingWindowLimiter(4, 10.0, clock=fake.clock, sleep=fake.sleep)  # one start per 2.525 s
+    starts: list[float] = []
+
+    async def scenario() -> None:
+        assert limiter.refused(3.0) == 3.0
+        assert limiter.refused(1.0) == 3.0  # a shorter pause does not cut a longer one short
+        assert limiter.refused() == 10.1  # a longer one replaces it
+        assert limiter.refused(30.0) == 30.0
+        for _ in range(3):
+            await limiter.acquire()
+            starts.append(round(fake.now - 1000.0, 3))
+
+    run(scenario)
+    assert starts == [30.0, 32.525, 35.05]
+
+
+def test_a_pause_is_never_longer_than_asked_for():
+    """A Retry-After of an hour must not hold every queued request for an hour: the transport caps
+    the pause at the time bound, and the queued requests then meet the service and give up by theirs."""
+    fake = FakeTime()
+    limiter = SlidingWindowLimiter(4, 10.0, clock=fake.clock, sleep=fake.sleep)
+    assert limiter.refused(3600.0, at_most=180.0) == 180.0
+    assert limiter.refused(at_most=5.0) == 180.0  # the longer pause stays
+    fresh = SlidingWindowLimiter(4, 10.0, clock=fake.clock, sleep=fake.sleep)
+    assert fresh.refused(at_most=5.0) == 5.0 and fresh.paused_for() == pytest.approx(5.0)
+
+    async def scenario() -> float:
+        for _ in range(4):  # after the capped pause, the whole budget, as after a whole window
+            await fresh.acquire()
+        return fake.now - 1000.0
+
+    assert run(scenario) == pytest.approx(5.0)
+
+
 # ----------------------------------------------------------------------------- errors
 
 

@@ -3,12 +3,13 @@
 Retries: 429 always (the service refused before doing anything); connection failures before the
 request was sent always; 502/503/504, timeouts and dropped connections only for idempotent calls
 (GET, PUT, PATCH, DELETE). A create (POST) that may have reached the service is never re-sent: it
-raises `OutcomeUnknown` so the caller re-reads and decides. Back-off is exponential, capped and
-jittered, honours `Retry-After`, and is bounded in attempts and in time: `total_seconds` bounds a
-request's attempts and the waits between them together (a `Deadline`), each attempt's timeout is
-cut to what is left, and no retry starts past it. (Hand-written rather than tenacity/stamina: the
-decision depends on method, failure kind and Retry-After together, which reads more plainly as
-these few functions than as predicate and wait callbacks.)
+raises `OutcomeUnknown` so the caller re-reads and decides. Back-off is exponential, capped,
+jittered and bounded in attempts. A 429 instead pauses the whole service (its limiter books the
+budget as spent: for the `Retry-After` named, else a whole window) and is bounded by time alone.
+`total_seconds` bounds a request's attempts and the waits between them together (a `Deadline`),
+each attempt's timeout is cut to what is left, and no retry starts past it. (Hand-written rather
+than tenacity/stamina: the decision depends on method, failure kind and Retry-After together, which
+reads more plainly as these few functions than as predicate and wait callbacks.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from reconciler.errors import ApiError, OutcomeUnknown, RateLimited, Unavailable
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-LIMITED_ATTEMPTS = 8  # at least this many tries when the service keeps saying 429
 
 
 @dataclass(frozen=True)
@@ -43,32 +43,31 @@ class Retryable:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 6  # tries per request, the first one included
+    attempts: int = 6  # tries per request, the first one included (a 429 is bounded by time alone)
     base_delay: float = 1.0  # first back-off; doubles each retry
     max_delay: float = 30.0  # cap of one back-off
     total_seconds: float = 180.0  # one request's attempts and waits together never take longer
 
-    def wait(self, failure: Retryable, attempt: int, elapsed: float, *, window: float,
-             rng: random.Random) -> float | None:
+    def wait(self, failure: Retryable, attempt: int, elapsed: float, *, rng: random.Random,
+             pause: float | None = None) -> float | None:
         """Seconds to wait before trying again after `attempt` failed, `elapsed` seconds into the
         request; None: give up, because the attempts are used up or the retry would start at or
         past `total_seconds`.
 
-        A service that says 429 is up and counting; when it names no wait, more attempts with
-        waits of up to half its rate-limit `window` give the window time to slide (e.g. when
-        another integration shares the key), within the same time bound.
+        A 429 waits `pause`, the time the service's limiter pauses every request after it (see
+        `SlidingWindowLimiter.refused`: the `Retry-After` named, else a whole window), and is not
+        bounded in attempts: a service that says 429 is up and counting, and it is given up on only
+        when it is still refusing at the time bound.
         """
-        attempts = max(self.attempts, LIMITED_ATTEMPTS) if failure.limited else self.attempts
-        delay = self.backoff(attempt, failure, window=window, rng=rng)
-        if attempt >= attempts or elapsed + delay >= self.total_seconds:
+        delay = self.backoff(attempt, failure, rng=rng) if pause is None else pause
+        if (not failure.limited and attempt >= self.attempts) or elapsed + delay >= self.total_seconds:
             return None
         return delay
 
-    def backoff(self, attempt: int, failure: Retryable, *, window: float, rng: random.Random) -> float:
+    def backoff(self, attempt: int, failure: Retryable, *, rng: random.Random) -> float:
         if failure.retry_after is not None:
             return failure.retry_after
-        cap = max(self.max_delay, window / 2) if failure.limited else self.max_delay
-        return min(cap, self.base_delay * 2.0 ** (attempt - 1)) * rng.uniform(0.5, 1.0)
+        return min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1)) * rng.uniform(0.5, 1.0)
 
 
 class Deadline:

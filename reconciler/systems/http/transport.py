@@ -190,9 +190,12 @@ class Service:
         used = await self.auth.headers() if call.authenticate else {}
         headers.update(used)
         queued = self.clock()
-        await self.limiter.acquire()
         try:
+            # An in-flight place first, then the pacing: a request starts the moment the limiter books
+            # it, so the service sees the pace the limiter keeps, and none that was booked before a 429
+            # goes out after it.
             async with self._in_flight:
+                await self.limiter.acquire()
                 deadline.exclude(self.clock() - queued)
                 if deadline.left() <= 0:  # e.g. renewing the credentials took it all; nothing was sent
                     return used, Retryable(f"{call.text} timed out", unreachable=True, silent=True)
@@ -218,9 +221,17 @@ class Service:
         return failure
 
     async def _pause(self, call: Call, failure: Retryable, attempt: int, deadline: Deadline) -> None:
-        """Wait before the next attempt, or raise when the retry policy says to give up."""
+        """Wait before the next attempt, or raise when the retry policy says to give up.
+
+        After a 429 the whole service pauses (the limiter books its budget as spent), and this
+        request waits out that pause, which counts against its time bound: the service asked for it.
+        The requests queued behind the pause do not count it; it is never longer than the bound.
+        """
         elapsed = min(deadline.spent(), deadline.seconds)
-        delay = self.retry.wait(failure, attempt, elapsed, window=self.limiter.window, rng=self.rng)
+        pause = None
+        if failure.limited:
+            pause = self.limiter.refused(failure.retry_after, at_most=self.retry.total_seconds)
+        delay = self.retry.wait(failure, attempt, elapsed, rng=self.rng, pause=pause)
         if delay is None:
             raise gave_up(self.name, call.text, failure, attempt, elapsed, self.hints.unreachable)
         await self.sleep(delay)
