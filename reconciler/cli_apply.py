@@ -14,6 +14,7 @@ import click
 from reconciler import logs
 from reconciler.apply import ApplyReport, Outcome
 from reconciler.cli_options import (
+    changed_since_option,
     color,
     config_option,
     load,
@@ -57,11 +58,13 @@ BAR = 30  # characters of the progress bar on a terminal
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @only_option
 @subset_options
+@changed_since_option
 @timeout_option
 @log_format_option
 @today_option
 def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path | None, planfile: Path | None,
-          only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, timeout: float, today: Any) -> None:
+          only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, changed_since: str | None,
+          timeout: float, today: Any) -> None:
     """Make the changes a fresh plan shows.
 
     On a terminal it shows the plan and asks; --auto-approve skips the question.
@@ -80,6 +83,9 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
       reconcile apply --auto-approve --log-format json --report apply-report.json
     """
     saved = load_saved_plan(planfile) if planfile else None
+    if saved is not None and changed_since:
+        raise ReconcileError(f"{planfile} keeps the scope it was planned with; apply it without --changed-since. "
+                             "Nothing was written.")
     only_scope, subset = _scope(saved, only, subset_of(users, from_day, to_day))
     if saved is None and not auto_approve and not _interactive():
         raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
@@ -115,7 +121,9 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
                                    finished=datetime.now(UTC), error=error), report_path, "the apply report")
             logs.line("report.saved", "", path=str(report_path), text=False)
 
-    options = dataclasses.replace(run_options(spec, today, only_scope, timeout, subset), force=force)
+    options = dataclasses.replace(run_options(spec, today, only_scope, timeout, subset, changed_since), force=force)
+    if saved is not None and saved.scopes is not None:  # a saved incremental plan: its people and days again
+        options = dataclasses.replace(options, scopes=saved.scopes, since=saved.since)
     progress, heartbeat = _progress_printer()
     try:
         result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve, progress=progress,

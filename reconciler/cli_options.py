@@ -70,6 +70,13 @@ def subset_options(command: Callable[..., Any]) -> Callable[..., Any]:
                              "partial.")(command)
 
 
+changed_since_option = click.option(
+    "--changed-since", "changed_since", default=None, metavar="DURATION|TIME",
+    help="An incremental run: plan only the people and days whose records changed since then in MOCO or "
+         "Personio (e.g. 75m, 2h, 2026-11-30T08:00:00Z), read by the services' clock. Deletions on days nothing "
+         "else changed need a full run (without this option): run one nightly.")
+
+
 def subset_of(users: tuple[str, ...], from_day: Any, to_day: Any) -> Subset:
     start, end = (from_day.date() if from_day else None), (to_day.date() if to_day else None)
     if start and end and start > end:
@@ -86,8 +93,9 @@ def load(config_path: Path) -> tuple[Spec, Credentials]:
 
 
 def run_options(spec: Spec, today: Any, only: tuple[str, ...] | None = None, timeout: float | None = None,
-                subset: Subset = Subset()) -> RunOptions:
-    options = RunOptions(today=today.date() if today else spec.today(), only=only, subset=subset)
+                subset: Subset = Subset(), changed_since: str | None = None) -> RunOptions:
+    options = RunOptions(today=today.date() if today else spec.today(), only=only, subset=subset,
+                         changed_since=changed_since)
     if timeout is None:
         return options
     retry = dataclasses.replace(options.tuning.retry, total_seconds=timeout)  # one request's whole time

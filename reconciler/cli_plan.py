@@ -10,6 +10,7 @@ import click
 
 from reconciler import logs
 from reconciler.cli_options import (
+    changed_since_option,
     color,
     config_option,
     load,
@@ -49,11 +50,13 @@ EXIT_CHANGES = 2
                    "routine sync that either spec makes. Both are planned against one read of MOCO and Personio.")
 @only_option
 @subset_options
+@changed_since_option
 @timeout_option
 @log_format_option
 @today_option
 def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, base_path: Path | None,
-         only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, timeout: float, today: Any) -> None:
+         only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, changed_since: str | None,
+         timeout: float, today: Any) -> None:
     """Read both systems and show the changes apply would make. Writes nothing.
 
     Absences flow Personio → MOCO, working hours MOCO → Personio. The plan lists
@@ -67,13 +70,14 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
       reconcile plan -c mapping.yaml --format markdown --out plan.json
       reconcile plan --base-spec base-mapping.yaml --format markdown
       reconcile plan --user jane@acme.example --from 2026-03-01 --to 2026-03-31
+      reconcile plan --changed-since 75m
     """
     subset = subset_of(users, from_day, to_day)
     spec, credentials = load(config_path)
     base = load_spec(base_path) if base_path else None
     reading(spec, "plan")
-    result = asyncio.run(make_plan(spec, credentials, run_options(spec, today, only_names(only), timeout, subset),
-                                   base))
+    options = run_options(spec, today, only_names(only), timeout, subset, changed_since)
+    result = asyncio.run(make_plan(spec, credentials, options, base))
     click.echo(render(result, fmt, color=fmt == "text", redact=redact_stdout()), nl=False, color=color())
     log_plan(result)
     if out:
@@ -94,6 +98,9 @@ def log_plan(plan: Plan) -> None:
     }
     if plan.subset:
         fields["subset"] = plan.subset.to_json()
+    if plan.since:
+        fields["incremental"] = {"since": plan.since, "people": {name: len(subset.users) if subset else 0
+                                                                  for name, subset in plan.scopes}}
     fields |= plan.base_json()
     s = plan.summary
     logs.line("plan.ready", f"Plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy.",

@@ -7,20 +7,23 @@ ask, so nothing here prints or prompts on its own.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from reconciler.apply import ApplyReport, Progress, apply_changes
 from reconciler.errors import ReconcileError, Unavailable
+from reconciler.plan import incremental
 from reconciler.plan.base import against_base
-from reconciler.plan.build import IDENTITY, build_plan, needs
+from reconciler.plan.build import IDENTITY, build_plan, needs, only_people, window_of
 from reconciler.plan.model import Change, Plan, Subset
-from reconciler.plan.snapshot import fetch_snapshot
+from reconciler.plan.snapshot import Snapshot, fetch_snapshot, narrowed
 from reconciler.spec import Spec
 from reconciler.sync import registry, sources
+from reconciler.sync.direction import Direction
 from reconciler.sync.identity import Matching, match_people
 from reconciler.systems.connect import Credentials, Tuning, open_clients
 
@@ -34,6 +37,10 @@ class RunOptions:
     verify_delay: float = 2.0
     force: bool = False  # apply past the mass-change guard
     subset: Subset = Subset()  # --user, --from, --to
+    changed_since: str | None = None  # --changed-since, as given: an incremental run
+    # An incremental run's scope per direction, as a saved plan recorded it (apply PLANFILE plans it again).
+    scopes: tuple[tuple[str, Subset | None], ...] | None = None
+    since: str = ""  # with `scopes`: the moment the saved incremental run looked back to
 
 
 # Waits (in units of verify_delay, 2 s by default) before reading back again after a list changed
@@ -54,18 +61,33 @@ class GuardRefused(ReconcileError):
 
 async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec | None = None) -> Plan:
     """A plan from one read of both systems; with `base` (--base-spec), each change says whether the
-    spec change causes it, both specs planned against that same read."""
+    spec change causes it, both specs planned against that same read. A run scoped to some people
+    (`--user`, an incremental run) reads who is who first, then only those people's records."""
     directions = registry.select(options.only)
-    wanted = needs(spec, options.today, directions, options.subset)
-    if base is not None:
-        wanted += needs(base, options.today, directions, options.subset)
-    snapshot = await fetch_snapshot(clients, options.today, wanted)
     partial = directions != registry.DIRECTIONS
-    plan = build_plan(spec, snapshot, directions, partial=partial, subset=options.subset)
+    specs = (spec,) if base is None else (spec, base)
+    if options.changed_since or options.scopes is not None:
+        snapshot, scopes, since = await _incremental(specs, clients, options, directions)
+    elif options.subset.users:
+        snapshot, scopes, since = await _of_people(specs, clients, options, directions), None, ""
+    else:
+        wanted = [need for each in specs for need in needs(each, options.today, directions, options.subset)]
+        snapshot, scopes, since = await fetch_snapshot(clients, options.today, wanted), None, ""
+
+    def planned(which: Spec) -> Plan:
+        plan = build_plan(which, snapshot, directions, partial=partial, subset=options.subset, scopes=scopes)
+        if scopes is None:
+            return plan
+        titles = {d.name: d.title for d in directions}
+        return dataclasses.replace(plan, since=since, scopes=tuple(scopes.items()),
+                                   notes=(incremental.describe(datetime.fromisoformat(since), scopes, titles),
+                                          *plan.notes))
+
+    plan = planned(spec)
     if base is None:
         return plan
     try:
-        base_plan = build_plan(base, snapshot, directions, partial=partial, subset=options.subset)
+        base_plan = planned(base)
     except ReconcileError as exc:
         raise ReconcileError(f"the base spec {base.source} cannot be planned: {exc}") from None
     return against_base(plan, base_plan, base.source)
@@ -90,6 +112,8 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
     """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked."""
     async with open_clients(spec, credentials, options.tuning) as clients:
         plan = await _fresh_plan(spec, clients, options)
+        if plan.since:  # the read-back after creates covers what this run planned, not what changed since
+            options = dataclasses.replace(options, changed_since=None, scopes=plan.scopes, since=plan.since)
         if plan.changes and plan.guard and not options.force:
             raise GuardRefused(spec, plan)
         if not plan.changes or not approve(plan):
@@ -101,6 +125,69 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
             if not stopping.reason and not report.stopped_by and _created_something(report):
                 await _settle(spec, clients, options, report, stopping)
         return plan, report
+
+
+async def _of_people(specs: tuple[Spec, ...], clients: Any, options: RunOptions,
+                     directions: tuple[Direction, ...]) -> Snapshot:
+    """--user: who is who first, then only those people's records (MOCO by user, Personio by person)."""
+    identity = await fetch_snapshot(clients, options.today, IDENTITY)
+    matching = only_people(match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS],
+                                        specs[0].users), options.subset.users)
+    users, persons = frozenset(p.user.id for p in matching.pairs), frozenset(p.person.id for p in matching.pairs)
+    wanted = [need for each in specs for need in needs(each, options.today, directions, options.subset)
+              if need not in IDENTITY]
+    rest = await fetch_snapshot(clients, options.today, narrowed(wanted, users, persons))
+    return Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices)
+
+
+async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...]
+                       ) -> tuple[Snapshot, dict[str, Subset | None], str]:
+    """--changed-since: what changed since the bound (or, for a saved incremental plan, its recorded
+    scope), then those people's records over those days only."""
+    spec = specs[0]
+    identity = await fetch_snapshot(clients, options.today, IDENTITY)
+    if options.scopes is not None:
+        found, since = dict(options.scopes), options.since
+    else:
+        moment = incremental.parse_since(options.changed_since or "", clients.server_now())
+        bound = moment - incremental.MARGIN
+        windows = {d.name: (window_of(d, spec, options.today) if d.off(spec) is None and d.touched else None)
+                   for d in directions}
+        asked = {d.name: d.touched(clients, windows[d.name], bound) for d in directions  # type: ignore[misc]
+                 if windows[d.name] is not None}
+        answers = await _together(list(asked.values()))
+        matching = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], spec.users)
+        found = incremental.scopes(dict(zip(asked, answers, strict=True)), matching, windows)
+        for direction in directions:  # a direction that cannot tell what changed is planned whole
+            if direction.touched is None and direction.off(spec) is None:
+                found[direction.name] = Subset()
+        since = moment.isoformat(timespec="seconds")
+    everyone = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], spec.users)
+    wanted = []
+    for direction in directions:
+        scope = found.get(direction.name)
+        if scope is None:
+            continue
+        chosen = [need for each in specs for need in needs(each, options.today, (direction,), scope)
+                  if need not in IDENTITY]
+        if scope.users:
+            pairs = only_people(everyone, scope.users).pairs
+            chosen = list(narrowed(chosen, frozenset(p.user.id for p in pairs), frozenset(p.person.id for p in pairs)))
+        wanted += chosen
+    rest = await fetch_snapshot(clients, options.today, wanted)
+    return Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices), found, since
+
+
+async def _together(reads: list[Any]) -> list[Any]:
+    """Await `reads` at once; when one fails, stop the others before the session closes."""
+    tasks = [asyncio.ensure_future(read) for read in reads]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _created_something(report: ApplyReport) -> bool:

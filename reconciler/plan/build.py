@@ -7,6 +7,7 @@ Pure, like the planners it calls: the same inputs always give the same plan.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import date
 
 from reconciler.errors import PlanError
@@ -42,25 +43,31 @@ def window_of(direction: Direction, spec: Spec, today: date, subset: Subset = Su
 
 
 def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], *, partial: bool = False,
-               subset: Subset = Subset()) -> Plan:
-    matching = match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
-    if subset.users:
-        matching = only_people(matching, subset.users)
+               subset: Subset = Subset(), scopes: Mapping[str, Subset | None] | None = None) -> Plan:
+    """The plan; `scopes` (an incremental run) gives each direction its own people and days, None for a
+    direction where nothing changed."""
+    everyone = match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
+    matching = only_people(everyone, subset.users) if subset.users else everyone
     parts: list[PlannedPart] = []
     owned: dict[str, tuple[str, int]] = {}
     for direction in directions:
         why_not = direction.off(spec)
-        window = window_of(direction, spec, snapshot.today, subset)
-        if window is None:
+        scope = scopes.get(direction.name) if scopes is not None else subset
+        window = window_of(direction, spec, snapshot.today, scope) if scope is not None else None
+        if scope is None:
+            why_not = why_not or f"{direction.title}: nothing changed since the incremental run's bound"
+        elif window is None:
             why_not = why_not or f"{direction.title}: no day of its window is within --from/--to"
         if why_not:
             parts.append(PlannedPart(notes=(why_not,)))
             continue
-        part = direction.plan(PlanInput(spec, snapshot, matching, window))
+        matched = only_people(everyone, scope.users) if scopes is not None and scope.users else matching
+        part = direction.plan(PlanInput(spec, snapshot, matched, window))
         parts.append(part)
         owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
-    plan = merge(parts, warnings=snapshot.notices + matching.warnings, scope=tuple(d.name for d in directions),
-                 partial=partial or bool(subset), guard=lambda changes: breaches(changes, owned, spec.safety))
+    plan = merge(parts, warnings=snapshot.notices + (matching.warnings if scopes is None else ()),
+                 scope=tuple(d.name for d in directions), partial=partial or bool(subset) or scopes is not None,
+                 guard=lambda changes: breaches(changes, owned, spec.safety))
     return dataclasses.replace(plan, subset=subset)
 
 

@@ -197,6 +197,8 @@ class Plan:
     causes: tuple[str, ...] = ()  # --base-spec: per change, "spec" (the spec change causes it) or "routine"
     dropped: tuple[Change, ...] = ()  # --base-spec: what the base spec would make and this one does not
     base: str = ""  # --base-spec: the file
+    since: str = ""  # --changed-since: the moment (UTC, ISO 8601) an incremental run looked back to
+    scopes: tuple[tuple[str, Subset | None], ...] = ()  # incremental: per direction, who and which days
 
     @property
     def summary(self) -> dict[str, int]:
@@ -227,6 +229,9 @@ class Plan:
             "partial": self.partial,
             "guard": [breach.to_json() for breach in self.guard],
             "subset": self.subset.to_json(),
+            "incremental": {"since": self.since, "scopes": {
+                name: None if subset is None else subset.to_json() or {"users": [], "from": None, "to": None}
+                for name, subset in self.scopes}} if self.since else None,
             **self.base_json(),
             "fingerprint": self.fingerprint(),
             "generator": f"reconcile {__version__}",

@@ -27,6 +27,9 @@ class SavedPlan:
     changes: tuple[dict[str, Any], ...]
     scope: tuple[str, ...] | None  # the directions it covered (sync/registry.py); None: not recorded
     subset: Subset = Subset()  # the people and days it covered (--user, --from, --to)
+    # An incremental plan (--changed-since): the moment it looked back to, and each direction's scope.
+    since: str = ""
+    scopes: tuple[tuple[str, Subset | None], ...] | None = None
 
 
 def save_plan(plan: Plan, path: Path, key: bytes) -> None:
@@ -88,8 +91,20 @@ def load_saved_plan(path: Path) -> SavedPlan:
         raise ReconcileError(f"{path} was written by an earlier reconcile ({data.get('generator', 'unknown')}), "
                              "whose plans did not yet carry every record a change writes or removes; nothing was "
                              "written. Make and review a new plan: `reconcile plan --out PLANFILE`")
+    since, scopes = _incremental(path, data.get("incremental"))
     return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope")),
-                     subset=_subset(path, data.get("subset")))
+                     subset=_subset(path, data.get("subset")), since=since, scopes=scopes)
+
+
+def _incremental(path: Path, value: Any) -> tuple[str, tuple[tuple[str, Subset | None], ...] | None]:
+    if value is None:
+        return "", None
+    if not isinstance(value, dict) or not isinstance(value.get("since"), str) or \
+            not isinstance(value.get("scopes"), dict):
+        raise ReconcileError(f"{path}: \"incremental\" must be null or hold \"since\" and \"scopes\"")
+    scopes = tuple((registry.get(name).name, None if subset is None else _subset(path, subset))
+                   for name, subset in value["scopes"].items())
+    return value["since"], scopes
 
 
 def _subset(path: Path, subset: Any) -> Subset:

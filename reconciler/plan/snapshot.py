@@ -2,7 +2,9 @@
 
 A direction declares its needs as `Need(source, window)`: "MOCO schedules from March to June".
 `fetch_snapshot` merges the needs of every direction in the run, so each list is read once, for the
-union of the windows asked, never per person or per day, and all lists at the same time.
+union of the windows asked, and all lists at the same time. A scoped run (`--user`, an incremental
+run) narrows the needs to some people (`narrowed`): sources that can be asked per person
+(`Source.read_for`) then read only theirs; the others are read whole.
 """
 
 from __future__ import annotations
@@ -45,16 +47,36 @@ class Source:
     name: str  # e.g. "moco.schedules"
     read: Callable[[Any, Window | None], Awaitable[list[Any]]] = field(compare=False, repr=False)
     windowed: bool = field(default=True, compare=False)  # False: always read whole (users, types)
+    # Read for some people only: (clients, window, ids) with MOCO user ids ("moco") or Personio person
+    # ids ("personio") as `by` says; None: the source is always read for everyone.
+    read_for: Callable[[Any, Window | None, frozenset[Any]], Awaitable[list[Any]]] | None = field(
+        default=None, compare=False, repr=False)
+    by: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
 class Need:
     source: Source
     window: Window | None = None  # None for lists read whole
+    who: frozenset[Any] | None = None  # the people to read (ids as `source.by` says); None: everyone
 
     def __post_init__(self) -> None:
         if self.source.windowed != (self.window is not None):
             raise ValueError(f"{self.source.name} is {'' if self.source.windowed else 'not '}read by window")
+        if self.who is not None and self.source.read_for is None:
+            raise ValueError(f"{self.source.name} cannot be read per person")
+
+    async def read(self, clients: Any) -> list[Any]:
+        if self.who is None:
+            return await self.source.read(clients, self.window)
+        return await self.source.read_for(clients, self.window, self.who)  # type: ignore[misc]
+
+
+def narrowed(needs: Iterable[Need], users: frozenset[int], persons: frozenset[str]) -> tuple[Need, ...]:
+    """The needs, read only for these people where the source can be asked per person."""
+    ids = {"moco": users, "personio": persons}
+    return tuple(Need(need.source, need.window, ids[need.source.by]) if need.source.read_for else need
+                 for need in needs)
 
 
 @dataclass(frozen=True)
@@ -76,15 +98,17 @@ def merge_needs(needs: Iterable[Need]) -> tuple[Need, ...]:
         seen = merged.get(need.source)
         if seen is None:
             merged[need.source] = need
-        elif seen.window is not None and need.window is not None:
-            merged[need.source] = Need(need.source, seen.window.span(need.window))
+            continue
+        window = seen.window.span(need.window) if seen.window is not None and need.window is not None else None
+        who = None if seen.who is None or need.who is None else seen.who | need.who  # None: everyone
+        merged[need.source] = Need(need.source, window, who)
     return tuple(merged.values())
 
 
 async def fetch_snapshot(clients: Any, today: date, needs: Iterable[Need]) -> Snapshot:
     """Read every needed list at once, each once."""
     merged = merge_needs(needs)
-    reads = [asyncio.ensure_future(need.source.read(clients, need.window)) for need in merged]
+    reads = [asyncio.ensure_future(need.read(clients)) for need in merged]
     try:
         results = await asyncio.gather(*reads)
     except BaseException:

@@ -7,9 +7,9 @@ the plan's scope, apply's dispatch and the renderers all ask the registry, never
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from reconciler.plan.model import Change, PlannedPart
@@ -58,3 +58,19 @@ class Direction:
     describe: Callable[[Mapping[str, Any]], str]  # how one of its records reads, e.g. "holiday, morning"
     steps: Steps
     aliases: tuple[str, ...] = ()  # older names still accepted by `--only` and saved plans
+    # Incremental runs (--changed-since): the people and days whose records changed since a moment
+    # (UTC, ISO 8601) in either system, read with the services' updated-after filters. None: the
+    # direction cannot tell, and an incremental run plans it in full.
+    touched: Callable[[Any, Window, datetime], Awaitable[Touched]] | None = None
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What changed since a moment, as (person, day): MOCO user ids and Personio person ids, each with
+    the days to plan again (`ALL_DAYS`: the whole window, e.g. an absence period that may have moved)."""
+
+    moco: Mapping[int, frozenset[date]] = field(default_factory=dict)
+    personio: Mapping[str, frozenset[date]] = field(default_factory=dict)
+
+
+ALL_DAYS: frozenset[date] = frozenset({date.min})  # plan the whole window for this person

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import aiohttp
@@ -92,6 +93,12 @@ class Clients:
     def notices(self) -> list[str]:
         """One sentence per record the reads skipped so far (MOCO's first), e.g. for a plan's warnings."""
         return [*self.moco.notices, *self.personio.notices]
+
+    def server_now(self) -> datetime:
+        """Now by the services' clock: the latest `Date` header of their answers so far, so that an
+        incremental bound does not depend on this machine's clock; the local clock when none came."""
+        dates = [date for service in (self.moco.service, self.personio.service) if (date := service.last_date)]
+        return max(dates) if dates else datetime.now(UTC)
 
     @property
     def requests_sent(self) -> dict[str, int]:

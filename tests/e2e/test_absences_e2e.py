@@ -26,8 +26,8 @@ def fast_options(monkeypatch, **overrides) -> None:
     from reconciler.plan.model import Subset
     from reconciler.run import RunOptions
 
-    def options(spec, today, only=None, timeout=None, subset=Subset()):
-        return RunOptions(today=TODAY, only=only, subset=subset, **overrides)
+    def options(spec, today, only=None, timeout=None, subset=Subset(), changed_since=None):
+        return RunOptions(today=TODAY, only=only, subset=subset, changed_since=changed_since, **overrides)
 
     for module in (cli_plan, cli_apply):
         monkeypatch.setattr(module, "run_options", options)

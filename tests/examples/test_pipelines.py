@@ -132,7 +132,7 @@ def test_the_cronjob_passes_the_kubernetes_schemas(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     documents = load_all(CRONJOB)
-    assert [document["kind"] for document in documents] == ["ConfigMap", "CronJob"]
+    assert [document["kind"] for document in documents] == ["ConfigMap", "CronJob", "CronJob"]
     assert kubernetes_problems(documents) == []
 
 
@@ -288,7 +288,7 @@ def test_the_gitlab_pipeline_plans_merge_requests_and_applies_the_default_branch
 
 
 def cronjob_parts() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
-    config_map, cronjob = load_all(CRONJOB)
+    config_map, cronjob, _ = load_all(CRONJOB)
     pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     return config_map, cronjob, pod, container
@@ -308,7 +308,19 @@ def test_the_cronjob_runs_hourly_one_at_a_time():
     assert pod["restartPolicy"] == "Never"
     assert pod["terminationGracePeriodSeconds"] >= 60
     assert container["image"] == "ghcr.io/reconcile-moco-personio/reconcile:0.2.0"
+    assert container["args"] == ["apply", "--auto-approve", "--changed-since", "75m", "--log-format", "json"]
+
+
+def test_a_second_cronjob_runs_the_full_reconcile_nightly():
+    _, hourly, nightly = load_all(CRONJOB)
+    assert nightly["metadata"]["name"] == "reconcile-full" != hourly["metadata"]["name"]
+    minute, hour, *rest = nightly["spec"]["schedule"].split()
+    assert 0 <= int(minute) <= 59 and 0 <= int(hour) <= 23 and rest == ["*", "*", "*"]
+    assert nightly["spec"]["concurrencyPolicy"] == "Forbid"
+    (container,) = nightly["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["apply", "--auto-approve", "--log-format", "json"]
+    # the same pod otherwise: credentials, spec, security
+    assert container["env"] == hourly["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]
 
 
 def test_the_cronjob_runs_as_non_root_with_a_read_only_root_filesystem_and_resources():

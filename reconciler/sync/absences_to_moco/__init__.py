@@ -3,8 +3,10 @@ working day, marked as synced; hand-made MOCO absences are never touched (but "n
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from reconciler.plan.snapshot import Need, Window
@@ -13,7 +15,7 @@ from reconciler.spec import Spec
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import MocoAbsenceSteps
 from reconciler.sync.absences_to_moco.planner import NAME, plan_absences
-from reconciler.sync.direction import Direction
+from reconciler.sync.direction import ALL_DAYS, Direction, Touched
 
 
 def off(spec: Spec) -> str | None:
@@ -30,6 +32,18 @@ def reads(spec: Spec, days: Window) -> tuple[Need, ...]:
             Need(sources.PERSONIO_ABSENCE_PERIODS, days))
 
 
+async def touched(clients: Any, days: Window, since: datetime) -> Touched:
+    """MOCO absences edited by hand (that day), and Personio absence periods created or changed (the
+    whole window: a period that moved or shrank leaves synced days elsewhere)."""
+    edited, periods = await asyncio.gather(clients.moco.changed("/schedules", days.start, days.end, since),
+                                           clients.personio.absence_periods_changed(since))
+    moco: dict[int, set[date]] = defaultdict(set)
+    for user_id, day in edited:
+        moco[user_id].add(day)
+    return Touched(moco={user: frozenset(found) for user, found in moco.items()},
+                   personio={period.person_id: ALL_DAYS for period in periods})
+
+
 def describe(values: Mapping[str, Any]) -> str:
     """`{"absence_kind": "holiday", "am": True, "pm": False}` → "holiday, morning"."""
     return f"{values['absence_kind']}, {halves(values.get('am', True), values.get('pm', True))}"
@@ -37,6 +51,6 @@ def describe(values: Mapping[str, Any]) -> str:
 
 DIRECTION = Direction(
     name=NAME, title="absences Personio → MOCO", system="moco", service="MOCO", kind="absence", off=off,
-    window=window, reads=reads, plan=plan_absences, describe=describe, steps=MocoAbsenceSteps(),
+    window=window, reads=reads, plan=plan_absences, describe=describe, steps=MocoAbsenceSteps(), touched=touched,
     aliases=("absences",),
 )

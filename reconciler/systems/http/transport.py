@@ -19,6 +19,8 @@ import json as jsonlib
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,6 +114,7 @@ class Service:
     clock: Clock = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     requests_sent: int = 0
+    last_date: datetime | None = None  # the service's clock: the `Date` header of its latest answer
 
     def __post_init__(self) -> None:
         self._in_flight = asyncio.Semaphore(self.max_in_flight)
@@ -203,6 +206,7 @@ class Service:
                 async with self.session.request(call.method, call.url, headers=headers, json=call.json,
                                                 data=call.form, timeout=self.timeouts.client_timeout(deadline.left()),
                                                 allow_redirects=False) as answer:
+                    self.last_date = _stamp(answer.headers.get("Date")) or self.last_date
                     return used, Response(answer.status, answer.headers, await _read_body(answer), call.text)
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             return used, wire_failure(exc, service=self.name, base_url=self.base_url, call=call.text,
@@ -269,3 +273,12 @@ async def _read_body(answer: aiohttp.ClientResponse) -> Any:
         except ValueError:
             return text
     return text
+
+
+def _stamp(value: str | None) -> datetime | None:
+    """An HTTP `Date` header (RFC 9110's IMF-fixdate) as an aware UTC moment; None when absent or unreadable."""
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(UTC) if moment and moment.tzinfo else None

@@ -13,7 +13,8 @@ schedule, employment or presence), the record is skipped and `notices` says so.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from collections.abc import Collection
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -39,11 +40,36 @@ class MocoClient:
         records = await self.service.records("/users", {"include_archived": "true"}, "user")
         return read_all(records, _user, self.notices)
 
-    async def employments(self) -> list[Employment]:
-        records = await self.service.records("/users/employments", {"from": EMPLOYMENTS_FROM}, "employment")
+    async def employments(self, users: Collection[int] | None = None) -> list[Employment]:
+        """Every employment, or those of `users` (MOCO's `user_id` filter takes one user: a request each)."""
+        employments = await self._per_user(users, lambda extra: self._employments(extra))
+        return [e for e in employments if users is None or e.user_id in users]
+
+    async def _employments(self, extra: dict[str, Any]) -> list[Employment]:
+        records = await self.service.records("/users/employments", {"from": EMPLOYMENTS_FROM, **extra}, "employment")
         return read_all(records, _employment, self.notices)
 
-    async def schedules(self, start: date, end: date) -> list[MocoAbsence]:
+    async def schedules(self, start: date, end: date, users: Collection[int] | None = None) -> list[MocoAbsence]:
+        """Every absence from `start` to `end` (inclusive), of everyone or of `users`."""
+        absences = await self._per_user(users, lambda extra: self._schedules(start, end, extra))
+        return sorted((a for a in absences if users is None or a.user_id in users), key=lambda a: (a.day, a.id))
+
+    async def _per_user(self, users: Collection[int] | None, read: Any) -> list[Any]:
+        """One read of everyone, or one per user (MOCO's `user_id` filter takes one id), at once."""
+        if users is None:
+            return list(await read({}))
+        lists = await asyncio.gather(*(read({"user_id": user_id}) for user_id in sorted(users)))
+        return [record for found in lists for record in found]
+
+    async def changed(self, path: str, start: date, end: date, since: datetime) -> list[tuple[int, date]]:
+        """(user id, day) of each schedule or presence (`path`) from `start` to `end` created or updated after
+        `since` (MOCO's `updated_after`, ISO 8601 UTC; deletions are not listed)."""
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = {"from": start.isoformat(), "to": end.isoformat(), "updated_after": stamp}
+        records = await self.service.records(path, params, path.rsplit("/", 1)[-1].rstrip("s"))
+        return [(record.ref("user"), record.need("date", DAY)) for record in records if not record.is_null("user")]
+
+    async def _schedules(self, start: date, end: date, extra: dict[str, Any]) -> list[MocoAbsence]:
         """Every absence from `start` to `end` (inclusive).
 
         The kind comes from `assignment.code`. MOCO added that field in 2024 and every recorded
@@ -51,7 +77,7 @@ class MocoClient:
         the `absence_code` filter instead (DECISIONS.md). Entries that are not absences (project
         schedules from before 2020) are skipped.
         """
-        window = {"from": start.isoformat(), "to": end.isoformat()}
+        window = {"from": start.isoformat(), "to": end.isoformat(), **extra}
         records = [r for r in await self.service.records("/schedules", window, "schedule") if _is_absence(r)]
         if all(_code(r) is not None for r in records):
             return read_all(records, partial(_absence, kind=None), self.notices)
@@ -76,8 +102,13 @@ class MocoClient:
             absences += read_all(kind_records, partial(_absence, kind=kind), self.notices)
         return sorted(absences, key=lambda a: (a.day, a.id))
 
-    async def presences(self, start: date, end: date) -> list[Presence]:
-        window = {"from": start.isoformat(), "to": end.isoformat()}
+    async def presences(self, start: date, end: date, users: Collection[int] | None = None) -> list[Presence]:
+        """Every presence from `start` to `end` (inclusive), of everyone or of `users`."""
+        presences = await self._per_user(users, lambda extra: self._presences(start, end, extra))
+        return [p for p in presences if users is None or p.user_id in users]
+
+    async def _presences(self, start: date, end: date, extra: dict[str, Any]) -> list[Presence]:
+        window = {"from": start.isoformat(), "to": end.isoformat(), **extra}
         records = await self.service.records("/users/presences", window, "presence")
         return read_all(records, lambda record: _presence(record, self.notices), self.notices)
 
