@@ -162,4 +162,8 @@ def test_awkward_variants_read_the_same(sandbox):
     schedules, persons = with_clients(sandbox, body)
     stored = {s.id: s.absence_code for s in sandbox.world.moco.schedules.values()}
     assert {s.id: s.kind.code for s in schedules} == stored
+    reads = [e for e in sandbox.log.entries if e.endpoint == "GET /api/v1/schedules"]
+    probes = [e for e in reads if "per_page=1&" in e.query or e.query.endswith("per_page=1")]
+    pages = -(-len(stored) // 100)
+    assert len(probes) == 5 and len(reads) == pages + 5  # the list once, not once per kind
     assert len(persons) == len(sandbox.world.personio.persons)

@@ -221,8 +221,9 @@ def test_schedules_with_assignment_code_take_one_read():
     assert {a.kind for a in absences} == {AbsenceKind.SICK_DAY}
 
 
-def test_schedules_without_assignment_code_are_read_once_per_kind():
-    """Every recorded schedule lacks assignment.code; the absence_code filter tells the kind."""
+def test_schedules_without_assignment_code_are_read_once_and_each_kind_probed():
+    """Every recorded schedule lacks assignment.code; one schedule per kind (the absence_code filter, one
+    per page) tells which assignment id is which kind, so the list itself is read once."""
     recorded = sample("moco-schedules-list.json")["body"][0]  # a sick half day, named "Krankheit"
     legacy = sample("moco-schedule-create-legacy-project.json")["body"]  # a pre-2020 project schedule
 
@@ -233,7 +234,7 @@ def test_schedules_without_assignment_code_are_read_once_per_kind():
 
     async def body(clients, mocked) -> Any:
         result = await clients.moco.schedules(date(2019, 1, 1), date(2021, 12, 31))
-        assert calls(mocked, "GET", f"{MOCO}/schedules") == 6  # the plain read, then one per kind
+        assert calls(mocked, "GET", f"{MOCO}/schedules") == 6  # the plain read, then a probe per kind
         return result
 
     absences = run_with_clients(body, mock=lambda m: m.get(re.compile(rf"{MOCO}/schedules\?.*"), callback=answer,

@@ -81,6 +81,10 @@ class MocoClient:
         records = [r for r in await self.service.records("/schedules", window, "schedule") if _is_absence(r)]
         if all(_code(r) is not None for r in records):
             return read_all(records, partial(_absence, kind=None), self.notices)
+        by_assignment = await self._kinds_by_assignment(window, records)
+        if by_assignment is not None:
+            return [absence for record in records
+                    if (absence := _read_one(record, by_assignment[_assignment(record)], self.notices))]
         kinds = list(AbsenceKind)
         lists = await asyncio.gather(*(
             self.service.records("/schedules", {**window, "absence_code": kind.code}, "schedule") for kind in kinds
@@ -101,6 +105,28 @@ class MocoClient:
                 seen[ident] = kind
             absences += read_all(kind_records, partial(_absence, kind=kind), self.notices)
         return sorted(absences, key=lambda a: (a.day, a.id))
+
+    async def _kinds_by_assignment(self, window: dict[str, Any], records: list[Record]
+                                   ) -> dict[Any, AbsenceKind] | None:
+        """Without `assignment.code`, the kind of each absence from its `assignment.id`: one schedule of each
+        kind (`absence_code` filter, one per page) names the id of that kind's assignment, so the list is
+        read once, not once per kind. UNVERIFIED that an account has one assignment per absence kind; when
+        two kinds name one id, or an absence has an id no kind named, None: the caller reads per kind."""
+        async def one_of(kind: AbsenceKind) -> Any:
+            answer = await self.service.request("GET", "/schedules",
+                                                params={**window, "absence_code": kind.code, "per_page": 1})
+            first = answer.body[0] if isinstance(answer.body, list) and answer.body else None
+            assignment = first.get("assignment") if isinstance(first, dict) else None
+            return assignment.get("id") if isinstance(assignment, dict) else None
+
+        kinds = list(AbsenceKind)
+        ids = await asyncio.gather(*(one_of(kind) for kind in kinds))
+        by_assignment = {ident: kind for ident, kind in zip(ids, kinds, strict=True) if ident is not None}
+        if len(by_assignment) != sum(ident is not None for ident in ids):
+            return None  # two kinds share an assignment: the ids tell nothing
+        if any(_assignment(record) not in by_assignment for record in records):
+            return None
+        return by_assignment
 
     async def presences(self, start: date, end: date, users: Collection[int] | None = None) -> list[Presence]:
         """Every presence from `start` to `end` (inclusive), of everyone or of `users`."""
@@ -217,6 +243,18 @@ def _is_absence(r: Record) -> bool:
     """Whether a schedule is an absence: pre-2020 project schedules say `assignment.type: Project`."""
     assignment = r.obj("assignment")
     return assignment is None or assignment.text("type", "Absence") == "Absence"
+
+
+def _assignment(r: Record) -> Any:
+    """The id of a schedule's assignment (what is scheduled: an absence kind or a project), or None."""
+    assignment = r.obj("assignment")
+    ident = assignment.value("id") if assignment else None
+    return ident if isinstance(ident, (int, str)) and not isinstance(ident, bool) else None
+
+
+def _read_one(record: Record, kind: AbsenceKind, notices: list[str]) -> MocoAbsence | None:
+    found = read_all([record], partial(_absence, kind=kind), notices)
+    return found[0] if found else None
 
 
 def _code(r: Record) -> int | None:
