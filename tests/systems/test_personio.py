@@ -195,15 +195,20 @@ def test_absence_periods_are_read_into_days_with_exclusive_midnight_ends():
         return CallbackResult(payload=recorded)
 
     periods = run_with_clients(lambda c, m: c.personio.absence_periods(date(2026, 6, 1), date(2026, 12, 31)),
-                               mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/absence-periods.*"), callback=answer))
+                               mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/absence-periods.*"), callback=answer,
+                                                    repeat=True))
     by_id = {p.id: p for p in periods}
     assert (by_id["x1"].first_day, by_id["x1"].last_day) == (date(2026, 6, 5), date(2026, 6, 5))
     assert (by_id["x2"].first_day, by_id["x2"].last_day) == (date(2026, 6, 10), date(2026, 6, 12))
     assert by_id["x3"].last_day is None
     assert not any(p.first_day_pm_only or p.last_day_am_only for p in periods)
-    # One bound that means the same whether Personio reads ranges literally or as overlaps.
-    assert "Z" not in seen[0] and "starts_from.date_time.lte=2026-12-31T23:59:59" in seen[0]
-    assert "ends_at" not in seen[0] and "starts_from.date_time.gte" not in seen[0]
+    # Slices of about a month, read at once; the first has only an upper bound, so a period that started
+    # before the window is read whether Personio reads ranges literally or as overlaps.
+    seen.sort(key=lambda url: ("starts_from.date_time.gte" in url, url))
+    assert len(seen) == 7 and not any("Z" in url or "ends_at" in url for url in seen)
+    assert "starts_from.date_time.lte=2026-07-01T23:59:59" in seen[0] and "date_time.gte" not in seen[0]
+    assert any("starts_from.date_time.gte=2026-12-04T00:00:00" in url and
+               "starts_from.date_time.lte=2026-12-31T23:59:59" in url for url in seen)
 
 
 @pytest.mark.parametrize(("starts", "ends", "first", "last", "pm_only", "am_only"), [
@@ -291,3 +296,18 @@ def test_an_unreadable_next_link_is_an_error_not_a_last_page(meta):
                          mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/persons.*"),
                                               payload={"_data": [{"id": "1"}], "_meta": meta}))
 
+
+
+@pytest.mark.parametrize(("start", "end", "count"), [
+    (date(2026, 11, 1), date(2026, 11, 30), 1), (date(2026, 1, 1), date(2026, 12, 31), 12),
+    (date(2000, 1, 1), date(2100, 1, 1), 12),
+])
+def test_a_window_is_read_in_consecutive_slices_that_cover_it(start, end, count):
+    from datetime import timedelta
+
+    from reconciler.systems.personio.client import window_slices
+
+    slices = window_slices(start, end, open_start=False)
+    assert len(slices) == count and slices[0][0] == start and slices[-1][1] == end
+    assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in zip(slices, slices[1:]))
+    assert window_slices(start, end, open_start=True)[0][0] is None

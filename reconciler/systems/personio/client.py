@@ -11,11 +11,12 @@ records were skipped; Personio documents no null that would make a record meanin
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from reconciler.errors import NotFound
+from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person
 from reconciler.systems.http import MOMENT, Record, Service, Source, read_all
 
@@ -23,6 +24,52 @@ from reconciler.systems.http import MOMENT, Record, Service, Source, read_all
 # filter without saying. UNVERIFIED: a list there too. Either way every answer is filtered here again,
 # so a filter Personio ignored costs pages, never correctness.
 PERSON_IDS_PER_REQUEST = 50
+
+SLICE_DAYS = 31  # a long window is read in slices of about a month, at once (pacing still applies)
+MAX_SLICES = 12  # and in no more than this many: each slice costs a request, full or not
+
+
+def window_slices(start: date, end: date, *, open_start: bool) -> list[tuple[date | None, date]]:
+    """`start`..`end` in consecutive slices of SLICE_DAYS (longer for windows of over MAX_SLICES such
+    slices); with `open_start`, the first slice has no lower bound (absence periods: one that started
+    before the window may still run into it)."""
+    days = max(SLICE_DAYS, -(-((end - start).days + 1) // MAX_SLICES))
+    out: list[tuple[date | None, date]] = []
+    first = start
+    while True:
+        last = min(end, first + timedelta(days=days - 1))
+        out.append((None if open_start and not out else first, last))
+        if last >= end:
+            return out
+        first = last + timedelta(days=1)
+
+
+async def _together(reads: list[Any]) -> list[Any]:
+    """Await `reads` at once; when one fails, stop the others first."""
+    tasks = [asyncio.ensure_future(read) for read in reads]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _once_each(service: str, path: str, records: list[Record]) -> list[Record]:
+    """Records of several slices, each once. Under the reading that Personio's date ranges match
+    overlapping periods, a period can come in two slices; it must come alike, or the read stops."""
+    kept: dict[Any, Record] = {}
+    for record in records:
+        ident = record.value("id")
+        if not isinstance(ident, (str, int)):  # unreadable: the record's own reader says so
+            ident = id(record)
+        if ident in kept and kept[ident].data != record.data:
+            raise UnexpectedResponse(service, f"GET {path} listed {ident} twice, differently, in two slices of the "
+                                              "window; read again later")
+        kept.setdefault(ident, record)
+    return list(kept.values())
+
 
 def _utc(moment: datetime) -> str:
     """A moment for Personio's `updated_at` filters: its date-time filters take no `Z` and no offset
@@ -63,29 +110,32 @@ class PersonioClient:
         is applied here. (It also reads periods that ended before `start`: more pages, never fewer
         periods.)
         """
-        params = {"starts_from.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}  # no Z, no offset
-        records = await self._of(persons, "/v2/absence-periods", params, "absence period")
+        slices = [{"starts_from.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}  # no Z, no offset
+                  | ({"starts_from.date_time.gte": f"{first.isoformat()}T00:00:00"} if first else {})
+                  for first, last in window_slices(start, end, open_start=True)]
+        records = await self._of(persons, "/v2/absence-periods", slices, "absence period")
         return [p for p in read_all(records, read_absence_period, self.notices)
                 if p.overlaps(start, end) and (persons is None or p.person_id in persons)]
 
     async def attendance_periods(self, start: date, end: date, persons: Collection[str] | None = None
                                  ) -> list[AttendancePeriod]:
         """Every attendance period starting from `start` to `end` (inclusive), of everyone or of `persons`."""
-        params = {"start.date_time.gte": f"{start.isoformat()}T00:00:00",
-                  "start.date_time.lte": f"{end.isoformat()}T23:59:59", "limit": 100}
-        records = await self._of(persons, "/v2/attendance-periods", params, "attendance period")
+        slices = [{"start.date_time.gte": f"{first.isoformat()}T00:00:00",
+                   "start.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}
+                  for first, last in window_slices(start, end, open_start=False)]
+        records = await self._of(persons, "/v2/attendance-periods", slices, "attendance period")
         return [p for p in read_all(records, _attendance, self.notices) if persons is None or p.person_id in persons]
 
-    async def _of(self, persons: Collection[str] | None, path: str, params: dict[str, Any], noun: str) -> list[Record]:
-        """The list for everyone, or for `persons` (`person.id`, PERSON_IDS_PER_REQUEST at a time)."""
-        if persons is None:
-            return await self.service.records(path, params, noun)
-        ids = sorted(persons)
-        found: list[Record] = []
-        for first in range(0, len(ids), PERSON_IDS_PER_REQUEST):
-            chunk = ",".join(ids[first:first + PERSON_IDS_PER_REQUEST])
-            found += await self.service.records(path, {**params, "person.id": chunk}, noun)
-        return found
+    async def _of(self, persons: Collection[str] | None, path: str, slices: list[dict[str, Any]], noun: str
+                  ) -> list[Record]:
+        """The list for everyone, or for `persons` (`person.id`, PERSON_IDS_PER_REQUEST at a time), read in
+        `slices` of the window at once: cursor pages follow one another, slices need not."""
+        ids = sorted(persons) if persons is not None else []
+        chunks = [{"person.id": ",".join(ids[i:i + PERSON_IDS_PER_REQUEST])}
+                  for i in range(0, len(ids), PERSON_IDS_PER_REQUEST)] if persons is not None else [{}]
+        reads = [self.service.records(path, {**params, **chunk}, noun) for params in slices for chunk in chunks]
+        lists = await _together(reads)
+        return _once_each(self.service.name, path, [record for found in lists for record in found])
 
     async def absence_periods_changed(self, since: datetime) -> list[AbsencePeriod]:
         """Absence periods created or updated at `since` (UTC) or later; deletions are not listed."""
