@@ -225,9 +225,11 @@ def _presence(r: Record, notices: list[str]) -> Presence:
     start = None if r.is_null("from") else r.need("from", CLOCK)
     for unknown, reason in ((user_id is None, "belongs to no user (user: null)"),
                             (start is None, "has no start time (from: null)")):
+        if not unknown:
+            continue
         note = r.source.redact(f"{r.source.place}: {r.label} {reason}; not synced, and a period synced from it "
                                "is left alone")
-        if unknown and note not in notices:
+        if note not in notices:
             notices.append(note)
     return Presence(id=ident, user_id=user_id, day=r.need("date", DAY), start=start, end=r.get("to", CLOCK),
                     is_home_office=r.flag("is_home_office", False), updated_at=r.text("updated_at"))
