@@ -311,3 +311,18 @@ def test_a_window_is_read_in_consecutive_slices_that_cover_it(start, end, count)
     assert len(slices) == count and slices[0][0] == start and slices[-1][1] == end
     assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in zip(slices, slices[1:]))
     assert window_slices(start, end, open_start=True)[0][0] is None
+
+
+def test_a_few_peoples_periods_are_read_in_one_cursor_not_in_slices():
+    seen: list[str] = []
+
+    def answer(url: Any, **kwargs: Any) -> CallbackResult:
+        seen.append(str(url))
+        return CallbackResult(payload={"_data": [], "_meta": {"links": {}}})
+
+    run_with_clients(lambda c, m: c.personio.attendance_periods(date(2026, 1, 1), date(2026, 12, 31), {"7", "3"}),
+                     mock=lambda m: m.get(re.compile(rf"{PERSONIO}/v2/attendance-periods.*"), callback=answer,
+                                          repeat=True))
+    [url] = seen
+    assert "person.id=3%2C7" in url or "person.id=3,7" in url
+    assert "start.date_time.gte=2026-01-01T00:00:00" in url and "start.date_time.lte=2026-12-31T23:59:59" in url

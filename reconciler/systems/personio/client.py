@@ -44,6 +44,13 @@ def window_slices(start: date, end: date, *, open_start: bool) -> list[tuple[dat
         first = last + timedelta(days=1)
 
 
+def _whole(slices: list[dict[str, Any]]) -> dict[str, Any]:
+    """One read spanning `slices`: the first's lower bound (if any) and the last's upper bounds."""
+    first, last = slices[0], slices[-1]
+    return {**{key: value for key, value in last.items() if not key.endswith(".gte")},
+            **{key: value for key, value in first.items() if key.endswith(".gte")}}
+
+
 async def _together(reads: list[Any]) -> list[Any]:
     """Await `reads` at once; when one fails, stop the others first."""
     tasks = [asyncio.ensure_future(read) for read in reads]
@@ -133,6 +140,8 @@ class PersonioClient:
         ids = sorted(persons) if persons is not None else []
         chunks = [{"person.id": ",".join(ids[i:i + PERSON_IDS_PER_REQUEST])}
                   for i in range(0, len(ids), PERSON_IDS_PER_REQUEST)] if persons is not None else [{}]
+        if persons is not None:  # a few people's records fill a page or two: one cursor, not a slice each
+            slices = [_whole(slices)]
         reads = [self.service.records(path, {**params, **chunk}, noun) for params in slices for chunk in chunks]
         lists = await _together(reads)
         return _once_each(self.service.name, path, [record for found in lists for record in found])
