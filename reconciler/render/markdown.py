@@ -98,7 +98,10 @@ def _size(block: list[str]) -> int:
 def _head(plan: Plan, shown: Shown) -> list[str]:
     s = plan.summary
     out = [f"### reconcile plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy", ""]
-    if plan.partial:
+    if plan.since:
+        out += [f"_Incremental run: what changed since {plan.since} (`--changed-since`); a full run also sees "
+                "deletions on days nothing else changed._", ""]
+    elif plan.partial:
         out += [f"_Partial plan: only {partial(plan)}._", ""]
     if plan.base:
         out += [f"Compared with the base spec `{_cell(plan.base)}`:", ""] + [f"- **{line}**" for line in by_cause(plan)]

@@ -81,6 +81,8 @@ def test_an_incremental_run_plans_what_changed_as_a_full_run_would_for_few_reque
     assert quick_requests["moco"] < full_requests["moco"] and quick_requests["personio"] < full_requests["personio"]
     text = run("plan", "-c", str(synced), "--changed-since", "10m").stdout
     assert "# incremental run: changes since " in text and "Deletions on days nothing else changed" in text
+    markdown = run("plan", "-c", str(synced), "--changed-since", "10m", "--format", "markdown").stdout
+    assert f"_Incremental run: what changed since {data['incremental']['since']} (`--changed-since`)" in markdown
 
 
 def test_a_saved_incremental_plan_applies_its_own_scope(sandbox, synced, tmp_path):
