@@ -94,6 +94,9 @@ def load(config_path: Path) -> tuple[Spec, Credentials]:
 
 def run_options(spec: Spec, today: Any, only: tuple[str, ...] | None = None, timeout: float | None = None,
                 subset: Subset = Subset(), changed_since: str | None = None) -> RunOptions:
+    if changed_since and subset:
+        raise click.UsageError("--changed-since finds the people and days itself; leave out --user, --from and --to, "
+                               "or leave out --changed-since")
     options = RunOptions(today=today.date() if today else spec.today(), only=only, subset=subset,
                          changed_since=changed_since)
     if timeout is None:

@@ -108,13 +108,14 @@ def test_a_deletion_on_a_day_nothing_else_changed_waits_for_the_full_run(sandbox
     assert writes(sandbox) == []
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("soon", "--changed-since 'soon': not a duration (75m, 2h, 1d) nor an ISO 8601 time"),
-    ("0m", "--changed-since 0m: give a duration above zero"),
-    ((datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"), "that is after now"),
+@pytest.mark.parametrize(("args", "message"), [
+    (("soon",), "--changed-since 'soon': not a duration (75m, 2h, 1d) nor an ISO 8601 time"),
+    (("0m",), "--changed-since 0m: give a duration above zero"),
+    (((datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),), "that is after now"),
+    (("10m", "--user", "jane@acme.example"), "--changed-since finds the people and days itself"),
 ])
-def test_a_bad_bound_is_a_clear_error(setup, value, message):
-    result = run("plan", "-c", str(setup), "--changed-since", value)
+def test_a_bad_bound_is_a_clear_error(setup, args, message):
+    result = run("plan", "-c", str(setup), "--changed-since", *args)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
