@@ -1,145 +1,105 @@
-"""Benchmark: requests, wall time and memory of plan → apply → plan against the sandbox.
+"""Issue 12's benchmark (`make bench`): what reconcile costs on a company with a year of history.
 
-The sandbox runs as its own process (`reconcile sandbox serve`), so the memory figures are
-reconcile's own; each request to it costs `--latency` seconds, like a network would. Run:
+For each size (people) it starts the benchmark's sandbox process (server.py: a generated company with
+start_date a year back, two presences a worked day, ~30 absence days a person a year) and measures the
+scenarios of scenarios.py with reconcile as a process of its own: requests per endpoint against the
+fewest the data needs (minimum.py), minutes at each service's standard limit, wall time, CPU time,
+peak memory and 429 answers. Rate limits are the standard ones with windows shortened by
+--rate-scale, in the sandbox and in the spec alike. Writes BENCHMARKS.md (report.py) and the raw
+figures as JSON. Run:
 
-    .venv/bin/python bench/benchmark.py                     # 50 people, 20 ms latency
-    .venv/bin/python bench/benchmark.py --people 200 --write bench/RESULTS.md
+    .venv/bin/python bench/benchmark.py                              # 100 and 500 people
+    .venv/bin/python bench/benchmark.py --sizes 100,500,1000,2000    # all of issue 12's sizes
+    make bench BENCH_ARGS="--sizes 100,500,1000,2000"
 
-Scenarios: the first plan of a company never synced, the apply of it, and the steady state a
-scheduled job meets afterwards (a plan with nothing to do).
+Modules: scenarios.py (the scenarios, in order), harness.py (the sandbox process, one measured reconcile
+process), server.py (the sandbox process itself) with changes.py (synced state, touch, unsync),
+minimum.py (the fewest requests), fastlists.py and indexes.py (the stand-ins without their quadratic
+cost; selfcheck.py checks they answer alike), figures.py, targets.py and report.py (BENCHMARKS.md).
+The earlier benchmark (plan → apply → plan, six weeks of history) is bench/cycle.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import re
-import resource
-import signal
-import subprocess
+import os
+import shlex
 import sys
 import tempfile
 import time
-import tracemalloc
-import urllib.request
-from datetime import date
+from datetime import datetime, timezone
 from pathlib import Path
 
+import report
+from scenarios import run_size
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from reconciler.run import RunOptions, make_plan, plan_and_apply  # noqa: E402
-from reconciler.sandbox.seed import sandbox_env  # noqa: E402
-from reconciler.spec import load_spec  # noqa: E402
-from reconciler.systems.connect import read_credentials  # noqa: E402
 
 
-def side_door(base: str, method: str, path: str, body: dict | None = None) -> dict | None:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base}/_sandbox{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
+def sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
-def start_sandbox(people: int, seed: int, latency: float, spec_path: Path) -> tuple[subprocess.Popen, str, str]:
-    command = [str(Path(sys.executable).parent / "reconcile"), "sandbox", "serve", "--people", str(people),
-               "--seed", str(seed), "--latency", str(latency), "--moco-port", "0", "--personio-port", "0",
-               "--spec-out", str(spec_path)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = ""
-    while "Stop with Ctrl-C." not in output:
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        if not line:
-            raise SystemExit(f"the sandbox did not start:\n{output}")
-        output += line
-    moco = re.search(r"MOCO API\s+(\S+)", output).group(1)  # type: ignore[union-attr]
-    personio = re.search(r"Personio API\s+(\S+)", output).group(1)  # type: ignore[union-attr]
-    return process, moco.replace("/api/v1", ""), personio
+def measuring_args(parser: argparse.ArgumentParser, options: argparse.Namespace) -> str:
+    """The options that change what is measured, as given (not where the results go)."""
+    given = []
+    for action in parser._actions:
+        if not action.option_strings or action.dest in ("help", "out", "json", "measured_at", "report_only"):
+            continue
+        value = getattr(options, action.dest)
+        if value != action.default:
+            shown = ",".join(map(str, value)) if isinstance(value, list) else f"{value:g}" if isinstance(
+                value, float) else str(value)
+            given += [action.option_strings[0], shown]
+    return shlex.join(given)
 
 
-def measure(label: str, run, moco_side: str) -> dict:  # noqa: ANN001
-    side_door(moco_side, "DELETE", "/requests")
-    tracemalloc.start()
-    started = time.perf_counter()
-    result = asyncio.run(run())
-    elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    log = side_door(moco_side, "GET", "/requests") or {}
-    counts = log.get("counts", {})
-    refused = sum(1 for entry in log.get("requests", []) if entry["status"] == 429)
-    return {
-        "refused": refused,
-        "scenario": label,
-        "moco": sum(counts.get("moco", {}).values()),
-        "personio": sum(counts.get("personio", {}).values()),
-        "by_endpoint": counts,
-        "seconds": round(elapsed, 2),
-        "peak_mib": round(peak / 2**20, 1),
-        "result": result,
-    }
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=50)
+    parser.add_argument("--sizes", type=sizes, default=[100, 500], help="people, comma-separated (default 100,500)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--history-days", type=int, default=365, help="start_date this far back (default 365)")
+    parser.add_argument("--absence-days", type=int, default=30, help="absence days a person a year (default 30)")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds per request in the sandbox")
-    parser.add_argument("--moco-rate", type=int, default=1200, help="MOCO requests per 120 s (standard plan: 120)")
-    parser.add_argument("--personio-rate", type=int, default=600, help="Personio requests per 60 s")
-    parser.add_argument("--write", type=Path, help="append the results as Markdown to this file")
-    args = parser.parse_args()
+    parser.add_argument("--rate-scale", type=float, default=100.0,
+                        help="rate windows shortened by this factor, in sandbox and spec (default 100)")
+    parser.add_argument("--apply-rate-scale", type=float, default=10.0,
+                        help="the same for the rate-bound applies (default 10: Personio 50/s, below what apply's "
+                             "4 writes in flight reach here, so the limit binds, not the latency)")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="the Markdown report")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json", help="the raw figures")
+    parser.add_argument("--measured-at", default="", help="what was measured, for the report (e.g. a commit)")
+    parser.add_argument("--report-only", action="store_true", help="write the report again from --json; measure nothing")
+    options = parser.parse_args(argv)
+    if options.report_only:
+        options.out.write_text(report.render(json.loads(options.json.read_text(encoding="utf-8"))), encoding="utf-8")
+        print(f"wrote {options.out} from {options.json}")
+        return
 
+    command = "make bench" + (f' BENCH_ARGS="{measuring_args(parser, options)}"' if measuring_args(parser, options)
+                              else "")
+    started = time.perf_counter()
+    results = []
     with tempfile.TemporaryDirectory(prefix="reconcile-bench-") as folder:
-        spec_path = Path(folder) / "mapping.yaml"
-        process, moco_side, personio_url = start_sandbox(args.people, args.seed, args.latency, spec_path)
-        try:
-            side_door(moco_side, "PATCH", "/knobs", {
-                "moco": {"rate_limit_requests": args.moco_rate, "rate_limit_seconds": 120},
-                "personio": {"rate_limit_requests": args.personio_rate, "rate_limit_seconds": 60}})
-            spec_path.write_text(spec_path.read_text()
-                                 .replace("requests: 120, per_seconds: 120", f"requests: {args.moco_rate}, per_seconds: 120")
-                                 .replace("requests: 600, per_seconds: 60", f"requests: {args.personio_rate}, per_seconds: 60"))
-            spec = load_spec(spec_path)
-            credentials = read_credentials(spec, sandbox_env())
-            options = RunOptions(today=date.today())
-
-            async def plan():  # noqa: ANN202
-                result = await make_plan(spec, credentials, options)
-                return f"{len(result.changes)} changes"
-
-            async def apply():  # noqa: ANN202
-                _, report = await plan_and_apply(spec, credentials, options, approve=lambda p: True)
-                return report.summary() if report else "nothing to apply"
-
-            rows = [measure("first plan (never synced)", plan, moco_side),
-                    measure("apply (plan + writes)", apply, moco_side),
-                    measure("steady state: plan with nothing to do", plan, moco_side)]
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
-
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    header = (f"### {date.today()}: {args.people} people (seed {args.seed}), {args.latency * 1000:.0f} ms per "
-              f"request, MOCO {args.moco_rate} requests / 120 s, Personio {args.personio_rate} / 60 s, both "
-              "directions\n")
-    table = ["| scenario | MOCO requests | Personio requests | 429 answers | wall time | peak Python memory | result |",
-             "|---|---:|---:|---:|---:|---:|---|"]
-    for row in rows:
-        table.append(f"| {row['scenario']} | {row['moco']} | {row['personio']} | {row['refused']} | {row['seconds']} s | "
-                     f"{row['peak_mib']} MiB | {row['result']} |")
-    steady = rows[-1]["by_endpoint"]
-    details = "Steady-state requests by endpoint: " + ", ".join(
-        f"{endpoint} ×{count}" for service in steady.values() for endpoint, count in sorted(service.items()))
-    text = "\n".join([header, *table, "", details, f"Process max RSS: {maxrss:.0f} MiB.", ""])
-    print(text)
-    if args.write:
-        with args.write.open("a", encoding="utf-8") as out:
-            out.write(text + "\n")
+        for people in options.sizes:
+            print(f"{people} people: building the company …", flush=True)
+            results.append(run_size(people, options, Path(folder)).as_json())
+    run = {
+        "command": command,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "measured_at": options.measured_at,
+        "seconds": round(time.perf_counter() - started),
+        "options": {"seed": options.seed, "history_days": options.history_days,
+                    "absence_days": options.absence_days, "latency": options.latency,
+                    "rate_scale": options.rate_scale, "apply_rate_scale": options.apply_rate_scale},
+        "sizes": results,
+    }
+    options.json.write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+    options.out.write_text(report.render(run), encoding="utf-8")
+    print(f"wrote {options.out} and {options.json} ({run['seconds']} s)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Crash and soak: kill `reconcile apply` at a random moment, run it again, and check that nothing is
 left twice, nothing is lost, and nothing made by hand was touched.
 
-The sandbox runs as its own process (`reconcile sandbox serve`, as in bench/benchmark.py), and so
+The sandbox runs as its own process (`reconcile sandbox serve`, as in bench/cycle.py), and so
 does every `reconcile apply` and `reconcile plan`: the real command line, with the sandbox's ready
 spec and environment, both directions. For each seed:
 

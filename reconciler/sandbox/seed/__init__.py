@@ -18,9 +18,13 @@ parameters, every time. Around `today` it builds what a real company running bot
 - A Personio email written in mixed case, a person whose email differs (a spec override), a
   person only in Personio, a freelancer only in MOCO, an archived MOCO user, a robot account.
 
+`history_days` sets how far back start_date lies (presences from there on), `absence_days_per_year`
+adds vacations and sick leave all over the window (the benchmark's company: a year, ~30 days).
+
 params.py holds the parameters and the fixed credentials, holidays.py the public holidays,
 company.py the builder's primitives; people.py, absences.py and attendances.py are the seeding
-steps that generate.py runs in order; ready.py writes the ready spec and its environment.
+steps that generate.py runs in order; ready.py writes the ready spec and its environment;
+synced.py puts a plan's changes straight into a world (the synced state without the writes).
 """
 
 from reconciler.sandbox.seed.generate import generate_world
@@ -35,8 +39,10 @@ from reconciler.sandbox.seed.params import (
     SeedParams,
 )
 from reconciler.sandbox.seed.ready import ready_spec, sandbox_env
+from reconciler.sandbox.seed.synced import apply_directly, restamp
 
 __all__ = [
     "ABSENCE_TYPES", "DOMAIN", "MOCO_API_KEY", "MOCO_USER_KEY", "PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET",
-    "SeedParams", "generate_world", "german_public_holidays", "ready_spec", "sandbox_env",
+    "SeedParams", "apply_directly", "generate_world", "german_public_holidays", "ready_spec", "restamp",
+    "sandbox_env",
 ]

@@ -63,6 +63,40 @@ def seed_absences(company: Company, employees: list[Employee]) -> None:
         company.absence(by_role[11], "Paid vacation", holiday - timedelta(days=2), holiday + timedelta(days=2))
 
 
+def seed_year_round_absences(company: Company, employees: list[Employee]) -> None:
+    """With `absence_days_per_year` N > 0: approved vacations (3 to 10 working days) and, in the past, sick
+    leave (1 to 3 days, about one absence in five) all over start_date .. today + until_days, until each
+    employee is away about N working days a year there, the seeded cases above included. Nothing with N = 0,
+    so the default companies stay exactly as they were."""
+    per_year = company.p.absence_days_per_year
+    if per_year <= 0:
+        return
+    rng, today, start, end = company.rng, company.p.today, company.start, company.end
+    span = (end - start).days + 1
+    target = round(per_year * span / 365)
+
+    def workday(day: date) -> bool:
+        return day.weekday() < 5 and day not in company.holidays
+
+    for employee in employees:
+        away = sum(1 for day in employee.absent if start <= day <= end and workday(day))
+        for _attempt in range(4 * target):
+            if away >= target:
+                break
+            first = company.free_weekday(employee, start + timedelta(days=rng.randrange(span)))
+            sick = first < today and rng.random() < 0.2
+            wanted = min(rng.randint(1, 3) if sick else rng.choice([3, 4, 5, 5, 8, 10]), target - away)
+            days, day = [], first
+            while len(days) < wanted and day <= end and day not in employee.absent:
+                if workday(day):
+                    days.append(day)
+                day += timedelta(days=1)
+            if len(days) < wanted or (sick and days[-1] >= today):
+                continue  # runs into another absence, the window's end, or today: somewhere else
+            company.absence(employee, "Sick leave" if sick else "Paid vacation", first, days[-1])
+            away += len(days)
+
+
 def seed_moco_schedules(company: Company, employees: list[Employee]) -> None:
     active = [u for u in company.moco.users.values() if u.active]
     for day, name in sorted(company.holidays.items()):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox.seed.absences import seed_absences, seed_earlier_sync, seed_moco_schedules
+from reconciler.sandbox.seed.absences import (
+    seed_absences,
+    seed_earlier_sync,
+    seed_moco_schedules,
+    seed_year_round_absences,
+)
 from reconciler.sandbox.seed.attendances import seed_earlier_attendance_sync, seed_handmade_attendances, seed_presences
 from reconciler.sandbox.seed.company import Company
 from reconciler.sandbox.seed.params import SeedParams
@@ -14,6 +19,7 @@ def generate_world(params: SeedParams) -> World:
     company = Company(params)
     employees = seed_people(company)
     seed_absences(company, employees)
+    seed_year_round_absences(company, employees)
     seed_moco_schedules(company, employees)
     seed_earlier_sync(company, employees)
     seed_presences(company, employees)

@@ -32,6 +32,10 @@ class SeedParams:
     today: date = field(default_factory=date.today)
     history_days: int = 42  # the ready spec's start_date lies this far back (on a Monday)
     until_days: int = 120  # the ready spec's absences.until_days; absences are seeded that far ahead
+    # 0: only the cases above (about two weeks a person). N: approved vacations and sick leave are added
+    # all over start_date .. today + until_days until each employee is away about N working days a
+    # year (the benchmark's company: history_days=365, absence_days_per_year=30).
+    absence_days_per_year: int = 0
 
     @property
     def start_date(self) -> date:

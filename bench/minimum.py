@@ -1,0 +1,139 @@
+"""The fewest requests the data needs, counted in the sandbox's own stores: for every list a run has to
+read, pages = ceil(records / largest page size) (at least 1: an empty answer is a request too), plus one
+token and one request per write. Lists and windows are the sync's own: MOCO users, employments,
+schedules from start_date to today + until_days, presences from start_date to today; Personio persons,
+absence types, absence periods overlapping the absence window, attendance periods starting in the
+hours window. Each row: (service, endpoint, what is read, records, page size, pages).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from datetime import timedelta
+from typing import Any
+
+MOCO_PAGE = 100  # per_page at most 100
+PERSONS_PAGE = 50  # /v2/persons: limit at most 50
+PERSONIO_PAGE = 100  # absence types, absence and attendance periods: limit at most 100
+
+Row = tuple[str, str, str, int, int, int]
+
+
+def row(service: str, endpoint: str, what: str, records: int, size: int) -> Row:
+    return service, endpoint, what, records, size, max(1, math.ceil(records / size)) if size else records
+
+
+def windows(params: Any) -> tuple[str, str, str]:
+    """start_date, the absence window's last day, the hours window's last day (today)."""
+    return (params.start_date.isoformat(), (params.today + timedelta(days=params.until_days)).isoformat(),
+            params.today.isoformat())
+
+
+def _overlaps(period: Any, first: str, last: str) -> bool:
+    end = period.ends_at or "9999-12-31"
+    return period.starts_from[:10] <= last and end[:10] >= first
+
+
+def full(world: Any, params: Any) -> list[Row]:
+    """A full plan: every list over the whole window."""
+    start, absences_end, today = windows(params)
+    moco, personio = world.moco, world.personio
+    return [
+        row("moco", "GET /api/v1/users", "all users, archived too", len(moco.users), MOCO_PAGE),
+        row("moco", "GET /api/v1/users/employments", "all employments", len(moco.employments), MOCO_PAGE),
+        row("moco", "GET /api/v1/schedules", f"absences {start}..{absences_end}",
+            sum(1 for s in moco.schedules.values() if start <= s.date <= absences_end), MOCO_PAGE),
+        row("moco", "GET /api/v1/users/presences", f"presences {start}..{today}",
+            sum(1 for p in moco.presences.values() if start <= p.date <= today), MOCO_PAGE),
+        row("personio", "POST /v2/auth/token", "one token", 1, 1),
+        row("personio", "GET /v2/persons", "all persons", len(personio.persons), PERSONS_PAGE),
+        row("personio", "GET /v2/absence-types", "all absence types", len(personio.absence_types), PERSONIO_PAGE),
+        row("personio", "GET /v2/absence-periods", f"periods overlapping {start}..{absences_end}",
+            sum(1 for p in personio.absence_periods.values() if _overlaps(p, start, absences_end)), PERSONIO_PAGE),
+        row("personio", "GET /v2/attendance-periods", f"periods starting {start}..{today}",
+            sum(1 for p in personio.attendance_periods.values() if start <= p.start[:10] <= today), PERSONIO_PAGE),
+    ]
+
+
+def incremental(world: Any, params: Any, touched: Any) -> list[Row]:
+    """An incremental run after `touched`: what changed, then what the planners need for those people
+    and days from the other system (each list once, narrowed to them)."""
+    moco, personio = world.moco, world.personio
+    changed = [moco.presences[i] for i in touched.presences if i in moco.presences]
+    periods = [personio.absence_periods[i] for i in touched.absence_periods if i in personio.absence_periods]
+    person_ids = {personio_id(world, u) for u in touched.users}
+    hour_days = {(personio_id(world, p.user_id), p.date) for p in changed}
+    absent_persons = {p.person_id for p in periods}
+    absent_users = {u for u in touched.users if personio_id(world, u) in absent_persons}
+    absent_days = {p.starts_from[:10] for p in periods}
+    hour_users = {p.user_id for p in changed}
+    hour_dates = {p.date for p in changed}
+    return [
+        row("moco", "GET /api/v1/users/presences", "presences updated since", len(changed), MOCO_PAGE),
+        row("moco", "GET /api/v1/users/presences", "their presences on the days concerned",
+            sum(1 for p in moco.presences.values() if p.user_id in hour_users and p.date in hour_dates), MOCO_PAGE),
+        row("moco", "GET /api/v1/schedules", "absences updated since", 0, MOCO_PAGE),
+        row("moco", "GET /api/v1/users", "the users concerned", len(touched.users), MOCO_PAGE),
+        row("moco", "GET /api/v1/users/employments", "their employments (absence changes)",
+            sum(1 for e in moco.employments.values() if e.user_id in absent_users), MOCO_PAGE),
+        row("moco", "GET /api/v1/schedules", "their absences on the days concerned",
+            sum(1 for s in moco.schedules.values() if s.user_id in absent_users and s.date in absent_days), MOCO_PAGE),
+        row("personio", "POST /v2/auth/token", "one token", 1, 1),
+        row("personio", "GET /v2/attendance-periods", "periods updated since", 0, PERSONIO_PAGE),
+        row("personio", "GET /v2/absence-periods", "periods updated since", len(periods), PERSONIO_PAGE),
+        row("personio", "GET /v2/absence-periods", "their periods overlapping the days concerned",
+            sum(1 for p in personio.absence_periods.values() if p.person_id in absent_persons
+                and any(_overlaps(p, day, day) for day in absent_days)), PERSONIO_PAGE),
+        row("personio", "GET /v2/persons", "the persons concerned", len(person_ids), PERSONS_PAGE),
+        row("personio", "GET /v2/absence-types", "all absence types", len(personio.absence_types), PERSONIO_PAGE),
+        row("personio", "GET /v2/attendance-periods", "their periods on the days concerned",
+            sum(1 for a in personio.attendance_periods.values() if (a.person_id, a.start[:10]) in hour_days),
+            PERSONIO_PAGE),
+    ]
+
+
+def scoped_apply(world: Any, params: Any, user_ids: Collection[int], writes: dict[str, int],
+                 only: str | None = None) -> list[Row]:
+    """`apply --user …` for `user_ids` (with `only`, one direction): who is who (every user and person),
+    those people's lists over the whole window, and one request per write."""
+    start, absences_end, today = windows(params)
+    moco, personio = world.moco, world.personio
+    persons = {personio_id(world, u) for u in user_ids}
+    absences = [
+        row("moco", "GET /api/v1/users/employments", "their employments",
+            sum(1 for e in moco.employments.values() if e.user_id in user_ids), MOCO_PAGE),
+        row("moco", "GET /api/v1/schedules", f"their absences {start}..{absences_end}",
+            sum(1 for s in moco.schedules.values() if s.user_id in user_ids and start <= s.date <= absences_end),
+            MOCO_PAGE),
+        row("moco", "POST /api/v1/schedules", "one request a write", writes["moco"], 0),
+        row("personio", "GET /v2/absence-types", "all absence types", len(personio.absence_types), PERSONIO_PAGE),
+        row("personio", "GET /v2/absence-periods", f"their periods overlapping {start}..{absences_end}",
+            sum(1 for p in personio.absence_periods.values() if p.person_id in persons
+                and _overlaps(p, start, absences_end)), PERSONIO_PAGE),
+    ]
+    hours = [
+        row("moco", "GET /api/v1/users/presences", f"their presences {start}..{today}",
+            sum(1 for p in moco.presences.values() if p.user_id in user_ids and start <= p.date <= today), MOCO_PAGE),
+        row("personio", "GET /v2/attendance-periods", f"their periods starting {start}..{today}",
+            sum(1 for p in personio.attendance_periods.values() if p.person_id in persons
+                and start <= p.start[:10] <= today), PERSONIO_PAGE),
+        row("personio", "POST /v2/attendance-periods", "one request a write", writes["personio"], 0),
+    ]
+    return [
+        row("moco", "GET /api/v1/users", "all users, archived too", len(moco.users), MOCO_PAGE),
+        row("personio", "POST /v2/auth/token", "one token", 1, 1),
+        row("personio", "GET /v2/persons", "all persons", len(personio.persons), PERSONS_PAGE),
+        *(absences if only in (None, "absences_to_moco") else ()),
+        *(hours if only in (None, "hours_to_personio") else ()),
+    ]
+
+
+def personio_id(world: Any, user_id: int) -> str | None:
+    email = world.moco.users[user_id].email
+    return next((p.id for p in world.personio.persons.values() if p.email and p.email.lower() == email), None)
+
+
+def as_json(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    return [{"service": s, "endpoint": e, "what": w, "records": n, "page_size": size, "pages": pages}
+            for s, e, w, n, size, pages in rows]
