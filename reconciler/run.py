@@ -26,6 +26,7 @@ from reconciler.sync import registry, sources
 from reconciler.sync.direction import Direction
 from reconciler.sync.identity import Matching, match_people
 from reconciler.systems.connect import Credentials, Tuning, open_clients
+from reconciler.systems.http.together import together
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
                    for d in directions}
         asked = {d.name: d.touched(clients, windows[d.name], bound) for d in directions  # type: ignore[misc]
                  if windows[d.name] is not None}
-        answers = await _together(list(asked.values()))
+        answers = await together(list(asked.values()))
         matching = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], spec.users)
         found = incremental.scopes(dict(zip(asked, answers, strict=True)), matching, windows)
         for direction in directions:  # a direction that cannot tell what changed is planned whole
@@ -176,18 +177,6 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
         wanted += chosen
     rest = await fetch_snapshot(clients, options.today, wanted)
     return Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices), found, since
-
-
-async def _together(reads: list[Any]) -> list[Any]:
-    """Await `reads` at once; when one fails, stop the others before the session closes."""
-    tasks = [asyncio.ensure_future(read) for read in reads]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _created_something(report: ApplyReport) -> bool:

@@ -11,7 +11,6 @@ records were skipped; Personio documents no null that would make a record meanin
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person
 from reconciler.systems.http import MOMENT, Record, Service, Source, read_all
+from reconciler.systems.http.together import together
 
 # Personio documents `person.id` as a comma list on attendance periods; on absence periods it names the
 # filter without saying. UNVERIFIED: a list there too. Either way every answer is filtered here again,
@@ -49,18 +49,6 @@ def _whole(slices: list[dict[str, Any]]) -> dict[str, Any]:
     first, last = slices[0], slices[-1]
     return {**{key: value for key, value in last.items() if not key.endswith(".gte")},
             **{key: value for key, value in first.items() if key.endswith(".gte")}}
-
-
-async def _together(reads: list[Any]) -> list[Any]:
-    """Await `reads` at once; when one fails, stop the others first."""
-    tasks = [asyncio.ensure_future(read) for read in reads]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _once_each(service: str, path: str, records: list[Record]) -> list[Record]:
@@ -143,7 +131,7 @@ class PersonioClient:
         if persons is not None:  # a few people's records fill a page or two: one cursor, not a slice each
             slices = [_whole(slices)]
         reads = [self.service.records(path, {**params, **chunk}, noun) for params in slices for chunk in chunks]
-        lists = await _together(reads)
+        lists = await together(reads)
         return _once_each(self.service.name, path, [record for found in lists for record in found])
 
     async def absence_periods_changed(self, since: datetime) -> list[AbsencePeriod]:
