@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -132,13 +132,7 @@ async def _of_people(specs: tuple[Spec, ...], clients: Any, options: RunOptions,
                      directions: tuple[Direction, ...]) -> Snapshot:
     """--user: who is who first, then only those people's records (MOCO by user, Personio by person)."""
     identity = await fetch_snapshot(clients, options.today, IDENTITY)
-    matching = only_people(match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS],
-                                        specs[0].users), options.subset.users)
-    users, persons = frozenset(p.user.id for p in matching.pairs), frozenset(p.person.id for p in matching.pairs)
-    wanted = [need for each in specs for need in needs(each, options.today, directions, options.subset)
-              if need not in IDENTITY]
-    rest = await fetch_snapshot(clients, options.today, narrowed(wanted, users, persons))
-    return Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices)
+    return await _scoped(specs, clients, options, directions, identity, {d.name: options.subset for d in directions})
 
 
 async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...]
@@ -163,7 +157,14 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
             if direction.touched is None and direction.off(spec) is None:
                 found[direction.name] = Subset()
         since = moment.isoformat(timespec="seconds")
-    everyone = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], spec.users)
+    return await _scoped(specs, clients, options, directions, identity, found), found, since
+
+
+async def _scoped(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],
+                  identity: Snapshot, found: Mapping[str, Subset | None]) -> Snapshot:
+    """The identity read, and each direction's lists for its scope in `found` (None: not read): for the
+    scope's days, and, where it names people, only theirs (MOCO by user, Personio by person)."""
+    everyone = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], specs[0].users)
     wanted = []
     for direction in directions:
         scope = found.get(direction.name)
@@ -176,7 +177,7 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
             chosen = list(narrowed(chosen, frozenset(p.user.id for p in pairs), frozenset(p.person.id for p in pairs)))
         wanted += chosen
     rest = await fetch_snapshot(clients, options.today, wanted)
-    return Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices), found, since
+    return Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices)
 
 
 def _created_something(report: ApplyReport) -> bool:

@@ -9,11 +9,12 @@ run) narrows the needs to some people (`narrowed`): sources that can be asked pe
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+
+from reconciler.systems.http.together import together
 
 
 @dataclass(frozen=True)
@@ -108,15 +109,6 @@ def merge_needs(needs: Iterable[Need]) -> tuple[Need, ...]:
 async def fetch_snapshot(clients: Any, today: date, needs: Iterable[Need]) -> Snapshot:
     """Read every needed list at once, each once."""
     merged = merge_needs(needs)
-    reads = [asyncio.ensure_future(need.read(clients)) for need in merged]
-    try:
-        results = await asyncio.gather(*reads)
-    except BaseException:
-        # One read failed (refused credentials, an unreachable service): stop the others and wait
-        # for them, so no request is left running on a session about to close.
-        for read in reads:
-            read.cancel()
-        await asyncio.gather(*reads, return_exceptions=True)
-        raise
+    results = await together(need.read(clients) for need in merged)  # one failing stops the others
     return Snapshot(today=today, lists={need.source.name: tuple(found) for need, found in zip(merged, results)},
                     notices=tuple(getattr(clients, "notices", ())))
