@@ -185,6 +185,6 @@ def test_reads_are_once_per_list_never_per_person_or_day(sandbox, setup):
     start = sandbox.params.start_date.isoformat()
     in_window = [p for p in sandbox.world.moco.presences.values() if start <= p.date <= TODAY.isoformat()]
     assert counts["GET /api/v1/users/presences"] == -(-len(in_window) // 100)  # one request a page
-    slices = window_slices(sandbox.params.start_date, TODAY, open_start=False)
+    slices = window_slices(sandbox.params.start_date, TODAY)
     assert counts["GET /v2/attendance-periods"] == len(slices) == 2  # a slice a request: 45 days, two slices
     assert counts["GET /api/v1/users"] == 1 and counts["GET /v2/persons"] == 1

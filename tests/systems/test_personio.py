@@ -202,11 +202,12 @@ def test_absence_periods_are_read_into_days_with_exclusive_midnight_ends():
     assert (by_id["x2"].first_day, by_id["x2"].last_day) == (date(2026, 6, 10), date(2026, 6, 12))
     assert by_id["x3"].last_day is None
     assert not any(p.first_day_pm_only or p.last_day_am_only for p in periods)
-    # Slices of about a month, read at once; the first has only an upper bound, so a period that started
-    # before the window is read whether Personio reads ranges literally or as overlaps.
-    seen.sort(key=lambda url: ("starts_from.date_time.gte" in url, url))
+    # Slices of about a month, read at once, bounded on the start only (either reading of Personio's ranges
+    # returns every period overlapping the window); the first reaches three years back, no further.
+    seen.sort(key=lambda url: url[url.index("starts_from.date_time.gte"):])
     assert len(seen) == 7 and not any("Z" in url or "ends_at" in url for url in seen)
-    assert "starts_from.date_time.lte=2026-07-01T23:59:59" in seen[0] and "date_time.gte" not in seen[0]
+    assert "starts_from.date_time.gte=2023-05-30T00:00:00" in seen[0]
+    assert "starts_from.date_time.lte=2026-07-01T23:59:59" in seen[0]
     assert any("starts_from.date_time.gte=2026-12-04T00:00:00" in url and
                "starts_from.date_time.lte=2026-12-31T23:59:59" in url for url in seen)
 
@@ -307,10 +308,11 @@ def test_a_window_is_read_in_consecutive_slices_that_cover_it(start, end, count)
 
     from reconciler.systems.personio.client import window_slices
 
-    slices = window_slices(start, end, open_start=False)
+    slices = window_slices(start, end)
     assert len(slices) == count and slices[0][0] == start and slices[-1][1] == end
     assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in zip(slices, slices[1:]))
-    assert window_slices(start, end, open_start=True)[0][0] is None
+    reaching_back = window_slices(start, end, lookback=timedelta(days=10))
+    assert reaching_back[0][0] == start - timedelta(days=10) and reaching_back[1:] == slices[1:]
 
 
 def test_a_few_peoples_periods_are_read_in_one_cursor_not_in_slices():

@@ -279,15 +279,16 @@ def personio_on(rows: list[dict[str, Any]]) -> PersonioClient:
                  "2020-01-01T00:00:00&start.date_time.lte=2020-04-01T23:59:59&limit=100: end is a string "
                  '("2026-06-01T12:00:00"), expected an object', id="attendance-end-a-string"),
     pytest.param(lambda: personio_on([with_(PERIOD, id="333", ends_at="2026-06-06")]).absence_periods(*WINDOW),
-                 "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.lte="
-                 '2020-04-01T23:59:59&limit=100: ends_at is a string ("2026-06-06"), expected an object',
+                 "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.gte="
+                 "2016-12-29T00:00:00&starts_from.date_time.lte=2020-04-01T23:59:59&limit=100: ends_at is a string "
+                 '("2026-06-06"), expected an object',
                  id="absence-period-ends-at-a-string"),
     pytest.param(lambda: personio_on([with_(PERSON, id=[3003])]).persons(),
                  "Personio: cannot read a person from GET /v2/persons?limit=50: id is a list, expected an id "
                  "(a string)", id="personio-id-a-list"),
     pytest.param(lambda: personio_on([with_(PERIOD, id="333", person={"id": True})]).absence_periods(*WINDOW),
-                 "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.lte="
-                 "2020-04-01T23:59:59&limit=100: person.id is a boolean (true), expected an id (a string)",
+                 "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.gte="
+                 "2016-12-29T00:00:00&starts_from.date_time.lte=2020-04-01T23:59:59&limit=100: person.id is a boolean (true), expected an id (a string)",
                  id="personio-person-id-a-boolean"),
 ])
 def test_a_field_of_the_wrong_type_names_service_endpoint_record_and_field(read, message):

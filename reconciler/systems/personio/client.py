@@ -28,17 +28,27 @@ PERSON_IDS_PER_REQUEST = 50
 SLICE_DAYS = 31  # a long window is read in slices of about a month, at once (pacing still applies)
 MAX_SLICES = 12  # and in no more than this many: each slice costs a request, full or not
 
+# How far before the window absence periods are read. Personio documents that its date ranges "match
+# overlapping periods" [personio.md §4.4, S9]: then `starts_from.date_time.gte` is the window's lower
+# edge and an earlier bound only costs pages. UNVERIFIED: were it applied literally (periods *starting*
+# after it), a period that began before the window and still runs into it (open-ended sickness,
+# parental leave) would be missing, and its synced MOCO days planned as deletions; so the first slice
+# starts this far back. German parental leave lasts up to three years a child; a period that began
+# earlier still and runs into the window is read only under the documented reading. Before this bound,
+# the read had no lower bound at all, and its cost grew with the company's age.
+ABSENCE_LOOKBACK = timedelta(days=3 * 366)
 
-def window_slices(start: date, end: date, *, open_start: bool) -> list[tuple[date | None, date]]:
+
+def window_slices(start: date, end: date, *, lookback: timedelta = timedelta(0)) -> list[tuple[date, date]]:
     """`start`..`end` in consecutive slices of SLICE_DAYS (longer for windows of over MAX_SLICES such
-    slices); with `open_start`, the first slice has no lower bound (absence periods: one that started
-    before the window may still run into it)."""
+    slices); with `lookback`, the first slice starts that much earlier (absence periods: one that
+    started before the window may still run into it)."""
     days = max(SLICE_DAYS, -(-((end - start).days + 1) // MAX_SLICES))
-    out: list[tuple[date | None, date]] = []
+    out: list[tuple[date, date]] = []
     first = start
     while True:
         last = min(end, first + timedelta(days=days - 1))
-        out.append((None if open_start and not out else first, last))
+        out.append((first - lookback if not out else first, last))
         if last >= end:
             return out
         first = last + timedelta(days=1)
@@ -97,17 +107,17 @@ class PersonioClient:
                               ) -> list[AbsencePeriod]:
         """Every absence period overlapping `start`..`end` (inclusive), whatever its approval status.
 
-        Only one bound goes to Personio: periods starting by the window's end. Personio documents
-        that date ranges "match overlapping periods", but if it applied a `starts_from.gte` with
-        an `ends_at.lte` literally, open-ended sickness and periods crossing the window's edges
-        would be missing, and their synced MOCO days would be planned as deletions. One upper
-        bound on the start returns the same periods under either reading; the rest of the window
-        is applied here. (It also reads periods that ended before `start`: more pages, never fewer
-        periods.)
+        Only bounds on the start go to Personio, in slices: periods starting from the slice's first day
+        to its last; the first slice reaches ABSENCE_LOOKBACK before the window (see there why). If
+        Personio applied a `starts_from.date_time.gte` with an `ends_at.date_time.lte` literally,
+        open-ended sickness would be missing, and its synced MOCO days planned as deletions; bounds on
+        the start alone return every period overlapping the window under either reading (under
+        Personio's documented one, a period crossing two slices comes in both, and is kept once). The
+        window itself is applied here.
         """
-        slices = [{"starts_from.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}  # no Z, no offset
-                  | ({"starts_from.date_time.gte": f"{first.isoformat()}T00:00:00"} if first else {})
-                  for first, last in window_slices(start, end, open_start=True)]
+        slices = [{"starts_from.date_time.gte": f"{first.isoformat()}T00:00:00",  # no Z, no offset
+                   "starts_from.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}
+                  for first, last in window_slices(start, end, lookback=ABSENCE_LOOKBACK)]
         records = await self._of(persons, "/v2/absence-periods", slices, "absence period")
         return [p for p in read_all(records, read_absence_period, self.notices)
                 if p.overlaps(start, end) and (persons is None or p.person_id in persons)]
@@ -117,7 +127,7 @@ class PersonioClient:
         """Every attendance period starting from `start` to `end` (inclusive), of everyone or of `persons`."""
         slices = [{"start.date_time.gte": f"{first.isoformat()}T00:00:00",
                    "start.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}
-                  for first, last in window_slices(start, end, open_start=False)]
+                  for first, last in window_slices(start, end)]
         records = await self._of(persons, "/v2/attendance-periods", slices, "attendance period")
         return [p for p in read_all(records, _attendance, self.notices) if persons is None or p.person_id in persons]
 
