@@ -288,7 +288,8 @@ def personio_on(rows: list[dict[str, Any]]) -> PersonioClient:
                  "(a string)", id="personio-id-a-list"),
     pytest.param(lambda: personio_on([with_(PERIOD, id="333", person={"id": True})]).absence_periods(*WINDOW),
                  "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.gte="
-                 "2016-12-29T00:00:00&starts_from.date_time.lte=2020-04-01T23:59:59&limit=100: person.id is a boolean (true), expected an id (a string)",
+                 "2016-12-29T00:00:00&starts_from.date_time.lte=2020-04-01T23:59:59&limit=100: person.id is a boolean "
+                 "(true), expected an id (a string)",
                  id="personio-person-id-a-boolean"),
 ])
 def test_a_field_of_the_wrong_type_names_service_endpoint_record_and_field(read, message):
