@@ -14,6 +14,8 @@ It lives under `/_sandbox/` on both ports and is clearly not part of either API:
     GET    /_sandbox/spec                      a ready spec for this sandbox (YAML)
     PATCH  /_sandbox/records/{service}/{collection}/{id}   change stored fields, e.g. lock a period
     DELETE /_sandbox/records/{service}/{collection}/{id}   remove a record behind the API's back
+
+A Personio absence or attendance period changed or removed here raises the webhook events its API would.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from aiohttp import web
 
 from reconciler.sandbox.common import SIDE_DOOR, json_body, json_response
 from reconciler.sandbox.knobs import Fault
+from reconciler.sandbox.personio.webhooks import side_door_changed
 from reconciler.sandbox.seed import SeedParams
 
 if TYPE_CHECKING:
@@ -134,14 +137,24 @@ class SideDoor:
         unknown = set(body) - names
         if unknown:
             return json_response({"error": f"unknown fields {sorted(unknown)}; fields: {sorted(names)}"}, status=400)
+        before = dataclasses.asdict(record)
         for name, value in body.items():
             setattr(record, name, value)
+        self._changed(request, before, record)
         return json_response(dataclasses.asdict(record))
 
     async def _delete_record(self, request: web.Request) -> web.Response:
         collection = self._collection(request)
         if collection is None:
             return json_response({"error": "unknown service or collection"}, status=404)
-        if collection.pop(self._record_key(collection, request.match_info["id"]), None) is None:
+        record = collection.pop(self._record_key(collection, request.match_info["id"]), None)
+        if record is None:
             return json_response({"error": "unknown record"}, status=404)
+        self._changed(request, dataclasses.asdict(record), None)
         return web.Response(status=204)
+
+    def _changed(self, request: web.Request, before: dict[str, Any], after: Any) -> None:
+        """Personio's webhook events for a period changed or deleted here, as if through its API."""
+        if request.match_info["service"] == "personio":
+            side_door_changed(self.sandbox.world.personio, request.match_info["collection"].replace("-", "_"),
+                              before, after)

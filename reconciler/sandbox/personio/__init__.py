@@ -10,10 +10,14 @@ Faithful to ../shared/api/personio.md and DECISIONS.md:
 - Date-time filters carrying `Z` or an offset answer 400 "Invalid request content".
 - Attendance periods: POST honours `skip_approval` (default false → PENDING), 201 with the id;
   PATCH and DELETE answer 204; start after end is a 422 problem.
+- Webhooks: one config, created with the world and enabled for every absence and attendance period
+  event; every create, update and delete of a period (through the API or the side door) records an
+  event, listed by `GET /v2/webhooks/{id}/events` (30 days, `occurred_at.gte/.lte`, `event_name`,
+  cursor pages). Needs `personio:webhooks:read` (a scope in `withheld_scopes` answers 403).
 
 routes.py builds the application; auth.py issues and checks tokens; service.py holds what every
-handler shares (cursor pages, filters), errors.py the refusals; persons.py, absences.py and
-attendances.py the handlers; records.py the stored records.
+handler shares (cursor pages, filters), errors.py the refusals; persons.py, absences.py,
+attendances.py and webhooks.py the handlers; records.py the stored records.
 """
 
 from reconciler.sandbox.personio.routes import personio_app

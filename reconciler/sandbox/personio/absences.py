@@ -8,6 +8,7 @@ from aiohttp import web
 
 from reconciler.sandbox.personio.errors import not_found
 from reconciler.sandbox.personio.service import PersonioService, csv
+from reconciler.sandbox.personio.webhooks import record
 
 
 class Absences(PersonioService):
@@ -50,6 +51,8 @@ class Absences(PersonioService):
 
     async def delete_absence_period(self, request: web.Request) -> web.Response:
         self.auth(request)
-        if self.state.absence_periods.pop(request.match_info["id"], None) is None:
+        period = self.state.absence_periods.pop(request.match_info["id"], None)
+        if period is None:
             raise not_found()
+        record(self.state, "absence-period.deleted", period)
         return web.Response(status=204)

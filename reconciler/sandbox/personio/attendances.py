@@ -16,6 +16,7 @@ from reconciler.sandbox.common import json_body, json_response, utc_now
 from reconciler.sandbox.personio.errors import bad_request, not_found, unprocessable
 from reconciler.sandbox.personio.records import PersonioAttendancePeriod
 from reconciler.sandbox.personio.service import LOCAL_DATE_TIME, PersonioService, csv
+from reconciler.sandbox.personio.webhooks import record
 
 
 # UNVERIFIED: the 201 body of POST /v2/attendance-periods is documented only as "the newly created
@@ -137,6 +138,7 @@ class Attendances(PersonioService):
                                           **{"end": None, **fields})
         self.check_period(period)
         self.state.attendance_periods[period.id] = period
+        record(self.state, "attendance-period.created", period)
         href = f"{request.url.origin()}/v2/attendance-periods/{period.id}"
         return json_response(created_body(period.id, href), status=201)
 
@@ -150,12 +152,14 @@ class Attendances(PersonioService):
         changed.status = "CONFIRMED" if request.query.get("skip_approval", "false") == "true" else "PENDING"
         changed.updated_at = utc_now()
         self.state.attendance_periods[period.id] = changed
+        record(self.state, "attendance-period.updated", changed)
         return web.Response(status=204)
 
     async def delete_attendance_period(self, request: web.Request) -> web.Response:
         self.auth(request)
         period = self.find_changeable_period(request)
         del self.state.attendance_periods[period.id]
+        record(self.state, "attendance-period.deleted", period)
         return web.Response(status=204)
 
 

@@ -12,7 +12,8 @@ from reconciler.sandbox.personio.errors import oauth_error, problem
 from reconciler.sandbox.personio.records import PersonioState
 
 TOKEN_PATH = "/v2/auth/token"
-SCOPES = "personio:persons:read personio:absences:read personio:attendances:read personio:attendances:write"
+SCOPES = ("personio:persons:read personio:absences:read personio:attendances:read personio:attendances:write "
+          "personio:webhooks:read")
 
 
 def bearer_client(state: PersonioState, request: web.Request) -> str:
@@ -55,7 +56,7 @@ class Tokens(ServiceApi):
             "access_token": token,
             "expires_in": int(self.knobs.token_ttl),
             "token_type": "Bearer",
-            "scope": SCOPES,
+            "scope": " ".join(s for s in SCOPES.split() if s not in self.state.withheld_scopes),
         })
 
     def rate_key(self, request: web.Request) -> tuple[str, int, float] | None:

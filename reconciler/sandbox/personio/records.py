@@ -8,9 +8,14 @@ comment at the field says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from reconciler.sandbox.common import utc_now
+
+
+def _days_ago(days: int) -> str:
+    return (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -99,6 +104,50 @@ class PersonioAttendancePeriod:
         }
 
 
+# The events the stand-in's one webhook config is enabled for: every event of absence and attendance
+# periods Personio documents (developer.personio.de/docs/attendance-and-absence-events, and the
+# "Absence Webhooks - Status Updated" changelog).
+PERIOD_EVENTS = ("absence-period.created", "absence-period.updated.status", "absence-period.updated.timerange",
+                 "absence-period.deleted", "attendance-period.created", "attendance-period.updated",
+                 "attendance-period.deleted")
+WEBHOOK_ID = "533e7206-f4a3-11ed-9c8b-436fad0b82d1"  # the id in Personio's own example, fixed: seeds stay alike
+
+
+@dataclass
+class PersonioWebhook:
+    """A webhook config. UNVERIFIED shape beyond `id`, `enabled_events` and `status` (the list's filters):
+    `url`, `description` and `created_at` as third-party clients send and read them."""
+
+    id: str = WEBHOOK_ID
+    url: str = "https://hooks.example.com/personio"
+    description: str = "reconcile sandbox"
+    enabled_events: list[str] = field(default_factory=lambda: list(PERIOD_EVENTS))
+    status: str = "ENABLED"  # ENABLED | DISABLED (UNVERIFIED names; a disabled config records no events)
+    created_at: str = field(default_factory=lambda: _days_ago(90))  # set up long before the runs read it
+    # sandbox-only: whether its events' payload names the person (see webhooks.py, EVENT_PAYLOAD)
+    names_person: bool = True
+
+    def to_api(self) -> dict[str, Any]:
+        return {"id": self.id, "url": self.url, "description": self.description,
+                "enabled_events": list(self.enabled_events), "status": self.status, "created_at": self.created_at}
+
+
+@dataclass
+class PersonioWebhookEvent:
+    """One event of one webhook config, as `GET /v2/webhooks/{id}/events` lists it."""
+
+    id: str
+    webhook_id: str
+    event_name: str
+    occurred_at: str  # RFC 3339 UTC with milliseconds, as in Personio's examples: 2023-01-01T12:00:00.000Z
+    payload: dict[str, Any]
+    company_id: str = "1"
+
+    def to_api(self) -> dict[str, Any]:
+        return {"id": self.id, "company_id": self.company_id, "event_name": self.event_name,
+                "occurred_at": self.occurred_at, "payload": dict(self.payload), "meta": {}}
+
+
 @dataclass
 class PersonioState:
     persons: dict[str, PersonioPerson] = field(default_factory=dict)
@@ -107,3 +156,7 @@ class PersonioState:
     attendance_periods: dict[str, PersonioAttendancePeriod] = field(default_factory=dict)
     clients: dict[str, str] = field(default_factory=dict)  # client_id -> client_secret
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # token -> (client_id, expires at)
+    # One webhook config, created with the world and enabled for every period event; its events as they occur.
+    webhooks: dict[str, PersonioWebhook] = field(default_factory=lambda: {WEBHOOK_ID: PersonioWebhook()})
+    webhook_events: list[PersonioWebhookEvent] = field(default_factory=list)
+    withheld_scopes: set[str] = field(default_factory=set)  # sandbox-only: scopes its credential lacks (403)

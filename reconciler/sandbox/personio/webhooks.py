@@ -1,0 +1,125 @@
+"""Personio webhooks: the configs (`GET /v2/webhooks`) and each config's events (`GET /v2/webhooks/{id}/events`),
+and `record`, which every create, update and delete of an absence or attendance period calls (the API's and
+the side door's), so that the events list holds what happened.
+
+What Personio documents (developer.personio.de/reference/get_v2-webhooks-id-events.md, …/get_v2-webhooks.md,
+…/v2.0/reference/webhooks): both need the scope `personio:webhooks:read`; the configs list filters by
+`enabled_events` and `status`, pages by cursor with `limit` 1-200 (default 100); the events list keeps 30
+days and filters by `occurred_at.gte`, `occurred_at.lte` (date-times, the example `2023-01-01T12:00:00.000Z`)
+and `event_name`; an event is `{company_id, event_name, occurred_at, payload, meta}`. Nothing is delivered
+anywhere: the stand-in only keeps the events for the list.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from reconciler.sandbox.personio.errors import bad_request, not_found, problem
+from reconciler.sandbox.personio.records import (
+    PersonioAbsencePeriod,
+    PersonioAttendancePeriod,
+    PersonioState,
+    PersonioWebhookEvent,
+)
+from reconciler.sandbox.personio.service import PersonioService
+
+SCOPE = "personio:webhooks:read"
+KEPT = timedelta(days=30)  # "Only events in the last 30 days will be included."
+# UNVERIFIED: the events list's page size. The configs list documents limit 1-200, default 100; the same here.
+MAX_LIMIT, DEFAULT_LIMIT = 200, 100
+
+
+def event_payload(period: PersonioAbsencePeriod | PersonioAttendancePeriod, names_person: bool) -> dict[str, Any]:
+    """What an event's `payload` holds. UNVERIFIED: Personio calls its webhooks dataless notifications and
+    no example payload of a period event could be read; the stand-in sends the period's id and, unless its
+    config says otherwise (`names_person`, sandbox-only), the person's, as the v2 objects name it."""
+    return {"id": period.id, "person": {"id": period.person_id}} if names_person else {"id": period.id}
+
+
+def record(state: PersonioState, event_name: str, period: PersonioAbsencePeriod | PersonioAttendancePeriod) -> None:
+    """An event for every enabled config whose `enabled_events` include `event_name`."""
+    occurred = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    for config in state.webhooks.values():
+        if config.status == "ENABLED" and event_name in config.enabled_events:
+            state.webhook_events.append(PersonioWebhookEvent(
+                id=str(uuid.uuid4()), webhook_id=config.id, event_name=event_name, occurred_at=occurred,
+                payload=event_payload(period, config.names_person)))
+
+
+def absence_updated(state: PersonioState, before: dict[str, Any], after: PersonioAbsencePeriod) -> None:
+    """The events of a changed absence period: Personio notifies a changed time range and a changed
+    status; other changes (a comment, a certificate) raise none."""
+    if (before.get("starts_from"), before.get("starts_type"), before.get("ends_at"), before.get("ends_type")) != (
+            after.starts_from, after.starts_type, after.ends_at, after.ends_type):
+        record(state, "absence-period.updated.timerange", after)
+    if before.get("status") != after.status:
+        record(state, "absence-period.updated.status", after)
+
+
+SANDBOX_ONLY = {"locked"}  # fields of a stored period that Personio does not have: changing them raises no event
+
+
+def side_door_changed(state: PersonioState, collection: str, before: dict[str, Any],
+                      after: PersonioAbsencePeriod | PersonioAttendancePeriod | None) -> None:
+    """The events of a period the side door changed (`after`) or deleted (None); other collections raise none."""
+    kind = {"absence_periods": "absence-period", "attendance_periods": "attendance-period"}.get(collection)
+    if kind is None:
+        return
+    if after is None:
+        period_type = PersonioAbsencePeriod if kind == "absence-period" else PersonioAttendancePeriod
+        record(state, f"{kind}.deleted", period_type(**before))
+    elif isinstance(after, PersonioAbsencePeriod):
+        absence_updated(state, before, after)
+    elif any(before.get(name) != value for name, value in vars(after).items() if name not in SANDBOX_ONLY):
+        record(state, f"{kind}.updated", after)
+
+
+def _moment(value: str) -> datetime:
+    """A date-time filter: RFC 3339 with `Z` or an offset, as the reference's `format: date-time` and its
+    example have it; 400 otherwise."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_request("Invalid request content.") from None
+    if moment.tzinfo is None:
+        raise bad_request("Invalid request content.")
+    return moment
+
+
+class Webhooks(PersonioService):
+    def check_scope(self, request: web.Request) -> None:
+        self.auth(request)
+        if SCOPE in self.state.withheld_scopes:
+            raise problem(403, "Insufficient access scope", "Client scope insufficient to access resource",
+                          "commonforbidden")
+
+    async def list_webhooks(self, request: web.Request) -> web.Response:
+        self.check_scope(request)
+
+        def items(query: dict[str, str]) -> list[dict[str, Any]]:
+            event, status = query.get("enabled_events"), query.get("status")
+            return [w.to_api() for w in sorted(self.state.webhooks.values(), key=lambda w: w.id)
+                    if (not event or event in w.enabled_events) and (not status or w.status == status)]
+
+        return self.page(request, items, max_limit=200, default_limit=100)
+
+    async def list_events(self, request: web.Request) -> web.Response:
+        self.check_scope(request)
+        webhook_id = request.match_info["id"]
+        if webhook_id not in self.state.webhooks:
+            raise not_found("There is no webhook for the specified id.")
+
+        def items(query: dict[str, str]) -> list[dict[str, Any]]:
+            since = max(_moment(query["occurred_at.gte"]), datetime.now(UTC) - KEPT) \
+                if "occurred_at.gte" in query else datetime.now(UTC) - KEPT
+            until = _moment(query["occurred_at.lte"]) if "occurred_at.lte" in query else None
+            name = query.get("event_name")
+            return [e.to_api() for e in self.state.webhook_events
+                    if e.webhook_id == webhook_id and (not name or e.event_name == name)
+                    and since <= _moment(e.occurred_at) and (until is None or _moment(e.occurred_at) <= until)]
+
+        return self.page(request, items, max_limit=MAX_LIMIT, default_limit=DEFAULT_LIMIT)

@@ -1,0 +1,136 @@
+"""Deletions in Personio read from its webhook events, end to end against the sandbox: periods deleted
+through its API or its side door name the right people; without the scope or a webhook, the run is told
+that only a full run sees them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+from reconciler.spec import parse_spec
+from reconciler.sync.direction import ALL_DAYS
+from reconciler.sync.ownership import absence_source
+from reconciler.systems.connect import Tuning, open_clients, read_credentials
+from reconciler.systems.personio.events import ABSENCES, HOURS, SCOPE, deleted_since
+from tests.conftest import TODAY, side_door
+
+
+def deletions(sandbox, since: datetime) -> Any:
+    spec = parse_spec(sandbox.spec_yaml(), today=TODAY)
+
+    async def scenario() -> Any:
+        async with open_clients(spec, read_credentials(spec, sandbox.env()), Tuning()) as clients:
+            return await deleted_since(clients.personio, since)
+
+    return asyncio.run(scenario())
+
+
+def an_approved_absence(sandbox):
+    return next(p for p in sorted(sandbox.world.personio.absence_periods.values(), key=lambda p: p.id)
+                if p.status == "APPROVED")
+
+
+def an_attendance_of_someone_else(sandbox, person_id: str):
+    return next(p for p in sorted(sandbox.world.personio.attendance_periods.values(), key=lambda p: p.id)
+                if p.person_id != person_id)
+
+
+def just_before() -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=2)
+
+
+def test_periods_deleted_through_the_api_name_their_people(sandbox, personio):
+    since = just_before()
+    absence = an_approved_absence(sandbox)
+    attendance = an_attendance_of_someone_else(sandbox, absence.person_id)
+    assert personio("DELETE", f"/v2/absence-periods/{absence.id}").status == 204
+    assert personio("DELETE", f"/v2/attendance-periods/{attendance.id}").status == 204
+
+    found = deletions(sandbox, since)
+
+    assert found.read and not found.notes and not found.whole
+    assert dict(found.touched[ABSENCES].personio) == {absence.person_id: ALL_DAYS}
+    assert dict(found.touched[HOURS].personio) == {attendance.person_id: ALL_DAYS}
+
+
+def test_periods_deleted_behind_the_api_raise_events_too_and_older_ones_are_not_read(sandbox, personio):
+    absence = an_approved_absence(sandbox)
+    attendance = an_attendance_of_someone_else(sandbox, absence.person_id)
+    assert side_door(sandbox, "DELETE", f"/records/personio/absence_periods/{absence.id}").status == 204
+    since = datetime.now(UTC) + timedelta(milliseconds=5)
+    asyncio.run(asyncio.sleep(0.02))
+    assert side_door(sandbox, "DELETE", f"/records/personio/attendance_periods/{attendance.id}").status == 204
+
+    found = deletions(sandbox, since)
+
+    assert dict(found.touched[ABSENCES].personio) == {}  # deleted before the bound
+    assert dict(found.touched[HOURS].personio) == {attendance.person_id: ALL_DAYS}
+
+
+def test_a_deletion_that_names_no_person_plans_absences_whole_and_says_so(sandbox, personio):
+    for config in sandbox.world.personio.webhooks.values():
+        config.names_person = False
+    since = just_before()
+    absence = an_approved_absence(sandbox)
+    attendance = an_attendance_of_someone_else(sandbox, absence.person_id)
+    personio("DELETE", f"/v2/absence-periods/{absence.id}")
+    personio("DELETE", f"/v2/attendance-periods/{attendance.id}")
+
+    found = deletions(sandbox, since)
+
+    assert found.read and found.whole == {ABSENCES}
+    assert not found.touched[ABSENCES].personio and not found.touched[HOURS].personio
+    assert any("1 absence-period.deleted event in Personio names no person" in n for n in found.notes)
+    assert any("1 attendance-period.deleted event" in n and "full run" in n for n in found.notes)
+
+
+@pytest.mark.parametrize("how", ["scope withheld", "no webhook", "webhook disabled"])
+def test_without_webhook_events_the_run_goes_on_and_is_told_how_to_see_deletions(sandbox, personio, how):
+    state = sandbox.world.personio
+    if how == "scope withheld":
+        state.withheld_scopes.add(SCOPE)
+    elif how == "no webhook":
+        for webhook_id in list(state.webhooks):
+            assert side_door(sandbox, "DELETE", f"/records/personio/webhooks/{webhook_id}").status == 204
+    else:
+        for webhook_id in list(state.webhooks):
+            side_door(sandbox, "PATCH", f"/records/personio/webhooks/{webhook_id}", json_body={"status": "DISABLED"})
+    absence = an_approved_absence(sandbox)
+    personio("DELETE", f"/v2/absence-periods/{absence.id}")
+
+    found = deletions(sandbox, just_before() - timedelta(minutes=5))
+
+    assert not found.read and not found.touched and not found.whole
+    (note,) = found.notes
+    assert note.startswith("deletions in Personio are seen only by a full run")
+    assert "absence-period.deleted and attendance-period.deleted" in note and SCOPE in note
+    assert {"scope withheld": "lacks the scope", "no webhook": "no enabled Personio webhook",
+            "webhook disabled": "is not enabled"}[how] in note
+
+
+@pytest.mark.skip(reason="wired in by the lead (/tmp/notes/events-integration.diff)")
+def test_an_incremental_run_removes_the_absences_of_a_period_deleted_in_personio(sandbox, setup, personio):
+    def run(*args: str):
+        return CliRunner().invoke(cli, [*args, "--today", TODAY.isoformat()], catch_exceptions=False)
+
+    sandbox.knobs["personio"].update({"rate_limit_requests": 6000})
+    assert run("apply", "-c", str(setup), "--auto-approve").exit_code == 0
+    absence = next(p for p in sandbox.world.personio.absence_periods.values()
+                   if p.status == "APPROVED" and any(absence_source(s.comment) == p.id
+                                                     for s in sandbox.world.moco.schedules.values()))
+    assert personio("DELETE", f"/v2/absence-periods/{absence.id}").status == 204
+
+    quick = run("plan", "-c", str(setup), "--format", "json", "--changed-since", "10m")
+    full = run("plan", "-c", str(setup), "--format", "json")
+
+    assert quick.exit_code == 0, quick.output
+    deletes = [c for c in json.loads(quick.stdout)["changes"] if c["action"] == "delete"]
+    assert deletes and deletes == [c for c in json.loads(full.stdout)["changes"] if c["action"] == "delete"]
+
+
