@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from reconciler.errors import UnexpectedResponse
-from reconciler.sync.direction import ALL_DAYS
-from reconciler.systems.personio.events import ABSENCES, HOURS, SCOPE, deleted_since
+from reconciler.sync.direction import ALL_DAYS, Touched
+from reconciler.systems.personio.events import ABSENCES, HOURS, SCOPE, Deletions, deleted_since
 from tests.systems.helpers import PERSONIO, run_with_clients
 
 SINCE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -197,3 +197,16 @@ def test_a_config_recording_since_the_bound_is_preferred_to_a_newer_one():
 
     found = read(mock)
     assert found.read and not found.notes
+
+
+def test_deletions_are_added_to_what_the_updated_after_reads_found():
+    day, other = date(2026, 11, 20), date(2026, 11, 21)
+    deletions = Deletions(touched={HOURS: Touched(personio={"1": frozenset({day}), "2": ALL_DAYS}),
+                                   ABSENCES: Touched(personio={"3": ALL_DAYS})}, read=True)
+    found = {HOURS: Touched(moco={5: frozenset({other})}, personio={"1": frozenset({other})})}
+
+    merged = deletions.add_to(found)
+
+    assert set(merged) == {HOURS}  # a direction not asked is not added
+    assert merged[HOURS].moco == {5: frozenset({other})}
+    assert merged[HOURS].personio == {"1": {day, other}, "2": ALL_DAYS}

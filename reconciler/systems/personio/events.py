@@ -22,6 +22,7 @@ that. Every assumption about this API that no source confirms is in the block ma
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,17 @@ class Deletions:
     whole: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
     read: bool = False  # whether Personio's deletions could be read at all
+
+    def add_to(self, touched: Mapping[str, Touched]) -> dict[str, Touched]:
+        """`touched` (what each direction's updated-after reads found) with these deletions' people and
+        days added; only for the directions in `touched`."""
+        out = {}
+        for name, found in touched.items():
+            extra = self.touched.get(name, Touched()).personio
+            personio = {person: frozenset(found.personio.get(person, frozenset()) | extra.get(person, frozenset()))
+                        for person in {*found.personio, *extra}}
+            out[name] = dataclasses.replace(found, personio=personio)
+        return out
 
 
 async def deleted_since(client: PersonioClient, since: datetime, directions: Collection[str] = (ABSENCES, HOURS),
