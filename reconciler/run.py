@@ -16,14 +16,14 @@ from typing import Any
 
 from reconciler.apply import ApplyReport, Progress, apply_changes
 from reconciler.errors import ReconcileError, Unavailable
-from reconciler.plan import incremental
+from reconciler.plan import incremental, who
 from reconciler.plan.base import against_base
 from reconciler.plan.build import IDENTITY, build_plan, needs, only_people, window_of
 from reconciler.plan.model import Change, Plan, Subset
-from reconciler.plan.snapshot import Snapshot, fetch_snapshot, narrowed
+from reconciler.plan.snapshot import Need, Snapshot, Window, fetch_snapshot, narrowed
 from reconciler.spec import Spec
 from reconciler.sync import registry, sources
-from reconciler.sync.direction import Direction
+from reconciler.sync.direction import Direction, Touched
 from reconciler.sync.identity import Matching, match_people
 from reconciler.systems.connect import Credentials, Tuning, open_clients
 from reconciler.systems.http.together import together
@@ -138,46 +138,72 @@ async def _of_people(specs: tuple[Spec, ...], clients: Any, options: RunOptions,
 async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...]
                        ) -> tuple[Snapshot, dict[str, Subset | None], str]:
     """--changed-since: what changed since the bound (or, for a saved incremental plan, its recorded
-    scope), then those people's records over those days only."""
+    scope), then who those people are and their records over those days only."""
     spec = specs[0]
-    identity = await fetch_snapshot(clients, options.today, IDENTITY)
-    if options.scopes is not None:
-        found, since = dict(options.scopes), options.since
+    if options.scopes is not None:  # a saved plan's scope: who is who read whole, records per person
+        identity = await fetch_snapshot(clients, options.today, IDENTITY)
+        found = dict(options.scopes)
+        return await _scoped(specs, clients, options, directions, identity, found), found, options.since
+    await clients.personio.service.auth.headers()  # the token's answer brings Personio's clock (its Date)
+    moment = incremental.parse_since(options.changed_since or "", clients.server_now())
+    bound = moment - incremental.MARGIN
+    windows = {d.name: (window_of(d, spec, options.today) if d.off(spec) is None and d.touched else None)
+               for d in directions}
+    asked = {d.name: d.touched(clients, windows[d.name], bound) for d in directions  # type: ignore[misc]
+             if windows[d.name] is not None}
+    touched = dict(zip(asked, await together(list(asked.values())), strict=True))
+    whole = [d for d in directions if d.touched is None and d.off(spec) is None]  # cannot tell what changed
+    if whole or len(specs) > 1:  # planned whole, or another spec's overrides: who is who read whole
+        identity = await fetch_snapshot(clients, options.today, IDENTITY)
     else:
-        moment = incremental.parse_since(options.changed_since or "", clients.server_now())
-        bound = moment - incremental.MARGIN
-        windows = {d.name: (window_of(d, spec, options.today) if d.off(spec) is None and d.touched else None)
-                   for d in directions}
-        asked = {d.name: d.touched(clients, windows[d.name], bound) for d in directions  # type: ignore[misc]
-                 if windows[d.name] is not None}
-        answers = await together(list(asked.values()))
-        matching = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], spec.users)
-        found = incremental.scopes(dict(zip(asked, answers, strict=True)), matching, windows)
-        for direction in directions:  # a direction that cannot tell what changed is planned whole
-            if direction.touched is None and direction.off(spec) is None:
-                found[direction.name] = Subset()
-        since = moment.isoformat(timespec="seconds")
-    return await _scoped(specs, clients, options, directions, identity, found), found, since
+        users, persons = await who.people_of(clients, spec.users, *incremental.people(touched.values()))
+        identity = Snapshot(options.today, {sources.MOCO_USERS.name: tuple(users),
+                                            sources.PERSONIO_PERSONS.name: tuple(persons)})
+    matching = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], spec.users)
+    found = incremental.scopes(touched, matching, windows)
+    for direction in whole:  # a direction that cannot tell what changed is planned whole
+        found[direction.name] = Subset()
+    snapshot = await _scoped(specs, clients, options, directions, identity, found, touched)
+    return snapshot, found, moment.isoformat(timespec="seconds")
 
 
 async def _scoped(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],
-                  identity: Snapshot, found: Mapping[str, Subset | None]) -> Snapshot:
+                  identity: Snapshot, found: Mapping[str, Subset | None],
+                  touched: Mapping[str, Touched] | None = None) -> Snapshot:
     """The identity read, and each direction's lists for its scope in `found` (None: not read): for the
-    scope's days, and, where it names people, only theirs (MOCO by user, Personio by person)."""
+    scope's days, and, where it names people, only theirs (MOCO by user, Personio by person). With
+    `touched` (an incremental run), a direction's followups are read after the rest, from what it found."""
     everyone = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], specs[0].users)
-    wanted = []
+    chosen: dict[str, list[Need]] = {}
+    later: list[tuple[Direction, Window, tuple[frozenset[int], frozenset[str]]]] = []
     for direction in directions:
         scope = found.get(direction.name)
         if scope is None:
             continue
-        chosen = [need for each in specs for need in needs(each, options.today, (direction,), scope)
-                  if need not in IDENTITY]
+        chosen[direction.name] = [need for each in specs for need in needs(each, options.today, (direction,), scope)
+                                  if need not in IDENTITY]
+        window = window_of(direction, specs[0], options.today, scope)
         if scope.users:
             pairs = only_people(everyone, scope.users).pairs
-            chosen = list(narrowed(chosen, frozenset(p.user.id for p in pairs), frozenset(p.person.id for p in pairs)))
-        wanted += chosen
-    rest = await fetch_snapshot(clients, options.today, wanted)
-    return Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices)
+            people = frozenset(p.user.id for p in pairs), frozenset(p.person.id for p in pairs)
+            chosen[direction.name] = list(narrowed(chosen[direction.name], *people))
+            if touched is not None and direction.name in touched and direction.followups and window is not None:
+                later.append((direction, window, people))
+    for entry in list(later):
+        direction = entry[0]
+        deferred = {followup.source for followup in direction.followups}
+        elsewhere = {need.source for name, own in chosen.items() if name != direction.name for need in own}
+        if deferred & elsewhere:  # another direction reads that list too: read it with the rest
+            later.remove(entry)
+        else:
+            chosen[direction.name] = [need for need in chosen[direction.name] if need.source not in deferred]
+    rest = await fetch_snapshot(clients, options.today, [need for own in chosen.values() for need in own])
+    first = Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices)
+    reads = [(followup.source, followup.read(clients, first, window, touched[direction.name], people))
+             for direction, window, people in later for followup in direction.followups]  # type: ignore[index]
+    results = await together(read for _, read in reads)
+    lists = {source.name: tuple(result) for (source, _), result in zip(reads, results, strict=True)}
+    return Snapshot(options.today, {**first.lists, **lists}, tuple(getattr(clients, "notices", rest.notices)))
 
 
 def _created_something(report: ApplyReport) -> bool:

@@ -2,22 +2,29 @@
 
 A full run reads every list of the sync window. An incremental run first asks each direction what
 changed since a moment (`Direction.touched`: MOCO's `updated_after`, Personio's `updated_at.gte`),
-then plans exactly those people over the days touched, reading their records only (MOCO by user,
-Personio by person), through the same planners. Within that scope every list is read whole, so a
-change the plan makes there is the one a full run would make.
+then reads who those people are and no one else (plan/who.py: MOCO users by `ids` and `email`,
+Personio persons by `id` and `email`, the whole Personio list when an email finds nobody), and plans
+them over the span of days touched through the same planners, reading their records only (MOCO by
+user, Personio by person). MOCO presences are not read per person: those that changed and those the
+people's synced Personio periods name are read again by id (`Direction.followups`).
 
-What an incremental run cannot see: a record deleted in MOCO (MOCO reports deletions only by
-webhook) or in Personio, on a day nothing else changed; a new person, a changed email or work
-pattern. A full run (no `--changed-since`) sees all of it: run one nightly.
+What it sees, within that scope, as a full run would: every Personio record of those people and days;
+every MOCO absence and employment of those people; every MOCO presence that changed since the bound
+or that a synced period names, so a synced presence deleted in MOCO on a day that changed is planned
+for deletion. What it cannot see: a MOCO presence neither changed since the bound nor synced (one an
+earlier run failed to write); a record deleted on a day nothing else changed (MOCO reports deletions
+only by webhook); a new person, a changed email or work pattern, a spec change. A full run (no
+`--changed-since`) sees all of it: run one nightly.
 
-The moment comes from the services' own clock (the `Date` header of their answers) where they give
-one, and is moved back by MARGIN: clock skew, `>` against `>=`, writes landing while the last run read.
+The moment comes from the services' own clock (the `Date` header of their answers: Personio's token
+answer, which every run needs, comes first) and is moved back by MARGIN: clock skew, `>` against
+`>=`, writes landing while the last run read.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from reconciler.errors import ReconcileError
@@ -74,6 +81,13 @@ def scopes(touched: Mapping[str, Touched], matching: Matching, windows: Mapping[
         end = window.end if ALL_DAYS <= every else min(window.end, max(every - ALL_DAYS))
         out[name] = Subset(users=tuple(sorted(days_of)), start=start, end=end) if start <= end else None
     return out
+
+
+def people(touched: Iterable[Touched]) -> tuple[frozenset[int], frozenset[str]]:
+    """The MOCO user ids and the Personio person ids whose records changed, in any direction."""
+    found = list(touched)
+    return (frozenset(user for each in found for user in each.moco),
+            frozenset(person for each in found for person in each.personio))
 
 
 def describe(since: datetime, found: Mapping[str, Subset | None], titles: Mapping[str, str]) -> str:

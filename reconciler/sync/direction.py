@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from reconciler.plan.model import Change, PlannedPart
-from reconciler.plan.snapshot import Need, Snapshot, Window
+from reconciler.plan.snapshot import Need, Snapshot, Source, Window
 from reconciler.spec import Spec
 from reconciler.sync.identity import Matching
 
@@ -62,6 +62,9 @@ class Direction:
     # (UTC, ISO 8601) in either system, read with the services' updated-after filters. None: the
     # direction cannot tell, and an incremental run plans it in full.
     touched: Callable[[Any, Window, datetime], Awaitable[Touched]] | None = None
+    # Incremental runs: lists read after the others, from what those found and what changed, instead of
+    # per person (e.g. MOCO presences by the ids that synced Personio periods name).
+    followups: tuple[Followup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,17 @@ class Touched:
 
     moco: Mapping[int, frozenset[date]] = field(default_factory=dict)
     personio: Mapping[str, frozenset[date]] = field(default_factory=dict)
+    moco_ids: frozenset[int] = frozenset()  # the ids of the MOCO records that changed, where they are known
+
+
+@dataclass(frozen=True)
+class Followup:
+    """A list an incremental run reads once the direction's other lists are read: `read(clients, first,
+    window, touched, people)` with `first` the snapshot so far, `touched` what changed and `people` the
+    (MOCO user ids, Personio person ids) in scope; it answers for those people only."""
+
+    source: Source
+    read: Callable[[Any, Snapshot, Window, Touched, tuple[frozenset[int], frozenset[str]]], Awaitable[list[Any]]]
 
 
 ALL_DAYS: frozenset[date] = frozenset({date.min})  # plan the whole window for this person

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from reconciler.records import MocoUser, Person
 from reconciler.spec import UserSettings
+from reconciler.spec.model import normalise_email
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,31 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
         managed_person_ids=frozenset(p.person.id for p in pairs),
         **{column: tuple(sorted(set(rows))) for column, rows in table.items()},
     )
+
+
+# ---------------------------------------------------------------- who matters for some people
+# An incremental run reads only the people whose records changed, not everyone. These say whom else
+# `match_people` weighs for them, so that reading those too gives the pairs the full run gives.
+
+
+def target_of(personio_email: str, settings: UserSettings) -> str:
+    """The MOCO email a Personio email pairs with: its override's, else the same address."""
+    email = normalise_email(personio_email)
+    return next((o.moco for o in settings.overrides if o.personio == email), email)
+
+
+def claimants_of(moco_email: str, settings: UserSettings) -> frozenset[str]:
+    """The Personio emails that may pair with the MOCO user of this email: the same address and every
+    override naming it (an override claims its MOCO user first; persons sharing an email pair with none)."""
+    email = normalise_email(moco_email)
+    return frozenset({email, *(o.personio for o in settings.overrides if o.moco == email)})
+
+
+def unclaimed(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Person] | tuple[Person, ...],
+              settings: UserSettings) -> tuple[str, ...]:
+    """Emails of active, not excluded MOCO users among `users` that no person of `persons` targets: with
+    narrowed reads, nobody found may mean a filter that missed (e.g. one comparing case), so the caller
+    reads everyone before it takes such a user for one with no Personio person."""
+    targets = {target_of(p.email, settings) for p in persons if p.email}
+    return tuple(sorted(u.email for u in users if u.email and u.active and u.email not in settings.exclude
+                        and u.email not in targets))

@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from reconciler.plan.snapshot import Need, Window
-from reconciler.records import AttendanceDirection
+from reconciler.plan.snapshot import Need, Snapshot, Window
+from reconciler.records import AttendanceDirection, Presence
 from reconciler.spec import Spec
 from reconciler.sync import sources
-from reconciler.sync.direction import Direction, Touched
+from reconciler.sync.direction import Direction, Followup, Touched
 from reconciler.sync.hours_to_personio.apply import PersonioAttendanceSteps
 from reconciler.sync.hours_to_personio.planner import NAME, plan_attendances
+from reconciler.sync.ownership import attendance_source
+from reconciler.systems.moco import narrow
 
 
 def off(spec: Spec) -> str | None:
@@ -36,16 +38,33 @@ def reads(spec: Spec, days: Window) -> tuple[Need, ...]:
 async def touched(clients: Any, days: Window, since: datetime) -> Touched:
     """Presences created or edited in MOCO, and attendance periods created or changed in Personio
     (by hand, or by another integration), each on its day."""
-    worked, periods = await asyncio.gather(clients.moco.changed("/users/presences", days.start, days.end, since),
+    worked, periods = await asyncio.gather(narrow.changed_presences(clients.moco, days.start, days.end, since),
                                            clients.personio.attendance_periods_changed(since))
     moco: dict[int, set[date]] = defaultdict(set)
-    for user_id, day in worked:
-        moco[user_id].add(day)
+    for presence in worked:
+        if presence.user_id is not None:
+            moco[presence.user_id].add(presence.day)
     personio: dict[str, set[date]] = defaultdict(set)
     for period in periods:
         personio[period.person_id].add(period.start.date())
     return Touched(moco={user: frozenset(found) for user, found in moco.items()},
-                   personio={person: frozenset(found) for person, found in personio.items()})
+                   personio={person: frozenset(found) for person, found in personio.items()},
+                   moco_ids=frozenset(presence.id for presence in worked))
+
+
+async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Touched,
+                       people: tuple[frozenset[int], frozenset[str]]) -> list[Presence]:
+    """An incremental run's presences, without a read per person: those that changed and those the
+    synced Personio periods of the people in scope name, read again by id (one request per
+    MOCO_IDS_PER_REQUEST). A named presence MOCO no longer has was deleted, and its period is planned
+    for deletion as a full run would. Not seen: a presence neither changed since the bound nor synced
+    (one an earlier run failed to write); the nightly full run writes it."""
+    users, persons = people
+    named = {ident for period in first[sources.PERSONIO_ATTENDANCE_PERIODS]
+             if period.person_id in persons and period.start.date() in days
+             and (ident := attendance_source(period.comment)) is not None}
+    found = await narrow.presences_by_ids(clients.moco, named | touched.moco_ids, days.start, days.end)
+    return [presence for presence in found if presence.user_id in users or presence.id in named]
 
 
 def describe(values: Mapping[str, Any]) -> str:
@@ -56,5 +75,5 @@ def describe(values: Mapping[str, Any]) -> str:
 DIRECTION = Direction(
     name=NAME, title="working hours MOCO → Personio", system="personio", service="Personio", kind="attendance",
     off=off, window=window, reads=reads, plan=plan_attendances, describe=describe, steps=PersonioAttendanceSteps(),
-    aliases=("attendances",), touched=touched,
+    aliases=("attendances",), touched=touched, followups=(Followup(sources.MOCO_PRESENCES, presences_of),),
 )

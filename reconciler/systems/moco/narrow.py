@@ -1,0 +1,94 @@
+"""Narrowed MOCO reads for incremental runs: some users by id or by email, some presences by id.
+
+Functions over a `MocoClient`, reading records with its own readers. Every answer is filtered here
+again by what was asked, so a filter MOCO ignored costs pages, never correctness. The assumptions
+about MOCO's filters are the constants below, each UNVERIFIED where no source confirms it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from reconciler.errors import NotFound
+from reconciler.records import MocoUser, Presence
+from reconciler.systems.http import Record, read_all
+from reconciler.systems.http.together import together
+from reconciler.systems.moco.client import MocoClient, _presence, _user
+
+# The global `ids` filter (DOCS entities.md: "comma-separated IDs") documents no upper bound.
+# UNVERIFIED: how many ids MOCO takes in one request. 100 keeps a query near 1,000 characters and a
+# chunk's answer within one page (per_page is at most 100).
+MOCO_IDS_PER_REQUEST = 100
+# `GET /users?email=` is documented as an exact match of one address (moco.md §4, PR #389), and MOCO
+# stores emails lower-cased: one lower-cased email per request. UNVERIFIED that a comma list works,
+# so none is sent.
+MOCO_EMAILS_PER_REQUEST = 1
+# UNVERIFIED: that no two MOCO users share an email (MOCO users log in with it; the docs do not say
+# it is unique). While True, an incremental run takes a user read by id as the only one with that
+# email instead of looking each email up (a request per email); the full run checks and reports it.
+MOCO_EMAILS_UNIQUE = True
+
+
+def _chunks(values: Iterable[Any], size: int) -> list[list[Any]]:
+    ordered = sorted(set(values))
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+
+
+async def users_by_ids(client: MocoClient, ids: Collection[int]) -> list[MocoUser]:
+    """The users with these ids, archived ones included (as the full read)."""
+    reads = [client.service.records("/users", {"include_archived": "true", "ids": ",".join(map(str, chunk))}, "user")
+             for chunk in _chunks(ids, MOCO_IDS_PER_REQUEST)]
+    records = [record for found in await together(reads) for record in found]
+    return [user for user in read_all(records, _user, client.notices) if user.id in ids]
+
+
+async def users_by_emails(client: MocoClient, emails: Collection[str]) -> list[MocoUser]:
+    """Every user whose email is one of these (compared lower-cased), archived ones included."""
+    wanted = {email.strip().lower() for email in emails if email and email.strip()}
+    reads = [client.service.records("/users", {"include_archived": "true", "email": ",".join(chunk)}, "user")
+             for chunk in _chunks(wanted, MOCO_EMAILS_PER_REQUEST)]
+    records = [record for found in await together(reads) for record in found]
+    return [user for user in read_all(records, _user, client.notices) if user.email in wanted]
+
+
+async def changed_presences(client: MocoClient, start: date, end: date, since: datetime) -> list[Presence]:
+    """The presences from `start` to `end` created or updated after `since` (MOCO's `updated_after`, ISO
+    8601 UTC; deletions are not listed), whole, so that their ids can be read again with the others."""
+    params = {"from": start.isoformat(), "to": end.isoformat(),
+              "updated_after": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    records = await client.service.records("/users/presences", params, "presence")
+    return read_all(records, lambda r: _presence(r, client.notices), client.notices)
+
+
+async def presences_by_ids(client: MocoClient, ids: Collection[int], start: date, end: date) -> list[Presence]:
+    """The presences with these ids from `start` to `end`. An id that does not come back is asked for
+    alone (`GET /users/presences/{id}`): only a 404 there counts as deleted, so a list filter that
+    dropped ids never reads as deletions."""
+    window = {"from": start.isoformat(), "to": end.isoformat()}
+    reads = [client.service.records("/users/presences", {**window, "ids": ",".join(map(str, chunk))}, "presence")
+             for chunk in _chunks(ids, MOCO_IDS_PER_REQUEST)]
+    records = [record for found in await together(reads) for record in found]
+    found = {p.id: p for p in read_all(records, lambda r: _presence(r, client.notices), client.notices)
+             if p.id in ids}
+    missing = sorted(set(ids) - set(found))
+    for presence in await together(_one_presence(client, ident) for ident in missing):
+        if presence is not None and start <= presence.day <= end:
+            found[presence.id] = presence
+    return sorted(found.values(), key=lambda p: (p.day, p.id))
+
+
+async def _one_presence(client: MocoClient, ident: int) -> Presence | None:
+    """One presence by id; None when MOCO answers 404 (it was deleted)."""
+    path = f"/users/presences/{ident}"
+    try:
+        answer = await client.service.request("GET", path)
+    except NotFound:
+        return None
+    record = Record(client.service.source("GET", path), "presence", answer.body if isinstance(answer.body, dict)
+                    else {})
+    if not isinstance(answer.body, dict):
+        raise record.unusable("did not come as an object")
+    found = read_all([record], lambda r: _presence(r, client.notices), client.notices)
+    return found[0] if found else None
