@@ -74,7 +74,12 @@ def test_an_incremental_run_plans_what_changed_as_a_full_run_would_for_few_reque
     quick = run("plan", "-c", str(synced), "--format", "json", "--changed-since", "10m")
     assert quick.exit_code == 0, quick.output
     data = json.loads(quick.stdout)
+    people = [e for e in sandbox.log.entries if e.path in ("/api/v1/users", "/v2/persons")]
+    presences = [e for e in sandbox.log.entries if e.path == "/api/v1/users/presences"]
     quick_requests = requests(sandbox)
+    # who is who for the people who changed only; their presences by id, not a read per person
+    assert people and all(re.search(r"(^|&)(ids?|email)=", e.query) for e in people)
+    assert len(presences) == 2 and "updated_after=" in presences[0].query and "ids=" in presences[1].query
     assert data["changes"] == full["changes"] and data["summary"]["delete"] >= 1  # the shortened absence
     assert data["partial"] and data["incremental"]["since"]
     touched = {name: scope["users"] for name, scope in data["incremental"]["scopes"].items() if scope}
