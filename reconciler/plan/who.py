@@ -3,11 +3,13 @@ those the full run's matching weighs against them, instead of every MOCO user an
 
 `match_people` on what this reads gives those people the pairs the full run gives them:
 
-1. the MOCO users named by id and the Personio persons named by id (MOCO `ids`, Personio `id`);
-2. then, by email, every Personio person that may claim one of those users (the same address and
-   every override naming it) or that shares a named person's email, and the MOCO user each named
-   person pairs with (its override's email, else its own; MOCO stores emails lower-cased);
-3. when a user of step 1 is claimed by no person found, the email filter may have missed (Personio
+1. the MOCO users named by id (MOCO `ids`, archived ones included);
+2. by email, every Personio person that may claim one of those users: the same address and every
+   override naming it (an override claims first; persons sharing an email pair with nobody);
+3. the Personio persons named by id (`id`) that step 2 did not bring, then, by email, the persons
+   sharing their email and those that may claim the MOCO user they pair with, and that user (its
+   override's email, else their own; MOCO stores emails lower-cased, so one that finds nobody decides);
+4. when a user of step 1 is claimed by no person found, the email filter may have missed (Personio
    does not say whether it compares case): the whole Personio list is read instead of guessing.
 
 What it takes on trust is in the narrow modules' constants (reconciler/systems/*/narrow.py), e.g.
@@ -33,36 +35,53 @@ async def _none() -> list[Any]:
 
 async def people_of(clients: Any, settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str]
                     ) -> tuple[list[MocoUser], list[Person]]:
-    """The MOCO users and Personio persons the matching of these people needs (see the module)."""
-    if not user_ids and not person_ids:
-        return [], []
-    users, persons = await together([
-        moco_narrow.users_by_ids(clients.moco, user_ids) if user_ids else _none(),
-        personio_narrow.persons_by_ids(clients.personio, person_ids) if person_ids else _none()])
-    personio_emails: set[str] = set()
-    moco_emails: set[str] = set()
-    for user in users:
-        if user.email:
-            personio_emails |= claimants_of(user.email, settings)
+    """The MOCO users and Personio persons the matching of these people needs (see the module). Read in
+    rounds, each asking only what the rounds before did not answer: a person is asked for by id only
+    when no pending email lookup may bring them (a person who changed is often a user who changed)."""
+    users: dict[int, MocoUser] = {}
+    persons: dict[str, Person] = {}
+    asked_ids: set[Any] = set()
+    asked_emails: dict[str, set[str]] = {"moco": set(), "personio": set()}
+    while True:
+        wanted = _wanted(settings, user_ids, person_ids, users, persons)
+        moco_ids = set(user_ids) - asked_ids
+        personio_emails = wanted["personio"] - asked_emails["personio"]
+        moco_emails = wanted["moco"] - asked_emails["moco"] - {user.email for user in users.values()
+                                                              if moco_narrow.MOCO_EMAILS_UNIQUE}
+        ids = set() if moco_ids or personio_emails else set(person_ids) - set(persons) - asked_ids
+        if not (moco_ids or personio_emails or moco_emails or ids):
+            break
+        asked_ids |= moco_ids | ids
+        asked_emails["moco"] |= moco_emails
+        asked_emails["personio"] |= personio_emails
+        found = await together([
+            moco_narrow.users_by_ids(clients.moco, moco_ids) if moco_ids else _none(),
+            moco_narrow.users_by_emails(clients.moco, moco_emails) if moco_emails else _none(),
+            personio_narrow.persons_by_ids(clients.personio, ids) if ids else _none(),
+            personio_narrow.persons_by_emails(clients.personio, personio_emails) if personio_emails else _none()])
+        users.update((user.id, user) for user in [*found[0], *found[1]])
+        persons.update((person.id, person) for person in [*found[2], *found[3]])
+    named = [user for user in users.values() if user.id in user_ids]
+    if unclaimed(named, list(persons.values()), settings):
+        return list(users.values()), await clients.personio.persons()
+    return list(users.values()), list(persons.values())
+
+
+def _wanted(settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str],
+            users: dict[int, MocoUser], persons: dict[str, Person]) -> dict[str, set[str]]:
+    """The emails to look up, per system, for what is known so far: every Personio email that may claim
+    a named user, the email of each named person (another may share it), the MOCO email that person
+    pairs with and every Personio email that may claim that; with MOCO_EMAILS_UNIQUE off, each named
+    user's email in MOCO too."""
+    out: dict[str, set[str]] = {"moco": set(), "personio": set()}
+    for user in users.values():
+        if user.id in user_ids and user.email:
+            out["personio"] |= claimants_of(user.email, settings)
             if not moco_narrow.MOCO_EMAILS_UNIQUE:
-                moco_emails.add(user.email)
-    for person in persons:
-        if person.email:
+                out["moco"].add(user.email)
+    for person in persons.values():
+        if person.id in person_ids and person.email:
             target = target_of(person.email, settings)
-            personio_emails |= {person.email.lower(), *claimants_of(target, settings)}
-            moco_emails.add(target)
-    if moco_narrow.MOCO_EMAILS_UNIQUE:
-        moco_emails -= {user.email for user in users}
-    more_users, more_persons = await together([
-        moco_narrow.users_by_emails(clients.moco, moco_emails) if moco_emails else _none(),
-        personio_narrow.persons_by_emails(clients.personio, personio_emails) if personio_emails else _none()])
-    users = _once({u.id: u for u in [*users, *more_users]})
-    persons = _once({p.id: p for p in [*persons, *more_persons]})
-    named = [user for user in users if user.id in user_ids]
-    if unclaimed(named, persons, settings):
-        persons = await clients.personio.persons()
-    return users, persons
-
-
-def _once(by_id: dict[Any, Any]) -> list[Any]:
-    return list(by_id.values())
+            out["personio"] |= {person.email.strip().lower(), *claimants_of(target, settings)}
+            out["moco"].add(target)
+    return out
