@@ -24,7 +24,7 @@ from reconciler.plan.snapshot import Need, Snapshot, Window, fetch_snapshot, nar
 from reconciler.spec import Spec
 from reconciler.sync import registry, sources
 from reconciler.sync.direction import Direction, Touched
-from reconciler.sync.identity import Matching, match_people
+from reconciler.sync.identity import Matching, Pair, match_people
 from reconciler.systems.connect import Credentials, Tuning, open_clients
 from reconciler.systems.http.together import together
 
@@ -175,7 +175,7 @@ async def _scoped(specs: tuple[Spec, ...], clients: Any, options: RunOptions, di
     `touched` (an incremental run), a direction's followups are read after the rest, from what it found."""
     everyone = match_people(identity[sources.MOCO_USERS], identity[sources.PERSONIO_PERSONS], specs[0].users)
     chosen: dict[str, list[Need]] = {}
-    later: list[tuple[Direction, Window, tuple[frozenset[int], frozenset[str]]]] = []
+    later: list[tuple[Direction, Window, tuple[Pair, ...]]] = []
     for direction in directions:
         scope = found.get(direction.name)
         if scope is None:
@@ -185,10 +185,10 @@ async def _scoped(specs: tuple[Spec, ...], clients: Any, options: RunOptions, di
         window = window_of(direction, specs[0], options.today, scope)
         if scope.users:
             pairs = only_people(everyone, scope.users).pairs
-            people = frozenset(p.user.id for p in pairs), frozenset(p.person.id for p in pairs)
-            chosen[direction.name] = list(narrowed(chosen[direction.name], *people))
+            chosen[direction.name] = list(narrowed(chosen[direction.name], frozenset(p.user.id for p in pairs),
+                                                   frozenset(p.person.id for p in pairs)))
             if touched is not None and direction.name in touched and direction.followups and window is not None:
-                later.append((direction, window, people))
+                later.append((direction, window, pairs))
     for entry in list(later):
         direction = entry[0]
         deferred = {followup.source for followup in direction.followups}
@@ -199,8 +199,8 @@ async def _scoped(specs: tuple[Spec, ...], clients: Any, options: RunOptions, di
             chosen[direction.name] = [need for need in chosen[direction.name] if need.source not in deferred]
     rest = await fetch_snapshot(clients, options.today, [need for own in chosen.values() for need in own])
     first = Snapshot(options.today, {**identity.lists, **rest.lists}, rest.notices)
-    reads = [(followup.source, followup.read(clients, first, window, touched[direction.name], people))
-             for direction, window, people in later for followup in direction.followups]  # type: ignore[index]
+    reads = [(followup.source, followup.read(clients, first, window, touched[direction.name], pairs))
+             for direction, window, pairs in later for followup in direction.followups]  # type: ignore[index]
     results = await together(read for _, read in reads)
     lists = {source.name: tuple(result) for (source, _), result in zip(reads, results, strict=True)}
     return Snapshot(options.today, {**first.lists, **lists}, tuple(getattr(clients, "notices", rest.notices)))

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from reconciler.plan.model import Change, PlannedPart
 from reconciler.plan.snapshot import Need, Snapshot, Source, Window
 from reconciler.spec import Spec
-from reconciler.sync.identity import Matching
+from reconciler.sync.identity import Matching, Pair
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,11 @@ class Touched:
 @dataclass(frozen=True)
 class Followup:
     """A list an incremental run reads once the direction's other lists are read: `read(clients, first,
-    window, touched, people)` with `first` the snapshot so far, `touched` what changed and `people` the
-    (MOCO user ids, Personio person ids) in scope; it answers for those people only."""
+    window, touched, pairs)` with `first` the snapshot so far, `touched` what changed and `pairs` the
+    people in scope; it answers for those people only."""
 
     source: Source
-    read: Callable[[Any, Snapshot, Window, Touched, tuple[frozenset[int], frozenset[str]]], Awaitable[list[Any]]]
+    read: Callable[[Any, Snapshot, Window, Touched, tuple[Pair, ...]], Awaitable[list[Any]]]
 
 
 ALL_DAYS: frozenset[date] = frozenset({date.min})  # plan the whole window for this person

@@ -16,7 +16,9 @@ from reconciler.sync import sources
 from reconciler.sync.direction import Direction, Followup, Touched
 from reconciler.sync.hours_to_personio.apply import PersonioAttendanceSteps
 from reconciler.sync.hours_to_personio.planner import NAME, plan_attendances
+from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import attendance_source
+from reconciler.systems.http.together import together
 from reconciler.systems.moco import narrow
 
 
@@ -52,19 +54,31 @@ async def touched(clients: Any, days: Window, since: datetime) -> Touched:
                    moco_ids=frozenset(presence.id for presence in worked))
 
 
-async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Touched,
-                       people: tuple[frozenset[int], frozenset[str]]) -> list[Presence]:
+async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Touched, pairs: tuple[Pair, ...]
+                       ) -> list[Presence]:
     """An incremental run's presences, without a read per person: those that changed and those the
     synced Personio periods of the people in scope name, read again by id (one request per
     MOCO_IDS_PER_REQUEST). A named presence MOCO no longer has was deleted, and its period is planned
     for deletion as a full run would. Not seen: a presence neither changed since the bound nor synced
-    (one an earlier run failed to write); the nightly full run writes it."""
-    users, persons = people
+    (one an earlier run failed to write); the nightly full run writes it. People whose Personio periods
+    changed (by hand, or deleted: a presence whose synced period is gone is named by none) are read per
+    person, whole over the days."""
+    persons = {pair.person.id for pair in pairs}
+    whole = frozenset(pair.user.id for pair in pairs if pair.person.id in touched.personio)
     named = {ident for period in first[sources.PERSONIO_ATTENDANCE_PERIODS]
              if period.person_id in persons and period.start.date() in days
              and (ident := attendance_source(period.comment)) is not None}
-    found = await narrow.presences_by_ids(clients.moco, named | touched.moco_ids, days.start, days.end)
-    return [presence for presence in found if presence.user_id in users or presence.id in named]
+    by_id, per_person = await together([
+        narrow.presences_by_ids(clients.moco, named | touched.moco_ids, days.start, days.end),
+        clients.moco.presences(days.start, days.end, whole) if whole else _none()])
+    users = {pair.user.id for pair in pairs}
+    found = {p.id: p for p in by_id if (p.user_id in users and p.user_id not in whole) or p.id in named}
+    found.update((p.id, p) for p in per_person)
+    return sorted(found.values(), key=lambda p: (p.day, p.id))
+
+
+async def _none() -> list[Any]:
+    return []
 
 
 def describe(values: Mapping[str, Any]) -> str:
