@@ -35,9 +35,9 @@ def stamp(moment: datetime) -> str:
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory) -> Iterator[tuple[Sandbox, str]]:
-    """PEOPLE people with two months of history, in sync (the synced records put in directly), all of
+    """PEOPLE people with four weeks of history, in sync (the synced records put in directly), all of
     it last changed two hours ago."""
-    params = SeedParams(seed=3, people=PEOPLE, today=TODAY, history_days=60, absence_days_per_year=30)
+    params = SeedParams(seed=3, people=PEOPLE, today=TODAY, history_days=28, absence_days_per_year=30)
     with SandboxThread(Sandbox(params)) as sandbox:
         for knobs in sandbox.knobs.values():
             knobs.update(FAST)
