@@ -75,6 +75,7 @@ class Touched:
     moco: Mapping[int, frozenset[date]] = field(default_factory=dict)
     personio: Mapping[str, frozenset[date]] = field(default_factory=dict)
     moco_ids: frozenset[int] = frozenset()  # the ids of the MOCO records that changed, where they are known
+    moco_older: frozenset[int] = frozenset()  # of those, the ones created before the moment (edited, not new)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.sandbox.common import utc_now
+from reconciler.sync.ownership import attendance_source
 from tests.conftest import TODAY, Moco
 from tests.e2e.test_absences_e2e import writes
 
@@ -138,3 +139,19 @@ def test_a_run_for_some_people_reads_only_their_records(sandbox, synced):
                   or "periods" in e.path]
     assert per_person and all(f"user_id={jane.id}" in e.query or "person.id=" in e.query for e in per_person)
     assert len(reads) < sum(everyone.values())
+
+
+def test_a_presence_moved_from_a_day_outside_the_run_is_left_to_the_full_run(sandbox, synced):
+    """Its period lies on the old day, which the run does not read: writing the presence would copy it."""
+    world = sandbox.world
+    synced_ids = {attendance_source(a.comment) for a in world.personio.attendance_periods.values()}
+    victim = min((p for p in world.moco.presences.values() if p.id in synced_ids and p.date >= "2026-11-02"),
+                 key=lambda p: (p.date, p.id))
+    victim.created_at = "2026-11-01T08:00:00Z"  # made long ago, as a synced presence is
+    moved = {"date": "2026-11-21", "from": "06:00", "to": "07:00"}  # a Saturday nobody worked
+    assert Moco(sandbox)("PATCH", f"/users/presences/{victim.id}", json_body=moved).status == 200
+    quick = json.loads(run("plan", "-c", str(synced), "--format", "json", "--changed-since", "10m").stdout)
+    assert quick["changes"] == []  # no second period for it
+    assert any(f"MOCO presence {victim.id} was moved" in w for w in quick["warnings"])
+    full = json.loads(run("plan", "-c", str(synced), "--format", "json").stdout)
+    assert [(c["action"], c["date"]) for c in full["changes"]] == [("update", "2026-11-21")]

@@ -21,6 +21,9 @@ from reconciler.sync.ownership import attendance_source
 from reconciler.systems.http.together import together
 from reconciler.systems.moco import narrow
 
+# How far back `_moved` looks for the period of a presence moved from another day: any day.
+EARLIEST = date(2000, 1, 1)
+
 
 def off(spec: Spec) -> str | None:
     if spec.attendances.direction is AttendanceDirection.PERSONIO_MANAGED:
@@ -43,7 +46,7 @@ async def touched(clients: Any, days: Window, since: datetime) -> Touched:
     worked, periods = await asyncio.gather(narrow.changed_presences(clients.moco, days.start, days.end, since),
                                            clients.personio.attendance_periods_changed(since))
     moco: dict[int, set[date]] = defaultdict(set)
-    for presence in worked:
+    for presence, _ in worked:
         if presence.user_id is not None:
             moco[presence.user_id].add(presence.day)
     personio: dict[str, set[date]] = defaultdict(set)
@@ -51,7 +54,9 @@ async def touched(clients: Any, days: Window, since: datetime) -> Touched:
         personio[period.person_id].add(period.start.date())
     return Touched(moco={user: frozenset(found) for user, found in moco.items()},
                    personio={person: frozenset(found) for person, found in personio.items()},
-                   moco_ids=frozenset(presence.id for presence in worked))
+                   moco_ids=frozenset(presence.id for presence, _ in worked),
+                   moco_older=frozenset(presence.id for presence, created in worked
+                                        if created is None or created <= since))
 
 
 async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Touched, pairs: tuple[Pair, ...]
@@ -62,7 +67,8 @@ async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Tou
     for deletion as a full run would. Not seen: a presence neither changed since the bound nor synced
     (one an earlier run failed to write); the nightly full run writes it. People whose Personio periods
     changed (by hand, or deleted: a presence whose synced period is gone is named by none) are read per
-    person, whole over the days."""
+    person, whole over the days. An edited presence no period of these days names may have been moved
+    here from another day, where its period still is: `_moved` leaves such a one to the full run."""
     persons = {pair.person.id for pair in pairs}
     whole = frozenset(pair.user.id for pair in pairs if pair.person.id in touched.personio)
     named = {ident for period in first[sources.PERSONIO_ATTENDANCE_PERIODS]
@@ -74,7 +80,29 @@ async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Tou
     users = {pair.user.id for pair in pairs}
     found = {p.id: p for p in by_id if (p.user_id in users and p.user_id not in whole) or p.id in named}
     found.update((p.id, p) for p in per_person)
+    unnamed = [p for p in found.values() if p.id in touched.moco_older and p.id not in named]
+    for ident in await _moved(clients, days, unnamed, pairs):
+        del found[ident]
     return sorted(found.values(), key=lambda p: (p.day, p.id))
+
+
+async def _moved(clients: Any, days: Window, unnamed: list[Presence], pairs: tuple[Pair, ...]) -> set[int]:
+    """Of edited presences that no synced period of these days names, those a period on another day
+    names: moved to another day in MOCO. Planned here, each would be written a second time (its period
+    lies outside the days read), so they are left to the full run, which moves the period; a notice
+    says so. Reads the owners' periods of every day, once, and only when there are such presences."""
+    owners = {pair.user.id: pair.person.id for pair in pairs}
+    persons = {owners[p.user_id] for p in unnamed if p.user_id in owners}
+    if not persons:
+        return set()
+    periods = await clients.personio.attendance_periods(EARLIEST, days.end, persons)
+    elsewhere = {ident for period in periods if period.start.date() not in days
+                 and (ident := attendance_source(period.comment)) is not None}
+    moved = {p.id for p in unnamed} & elsewhere
+    for ident in sorted(moved):
+        clients.moco.notices.append(f"MOCO presence {ident} was moved from a day outside this incremental run's "
+                                    "days; the full run moves its Personio period")
+    return moved
 
 
 async def _none() -> list[Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.errors import NotFound
 from reconciler.records import MocoUser, Presence
-from reconciler.systems.http import Record, read_all
+from reconciler.systems.http import MOMENT, Record, read_all
 from reconciler.systems.http.together import together
 from reconciler.systems.moco.client import MocoClient, _presence, _user
 
@@ -53,13 +53,20 @@ async def users_by_emails(client: MocoClient, emails: Collection[str]) -> list[M
     return [user for user in read_all(records, _user, client.notices) if user.email in wanted]
 
 
-async def changed_presences(client: MocoClient, start: date, end: date, since: datetime) -> list[Presence]:
+async def changed_presences(client: MocoClient, start: date, end: date, since: datetime
+                            ) -> list[tuple[Presence, datetime | None]]:
     """The presences from `start` to `end` created or updated after `since` (MOCO's `updated_after`, ISO
-    8601 UTC; deletions are not listed), whole, so that their ids can be read again with the others."""
+    8601 UTC; deletions are not listed), whole, so that their ids can be read again with the others;
+    each with its `created_at` (None when MOCO gives none)."""
     params = {"from": start.isoformat(), "to": end.isoformat(),
               "updated_after": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     records = await client.service.records("/users/presences", params, "presence")
-    return read_all(records, lambda r: _presence(r, client.notices), client.notices)
+    out = []
+    for record in records:
+        found = read_all([record], lambda r: _presence(r, client.notices), client.notices)
+        if found:
+            out.append((found[0], record.get("created_at", MOMENT)))
+    return out
 
 
 async def presences_by_ids(client: MocoClient, ids: Collection[int], start: date, end: date) -> list[Presence]:
