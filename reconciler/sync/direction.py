@@ -75,7 +75,8 @@ class Touched:
     moco: Mapping[int, frozenset[date]] = field(default_factory=dict)
     personio: Mapping[str, frozenset[date]] = field(default_factory=dict)
     moco_ids: frozenset[int] = frozenset()  # the ids of the MOCO records that changed, where they are known
-    moco_older: frozenset[int] = frozenset()  # of those, the ones created before the moment (edited, not new)
+    # Of those, the edited ones that may have come from another day (hours_to_personio: `_moved`).
+    moco_moved: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

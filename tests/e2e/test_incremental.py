@@ -155,3 +155,17 @@ def test_a_presence_moved_from_a_day_outside_the_run_is_left_to_the_full_run(san
     assert any(f"MOCO presence {victim.id} was moved" in w for w in quick["warnings"])
     full = json.loads(run("plan", "-c", str(synced), "--format", "json").stdout)
     assert [(c["action"], c["date"]) for c in full["changes"]] == [("update", "2026-11-21")]
+
+
+def test_a_presence_clocked_out_on_its_own_day_is_written_without_looking_for_it_elsewhere(sandbox, synced):
+    """Made in the morning (before the bound) and ended now: new to Personio, and no sign of a move."""
+    moco = Moco(sandbox)
+    user = next(u for u in sandbox.world.moco.users.values() if u.email == "jane@acme.example")
+    made = moco("POST", "/users/presences", headers={"X-IMPERSONATE-USER-ID": str(user.id)},
+                json_body={"date": "2026-11-21", "from": "05:00"}).json()  # a Saturday, still running
+    sandbox.world.moco.presences[made["id"]].created_at = "2026-11-21T04:00:00Z"
+    assert moco("PATCH", f"/users/presences/{made['id']}", json_body={"to": "06:00"}).status == 200
+    sandbox.log.entries.clear()
+    quick = json.loads(run("plan", "-c", str(synced), "--format", "json", "--changed-since", "10m").stdout)
+    assert [(c["action"], c["date"]) for c in quick["changes"]] == [("create", "2026-11-21")]
+    assert not [e for e in sandbox.log.entries if "2000-01-01" in e.query]  # no read of every day

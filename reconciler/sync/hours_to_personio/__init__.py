@@ -55,8 +55,16 @@ async def touched(clients: Any, days: Window, since: datetime) -> Touched:
     return Touched(moco={user: frozenset(found) for user, found in moco.items()},
                    personio={person: frozenset(found) for person, found in personio.items()},
                    moco_ids=frozenset(presence.id for presence, _ in worked),
-                   moco_older=frozenset(presence.id for presence, created in worked
-                                        if created is None or created <= since))
+                   moco_moved=frozenset(presence.id for presence, created in worked
+                                        if _may_have_moved(presence, created, since)))
+
+
+def _may_have_moved(presence: Presence, created: datetime | None, since: datetime) -> bool:
+    """Whether an edited presence may come from another day: made before `since` (not new) and not on
+    its own day (UTC). A presence clocked in and out on its day, the common edit, is not one: checking
+    each would read its person's periods of every day (`_moved`). Missed: a presence made on one day for
+    another and later moved to the day it was made on; the full run corrects the copy that leaves."""
+    return created is None or (created <= since and created.date() != presence.day)
 
 
 async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Touched, pairs: tuple[Pair, ...]
@@ -80,7 +88,7 @@ async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Tou
     users = {pair.user.id for pair in pairs}
     found = {p.id: p for p in by_id if (p.user_id in users and p.user_id not in whole) or p.id in named}
     found.update((p.id, p) for p in per_person)
-    unnamed = [p for p in found.values() if p.id in touched.moco_older and p.id not in named]
+    unnamed = [p for p in found.values() if p.id in touched.moco_moved and p.id not in named]
     for ident in await _moved(clients, days, unnamed, pairs):
         del found[ident]
     return sorted(found.values(), key=lambda p: (p.day, p.id))
