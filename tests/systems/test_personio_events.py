@@ -145,7 +145,6 @@ def test_a_refused_read_leaves_the_run_as_before_with_a_note_how_to_enable_it(wh
 
 @pytest.mark.parametrize("configs, says", [
     ([], "no enabled Personio webhook records absence-period.deleted or attendance-period.deleted"),
-    ([config(events=["absence-period.deleted"])], "no enabled Personio webhook records attendance-period.deleted"),
     ([config(status="DISABLED")], "webhook wh-1 lists them but is not enabled"),
 ])
 def test_without_a_config_recording_the_deletions_the_note_says_which_are_missing(configs, says):
@@ -153,6 +152,19 @@ def test_without_a_config_recording_the_deletions_the_note_says_which_are_missin
     assert not found.read and not found.touched
     (note,) = found.notes
     assert says in note and SCOPE in note and "POST /v2/webhooks" in note
+
+
+def test_a_config_recording_one_kind_of_deletion_is_read_and_the_other_kind_noted():
+    def mock(m) -> None:
+        m.get(WEBHOOKS, payload=page([config(events=["absence-period.deleted"])]))
+        m.get(events_url("wh-1", "absence-period.deleted"), payload=page(
+            [event("absence-period.deleted", {"id": "ap-1", "person": {"id": 101}})]))
+
+    found = read(mock)
+    assert not found.read and set(found.touched) == {ABSENCES}
+    assert dict(found.touched[ABSENCES].personio) == {"101": ALL_DAYS}
+    (note,) = found.notes
+    assert "no enabled Personio webhook records attendance-period.deleted;" in note
 
 
 def test_deletions_that_name_nobody_plan_absences_whole_and_leave_hours_to_a_full_run():

@@ -81,7 +81,7 @@ class Deletions:
     touched: Mapping[str, Touched] = field(default_factory=dict)
     whole: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
-    read: bool = False  # whether Personio's deletions could be read at all
+    read: bool = False  # whether all of Personio's deletions asked for could be read (else `notes` say why)
 
     def add_to(self, touched: Mapping[str, Touched]) -> dict[str, Touched]:
         """`touched` (what each direction's updated-after reads found) with these deletions' people and
@@ -104,23 +104,23 @@ async def deleted_since(client: PersonioClient, since: datetime, directions: Col
         return Deletions(read=True)
     try:
         configs = [_config(r) for r in await client.service.records("/v2/webhooks", {"limit": 100}, "webhook")]
-        chosen = {name: _choose(configs, event, since) for name, event in wanted.items()}
-        missing = [event for name, event in wanted.items() if chosen[name] is None]
-        if missing:
-            return Deletions(notes=(_not_enabled(missing, configs),))
-        lists = await together([_events(client, chosen[name].id, event, since)  # type: ignore[union-attr]
-                                for name, event in wanted.items()])
+        chosen = {name: config for name, event in wanted.items() if (config := _choose(configs, event, since))}
+        missing = [event for name, event in wanted.items() if name not in chosen]
+        lists = await together([_events(client, config.id, wanted[name], since) for name, config in chosen.items()])
     except (PermissionDenied, NotFound) as refused:
         return Deletions(notes=(_refused(refused),))
-    touched, whole, notes = {}, set(), list(_gaps(chosen.values(), since, now or client.service.last_date))
-    for (name, event), found in zip(wanted.items(), lists, strict=True):
+    touched, whole = {}, set()
+    notes = [_not_enabled(missing, configs)] if missing else []
+    notes += _gaps(chosen.values(), since, now or client.service.last_date)
+    for name, found in zip(chosen, lists, strict=True):
+        event = wanted[name]
         persons, untraced = _persons(found, days=name == HOURS)
         touched[name] = Touched(personio=persons)
         if untraced:
             notes.append(_untraced(name, event, untraced))
             if name in PLAN_WHOLE_WHEN_UNTRACED:
                 whole.add(name)
-    return Deletions(touched=touched, whole=frozenset(whole), notes=tuple(notes), read=True)
+    return Deletions(touched=touched, whole=frozenset(whole), notes=tuple(notes), read=not missing)
 
 
 # ------------------------------------------------------------------------------------------- reading
@@ -219,13 +219,13 @@ def _refused(error: PermissionDenied | NotFound) -> str:
            f"answered {error.status}); {_how()}"
 
 
-def _gaps(configs: Iterable[_Config | None], since: datetime, now: datetime | None) -> list[str]:
+def _gaps(configs: Iterable[_Config], since: datetime, now: datetime | None) -> list[str]:
     """What the events cannot cover: before Personio's 30 days, or before the config existed."""
     notes = []
     if now is not None and since < now - KEPT:
         notes.append(f"Personio keeps webhook events 30 days: deletions before {now - KEPT:%Y-%m-%d %H:%M} UTC are "
                      "seen only by a full run")
-    late = sorted({c.created_at for c in configs if c and c.created_at and c.created_at > since})
+    late = sorted({c.created_at for c in configs if c.created_at and c.created_at > since})
     if late:
         notes.append(f"the Personio webhook read was created at {late[-1]:%Y-%m-%d %H:%M} UTC: deletions before "
                      "then are seen only by a full run")
