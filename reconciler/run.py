@@ -60,15 +60,26 @@ class GuardRefused(ReconcileError):
                          f"run `reconcile apply --force`, or raise safety.max_change_percent in {spec.source}.")
 
 
-async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec | None = None) -> Plan:
+@dataclass
+class _Seen:
+    """What an incremental plan learnt before it read records: who is who for its people and what
+    changed. The read-back after apply plans the same scope from it, instead of reading everyone."""
+
+    identity: Snapshot | None = None
+    touched: Mapping[str, Touched] | None = None
+
+
+async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec | None = None,
+                      seen: _Seen | None = None) -> Plan:
     """A plan from one read of both systems; with `base` (--base-spec), each change says whether the
     spec change causes it, both specs planned against that same read. A run scoped to some people
-    (`--user`, an incremental run) reads who is who first, then only those people's records."""
+    (`--user`, an incremental run) reads who is who first, then only those people's records. `seen`
+    keeps what an incremental run learnt, or gives it to a read-back of the same scope."""
     directions = registry.select(options.only)
     partial = directions != registry.DIRECTIONS
     specs = (spec,) if base is None else (spec, base)
     if options.changed_since or options.scopes is not None:
-        snapshot, scopes, since = await _incremental(specs, clients, options, directions)
+        snapshot, scopes, since = await _incremental(specs, clients, options, directions, seen)
     elif options.subset.users:
         snapshot, scopes, since = await _of_people(specs, clients, options, directions), None, ""
     else:
@@ -112,7 +123,8 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
                          heartbeat: float | None = None) -> tuple[Plan, ApplyReport | None]:
     """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked."""
     async with open_clients(spec, credentials, options.tuning) as clients:
-        plan = await _fresh_plan(spec, clients, options)
+        seen = _Seen()
+        plan = await _fresh_plan(spec, clients, options, seen=seen)
         if plan.since:  # the read-back after creates covers what this run planned, not what changed since
             options = dataclasses.replace(options, changed_since=None, scopes=plan.scopes, since=plan.since)
         if plan.changes and plan.guard and not options.force:
@@ -124,7 +136,7 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
                                          verify_delay=options.verify_delay, progress=progress, halt=stopping,
                                          heartbeat=heartbeat)
             if not stopping.reason and not report.stopped_by and _created_something(report):
-                await _settle(spec, clients, options, report, stopping)
+                await _settle(spec, clients, options, report, stopping, seen)
         return plan, report
 
 
@@ -135,14 +147,18 @@ async def _of_people(specs: tuple[Spec, ...], clients: Any, options: RunOptions,
     return await _scoped(specs, clients, options, directions, identity, {d.name: options.subset for d in directions})
 
 
-async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...]
-                       ) -> tuple[Snapshot, dict[str, Subset | None], str]:
+async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],
+                       seen: _Seen | None = None) -> tuple[Snapshot, dict[str, Subset | None], str]:
     """--changed-since: what changed since the bound (or, for a saved incremental plan, its recorded
     scope), then who those people are and their records over those days only."""
     spec = specs[0]
-    if options.scopes is not None:  # a saved plan's scope: who is who read whole, records per person
-        identity = await fetch_snapshot(clients, options.today, IDENTITY)
+    if options.scopes is not None:
         found = dict(options.scopes)
+        if seen is not None and seen.identity is not None:  # the read-back after apply: as the plan read
+            snapshot = await _scoped(specs, clients, options, directions, seen.identity, found, seen.touched)
+            return snapshot, found, options.since
+        # a saved plan's scope: who is who read whole, records per person
+        identity = await fetch_snapshot(clients, options.today, IDENTITY)
         return await _scoped(specs, clients, options, directions, identity, found), found, options.since
     await clients.personio.service.auth.headers()  # the token's answer brings Personio's clock (its Date)
     moment = incremental.parse_since(options.changed_since or "", clients.server_now())
@@ -163,6 +179,8 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
     found = incremental.scopes(touched, matching, windows)
     for direction in whole:  # a direction that cannot tell what changed is planned whole
         found[direction.name] = Subset()
+    if seen is not None:
+        seen.identity, seen.touched = identity, touched
     snapshot = await _scoped(specs, clients, options, directions, identity, found, touched)
     return snapshot, found, moment.isoformat(timespec="seconds")
 
@@ -210,13 +228,14 @@ def _created_something(report: ApplyReport) -> bool:
     return any(o.change.action == "create" and o.status != "skipped" for o in report.outcomes)
 
 
-async def _settle(spec: Spec, clients: Any, options: RunOptions, report: ApplyReport, stopping: Stopping) -> None:
+async def _settle(spec: Spec, clients: Any, options: RunOptions, report: ApplyReport, stopping: Stopping,
+                  seen: _Seen | None = None) -> None:
     """After creates, read again: another run writing at the same time (two pipeline runs, a manual run
     during the CronJob, on one machine or two) may have created the same records. Remove the second
     copies (the oldest stays; every run picks the same one), and count a create that failed because
     the other run made it as done. Whichever run finishes last sees every copy, so none is left."""
     try:
-        settled = await _read_settled(spec, clients, options, stopping)
+        settled = await _read_settled(spec, clients, options, stopping, seen)
     except ReconcileError as exc:  # what was applied stays reported; only the check is missing
         settled, why = None, f" ({exc})"
     else:
@@ -237,12 +256,13 @@ async def _settle(spec: Spec, clients: Any, options: RunOptions, report: ApplyRe
         report.settled = sum(change.destroys for change in copies)
 
 
-async def _read_settled(spec: Spec, clients: Any, options: RunOptions, stopping: Stopping) -> Plan | None:
+async def _read_settled(spec: Spec, clients: Any, options: RunOptions, stopping: Stopping,
+                        seen: _Seen | None = None) -> Plan | None:
     """A fresh plan once the lists hold still: while another run is still writing, a list can change
     while it is read, which the clients refuse (Unavailable); wait and read again, a few times."""
     for pause in SETTLE_PAUSES:
         try:
-            return await _fresh_plan(spec, clients, options)
+            return await _fresh_plan(spec, clients, options, seen=seen)
         except Unavailable:
             if stopping.reason:
                 return None
