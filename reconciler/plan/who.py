@@ -28,6 +28,11 @@ from reconciler.systems.http.together import together
 from reconciler.systems.moco import narrow as moco_narrow
 from reconciler.systems.personio import narrow as personio_narrow
 
+# MOCO's email filter takes one address a request (MOCO_EMAILS_PER_REQUEST): with more users to find by
+# email than this, the whole user list (a request per 100 users) is read instead, e.g. after a bulk
+# import of absences in Personio.
+MOCO_EMAIL_LOOKUPS_MAX = 10
+
 
 async def _none() -> list[Any]:
     return []
@@ -42,13 +47,18 @@ async def people_of(clients: Any, settings: UserSettings, user_ids: Collection[i
     persons: dict[str, Person] = {}
     asked_ids: set[Any] = set()
     asked_emails: dict[str, set[str]] = {"moco": set(), "personio": set()}
+    everyone = False  # the whole MOCO user list was read
     while True:
         wanted = _wanted(settings, user_ids, person_ids, users, persons)
-        moco_ids = set(user_ids) - asked_ids
+        moco_ids = set() if everyone else set(user_ids) - asked_ids
         personio_emails = wanted["personio"] - asked_emails["personio"]
-        moco_emails = wanted["moco"] - asked_emails["moco"] - {user.email for user in users.values()
-                                                              if moco_narrow.MOCO_EMAILS_UNIQUE}
+        moco_emails = set() if everyone else wanted["moco"] - asked_emails["moco"] - {
+            user.email for user in users.values() if moco_narrow.MOCO_EMAILS_UNIQUE}
         ids = set() if moco_ids or personio_emails else set(person_ids) - set(persons) - asked_ids
+        if len(moco_emails) > MOCO_EMAIL_LOOKUPS_MAX:
+            users.update((user.id, user) for user in await clients.moco.users())
+            everyone = True
+            continue
         if not (moco_ids or personio_emails or moco_emails or ids):
             break
         asked_ids |= moco_ids | ids

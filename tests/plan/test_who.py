@@ -148,3 +148,13 @@ def test_the_emails_the_matching_weighs():
              User(3, "olaf@acme.example", "", "", False), User(4, "frank@other.example", "", "", True)]
     persons = [Person("p1", "Jane.Doe@acme.example", "", "", True)]
     assert unclaimed(users, persons, settings) == ("frank@other.example",)
+
+
+def test_many_people_to_find_by_email_in_moco_read_the_whole_user_list(sandbox, monkeypatch):
+    monkeypatch.setattr(who, "MOCO_EMAIL_LOOKUPS_MAX", 2)  # MOCO's email filter takes one address a request
+    spec = spec_of(sandbox)
+    persons = sorted(p.id for p in sandbox.world.personio.persons.values())[:5]
+    full, narrow, sent = matched(sandbox, spec, (), persons)
+    assert pairs_of(narrow, (), persons) == pairs_of(full, (), persons) and pairs_of(full, (), persons)
+    moco = [line for line in sent if line.startswith("moco /api/v1/users?")]
+    assert moco and all("email=" not in line and "ids=" not in line for line in moco)
