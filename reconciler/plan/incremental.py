@@ -11,10 +11,13 @@ people's synced Personio periods name are read again by id (`Direction.followups
 What it sees, within that scope, as a full run would: every Personio record of those people and days;
 every MOCO absence and employment of those people; every MOCO presence that changed since the bound
 or that a synced period names, so a synced presence deleted in MOCO on a day that changed is planned
-for deletion. What it cannot see: a MOCO presence neither changed since the bound nor synced (one an
-earlier run failed to write); a record deleted on a day nothing else changed (MOCO reports deletions
-only by webhook); a new person, a changed email or work pattern, a spec change. A full run (no
-`--changed-since`) sees all of it: run one nightly.
+for deletion (people whose Personio periods changed have their presences read whole). What it cannot
+see: a MOCO presence neither changed since the bound nor synced (one an earlier run failed to write);
+a record deleted on a day nothing else changed (MOCO reports deletions only by webhook); a new person,
+a changed email or work pattern, a spec change. A presence moved in MOCO from a day outside the run's
+days is left alone (its period there is not read; writing it would copy it), and the plan says so. A
+full run (no `--changed-since`) sees and does all of it: run one nightly. After an incremental apply,
+the read-back for copies made by a concurrent run plans the same scope from the same who-is-who.
 
 The moment comes from the services' own clock (the `Date` header of their answers: Personio's token
 answer, which every run needs, comes first) and is moved back by MARGIN: clock skew, `>` against
