@@ -27,6 +27,7 @@ from reconciler.sync.direction import Direction, Touched
 from reconciler.sync.identity import Matching, Pair, match_people
 from reconciler.systems.connect import Credentials, Tuning, open_clients
 from reconciler.systems.http.together import together
+from reconciler.systems.personio.events import Deletions, deleted_since
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,9 @@ async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec 
     directions = registry.select(options.only)
     partial = directions != registry.DIRECTIONS
     specs = (spec,) if base is None else (spec, base)
+    deletions: Deletions | None = None  # an incremental run's read of Personio's deletions
     if options.changed_since or options.scopes is not None:
-        snapshot, scopes, since = await _incremental(specs, clients, options, directions, seen)
+        snapshot, scopes, since, deletions = await _incremental(specs, clients, options, directions, seen)
     elif options.subset.users:
         snapshot, scopes, since = await _of_people(specs, clients, options, directions), None, ""
     else:
@@ -91,9 +93,10 @@ async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec 
         if scopes is None:
             return plan
         titles = {d.name: d.title for d in directions}
+        read = deletions is not None and deletions.read
+        described = incremental.describe(datetime.fromisoformat(since), scopes, titles, personio_deletions=read)
         return dataclasses.replace(plan, since=since, scopes=tuple(scopes.items()),
-                                   notes=(incremental.describe(datetime.fromisoformat(since), scopes, titles),
-                                          *plan.notes))
+                                   notes=(described, *(deletions.notes if deletions else ()), *plan.notes))
 
     plan = planned(spec)
     if base is None:
@@ -148,18 +151,20 @@ async def _of_people(specs: tuple[Spec, ...], clients: Any, options: RunOptions,
 
 
 async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],
-                       seen: _Seen | None = None) -> tuple[Snapshot, dict[str, Subset | None], str]:
-    """--changed-since: what changed since the bound (or, for a saved incremental plan, its recorded
-    scope), then who those people are and their records over those days only."""
+                       seen: _Seen | None = None
+                       ) -> tuple[Snapshot, dict[str, Subset | None], str, Deletions | None]:
+    """--changed-since: what changed since the bound, deletions in Personio included (its webhook
+    events), or, for a saved incremental plan, its recorded scope; then who those people are and their
+    records over those days only. Also what was read of Personio's deletions (None for a saved scope)."""
     spec = specs[0]
     if options.scopes is not None:
         found = dict(options.scopes)
         if seen is not None and seen.identity is not None:  # the read-back after apply: as the plan read
             snapshot = await _scoped(specs, clients, options, directions, seen.identity, found, seen.touched)
-            return snapshot, found, options.since
+            return snapshot, found, options.since, None
         # a saved plan's scope: who is who read whole, records per person
         identity = await fetch_snapshot(clients, options.today, IDENTITY)
-        return await _scoped(specs, clients, options, directions, identity, found), found, options.since
+        return await _scoped(specs, clients, options, directions, identity, found), found, options.since, None
     await clients.personio.service.auth.headers()  # the token's answer brings Personio's clock (its Date)
     moment = incremental.parse_since(options.changed_since or "", clients.server_now())
     bound = moment - incremental.MARGIN
@@ -167,8 +172,10 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
                for d in directions}
     asked = {d.name: d.touched(clients, windows[d.name], bound) for d in directions  # type: ignore[misc]
              if windows[d.name] is not None}
-    touched = dict(zip(asked, await together(list(asked.values())), strict=True))
-    whole = [d for d in directions if d.touched is None and d.off(spec) is None]  # cannot tell what changed
+    *answers, deletions = await together([*asked.values(), deleted_since(clients.personio, bound, list(asked))])
+    touched = deletions.add_to(dict(zip(asked, answers, strict=True)))
+    whole = [d for d in directions if d.off(spec) is None  # cannot tell what changed, or a deletion names nobody
+             and (d.touched is None or d.name in deletions.whole)]
     if whole or len(specs) > 1:  # planned whole, or another spec's overrides: who is who read whole
         identity = await fetch_snapshot(clients, options.today, IDENTITY)
     else:
@@ -182,7 +189,7 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
     if seen is not None:
         seen.identity, seen.touched = identity, touched
     snapshot = await _scoped(specs, clients, options, directions, identity, found, touched)
-    return snapshot, found, moment.isoformat(timespec="seconds")
+    return snapshot, found, moment.isoformat(timespec="seconds"), deletions
 
 
 async def _scoped(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],

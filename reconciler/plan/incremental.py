@@ -13,7 +13,8 @@ every MOCO absence and employment of those people; every MOCO presence that chan
 or that a synced period names, so a synced presence deleted in MOCO on a day that changed is planned
 for deletion (people whose Personio periods changed have their presences read whole). What it cannot
 see: a MOCO presence neither changed since the bound nor synced (one an earlier run failed to write);
-a record deleted on a day nothing else changed (MOCO reports deletions only by webhook); a new person,
+a record deleted on a day nothing else changed, in MOCO (it reports deletions only by webhook) or in
+Personio when none of its webhooks records them (see systems/personio/events.py); a new person,
 a changed email or work pattern, a spec change. A presence moved in MOCO from a day outside the run's
 days is left alone (its period there is not read; writing it would copy it), and the plan says so. A
 full run (no `--changed-since`) sees and does all of it: run one nightly. After an incremental apply,
@@ -93,9 +94,12 @@ def people(touched: Iterable[Touched]) -> tuple[frozenset[int], frozenset[str]]:
             frozenset(person for each in found for person in each.personio))
 
 
-def describe(since: datetime, found: Mapping[str, Subset | None], titles: Mapping[str, str]) -> str:
-    """One line: which kind of run it was, and what it covered."""
+def describe(since: datetime, found: Mapping[str, Subset | None], titles: Mapping[str, str], *,
+             personio_deletions: bool = False) -> str:
+    """One line: which kind of run it was, and what it covered. `personio_deletions`: Personio's deletions
+    were read from its webhook events (systems/personio/events.py), so only MOCO's are left to a full run."""
     parts = [f"{titles[name]}: {subset if subset is not None else 'nothing changed'}" for name, subset in found.items()]
+    left = "Deletions in MOCO" if personio_deletions else "Deletions"
     return (f"incremental run: changes since {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} (the bound moved back "
-            f"{int(MARGIN.total_seconds() // 60)} min); " + "; ".join(parts) + ". Deletions on days nothing else "
+            f"{int(MARGIN.total_seconds() // 60)} min); " + "; ".join(parts) + f". {left} on days nothing else "
             "changed are seen by a full run")

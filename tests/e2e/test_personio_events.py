@@ -113,9 +113,6 @@ def test_without_webhook_events_the_run_goes_on_and_is_told_how_to_see_deletions
             "webhook disabled": "is not enabled"}[how] in note
 
 
-WIRED = pytest.mark.skip(reason="wired in by the lead (/tmp/notes/events-integration.diff)")
-
-
 def plans(setup) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """The changes of an incremental plan (the last 10 minutes), of a full plan, and the incremental one's notes."""
     quick = run("plan", "-c", str(setup), "--format", "json", "--changed-since", "10m")
@@ -124,7 +121,6 @@ def plans(setup) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]
     return json.loads(quick.stdout)["changes"], json.loads(full.stdout)["changes"], json.loads(quick.stdout)["notes"]
 
 
-@WIRED
 def test_an_incremental_run_removes_the_absences_of_a_period_deleted_in_personio(sandbox, personio, request):
     spec = request.getfixturevalue("synced")
     ours = {absence_source(s.comment) for s in sandbox.world.moco.schedules.values()}
@@ -138,7 +134,6 @@ def test_an_incremental_run_removes_the_absences_of_a_period_deleted_in_personio
     assert "Deletions in MOCO on days nothing else changed are seen by a full run" in notes[0]
 
 
-@WIRED
 def test_an_incremental_run_writes_again_an_attendance_period_deleted_in_personio(sandbox, personio, request):
     spec = request.getfixturevalue("synced")
     period = next(p for p in sorted(sandbox.world.personio.attendance_periods.values(), key=lambda p: p.id)
@@ -150,7 +145,6 @@ def test_an_incremental_run_writes_again_an_attendance_period_deleted_in_personi
     assert quick and quick == full and [c["action"] for c in quick] == ["create"]
 
 
-@WIRED
 def test_without_the_scope_an_incremental_run_says_how_to_see_deletions(sandbox, personio, request):
     spec = request.getfixturevalue("synced")
     sandbox.world.personio.withheld_scopes.add(SCOPE)
