@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from reconciler.sandbox.personio.records import PERIOD_EVENTS, WEBHOOK_ID, PersonioWebhookEvent
+from reconciler.sandbox.personio.records import DELETION_EVENTS, PERIOD_EVENTS, WEBHOOK_ID, PersonioWebhookEvent
 from reconciler.sandbox.personio.webhooks import SCOPE
 from reconciler.sandbox.seed import PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
 from tests.conftest import call, side_door
@@ -28,11 +28,11 @@ def a_period(sandbox, collection: str):
     return sorted(getattr(sandbox.world.personio, collection).values(), key=lambda p: p.id)[0]
 
 
-def test_one_config_enabled_for_every_period_event_and_its_filters(personio):
+def test_one_config_enabled_for_deletions_and_its_filters(personio):
     body = personio("GET", "/v2/webhooks").json()
     (config,) = body["_data"]
     assert config["id"] == WEBHOOK_ID and config["status"] == "ENABLED"
-    assert set(config["enabled_events"]) == set(PERIOD_EVENTS)
+    assert set(config["enabled_events"]) == set(DELETION_EVENTS)
     assert personio("GET", "/v2/webhooks?enabled_events=absence-period.deleted").json()["_data"] == [config]
     assert personio("GET", "/v2/webhooks?enabled_events=person.updated").json()["_data"] == []
     assert personio("GET", "/v2/webhooks?status=DISABLED").json()["_data"] == []
@@ -40,7 +40,13 @@ def test_one_config_enabled_for_every_period_event_and_its_filters(personio):
     assert names(personio) == []  # nothing happened yet
 
 
+def every_period_event(sandbox) -> None:
+    (config,) = sandbox.world.personio.webhooks.values()
+    config.enabled_events = list(PERIOD_EVENTS)
+
+
 def test_writes_through_the_api_raise_their_events(sandbox, personio):
+    every_period_event(sandbox)
     person = next(iter(sandbox.world.personio.persons))
     created = personio("POST", "/v2/attendance-periods?skip_approval=true", json_body={
         "person": {"id": person}, "type": "WORK", "start": {"date_time": "2026-12-28T08:00:00"},
@@ -63,6 +69,7 @@ def test_writes_through_the_api_raise_their_events(sandbox, personio):
 
 
 def test_changes_through_the_side_door_raise_the_events_personio_would(sandbox, personio):
+    every_period_event(sandbox)
     absence, attendance = a_period(sandbox, "absence_periods"), a_period(sandbox, "attendance_periods")
     side_door(sandbox, "PATCH", f"/records/personio/absence_periods/{absence.id}", json_body={"comment": "certificate"})
     side_door(sandbox, "PATCH", f"/records/personio/absence_periods/{absence.id}",

@@ -18,11 +18,12 @@ from tests.systems.helpers import PERSONIO, run_with_clients
 SINCE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 25, 9, 15, tzinfo=UTC)
 BOTH = ["absence-period.deleted", "attendance-period.deleted"]
+EVERY = [*BOTH, "absence-period.created", "attendance-period.created"]  # read by kind: created events never read
 WEBHOOKS = re.compile(rf"^{PERSONIO}/v2/webhooks\?limit=100$")
 
 
 def config(ident: str = "wh-1", events: list[str] | None = None, **more: Any) -> dict[str, Any]:
-    return {"id": ident, "url": "https://hooks.example/x", "enabled_events": BOTH if events is None else events,
+    return {"id": ident, "url": "https://hooks.example/x", "enabled_events": EVERY if events is None else events,
             "status": "ENABLED", **more}
 
 
@@ -81,6 +82,24 @@ def test_deletions_name_people_with_their_days_from_every_page_of_the_enabled_co
     events = [url for url in seen["urls"] if "/events" in url and "cursor" not in url]
     assert len(events) == 2 and all("occurred_at.gte=2026-11-25T08:00:00.000Z" in url for url in events)
     assert not any("wh-0" in url for url in seen["urls"])
+
+
+def test_a_config_recording_only_deletions_is_read_once_for_both_kinds():
+    def body(clients, mocked) -> Any:
+        async def go() -> Any:
+            found = await deleted_since(clients.personio, SINCE, now=NOW)
+            return found, requested(mocked, "/events")
+        return go()
+
+    found, urls = run_with_clients(body, mock=lambda m: (
+        m.get(WEBHOOKS, payload=page([config(events=BOTH)])),
+        m.get(re.compile(rf"^{PERSONIO}/v2/webhooks/wh-1/events\?occurred_at.gte=[^&]*$"), payload=page([
+            event("absence-period.deleted", {"id": "ap-1", "person": {"id": "101"}}),
+            event("attendance-period.deleted", {"id": "at-1", "person": {"id": "201"},
+                                                "start": {"date_time": "2026-11-24T08:00:00"}})]))))
+    assert found.read and len(urls) == 1 and "event_name" not in urls[0]
+    assert dict(found.touched[ABSENCES].personio) == {"101": ALL_DAYS}
+    assert dict(found.touched[HOURS].personio) == {"201": {date(2026, 11, 24)}}
 
 
 def test_only_the_directions_asked_for_are_read():
@@ -156,8 +175,8 @@ def test_without_a_config_recording_the_deletions_the_note_says_which_are_missin
 
 def test_a_config_recording_one_kind_of_deletion_is_read_and_the_other_kind_noted():
     def mock(m) -> None:
-        m.get(WEBHOOKS, payload=page([config(events=["absence-period.deleted"])]))
-        m.get(events_url("wh-1", "absence-period.deleted"), payload=page(
+        m.get(WEBHOOKS, payload=page([config(events=["absence-period.deleted"])]))  # deletions only: read unfiltered
+        m.get(re.compile(rf"^{PERSONIO}/v2/webhooks/wh-1/events\?occurred_at.gte=[^&]*$"), payload=page(
             [event("absence-period.deleted", {"id": "ap-1", "person": {"id": 101}})]))
 
     found = read(mock)

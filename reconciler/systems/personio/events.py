@@ -106,7 +106,7 @@ async def deleted_since(client: PersonioClient, since: datetime, directions: Col
         configs = [_config(r) for r in await client.service.records("/v2/webhooks", {"limit": 100}, "webhook")]
         chosen = {name: config for name, event in wanted.items() if (config := _choose(configs, event, since))}
         missing = [event for name, event in wanted.items() if name not in chosen]
-        lists = await together([_events(client, config.id, wanted[name], since) for name, config in chosen.items()])
+        lists = await _read(client, {name: (config, wanted[name]) for name, config in chosen.items()}, since)
     except (PermissionDenied, NotFound) as refused:
         return Deletions(notes=(_refused(refused),))
     touched, whole = {}, set()
@@ -153,9 +153,25 @@ def _choose(configs: list[_Config], event: str, since: datetime) -> _Config | No
     return usable[0] if usable else None
 
 
-async def _events(client: PersonioClient, webhook_id: str, event: str, since: datetime) -> list[Record]:
+async def _read(client: PersonioClient, asked: Mapping[str, tuple[_Config, str]], since: datetime
+                ) -> list[list[Record]]:
+    """Per direction in `asked`, the events of its config and kind since `since`. A config that records
+    only deletions (what the README advises for this job) is read once for every kind, unfiltered: one
+    request a run instead of one a kind; any other is read by `event_name`, so that its created and
+    updated events never fill the pages."""
+    once = {config.id for config, _event in asked.values() if config.events <= set(DELETED.values())}
+    reads = {webhook: _events(client, webhook, None, since) for webhook in sorted(once)}
+    reads |= {name: _events(client, config.id, event, since) for name, (config, event) in asked.items()
+              if config.id not in once}
+    found = dict(zip(reads, await together(list(reads.values())), strict=True))
+    return [found[name] if config.id not in once else [e for e in found[config.id] if e.text("event_name") == event]
+            for name, (config, event) in asked.items()]
+
+
+async def _events(client: PersonioClient, webhook_id: str, event: str | None, since: datetime) -> list[Record]:
     path = f"/v2/webhooks/{webhook_id}/events"
-    return await client.service.records(path, {"occurred_at.gte": occurred_at(since), "event_name": event}, "event")
+    params = {"occurred_at.gte": occurred_at(since)} | ({"event_name": event} if event else {})
+    return await client.service.records(path, params, "event")
 
 
 def _persons(events: Iterable[Record], *, days: bool) -> tuple[dict[str, frozenset[date]], int]:
