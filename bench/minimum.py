@@ -57,8 +57,9 @@ def full(world: Any, params: Any) -> list[Row]:
 
 
 def incremental(world: Any, params: Any, touched: Any) -> list[Row]:
-    """An incremental run after `touched`: what changed, then what the planners need for those people
-    and days from the other system (each list once, narrowed to them)."""
+    """An incremental run after `touched`: what changed (Personio's deletions too: its webhook configs and
+    the deletion events of the one that records them), then what the planners need for those people and
+    days from the other system (each list once, narrowed to them)."""
     moco, personio = world.moco, world.personio
     changed = [moco.presences[i] for i in touched.presences if i in moco.presences]
     periods = [personio.absence_periods[i] for i in touched.absence_periods if i in personio.absence_periods]
@@ -81,6 +82,9 @@ def incremental(world: Any, params: Any, touched: Any) -> list[Row]:
             sum(1 for s in moco.schedules.values() if s.user_id in absent_users and s.date in absent_days), MOCO_PAGE),
         row("personio", "POST /v2/auth/token", "one token", 1, 1),
         row("personio", "GET /v2/attendance-periods", "periods updated since", 0, PERSONIO_PAGE),
+        row("personio", "GET /v2/webhooks", "the webhook configs (which records deletions)",
+            len(personio.webhooks), PERSONIO_PAGE),
+        row("personio", "GET /v2/webhooks/{id}/events", "deletion events since", 0, PERSONIO_PAGE),
         row("personio", "GET /v2/absence-periods", "periods updated since", len(periods), PERSONIO_PAGE),
         row("personio", "GET /v2/absence-periods", "their periods overlapping the days concerned",
             sum(1 for p in personio.absence_periods.values() if p.person_id in absent_persons
