@@ -56,7 +56,7 @@ class AttendanceDirection(str, Enum):
 # --------------------------------------------------------------------------- MOCO records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MocoUser:
     id: int
     email: str  # lower-cased
@@ -69,7 +69,7 @@ class MocoUser:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Employment:
     """A MOCO weekly pattern, valid from `start` to `end` (inclusive; None = unbounded)."""
 
@@ -91,7 +91,7 @@ class Employment:
         return am, pm
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MocoAbsence:
     """One MOCO schedule: one user, one day, morning and/or afternoon."""
 
@@ -105,7 +105,7 @@ class MocoAbsence:
     symbol: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Presence:
     """One MOCO presence (working hours): local wall-clock times, `end` None while running.
 
@@ -132,7 +132,7 @@ ABSENCE_APPROVED = "APPROVED"
 ATTENDANCE_APPROVED = "CONFIRMED"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     id: str
     email: str | None  # as Personio has it (case kept); None when the credential may not read it
@@ -145,7 +145,7 @@ class Person:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AbsenceType:
     id: str
     name: str
@@ -178,7 +178,7 @@ class AbsencePeriod:
         return self.first_day <= end and (self.last_day is None or self.last_day >= start)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttendancePeriod:
     """A Personio attendance period: local wall-clock date-times, no zone."""
 

@@ -18,7 +18,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from reconciler.spec import parse_spec
 from reconciler.systems.connect import Credentials, Tuning, open_clients
-from reconciler.systems.http import Response, RetryPolicy, Service, SlidingWindowLimiter, StaticAuth
+from reconciler.systems.http import Keep, Response, RetryPolicy, Service, SlidingWindowLimiter, StaticAuth, kept
 
 BASE = "https://acme.mocoapp.com/api/v1"
 MOCO = BASE
@@ -119,8 +119,9 @@ def canned(name: str, base: str, rows: Callable[[str, dict[str, Any]], list[Any]
            answer: Any = None) -> Canned:
     """A `Canned` service whose lists are `rows` (or `rows(path, params)`), each read a fresh copy."""
 
-    async def pager(service: Service, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return copy.deepcopy(rows(path, params or {}) if callable(rows) else list(rows))
+    async def pager(service: Service, path: str, params: dict[str, Any] | None = None, *,
+                    keep: Keep | None = None) -> list[Any]:
+        return kept(keep, copy.deepcopy(rows(path, params or {}) if callable(rows) else list(rows)))
 
     return Canned(name=name, base_url=base, session=None, limiter=SlidingWindowLimiter(1000, 1.0),  # type: ignore[arg-type]
                   auth=StaticAuth({"Authorization": "Token token=SECRET-KEY-123"}), pager=pager, answer=answer)

@@ -18,9 +18,20 @@ from reconciler.systems.http.errors import (
     redact,
     redact_error,
 )
-from reconciler.systems.http.fields import CLOCK, DAY, MOMENT, Format, Record, Skipped, Source, describe, read_all
+from reconciler.systems.http.fields import (
+    CLOCK,
+    DAY,
+    MOMENT,
+    Format,
+    Reader,
+    Record,
+    Skipped,
+    Source,
+    describe,
+    read_all,
+)
 from reconciler.systems.http.limiter import Clock, Sleep, SlidingWindowLimiter
-from reconciler.systems.http.paging import Pager, read_again_once, records, repeated, visit
+from reconciler.systems.http.paging import Keep, Pager, ids, kept, read_again_once, records, repeated, visit
 from reconciler.systems.http.retry import IDEMPOTENT, RETRY_STATUSES, Deadline, Retryable, RetryPolicy, retry_after
 from reconciler.systems.http.transport import USER_AGENT, Call, Response, Service, Timeouts
 
@@ -40,7 +51,9 @@ __all__ = [
     "ErrorText",
     "Format",
     "Hints",
+    "Keep",
     "Pager",
+    "Reader",
     "Record",
     "Response",
     "RetryPolicy",
@@ -54,6 +67,8 @@ __all__ = [
     "Timeouts",
     "describe",
     "error_for",
+    "ids",
+    "kept",
     "read_all",
     "read_again_once",
     "read_error_body",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from reconciler.errors import UnexpectedResponse
@@ -82,14 +83,28 @@ class Skipped(Exception):
 class Record:
     """One record (or an object inside it, `prefix` naming where) read field by field."""
 
+    __slots__ = ("source", "kind", "prefix", "data", "_label")
+
     def __init__(self, source: Source, kind: str, data: Any, *, prefix: str = "", label: str | None = None) -> None:
+        if not isinstance(data, dict):
+            raise source.error(f"{source.endpoint} answered {describe(data)} where {_label(kind, None)} was expected")
         self.source = source
         self.kind = kind
         self.prefix = prefix
-        self.data = data if isinstance(data, dict) else {}
-        self.label = label or _label(kind, self.data.get("id"))
-        if not isinstance(data, dict):
-            raise source.error(f"{self.endpoint} answered {describe(data)} where {_label(kind, None)} was expected")
+        self.data = data
+        # How messages name the record, worded only when one does (most records never need it): a
+        # string, None (from the id), or the record this object is inside (its label).
+        self._label: str | Record | None = label or None
+
+    @property
+    def label(self) -> str:
+        """How messages name the record, e.g. `presence 123`."""
+        label = self._label
+        if label is None:
+            label = self._label = _label(self.kind, self.data.get("id"))
+        elif isinstance(label, Record):
+            label = self._label = label.label
+        return label
 
     @property
     def endpoint(self) -> str:
@@ -111,20 +126,23 @@ class Record:
 
     def is_null(self, name: str) -> bool:
         """Whether the field is there and null (missing is not null)."""
-        return name in self.data and self.data[name] is None
+        return self.data.get(name, MISSING) is None
 
     # ------------------------------------------------------------------ typed fields
 
     def obj(self, name: str) -> Record | None:
         """An object inside the record; None when it is missing or null."""
-        return None if self.value(name) in (MISSING, None) else self.part(name)
+        value = self.data.get(name)  # missing or null alike
+        return None if value is None else self.part(name)
 
     def part(self, name: str) -> Record:
         """An object inside the record that must be there."""
-        value = self.value(name)
+        value = self.data.get(name, MISSING)
         if not isinstance(value, dict):
             raise self.fail(name, value, "an object")
-        return Record(self.source, self.kind, value, prefix=f"{self.prefix}{name}.", label=self.label)
+        inner = Record(self.source, self.kind, value, prefix=f"{self.prefix}{name}.")
+        inner._label = self if self._label is None else self._label
+        return inner
 
     def ref(self, name: str, *, number: bool = True) -> Any:
         """The id of the object in field `name`, e.g. `user.id`; both must be there."""
@@ -132,14 +150,14 @@ class Record:
 
     def key(self, name: str = "id", *, number: bool = True) -> Any:
         """An identifier: a whole number (`number`), else a string (a number is taken as one)."""
-        value = self.value(name)
+        value = self.data.get(name, MISSING)
         if number:
-            if isinstance(value, int) and not isinstance(value, bool):
+            if value.__class__ is int or (isinstance(value, int) and not isinstance(value, bool)):
                 return value
             if isinstance(value, str) and value.isdecimal():
                 return int(value)
             raise self.fail(name, value, "a whole number")
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and not value.isspace() and value:
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
@@ -147,8 +165,8 @@ class Record:
 
     def optional_int(self, name: str) -> int | None:
         """A whole number or a string of digits; None when missing, null or empty."""
-        value = self.value(name)
-        if value in (MISSING, None, ""):
+        value = self.data.get(name)  # missing or null alike
+        if value is None or value == "":
             return None
         return self.key(name)
 
@@ -160,16 +178,16 @@ class Record:
 
     def _plain(self, name: str, default: T, kind: type[T], expected: str) -> T:
         """A value of JSON type `kind`; `default` when it is missing or null."""
-        value = self.value(name)
-        if value in (MISSING, None):
+        value = self.data.get(name)  # missing or null alike
+        if value is None:
             return default
         if isinstance(value, kind):
             return value
         raise self.fail(name, value, expected)
 
     def number(self, name: str, default: float = 0.0) -> float:
-        value = self.value(name)
-        if value in (MISSING, None):
+        value = self.data.get(name)  # missing or null alike
+        if value is None:
             return default
         if (number := _float(value)) is not None:
             return number
@@ -177,12 +195,12 @@ class Record:
 
     def get(self, name: str, form: Format[T]) -> T | None:
         """A string in `form`; None when it is missing, null or empty."""
-        value = self.value(name)
-        return None if value in (MISSING, None, "") else self.need(name, form)
+        value = self.data.get(name)  # missing or null alike
+        return None if value is None or value == "" else self.need(name, form)
 
     def need(self, name: str, form: Format[T]) -> T:
         """A string in `form` that must be there."""
-        value = self.value(name)
+        value = self.data.get(name, MISSING)
         if isinstance(value, str):
             try:
                 return form.parse(value)
@@ -192,8 +210,8 @@ class Record:
 
     def numbers(self, name: str) -> tuple[float, ...]:
         """A list of numbers (a null entry reads as 0); empty when missing or null."""
-        value = self.value(name)
-        if value in (MISSING, None):
+        value = self.data.get(name)  # missing or null alike
+        if value is None:
             return ()
         if not isinstance(value, list):
             raise self.fail(name, value, "a list of numbers")
@@ -220,6 +238,74 @@ def read_all(records: Iterable[Record], parse: Callable[[Record], T | None], not
         if parsed is not None:
             out.append(parsed)
     return out
+
+
+class Reader(Generic[T]):
+    """Reads a list's records page by page as they arrive (a pager's `keep`), so that only what `parse`
+    makes of them is kept, never the raw pages. `done` then gives exactly what `read_all` would have of
+    the whole list: the notices of skipped records in the list's order, and the first record that
+    cannot be read raised, as the list's order has it (a page is read as it arrives, but a read that
+    does not add up is done again, and only the read that stands counts).
+
+    `fast(row)` may read a row of the common shape directly, without a `Record`; it returns None for
+    any other row, which `parse` then reads (and words what is wrong with it). With `noting`, `parse`
+    takes a second argument: a list for the notices it words itself.
+    """
+
+    def __init__(self, source: Source, kind: str, parse: Callable[..., T | None], *,
+                 fast: Callable[[dict[str, Any]], T | None] | None = None, noting: bool = False) -> None:
+        self.source, self.kind, self.parse, self.fast, self.noting = source, kind, parse, fast, noting
+        self.marked = False  # a page held a notice or an unreadable record: `done` looks for them
+
+    def __call__(self, rows: list[dict[str, Any]]) -> list[Any]:
+        out: list[Any] = []
+        fast = self.fast
+        for row in rows:
+            if fast is not None and (found := fast(row)) is not None:
+                out.append(found)
+                continue
+            record = Record(self.source, self.kind, row)
+            noted: list[str] = []
+            try:
+                parsed = self.parse(record, noted) if self.noting else self.parse(record)
+            except Skipped as skipped:
+                noted.append(record.notice(skipped.reason))
+                parsed = None
+            except UnexpectedResponse as error:
+                self.marked = True
+                out.append(_Failed(error))
+                break  # the read stops here, as `read_all` would
+            if noted:
+                self.marked = True
+                out += map(_Noted, noted)
+            if parsed is not None:
+                out.append(parsed)
+        return out
+
+    def done(self, items: list[Any], notices: list[str]) -> list[T]:
+        """The records read, once the list is whole; the notices noted (once each), or the error raised."""
+        if not self.marked:
+            return items
+        out = []
+        for item in items:
+            if isinstance(item, _Noted):
+                if item.text not in notices:
+                    notices.append(item.text)
+            elif isinstance(item, _Failed):
+                raise item.error
+            else:
+                out.append(item)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Noted:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: UnexpectedResponse
 
 
 def _label(kind: str, ident: Any) -> str:
@@ -250,6 +336,8 @@ def _hours_minutes(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-DAY = Format("a date (YYYY-MM-DD)", date.fromisoformat)
-MOMENT = Format("a date-time (YYYY-MM-DDTHH:MM:SS)", datetime.fromisoformat)
-CLOCK = Format('a time ("HH:MM")', _hours_minutes)
+# Dates and times repeat all over a list: each is parsed once, and records share it (memory).
+SHARED = 1 << 16  # distinct values remembered per format
+DAY = Format("a date (YYYY-MM-DD)", lru_cache(maxsize=SHARED)(date.fromisoformat))
+MOMENT = Format("a date-time (YYYY-MM-DDTHH:MM:SS)", lru_cache(maxsize=SHARED)(datetime.fromisoformat))
+CLOCK = Format('a time ("HH:MM")', lru_cache(maxsize=SHARED)(_hours_minutes))

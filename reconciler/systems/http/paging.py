@@ -19,17 +19,33 @@ if TYPE_CHECKING:
 READS = 2  # reads of a list that does not add up: the first and one more
 
 
+# What a list's reader keeps of one page's records, called as each page arrives (e.g. the domain
+# records read from them, fields.Reader), so that the raw page need not be kept until the list ends.
+Keep = Callable[[list[dict[str, Any]]], list[Any]]
+
+
 class Pager(Protocol):
-    async def __call__(self, service: Service, path: str,
-                       params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every record of the list at `path`, each once."""
+    async def __call__(self, service: Service, path: str, params: dict[str, Any] | None = None, *,
+                       keep: Keep | None = None) -> list[Any]:
+        """Every record of the list at `path`, each once; with `keep`, what it keeps of each page's
+        records, in the list's order."""
         ...
 
 
-Read = Callable[[], Awaitable[tuple[list[dict[str, Any]], ApiError | None]]]
+Read = Callable[[], Awaitable[tuple[list[Any], ApiError | None]]]
 
 
-async def read_again_once(read: Read) -> list[dict[str, Any]]:
+def kept(keep: Keep | None, entries: list[dict[str, Any]]) -> list[Any]:
+    """What `keep` keeps of one page's records; the records themselves without it."""
+    return entries if keep is None else keep(entries)
+
+
+def ids(entries: list[dict[str, Any]]) -> list[Any]:
+    """The `id` of each record of a page (None where it has none), for `repeated`."""
+    return [entry.get("id") for entry in entries]
+
+
+async def read_again_once(read: Read) -> list[Any]:
     """The records of `read()`, which also says what does not add up about them (None: nothing).
     A read that does not add up is done once more; if that one does not add up either, its problem
     is raised."""
@@ -51,12 +67,11 @@ def records(service: Service, call: str, page: int, entries: list[Any]) -> list[
     return entries
 
 
-def repeated(service: Service, endpoint: str, items: list[dict[str, Any]]) -> UnexpectedResponse | None:
-    """The error for a list that names one `id` twice; None when each is there once. Ids that are no
-    scalar are left for the client to reject as unreadable."""
+def repeated(service: Service, endpoint: str, keys: list[Any]) -> UnexpectedResponse | None:
+    """The error for a list whose records' `id`s (`keys`, see `ids`) name one twice; None when each is
+    there once. Ids that are no scalar are left for the client to reject as unreadable."""
     seen: set[Any] = set()
-    for item in items:
-        key = item.get("id")
+    for key in keys:
         if key is None or not isinstance(key, Hashable):
             continue
         if key in seen:

@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import ApiError, Unavailable, UnexpectedResponse
-from reconciler.systems.http import Response, Service, read_again_once, records, repeated, visit
+from reconciler.systems.http import Keep, Response, Service, ids, kept, read_again_once, records, repeated, visit
 
 PER_PAGE = 100
 
 
 async def link_pages(service: Service, path: str, params: dict[str, Any] | None = None, *,
-                     per_page: int = PER_PAGE) -> list[dict[str, Any]]:
-    """Every record of a MOCO list, each once.
+                     per_page: int = PER_PAGE, keep: Keep | None = None) -> list[Any]:
+    """Every record of a MOCO list, each once (with `keep`, what it keeps of each page, as it arrives).
 
     A read that does not add up (X-Total moves between pages, a record is listed twice, or the
     records read are not as many as X-Total says) is done once more; if that one does not add up
@@ -28,39 +28,47 @@ async def link_pages(service: Service, path: str, params: dict[str, Any] | None 
     params = dict(params or {})
     endpoint = service.endpoint("GET", path, params)
 
-    async def read() -> tuple[list[dict[str, Any]], ApiError | None]:
+    async def page(number: int, size: int) -> tuple[list[Any], list[Any], int | None]:
+        """One page as it arrives: its records' ids, what is kept of them, and its X-Total."""
+        answer = await service.request("GET", path, params={**params, "per_page": size, "page": number})
+        entries = _records(service, answer, number)
+        return ids(entries), kept(keep, entries), _header_int(answer.headers, "X-Total")
+
+    async def read() -> tuple[list[Any], ApiError | None]:
         first = await service.request("GET", path, params={**params, "per_page": per_page, "page": 1})
-        items = _records(service, first, 1)
+        entries = _records(service, first, 1)
+        keys, items = ids(entries), kept(keep, entries)
         total = _header_int(first.headers, "X-Total")
         size = _header_int(first.headers, "X-Per-Page") or per_page
+        del entries
         if total is None or size <= 0:
-            items += await _follow_next(service, path, first)
-            return items, repeated(service, endpoint, items)
-        rest = await asyncio.gather(*(
-            service.request("GET", path, params={**params, "per_page": size, "page": number})
-            for number in range(2, max(1, math.ceil(total / size)) + 1)
-        ))
+            more_keys, more = await _follow_next(service, path, first, keep)
+            return items + more, repeated(service, endpoint, keys + more_keys)
+        rest = await asyncio.gather(*(page(number, size) for number in range(2, max(1, math.ceil(total / size)) + 1)))
         totals = [total]
-        for number, page in enumerate(rest, start=2):
-            items += _records(service, page, number)
-            totals.append(_header_int(page.headers, "X-Total"))  # type: ignore[arg-type]
+        for page_keys, page_items, page_total in rest:
+            keys += page_keys
+            items += page_items
+            totals.append(page_total)  # type: ignore[arg-type]
         if any(other != total for other in totals):
             said = ", then ".join(dict.fromkeys("none" if t is None else str(t) for t in totals))
             return items, Unavailable(service.name, f"{endpoint} kept changing while it was read (X-Total {said}), "
                                                     "also when read again; try again in a moment")
-        if problem := repeated(service, endpoint, items):
+        if problem := repeated(service, endpoint, keys):
             return items, problem
-        if len(items) != total:
-            return items, UnexpectedResponse(service.name, f"{endpoint} said X-Total {total} but listed {len(items)} "
+        if len(keys) != total:
+            return items, UnexpectedResponse(service.name, f"{endpoint} said X-Total {total} but listed {len(keys)} "
                                                            "records, also when read again: the list cannot be trusted")
         return items, None
 
     return await read_again_once(read)
 
 
-async def _follow_next(service: Service, path: str, first: Response) -> list[dict[str, Any]]:
-    """The records of the pages after `first`, following `Link: rel="next"` until there is none."""
-    items: list[dict[str, Any]] = []
+async def _follow_next(service: Service, path: str, first: Response, keep: Keep | None
+                       ) -> tuple[list[Any], list[Any]]:
+    """The ids and the kept records of the pages after `first`, following `Link: rel="next"` until there is none."""
+    keys: list[Any] = []
+    items: list[Any] = []
     seen: set[str] = set()
     next_url = _link(first.headers, "next")
     number = 1
@@ -68,9 +76,11 @@ async def _follow_next(service: Service, path: str, first: Response) -> list[dic
         visit(seen, next_url, service=service.name, path=path)
         page = await service.request("GET", next_url)
         number += 1
-        items += _records(service, page, number)
+        entries = _records(service, page, number)
+        keys += ids(entries)
+        items += kept(keep, entries)
         next_url = _link(page.headers, "next")
-    return items
+    return keys, items
 
 
 def _records(service: Service, response: Response, page: int) -> list[dict[str, Any]]:

@@ -9,27 +9,32 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.errors import ApiError, UnexpectedResponse
-from reconciler.systems.http import Response, Service, read_again_once, records, repeated, visit
+from reconciler.systems.http import Keep, Response, Service, ids, kept, read_again_once, records, repeated, visit
 
 
-async def cursor_pages(service: Service, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Every record of a Personio v2 list, following `_meta.links.next.href` until absent.
+async def cursor_pages(service: Service, path: str, params: dict[str, Any] | None = None, *,
+                       keep: Keep | None = None) -> list[Any]:
+    """Every record of a Personio v2 list, following `_meta.links.next.href` until absent (with `keep`,
+    what it keeps of each page, as it arrives).
 
     `data` and `meta` are read where `_data` and `_meta` are missing. A list that names a record
     twice is read once more; if it still does, the read stops with an error naming the record.
     """
     endpoint = service.endpoint("GET", path, params)
 
-    async def read() -> tuple[list[dict[str, Any]], ApiError | None]:
-        items = await _read_once(service, path, params)
-        return items, repeated(service, endpoint, items)
+    async def read() -> tuple[list[Any], ApiError | None]:
+        keys, items = await _read_once(service, path, params, keep)
+        return items, repeated(service, endpoint, keys)
 
     return await read_again_once(read)
 
 
-async def _read_once(service: Service, path: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
+async def _read_once(service: Service, path: str, params: dict[str, Any] | None, keep: Keep | None
+                     ) -> tuple[list[Any], list[Any]]:
+    """The ids of a list's records and what is kept of them."""
     response = await service.request("GET", path, params=params)
-    items: list[dict[str, Any]] = []
+    keys: list[Any] = []
+    items: list[Any] = []
     seen: set[str] = set()
     number = 1
     while True:
@@ -37,10 +42,12 @@ async def _read_once(service: Service, path: str, params: dict[str, Any] | None)
         data = body.get("_data", body.get("data")) if isinstance(body, dict) else None
         if not isinstance(data, list):
             raise UnexpectedResponse(service.name, f"{response.call} did not answer with a `_data` list")
-        items += records(service, response.call, number, data)
+        entries = records(service, response.call, number, data)
+        keys += ids(entries)
+        items += kept(keep, entries)
         href = _next_href(service, response)
         if not href:
-            return items
+            return keys, items
         visit(seen, href, service=service.name, path=path)
         response = await service.request("GET", href)
         number += 1
