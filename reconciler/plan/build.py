@@ -13,7 +13,7 @@ from datetime import date
 from reconciler.errors import PlanError
 from reconciler.plan.guard import breaches
 from reconciler.plan.model import Plan, PlannedPart, Subset, merge
-from reconciler.plan.snapshot import Need, Snapshot, Window
+from reconciler.plan.snapshot import Need, Snapshot, Window, fewer_collections
 from reconciler.spec import Spec
 from reconciler.spec.model import normalise_email
 from reconciler.sync import sources
@@ -46,6 +46,12 @@ def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...]
                subset: Subset = Subset(), scopes: Mapping[str, Subset | None] | None = None) -> Plan:
     """The plan; `scopes` (an incremental run) gives each direction its own people and days, None for a
     direction where nothing changed."""
+    with fewer_collections():  # planning makes objects by the million too
+        return _build_plan(spec, snapshot, directions, partial=partial, subset=subset, scopes=scopes)
+
+
+def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], *, partial: bool,
+                subset: Subset, scopes: Mapping[str, Subset | None] | None) -> Plan:
     everyone = match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
     matching = only_people(everyone, subset.users) if subset.users else everyone
     parts: list[PlannedPart] = []

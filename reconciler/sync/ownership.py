@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 MARKER = "[reconcile]"
@@ -38,9 +39,14 @@ class Marker:
 
     def source(self, comment: str | None) -> Any | None:
         """The source id a comment names, if it is this marker's."""
-        match = re.match(rf"^{re.escape(MARKER)} {re.escape(self.label)} ({self.id_pattern})",
-                         (comment or "").lstrip())
+        match = _pattern(self.label, self.id_pattern).match((comment or "").lstrip())
         return self.parse(match.group(1)) if match else None
+
+
+@lru_cache(maxsize=None)
+def _pattern(label: str, id_pattern: str) -> re.Pattern[str]:
+    """A marker's comment as a pattern, compiled once (every record read is claimed)."""
+    return re.compile(rf"^{re.escape(MARKER)} {re.escape(label)} ({id_pattern})")
 
 
 ABSENCE_MARKER = Marker("Personio absence", r"\S+")

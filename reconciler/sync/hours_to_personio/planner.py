@@ -67,6 +67,18 @@ def _period_state(period: AttendancePeriod) -> dict[str, Any]:
     return _state(period.start, period.end, period.comment, view(period)["approval"])
 
 
+def _same(period: AttendancePeriod, start: datetime, end: datetime, comment: str) -> bool:
+    """Whether `period` is in step with a presence from `start` to `end` with the marker `comment`: exactly
+    `_period_state(period) == _state(start, end, comment, approved)`, without wording either (a steady-state
+    plan compares every period it read)."""
+    other = period.end
+    return (other is not None and period.comment == comment
+            and (period.status or ATTENDANCE_APPROVED) == ATTENDANCE_APPROVED
+            and period.start.date() == start.date() and period.start.hour == start.hour
+            and period.start.minute == start.minute and other.hour == end.hour and other.minute == end.minute
+            and (other.date() - period.start.date()).days == (end.date() - start.date()).days)
+
+
 def _times(presence: Presence) -> tuple[datetime, datetime]:
     """Local start and end; an end not after the start crosses midnight (22:00–02:00 ends the next day)."""
     assert presence.start is not None and presence.end is not None
@@ -94,14 +106,14 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
     for period in snapshot[sources.PERSONIO_ATTENDANCE_PERIODS]:
         if period.start.date() in window:
             periods_by_person[period.person_id].append(period)
+    claims = {person_id: claim(periods, ATTENDANCE_MARKER) for person_id, periods in periods_by_person.items()}
 
     parts = [_Person(pair, unreadable).plan(presences_by_user.get(pair.user.id, []),
-                                            periods_by_person.get(pair.person.id, []))
+                                            claims.get(pair.person.id) or claim((), ATTENDANCE_MARKER))
              for pair in matching.pairs]
     running = sum(part.running for part in parts)
-    orphans = {f"Personio person {person_id}": len(claim(periods, ATTENDANCE_MARKER).all_ours())
-               for person_id, periods in sorted(periods_by_person.items())
-               if person_id not in matching.managed_person_ids}
+    orphans = {f"Personio person {person_id}": len(claims[person_id].all_ours())
+               for person_id in sorted(periods_by_person) if person_id not in matching.managed_person_ids}
     notes = [f"working hours MOCO → Personio from {window} ({len(matching.pairs)} people matched)"]
     if running:
         notes.append(f"{running} MOCO presence{'s are' if running != 1 else ' is'} still running; written once "
@@ -109,8 +121,7 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
     return PlannedPart(changes=tuple(c for part in parts for c in part.changes),
                        conflicts=tuple(c for part in parts for c in part.conflicts),
                        warnings=tuple(left_alone(orphans, "attendance period")), notes=tuple(notes),
-                       owned=len(claim((p for periods in periods_by_person.values() for p in periods),
-                                       ATTENDANCE_MARKER).all_ours()))
+                       owned=sum(len(owned.all_ours()) for owned in claims.values()))
 
 
 @dataclass
@@ -136,10 +147,9 @@ class _Person:
                                        user=self.pair.person.email or self.pair.personio_email,
                                        person=self.pair.moco_email, date=day, reason=reason))
 
-    def plan(self, presences: list[Presence], periods: list[AttendancePeriod]) -> _Person:
+    def plan(self, presences: list[Presence], owned: Claim[AttendancePeriod]) -> _Person:
         """Plan, then check that no write lands on a period that stays (one synced from another presence
         that is itself not written); block such writes as conflicts and plan again, until none does."""
-        owned = claim(periods, ATTENDANCE_MARKER)
         blocked: dict[int, str] = {}
         for _ in range(len(presences) + 1):
             self.changes, self.conflicts, self.running, writes = [], [], 0, {}
@@ -171,14 +181,14 @@ class _Person:
                                             "Personio refuses overlapping periods; the later one is not written")
                 continue
             previous = start, end
+            keep = existing[0] if existing else None
+            in_step = keep is not None and _same(keep, start, end, ATTENDANCE_MARKER.comment(presence.id))
+            if in_step and len(existing) == 1:
+                continue  # the steady state: nothing worded for it
             after = wanted_view(presence)
             wanted = _state(start, end, after["comment"], after["approval"])
             send = {"start": start.isoformat(), "end": end.isoformat(), "comment": after["comment"]}
             source = f"MOCO presence {presence.id}"
-            keep = existing[0] if existing else None
-            in_step = keep is not None and _period_state(keep) == wanted
-            if in_step and len(existing) == 1:
-                continue
             overlapping = sorted((p for p in owned.handmade + owned.foreign if _overlap(start, end, p)),
                                  key=lambda p: (p.start, p.id))
             if overlapping and not in_step:
