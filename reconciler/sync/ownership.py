@@ -75,15 +75,17 @@ def claim(records: Iterable[T], marker: Marker, *, comment: Callable[[T], str | 
     ours: dict[Any, list[T]] = defaultdict(list)
     handmade: list[T] = []
     foreign: list[T] = []
+    match, parse = _pattern(marker.label, marker.id_pattern).match, marker.parse  # marker.source, once per record
     for record in records:
         text = comment(record)
-        source = marker.source(text)
-        if source is not None:
-            ours[source].append(record)
+        found = match((text or "").lstrip())
+        if found is not None:
+            ours[parse(found.group(1))].append(record)
         else:
             (foreign if is_ours(text) else handmade).append(record)
     for copies in ours.values():
-        copies.sort(key=order)
+        if len(copies) > 1:
+            copies.sort(key=order)
     return Claim(ours=dict(ours), handmade=handmade, foreign=foreign)
 
 

@@ -95,8 +95,9 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
     snapshot, matching, window = given.snapshot, given.matching, given.window
     presences_by_user: dict[int, list[Presence]] = defaultdict(list)
     unreadable: set[int] = set()  # presences MOCO gives without user or start: their periods stay as they are
+    first, last = window.start, window.end  # `in window`, for every record read
     for presence in snapshot[sources.MOCO_PRESENCES]:
-        if presence.day not in window:
+        if not first <= presence.day <= last:
             continue
         if not presence.readable:
             unreadable.add(presence.id)
@@ -104,7 +105,7 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
             presences_by_user[presence.user_id].append(presence)  # type: ignore[index]
     periods_by_person: dict[str, list[AttendancePeriod]] = defaultdict(list)
     for period in snapshot[sources.PERSONIO_ATTENDANCE_PERIODS]:
-        if period.start.date() in window:
+        if first <= period.start.date() <= last:
             periods_by_person[period.person_id].append(period)
     claims = {person_id: claim(periods, ATTENDANCE_MARKER) for person_id, periods in periods_by_person.items()}
 

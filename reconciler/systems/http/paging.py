@@ -72,7 +72,7 @@ def repeated(service: Service, endpoint: str, keys: list[Any]) -> UnexpectedResp
     there once. Ids that are no scalar are left for the client to reject as unreadable."""
     seen: set[Any] = set()
     for key in keys:
-        if key is None or not isinstance(key, Hashable):
+        if key is None or (key.__class__ is not int and key.__class__ is not str and not isinstance(key, Hashable)):
             continue
         if key in seen:
             return UnexpectedResponse(service.name, f"{endpoint} listed record {key} twice, also when read again: "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, timedelta
+from sys import intern
 from typing import Any, TypeVar
 
 from reconciler.errors import NotFound, UnexpectedResponse
@@ -66,6 +67,9 @@ def _once_each(service: str, path: str, records: list[T]) -> list[T]:
     """Records of several slices, each once. Under the reading that Personio's date ranges match
     overlapping periods, a period can come in two slices; it must come alike (read alike: every field
     this tool reads the same), or the read stops."""
+    once = {record.id: record for record in records}  # type: ignore[attr-defined]
+    if len(once) == len(records):  # each listed once (as under the literal reading): nothing to compare
+        return records
     kept: dict[Any, T] = {}
     for record in records:
         ident = record.id  # type: ignore[attr-defined]
@@ -202,7 +206,8 @@ def _attendance(r: Record) -> AttendancePeriod:
 def _attendance_fast(row: dict[str, Any]) -> AttendancePeriod | None:
     """An attendance period of the common shape, read without a `Record` (half of a full run's records are
     these): every field there with its plain JSON type and readable. None for any other, which `_attendance`
-    reads or words what is wrong with; both read a period of the common shape alike."""
+    reads or words what is wrong with; both read a period of the common shape alike. The values that repeat
+    (person, type, approval) are kept once each (memory)."""
     ident, person, start, end = row.get("id"), row.get("person"), row.get("start"), row.get("end")
     if ident.__class__ is not str or not ident or ident.isspace() or person.__class__ is not dict or \
             start.__class__ is not dict or (end is not None and end.__class__ is not dict):
@@ -219,9 +224,9 @@ def _attendance_fast(row: dict[str, Any]) -> AttendancePeriod | None:
     if status is not None and status.__class__ is not str:
         return None
     try:
-        return AttendancePeriod(id=ident, person_id=person_id, kind=kind or "WORK", start=MOMENT.parse(begun),
-                                end=MOMENT.parse(ended) if ended else None, comment=comment or "",
-                                status=status or "")
+        return AttendancePeriod(id=ident, person_id=intern(person_id), kind=intern(kind or "WORK"),
+                                start=MOMENT.parse(begun), end=MOMENT.parse(ended) if ended else None,
+                                comment=comment or "", status=intern(status or ""))
     except ValueError:
         return None
 
