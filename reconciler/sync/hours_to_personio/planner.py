@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from reconciler.plan.model import Change, Conflict, PlannedPart, Removal
@@ -164,7 +165,7 @@ class _Person:
     def _pass(self, presences: list[Presence], owned: Claim[AttendancePeriod], blocked: dict[int, str],
               writes: dict[int, tuple[datetime, datetime]]) -> None:
         previous: tuple[datetime, datetime] | None = None  # the last written presence: Personio refuses overlaps
-        for presence in sorted(presences, key=lambda p: (p.day, p.start, p.id)):
+        for presence in sorted(presences, key=attrgetter("day", "start", "id")):
             existing = owned.ours.get(presence.id, [])
             if presence.end is None:
                 self.running += 1
@@ -211,15 +212,17 @@ class _Person:
                 self.change("update", presence.day, existing=existing, after=after, send=send,
                             reason=_update_reason(keep, wanted), source=source)
         kept = {presence.id for presence in presences} | self.unreadable
-        for presence_id, synced in sorted(owned.ours.items()):
-            if presence_id not in kept:
-                self.change("delete", synced[0].start.date(), existing=synced, reason="deleted in MOCO",
-                            source=f"MOCO presence {presence_id}")
+        for presence_id in sorted(owned.ours.keys() - kept):
+            synced = owned.ours[presence_id]
+            self.change("delete", synced[0].start.date(), existing=synced, reason="deleted in MOCO",
+                        source=f"MOCO presence {presence_id}")
 
     def _collisions(self, presences: list[Presence], owned: Claim[AttendancePeriod],
                     writes: dict[int, tuple[datetime, datetime]]) -> dict[int, str]:
         """Writes that would overlap a synced period that stays: one of a presence not written (a conflict,
         running, or MOCO gives no start), which Personio would refuse."""
+        if not writes:  # the steady state
+            return {}
         removed = {removal.id for change in self.changes for removal in change.removes} | \
             {change.target for change in self.changes if change.action == "delete"}
         present = {presence.id for presence in presences} | self.unreadable
