@@ -280,7 +280,7 @@ def personio_on(rows: list[dict[str, Any]]) -> PersonioClient:
                  '("2026-06-01T12:00:00"), expected an object', id="attendance-end-a-string"),
     pytest.param(lambda: personio_on([with_(PERIOD, id="333", ends_at="2026-06-06")]).absence_periods(*WINDOW),
                  "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.gte="
-                 "2016-12-29T00:00:00&starts_from.date_time.lte=2020-04-01T23:59:59&limit=100: ends_at is a string "
+                 "2016-12-29T00:00:00&starts_from.date_time.lte=2022-12-31T23:59:59&limit=100: ends_at is a string "
                  '("2026-06-06"), expected an object',
                  id="absence-period-ends-at-a-string"),
     pytest.param(lambda: personio_on([with_(PERSON, id=[3003])]).persons(),
@@ -288,7 +288,7 @@ def personio_on(rows: list[dict[str, Any]]) -> PersonioClient:
                  "(a string)", id="personio-id-a-list"),
     pytest.param(lambda: personio_on([with_(PERIOD, id="333", person={"id": True})]).absence_periods(*WINDOW),
                  "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.gte="
-                 "2016-12-29T00:00:00&starts_from.date_time.lte=2020-04-01T23:59:59&limit=100: person.id is a boolean "
+                 "2016-12-29T00:00:00&starts_from.date_time.lte=2022-12-31T23:59:59&limit=100: person.id is a boolean "
                  "(true), expected an id (a string)",
                  id="personio-person-id-a-boolean"),
 ])

@@ -111,17 +111,18 @@ class PersonioClient:
                               ) -> list[AbsencePeriod]:
         """Every absence period overlapping `start`..`end` (inclusive), whatever its approval status.
 
-        Only bounds on the start go to Personio, in slices: periods starting from the slice's first day
-        to its last; the first slice reaches ABSENCE_LOOKBACK before the window (see there why). If
-        Personio applied a `starts_from.date_time.gte` with an `ends_at.date_time.lte` literally,
-        open-ended sickness would be missing, and its synced MOCO days planned as deletions; bounds on
-        the start alone return every period overlapping the window under either reading (under
-        Personio's documented one, a period crossing two slices comes in both, and is kept once). The
-        window itself is applied here.
+        Only bounds on the start go to Personio: periods starting from ABSENCE_LOOKBACK before the
+        window (see there why) to its last day. If Personio applied a `starts_from.date_time.gte` with
+        an `ends_at.date_time.lte` literally, open-ended sickness would be missing, and its synced MOCO
+        days planned as deletions; bounds on the start alone return every period overlapping the
+        window under either reading. The window itself is applied here. One cursor, not slices of the
+        window: absence periods are a few pages beside the attendance periods read at the same time,
+        and under Personio's documented reading a period crossing two slices would come in both (a
+        long sickness in every slice after its start), which costs pages without saving time.
         """
         slices = [{"starts_from.date_time.gte": f"{first.isoformat()}T00:00:00",  # no Z, no offset
                    "starts_from.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}
-                  for first, last in window_slices(start, end, lookback=ABSENCE_LOOKBACK)]
+                  for first, last in [(start - ABSENCE_LOOKBACK, end)]]
         periods = await self._of(persons, "/v2/absence-periods", slices, "absence period", read_absence_period)
         return [p for p in periods if p.overlaps(start, end) and (persons is None or p.person_id in persons)]
 
