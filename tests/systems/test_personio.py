@@ -309,8 +309,6 @@ def test_a_window_is_read_in_consecutive_slices_that_cover_it(start, end, count)
     slices = window_slices(start, end)
     assert len(slices) == count and slices[0][0] == start and slices[-1][1] == end
     assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in zip(slices, slices[1:]))
-    reaching_back = window_slices(start, end, lookback=timedelta(days=10))
-    assert reaching_back[0][0] == start - timedelta(days=10) and reaching_back[1:] == slices[1:]
 
 
 def test_a_few_peoples_periods_are_read_in_one_cursor_not_in_slices():

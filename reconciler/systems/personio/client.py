@@ -27,30 +27,28 @@ from reconciler.systems.http.together import together
 PERSON_IDS_PER_REQUEST = 50
 T = TypeVar("T")
 
-SLICE_DAYS = 31  # a long window is read in slices of about a month, at once (pacing still applies)
+SLICE_DAYS = 31  # attendance periods: a long window is read in slices of about a month, at once (pacing still applies)
 MAX_SLICES = 12  # and in no more than this many: each slice costs a request, full or not
 
 # How far before the window absence periods are read. Personio documents that its date ranges "match
 # overlapping periods" [personio.md §4.4, S9]: then `starts_from.date_time.gte` is the window's lower
 # edge and an earlier bound only costs pages. UNVERIFIED: were it applied literally (periods *starting*
 # after it), a period that began before the window and still runs into it (open-ended sickness,
-# parental leave) would be missing, and its synced MOCO days planned as deletions; so the first slice
+# parental leave) would be missing, and its synced MOCO days planned as deletions; so the read
 # starts this far back. German parental leave lasts up to three years a child; a period that began
 # earlier still and runs into the window is read only under the documented reading. Before this bound,
 # the read had no lower bound at all, and its cost grew with the company's age.
 ABSENCE_LOOKBACK = timedelta(days=3 * 366)
 
 
-def window_slices(start: date, end: date, *, lookback: timedelta = timedelta(0)) -> list[tuple[date, date]]:
-    """`start`..`end` in consecutive slices of SLICE_DAYS (longer for windows of over MAX_SLICES such
-    slices); with `lookback`, the first slice starts that much earlier (absence periods: one that
-    started before the window may still run into it)."""
+def window_slices(start: date, end: date) -> list[tuple[date, date]]:
+    """`start`..`end` in consecutive slices of SLICE_DAYS (longer for windows of over MAX_SLICES such slices)."""
     days = max(SLICE_DAYS, -(-((end - start).days + 1) // MAX_SLICES))
     out: list[tuple[date, date]] = []
     first = start
     while True:
         last = min(end, first + timedelta(days=days - 1))
-        out.append((first - lookback if not out else first, last))
+        out.append((first, last))
         if last >= end:
             return out
         first = last + timedelta(days=1)
