@@ -1,0 +1,106 @@
+"""Debounce webhook hints into few targeted reconciles: one pending batch per (direction, source, person).
+
+Pure: no clock of its own, no I/O; the caller passes `now` (seconds, any monotonic clock) to `add` and
+`due`. A batch is due once no hint has joined it for `quiet` seconds, or once its oldest hint is
+`max_wait` seconds old, so a steady stream for one person cannot postpone it forever. A burst of 1,000
+hints for 50 people is at most 50 batches per direction they concern.
+
+Days merge (ALL_DAYS absorbs any day). A hint that names nobody (a MOCO delete carries only an id)
+joins the direction's whole batch (`person=None`: plan this direction whole, or trace `records`);
+when that batch is due it takes along every pending batch of the same direction, which it covers.
+Assumes hints were verified and read by events.py; it never looks at their content beyond the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from reconciler.serve.events import Hint
+from reconciler.sync.direction import ALL_DAYS
+
+QUIET = 3.0  # seconds without a new hint for the batch's person before it is planned
+MAX_WAIT = 30.0  # seconds after a batch's first hint by which it is planned regardless
+
+Key = tuple[str, str, int | str | None]  # direction, source system, person (None: the whole direction)
+
+
+def merge_days(one: frozenset[date], other: frozenset[date]) -> frozenset[date]:
+    """Both sets of days; ALL_DAYS when either is."""
+    if date.min in one or date.min in other:
+        return ALL_DAYS
+    return one | other
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one targeted reconcile plans: `direction` for `person` (None: whole) on `days`."""
+
+    direction: str
+    source: str
+    person: int | str | None
+    days: frozenset[date]
+    records: frozenset[int | str]  # ids the hints named (a delete's only trace)
+    first: float  # when its oldest hint arrived
+    last: float  # when its newest hint arrived
+    hints: int  # how many hints it stands for
+
+    @property
+    def whole(self) -> bool:
+        return self.person is None
+
+
+class Coalescer:
+    """Pending batches by key; `add` hints as they come, take `due(now)` batches to plan."""
+
+    def __init__(self, quiet: float = QUIET, max_wait: float = MAX_WAIT) -> None:
+        if quiet <= 0 or max_wait < quiet:
+            raise ValueError("coalescing needs 0 < quiet <= max_wait")
+        self.quiet, self.max_wait = quiet, max_wait
+        self._pending: dict[Key, Batch] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def add(self, hint: Hint, now: float) -> None:
+        """Let a hint join the batch of each direction it concerns (or start one)."""
+        records = frozenset() if hint.record is None else frozenset({hint.record})
+        days = ALL_DAYS if hint.person is None else hint.days
+        for direction in hint.directions:
+            key: Key = (direction, hint.source, hint.person)
+            pending = self._pending.get(key)
+            if pending is None:
+                self._pending[key] = Batch(direction, hint.source, hint.person, days, records, now, now, 1)
+            else:
+                self._pending[key] = replace(pending, days=merge_days(pending.days, days),
+                                             records=pending.records | records,
+                                             last=max(pending.last, now), hints=pending.hints + 1)
+
+    def _is_due(self, batch: Batch, now: float) -> bool:
+        return now - batch.last >= self.quiet or now - batch.first >= self.max_wait
+
+    def due(self, now: float) -> list[Batch]:
+        """Remove and answer the batches to plan now, oldest first. A due whole-direction batch takes
+        along (and counts) the pending batches of its direction, whether due or not."""
+        ready = [key for key, batch in self._pending.items() if self._is_due(batch, now)]
+        taken = {key: self._pending.pop(key) for key in ready}
+        for key, batch in list(taken.items()):
+            if not batch.whole:
+                continue
+            covered = [other for other in (*self._pending, *taken)
+                       if other[0] == batch.direction and other != key and other[2] is not None]
+            for other in covered:
+                gone = self._pending.pop(other, None) or taken.pop(other)
+                batch = replace(batch, first=min(batch.first, gone.first), hints=batch.hints + gone.hints)
+            taken[key] = batch
+        return sorted(taken.values(), key=lambda b: (b.first, b.direction, b.source, str(b.person)))
+
+    def drain(self) -> list[Batch]:
+        """Everything pending, due or not (on shutdown: hand it to one last reconcile)."""
+        return self.due(float("inf"))
+
+    def next_due(self) -> float | None:
+        """The moment the earliest pending batch becomes due (None: nothing pending), for a sleep."""
+        if not self._pending:
+            return None
+        return min(min(b.last + self.quiet, b.first + self.max_wait) for b in self._pending.values())
