@@ -1,0 +1,77 @@
+"""What `reconcile serve` reports on GET /metrics, in Prometheus's text format (prometheus-client).
+
+One `Metrics` object owns its own `CollectorRegistry` (never the process-wide default), so every test
+and every server has counters of its own. Labels are closed sets (sources, outcomes, kinds, services)
+and never hold a person, a date or an absence type: health data stays out of the metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # what `render` writes (the classic text exposition format)
+PREFIX = "reconcile"
+OUTCOMES = ("accepted", "ignored", "malformed", "unauthorized")  # of an event received
+KINDS = ("targeted", "incremental", "full")  # of a reconcile
+RESULTS = ("ok", "failed")
+# Seconds from an event's arrival to its change being applied: the debounce (a few seconds) plus a
+# targeted run; issue 13 asks for 60 s at p95, so the buckets are finest below a minute.
+LATENCY_BUCKETS = (1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 300.0, 900.0)
+
+
+@dataclass
+class Metrics:
+    """The serve process's metrics, registered in a registry of their own."""
+
+    registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
+
+    def __post_init__(self) -> None:
+        reg = self.registry
+        self.events = Counter(f"{PREFIX}_events_received", "Webhook deliveries received, by source and outcome.",
+                              ("source", "outcome"), registry=reg)
+        self.reconciles = Counter(f"{PREFIX}_reconciles", "Reconciles run, by kind and result.",
+                                  ("kind", "result"), registry=reg)
+        self.changes_applied = Counter(f"{PREFIX}_changes_applied", "Changes written to MOCO or Personio.",
+                                       registry=reg)
+        self.changes_failed = Counter(f"{PREFIX}_changes_failed", "Changes that could not be written.",
+                                      registry=reg)
+        self.api_requests = Counter(f"{PREFIX}_api_requests", "HTTP requests sent, by service.",
+                                    ("service",), registry=reg)
+        self.api_throttled = Counter(f"{PREFIX}_api_429", "Answers 429 Too Many Requests, by service.",
+                                     ("service",), registry=reg)
+        self.event_to_applied = Histogram(f"{PREFIX}_event_to_applied_seconds",
+                                          "Seconds from a webhook's arrival to its reconcile being applied.",
+                                          buckets=LATENCY_BUCKETS, registry=reg)
+        self.last_full = Gauge(f"{PREFIX}_last_full_reconcile_timestamp_seconds",
+                               "Unix time of the last successful full reconcile (0: none yet).", registry=reg)
+
+    def event(self, source: str, outcome: str) -> None:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown event outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+        self.events.labels(source=source, outcome=outcome).inc()
+
+    def reconciled(self, kind: str, ok: bool, *, at: float | None = None) -> None:
+        """Count a reconcile; a successful full one at Unix time `at` sets the last-full gauge."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown reconcile kind {kind!r}; expected one of {', '.join(KINDS)}")
+        self.reconciles.labels(kind=kind, result=RESULTS[0] if ok else RESULTS[1]).inc()
+        if kind == "full" and ok and at is not None:
+            self.last_full.set(at)
+
+    def changes(self, applied: int, failed: int) -> None:
+        self.changes_applied.inc(applied)
+        self.changes_failed.inc(failed)
+
+    def requests(self, service: str, sent: int, throttled: int = 0) -> None:
+        self.api_requests.labels(service=service).inc(sent)
+        if throttled:
+            self.api_throttled.labels(service=service).inc(throttled)
+
+    def applied_after(self, seconds: float) -> None:
+        self.event_to_applied.observe(max(0.0, seconds))
+
+    def render(self) -> bytes:
+        """The text exposition for GET /metrics (served with CONTENT_TYPE)."""
+        return generate_latest(self.registry)
