@@ -46,10 +46,10 @@ BOTH = (ABSENCES, HOURS)
 MOCO_TARGETS = {"Schedule": (ABSENCES,), "Presence": (HOURS,), "User": BOTH}
 MOCO_EVENTS = frozenset({"create", "update", "delete"})
 # Personio event names by their kind (the part before the first dot), lower-cased: the period events
-# are documented (personio.md section 10); person/employment events "Person.created" etc. appear in the
-# event-driven guide (developer.personio.de/v2.0/docs/event-driven-data-from-personio).
-PERSONIO_KINDS = {"absence-period": (ABSENCES,), "attendance-period": (HOURS,),
-                  "person": BOTH, "employment": BOTH}
+# are documented (personio.md section 10); "Person.created/updated/deleted" appear in the event-driven
+# guide (developer.personio.de/v2.0/docs/event-driven-data-from-personio). Employment events are not
+# read: which employment change matters to identity is not documented, and the nightly full run sees it.
+PERSONIO_KINDS = {"absence-period": (ABSENCES,), "attendance-period": (HOURS,), "person": BOTH}
 # UNVERIFIED: a person event's payload names its person by PERSON_FIELDS or else by its own `id`.
 
 
@@ -110,9 +110,11 @@ def _day(value: Any) -> date | None | Malformed:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(value[:10]) if isinstance(value, str) else Malformed("")
+        if isinstance(value, str):
+            return date.fromisoformat(value[:10])
     except ValueError:
-        return Malformed("")
+        pass
+    return Malformed("not a date")
 
 
 def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
@@ -178,7 +180,7 @@ def personio_hint(body: bytes) -> Outcome:
     if kind not in PERSONIO_KINDS:
         return Ignored(f"Personio event {name} is not synced")
     directions = PERSONIO_KINDS[kind]
-    person = _personio_person(payload, own_id=directions == BOTH)
+    person = _personio_person(payload, own_id=kind == "person")
     record = _personio_id(payload.get("id"))
     days = ALL_DAYS
     if directions == (HOURS,) and person is not None:

@@ -120,6 +120,7 @@ def test_personio_person_event_plans_both_directions():
 
 def test_personio_unsynced_event_is_ignored():
     assert isinstance(personio("document.created", {"id": 1}), Ignored)
+    assert isinstance(personio("employment.updated", {"id": 1}), Ignored)
 
 
 @pytest.mark.parametrize("body, words", [
