@@ -100,7 +100,7 @@ def _json_object(body: bytes) -> dict[str, Any] | Malformed:
 def _moco_id(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    if isinstance(value, str) and value.isdigit() and int(value) > 0:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20 and int(value) > 0:
         return int(value)
     return None
 
@@ -123,9 +123,9 @@ def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
     if not target or not event:
         return Malformed("missing X-Moco-Target or X-Moco-Event header")
     if target not in MOCO_TARGETS:
-        return Ignored(f"MOCO target {target} is not synced")
+        return Ignored(f"MOCO target {target[:40]} is not synced")
     if event not in MOCO_EVENTS:
-        return Ignored(f"MOCO event {target} {event} changes nothing synced")
+        return Ignored(f"MOCO event {target} {event[:40]} changes nothing synced")
     record = _json_object(body)
     if isinstance(record, Malformed):
         return Malformed(f"MOCO {target} {event}: {record.reason}")

@@ -84,6 +84,8 @@ def test_unsynced_targets_and_events_are_ignored_with_a_reason():
     (b'{"id": 1, "user": {"id": 5}, "date": "27.11.2026"}', {"X-Moco-Target": "Presence", "X-Moco-Event": "create"},
      "date is not"),
     (b'{"id": true}', {"X-Moco-Target": "Schedule", "X-Moco-Event": "delete"}, "no record id"),
+    ('{"id": "²"}'.encode(), {"X-Moco-Target": "Schedule", "X-Moco-Event": "delete"}, "no record id"),
+    (b'{"id": "' + b"9" * 5000 + b'"}', {"X-Moco-Target": "Schedule", "X-Moco-Event": "delete"}, "no record id"),
 ])
 def test_malformed_moco_deliveries_give_a_reason_not_an_exception(body, headers, words):
     outcome = moco_hint(body, headers)
