@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from reconciler.errors import NotFound, UnexpectedResponse
-from reconciler.records import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence
+from reconciler.records import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence, builder
 from reconciler.systems.http import CLOCK, DAY, Record, Service, Skipped, Source, read_all
 
 # UNVERIFIED: the docs call `from` required on /users/employments, while recorded traffic lists
@@ -234,6 +234,9 @@ def _presence(r: Record, notices: list[str]) -> Presence:
                     is_home_office=r.flag("is_home_office", False), updated_at=r.text("updated_at"))
 
 
+_new_presence = builder(Presence)  # (id, user_id, day, start, end, is_home_office, updated_at)
+
+
 def _presence_fast(row: dict[str, Any]) -> Presence | None:
     """A presence of the common shape, read without a `Record` (most of a full run's records are presences):
     every field there with its plain JSON type and readable. None for any other, which `_presence` reads,
@@ -247,8 +250,8 @@ def _presence_fast(row: dict[str, Any]) -> Presence | None:
             (home is not None and home.__class__ is not bool) or (updated is not None and updated.__class__ is not str):
         return None
     try:
-        return Presence(id=ident, user_id=user_id, day=DAY.parse(day), start=CLOCK.parse(start),
-                        end=CLOCK.parse(end) if end else None, is_home_office=home or False, updated_at=updated or "")
+        return _new_presence(ident, user_id, DAY.parse(day), CLOCK.parse(start), CLOCK.parse(end) if end else None,
+                             home or False, updated or "")
     except ValueError:
         return None
 

@@ -17,7 +17,7 @@ from sys import intern
 from typing import Any, TypeVar
 
 from reconciler.errors import NotFound, UnexpectedResponse
-from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person
+from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person, builder
 from reconciler.systems.http import MOMENT, Reader, Record, Service, Source
 from reconciler.systems.http.together import together
 
@@ -202,6 +202,9 @@ def _attendance(r: Record) -> AttendancePeriod:
     )
 
 
+_new_attendance = builder(AttendancePeriod)  # (id, person_id, kind, start, end, comment, status)
+
+
 def _attendance_fast(row: dict[str, Any]) -> AttendancePeriod | None:
     """An attendance period of the common shape, read without a `Record` (half of a full run's records are
     these): every field there with its plain JSON type and readable. None for any other, which `_attendance`
@@ -223,9 +226,8 @@ def _attendance_fast(row: dict[str, Any]) -> AttendancePeriod | None:
     if status is not None and status.__class__ is not str:
         return None
     try:
-        return AttendancePeriod(id=ident, person_id=intern(person_id), kind=intern(kind or "WORK"),
-                                start=MOMENT.parse(begun), end=MOMENT.parse(ended) if ended else None,
-                                comment=comment or "", status=intern(status or ""))
+        return _new_attendance(ident, intern(person_id), intern(kind or "WORK"), MOMENT.parse(begun),
+                               MOMENT.parse(ended) if ended else None, comment or "", intern(status or ""))
     except ValueError:
         return None
 
