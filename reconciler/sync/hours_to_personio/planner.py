@@ -75,9 +75,10 @@ def _same(period: AttendancePeriod, start: datetime, end: datetime, comment: str
     other = period.end
     return (other is not None and period.comment == comment
             and (period.status or ATTENDANCE_APPROVED) == ATTENDANCE_APPROVED
-            and period.start.date() == start.date() and period.start.hour == start.hour
-            and period.start.minute == start.minute and other.hour == end.hour and other.minute == end.minute
-            and (other.date() - period.start.date()).days == (end.date() - start.date()).days)
+            and ((period.start == start and other == end)  # the common case, which implies all that follows
+                 or (period.start.date() == start.date() and period.start.hour == start.hour
+                     and period.start.minute == start.minute and other.hour == end.hour and other.minute == end.minute
+                     and (other.date() - period.start.date()).days == (end.date() - start.date()).days)))
 
 
 def _times(presence: Presence) -> tuple[datetime, datetime]:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -302,6 +303,7 @@ async def _read_body(answer: aiohttp.ClientResponse) -> Any:
     return text
 
 
+@lru_cache(maxsize=64)  # every answer has one, and answers within the same second have the same
 def _stamp(value: str | None) -> datetime | None:
     """An HTTP `Date` header (RFC 9110's IMF-fixdate) as an aware UTC moment; None when absent or unreadable."""
     try:
