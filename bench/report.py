@@ -27,11 +27,15 @@ from figures import (
 PLANS = ("first", "steady", "incremental")
 
 
-def render(run: dict[str, Any]) -> str:
+def render(run: dict[str, Any], gaps: str = "") -> str:
+    """BENCHMARKS.md; `gaps`: the hand-written account of the targets not met (bench/GAPS.md), put after
+    the figures' own notes."""
     parts = [_head(run), _setup(run), _company(run)]
     for key in PLANS:
         parts.append(_scenario_table(run, key))
     parts += [_timing(run), _endpoints(run), _applies(run), _targets(run), _notes(run)]
+    if gaps.strip():
+        parts.append(gaps.strip() + "\n")
     return "\n".join(parts)
 
 
