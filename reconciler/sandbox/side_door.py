@@ -29,7 +29,6 @@ from aiohttp import web
 from reconciler.sandbox.common import SIDE_DOOR, json_body, json_response
 from reconciler.sandbox.knobs import Fault
 from reconciler.sandbox.personio.webhooks import side_door_changed
-from reconciler.sandbox.seed import SeedParams
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import Sandbox
@@ -69,12 +68,11 @@ class SideDoor:
         body = await json_body(request) or {}
         current = self.sandbox.params
         try:
-            params = SeedParams(
+            params = dataclasses.replace(  # what the body does not name stays as the sandbox was started
+                current,
                 seed=int(body.get("seed", current.seed)),
                 people=int(body.get("people", current.people)),
                 today=date.fromisoformat(body["today"]) if "today" in body else current.today,
-                history_days=current.history_days,
-                until_days=current.until_days,
             )
         except (TypeError, ValueError) as exc:
             return json_response({"error": f"bad reset parameters: {exc}"}, status=400)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 import urllib.error
@@ -117,6 +118,12 @@ def test_reset_can_change_the_company(sandbox):
     answer = side_door(sandbox, "POST", "/reset", json_body={"people": 3, "seed": 9, "today": "2026-06-01"})
     assert answer.json() == {"seed": 9, "people": 3, "today": "2026-06-01"}
     assert len([p for p in sandbox.world.personio.persons.values() if p.status == "ACTIVE"]) == 4
+
+
+def test_reset_keeps_what_it_was_not_told_to_change(sandbox):
+    sandbox.params = dataclasses.replace(sandbox.params, absence_days_per_year=30, history_days=90)
+    assert side_door(sandbox, "POST", "/reset", json_body={"seed": 4}).status == 200
+    assert (sandbox.params.absence_days_per_year, sandbox.params.history_days, sandbox.params.seed) == (30, 90, 4)
 
 
 def test_state_dump_and_record_edits(sandbox):
