@@ -12,10 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
+from reconciler.sandbox.deliveries import Outbox
 from reconciler.sandbox.knobs import Fault, FaultPlan, MocoKnobs, PersonioKnobs, RequestLog, ServiceKnobs, SlidingWindow
 from reconciler.sandbox.moco import API as MOCO_API
 from reconciler.sandbox.moco import moco_app
 from reconciler.sandbox.personio import personio_app
+from reconciler.sandbox.personio.webhooks import delivery_to
 from reconciler.sandbox.seed import SeedParams, generate_world, ready_spec, sandbox_env
 from reconciler.sandbox.side_door import SideDoor
 from reconciler.sandbox.world import World
@@ -29,7 +31,8 @@ class Sandbox:
     def __init__(self, params: SeedParams | None = None, *, moco_port: int = 0, personio_port: int = 0,
                  moco: dict[str, Any] | None = None, personio: dict[str, Any] | None = None) -> None:
         self.params = params or SeedParams()
-        self.world: World = generate_world(self.params)
+        self.outbox = Outbox()  # the webhooks it sends (none until a hook is registered)
+        self.world: World = self._seeded()
         self.knobs: dict[str, ServiceKnobs] = {"moco": MocoKnobs(), "personio": PersonioKnobs()}
         self.knobs["moco"].update(moco or {})
         self.knobs["personio"].update(personio or {})
@@ -39,6 +42,11 @@ class Sandbox:
         self._ports = {"moco": moco_port, "personio": personio_port}
         self._runners: list[web.AppRunner] = []
         self.moco_port = self.personio_port = 0
+
+    def _seeded(self) -> World:
+        world = generate_world(self.params)
+        world.personio.deliver = delivery_to(self.outbox)
+        return world
 
     # ------------------------------------------------------------------ addresses
 
@@ -79,6 +87,7 @@ class Sandbox:
         return self
 
     async def stop(self) -> None:
+        await self.outbox.stop()
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
@@ -92,7 +101,8 @@ class Sandbox:
     def reset(self, params: SeedParams | None = None) -> None:
         """Back to freshly seeded data: world, log, rate windows, faults, tokens."""
         self.params = params or self.params
-        self.world = generate_world(self.params)
+        self.world = self._seeded()  # registered web hooks go with the old world
+        self.outbox.clear()
         self.log.clear()
         self.limiter.reset()
         self.faults = {"moco": FaultPlan(), "personio": FaultPlan()}

@@ -14,8 +14,10 @@ It lives under `/_sandbox/` on both ports and is clearly not part of either API:
     GET    /_sandbox/spec                      a ready spec for this sandbox (YAML)
     PATCH  /_sandbox/records/{service}/{collection}/{id}   change stored fields, e.g. lock a period
     DELETE /_sandbox/records/{service}/{collection}/{id}   remove a record behind the API's back
+    /_sandbox/webhooks, /_sandbox/deliveries   register webhooks, see what was sent (side_door_webhooks.py)
 
-A Personio absence or attendance period changed or removed here raises the webhook events its API would.
+A Personio absence or attendance period changed or removed here raises the webhook events its API would;
+a MOCO presence, schedule or user changed or removed here is delivered as a change made in MOCO's UI.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from aiohttp import web
 
 from reconciler.sandbox.common import SIDE_DOOR, json_body, json_response
 from reconciler.sandbox.knobs import Fault
+from reconciler.sandbox.moco.web_hooks import side_door_changed as moco_changed
 from reconciler.sandbox.personio.webhooks import side_door_changed
+from reconciler.sandbox.side_door_webhooks import SideDoorWebhooks
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import Sandbox
@@ -53,6 +57,7 @@ class SideDoor:
         r.add_get(f"{SIDE_DOOR}/spec", self._spec)
         r.add_patch(f"{SIDE_DOOR}/records/{{service}}/{{collection}}/{{id}}", self._patch_record)
         r.add_delete(f"{SIDE_DOOR}/records/{{service}}/{{collection}}/{{id}}", self._delete_record)
+        SideDoorWebhooks(self.sandbox).add_to(app)
 
     async def _state(self, request: web.Request) -> web.Response:
         return json_response(self.sandbox.world.dump())
@@ -152,7 +157,10 @@ class SideDoor:
         return web.Response(status=204)
 
     def _changed(self, request: web.Request, before: dict[str, Any], after: Any) -> None:
-        """Personio's webhook events for a period changed or deleted here, as if through its API."""
+        """Personio's webhook events for a period changed or deleted here, as if through its API; MOCO's
+        deliveries for a presence, schedule or user, as if changed in its UI."""
+        collection = request.match_info["collection"].replace("-", "_")
         if request.match_info["service"] == "personio":
-            side_door_changed(self.sandbox.world.personio, request.match_info["collection"].replace("-", "_"),
-                              before, after)
+            side_door_changed(self.sandbox.world.personio, collection, before, after)
+        elif request.match_info["service"] == "moco":
+            moco_changed(self.sandbox, collection, before, after)

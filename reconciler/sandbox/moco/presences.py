@@ -15,6 +15,7 @@ from reconciler.sandbox.common import json_response, query_int, utc_now
 from reconciler.sandbox.moco.errors import BLANK, INVALID, OVERLAPS, empty, invalid, server_error
 from reconciler.sandbox.moco.records import MocoKey, MocoPresence
 from reconciler.sandbox.moco.service import MocoService, flag, parse_date
+from reconciler.sandbox.moco.web_hooks import notify
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -108,7 +109,9 @@ class Presences(MocoService):
         self.check_presence(record)
         self.state.presences[record.id] = record
         self.apply_home_office(record)
-        return json_response(self.presence_json(record))
+        answer = self.presence_json(record)
+        notify(self.sandbox, "Presence", "create", answer, through_api=True, actor=key.owner_user_id)
+        return json_response(answer)
 
     async def update_presence(self, request: web.Request) -> web.Response:
         key = self.auth(request)
@@ -125,10 +128,13 @@ class Presences(MocoService):
         self.state.presences[record.id] = changed
         if "is_home_office" in body:
             self.apply_home_office(changed)
-        return json_response(self.presence_json(changed))
+        answer = self.presence_json(changed)
+        notify(self.sandbox, "Presence", "update", answer, through_api=True, actor=key.owner_user_id)
+        return json_response(answer)
 
     async def delete_presence(self, request: web.Request) -> web.Response:
         key = self.auth(request)
         record = self.find(request, key, self.state.presences)
         del self.state.presences[record.id]
+        notify(self.sandbox, "Presence", "delete", {"id": record.id}, through_api=True, actor=key.owner_user_id)
         return web.Response(status=204)

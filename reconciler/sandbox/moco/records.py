@@ -100,6 +100,28 @@ class MocoPresence:
 
 
 @dataclass
+class MocoWebHook:
+    """A web hook (everii-Group/mocoapp-api-docs `sections/web_hooks.md`: id, target, event, hook, disabled,
+    disabled_at, created_at, updated_at). `secret` signs its deliveries; MOCO shows it in the web hook
+    overview of its UI, not in the API (UNVERIFIED), so the stand-in shows it through the side door only."""
+
+    id: int
+    target: str  # Presence | Schedule | User (and MOCO's other targets, which the stand-in never sends)
+    event: str  # create | update | delete
+    hook: str  # the URL deliveries are POSTed to
+    secret: str  # 32 hex characters
+    disabled: bool = False
+    disabled_at: str | None = None
+    created_at: str = field(default_factory=utc_now)
+    updated_at: str = field(default_factory=utc_now)
+
+    def to_api(self) -> dict[str, Any]:
+        return {"id": self.id, "target": self.target, "event": self.event, "hook": self.hook,
+                "disabled": self.disabled, "disabled_at": self.disabled_at, "created_at": self.created_at,
+                "updated_at": self.updated_at}
+
+
+@dataclass
 class MocoKey:
     """An API key. Account keys with full access act as staff; plain user keys do not."""
 
@@ -114,6 +136,7 @@ class MocoState:
     schedules: dict[int, MocoSchedule] = field(default_factory=dict)
     presences: dict[int, MocoPresence] = field(default_factory=dict)
     keys: dict[str, MocoKey] = field(default_factory=dict)
+    web_hooks: dict[int, MocoWebHook] = field(default_factory=dict)  # none until a test or a person adds one
     next_id: int = 800_000_000
 
     def new_id(self) -> int:

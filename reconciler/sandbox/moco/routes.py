@@ -11,6 +11,7 @@ from reconciler.sandbox.moco.errors import rate_limited
 from reconciler.sandbox.moco.presences import Presences
 from reconciler.sandbox.moco.schedules import Schedules
 from reconciler.sandbox.moco.users import Users
+from reconciler.sandbox.moco.web_hooks import WebHooks
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import Sandbox
@@ -36,4 +37,9 @@ def moco_app(sandbox: Sandbox) -> web.Application:
     r.add_put(f"{API}/schedules/{{id}}", schedules.update_schedule)
     r.add_patch(f"{API}/schedules/{{id}}", schedules.update_schedule)
     r.add_delete(f"{API}/schedules/{{id}}", schedules.delete_schedule)
+    hooks = WebHooks(sandbox)
+    r.add_get(f"{API}/account/web_hooks", hooks.list_web_hooks)
+    r.add_post(f"{API}/account/web_hooks", hooks.create_web_hook)
+    r.add_get(f"{API}/account/web_hooks/{{id}}", hooks.get_web_hook)
+    r.add_delete(f"{API}/account/web_hooks/{{id}}", hooks.delete_web_hook)
     return app

@@ -14,6 +14,7 @@ from reconciler.sandbox.common import json_response, query_int, utc_now
 from reconciler.sandbox.moco.errors import BLANK, INVALID, empty, invalid, server_error
 from reconciler.sandbox.moco.records import MOCO_ASSIGNMENT_COLORS, MOCO_ASSIGNMENT_NAMES, MOCO_COMPANY, MocoSchedule
 from reconciler.sandbox.moco.service import MocoService, flag, int_set, parse_date
+from reconciler.sandbox.moco.web_hooks import notify
 
 # UNVERIFIED: what MOCO does with a second schedule for the same user and day without
 # `overwrite` is not documented (ISS #117). The stand-in stores both, the worst case for a sync:
@@ -103,12 +104,16 @@ class Schedules(MocoService):
         if flag(body.get("overwrite"), False) or not SAME_DAY_SCHEDULES_ALLOWED:
             for existing in [s for s in self.state.schedules.values() if s.user_id == user.id and s.date == day]:
                 del self.state.schedules[existing.id]
+                notify(self.sandbox, "Schedule", "delete", {"id": existing.id}, through_api=True,
+                       actor=key.owner_user_id)
         record = MocoSchedule(
             id=self.state.new_id(), user_id=user.id, date=day, absence_code=int(body["absence_code"]), am=am, pm=pm,
             comment=body.get("comment") or "", symbol=body.get("symbol"),
         )
         self.state.schedules[record.id] = record
-        return json_response(self.schedule_json(record))  # 200, not 201
+        answer = self.schedule_json(record)
+        notify(self.sandbox, "Schedule", "create", answer, through_api=True, actor=key.owner_user_id)
+        return json_response(answer)  # 200, not 201
 
     async def update_schedule(self, request: web.Request) -> web.Response:
         key = self.auth(request)
@@ -132,10 +137,13 @@ class Schedules(MocoService):
         if "symbol" in body:
             record.symbol = body["symbol"]
         record.updated_at = utc_now()
-        return json_response(self.schedule_json(record))
+        answer = self.schedule_json(record)
+        notify(self.sandbox, "Schedule", "update", answer, through_api=True, actor=key.owner_user_id)
+        return json_response(answer)
 
     async def delete_schedule(self, request: web.Request) -> web.Response:
         key = self.auth(request)
         record = self.find(request, key, self.state.schedules)
         del self.state.schedules[record.id]
+        notify(self.sandbox, "Schedule", "delete", {"id": record.id}, through_api=True, actor=key.owner_user_id)
         return json_response(self.schedule_json(record))  # 200 with the deleted object

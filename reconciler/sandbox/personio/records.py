@@ -7,6 +7,7 @@ comment at the field says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -129,6 +130,9 @@ class PersonioWebhook:
     created_at: str = field(default_factory=lambda: _days_ago(90))  # set up long before the runs read it
     # sandbox-only: whether its events' payload names the person (see webhooks.py, EVENT_PAYLOAD)
     names_person: bool = True
+    # sandbox-only: when set, each event is also POSTed to `url` with this exact value in `Authorization`
+    # (auth_type TOKEN; reconciler/serve/signatures.py PERSONIO_AUTH); None: events are only recorded.
+    token: str | None = None
 
     def to_api(self) -> dict[str, Any]:
         return {"id": self.id, "url": self.url, "description": self.description,
@@ -163,3 +167,6 @@ class PersonioState:
     webhooks: dict[str, PersonioWebhook] = field(default_factory=lambda: {WEBHOOK_ID: PersonioWebhook()})
     webhook_events: list[PersonioWebhookEvent] = field(default_factory=list)
     withheld_scopes: set[str] = field(default_factory=set)  # sandbox-only: scopes its credential lacks (403)
+    # sandbox-only: where a recorded event goes to be delivered (the sandbox's outbox); None: nowhere
+    deliver: Callable[[PersonioWebhook, PersonioWebhookEvent], None] | None = field(
+        default=None, repr=False, compare=False)

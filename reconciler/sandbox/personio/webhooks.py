@@ -6,23 +6,28 @@ What Personio documents (developer.personio.de/reference/get_v2-webhooks-id-even
 …/v2.0/reference/webhooks): both need the scope `personio:webhooks:read`; the configs list filters by
 `enabled_events` and `status`, pages by cursor with `limit` 1-200 (default 100); the events list keeps 30
 days and filters by `occurred_at.gte`, `occurred_at.lte` (date-times, the example `2023-01-01T12:00:00.000Z`)
-and `event_name`; an event is `{company_id, event_name, occurred_at, payload, meta}`. Nothing is delivered
-anywhere: the stand-in only keeps the events for the list.
+and `event_name`; an event is `{company_id, event_name, occurred_at, payload, meta}`. A config with a
+`token` (sandbox-only, set through the side door) also has each event POSTed to its `url`
+(`state.deliver`, the sandbox's outbox); without one the stand-in only keeps the events for the list.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from aiohttp import web
 
+from reconciler.sandbox.deliveries import Outbox
 from reconciler.sandbox.personio.errors import bad_request, not_found, problem
 from reconciler.sandbox.personio.records import (
     PersonioAbsencePeriod,
     PersonioAttendancePeriod,
     PersonioState,
+    PersonioWebhook,
     PersonioWebhookEvent,
 )
 from reconciler.sandbox.personio.service import PersonioService
@@ -45,9 +50,24 @@ def record(state: PersonioState, event_name: str, period: PersonioAbsencePeriod 
     occurred = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for config in state.webhooks.values():
         if config.status == "ENABLED" and event_name in config.enabled_events:
-            state.webhook_events.append(PersonioWebhookEvent(
+            event = PersonioWebhookEvent(
                 id=str(uuid.uuid4()), webhook_id=config.id, event_name=event_name, occurred_at=occurred,
-                payload=event_payload(period, config.names_person)))
+                payload=event_payload(period, config.names_person))
+            state.webhook_events.append(event)
+            if config.token and state.deliver is not None:
+                state.deliver(config, event)
+
+
+def delivery_to(outbox: Outbox) -> Callable[[PersonioWebhook, PersonioWebhookEvent], None]:
+    """What `state.deliver` is in a running sandbox: POST the event (its envelope, as the events list shows
+    it) to the config's url with the config's token as the whole Authorization header."""
+
+    def deliver(config: PersonioWebhook, event: PersonioWebhookEvent) -> None:
+        outbox.send("personio", event.event_name, config.url,
+                    {"Content-Type": "application/json", "Authorization": config.token or ""},
+                    orjson.dumps(event.to_api()))
+
+    return deliver
 
 
 def absence_updated(state: PersonioState, before: dict[str, Any], after: PersonioAbsencePeriod) -> None:
