@@ -60,8 +60,13 @@ class Outbox:
         delivery = Delivery(next(self._ids), service, event, url, headers, body)
         self.records.append(delivery)
         if self._queue is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # a change made outside a serving sandbox (e.g. straight on its world)
+                delivery.outcome, delivery.error = "dropped", "the sandbox is not serving"
+                return delivery
             self._queue = asyncio.Queue(QUEUE_SIZE)
-            self._senders = [asyncio.get_running_loop().create_task(self._sender()) for _ in range(SENDERS)]
+            self._senders = [loop.create_task(self._sender()) for _ in range(SENDERS)]
         try:
             self._queue.put_nowait(delivery)
         except asyncio.QueueFull:

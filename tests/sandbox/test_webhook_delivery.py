@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from reconciler.sandbox.deliveries import ATTEMPTS
+from reconciler.sandbox.deliveries import ATTEMPTS, Outbox
 from reconciler.serve.events import MOCO, Hint, moco_hint, personio_hint
 from reconciler.serve.signatures import verify_moco, verify_personio
 from reconciler.sync.direction import ALL_DAYS
@@ -195,3 +195,9 @@ def test_bad_registrations_are_refused_with_a_message(sandbox):
                  {"service": "personio", "url": "http://x"}, {"service": "lexoffice", "url": "http://x"}):
         answer = side_door(sandbox, "POST", "/webhooks", json_body=body)
         assert answer.status == 400 and answer.json()["error"], body
+
+
+def test_a_delivery_outside_a_serving_sandbox_is_dropped_not_raised():
+    outbox = Outbox()
+    assert outbox.send("moco", "Presence create", "http://127.0.0.1:9/x", {}, b"{}").outcome == "dropped"
+    assert [d.outcome for d in outbox.records] == ["dropped"]
