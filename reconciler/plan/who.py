@@ -24,7 +24,7 @@ from typing import Any
 from reconciler.records import MocoUser, Person
 from reconciler.spec import UserSettings
 from reconciler.sync.identity import claimants_of, target_of, unclaimed
-from reconciler.systems.http.together import together
+from reconciler.systems.http.together import nothing, together
 from reconciler.systems.moco import narrow as moco_narrow
 from reconciler.systems.personio import narrow as personio_narrow
 
@@ -32,10 +32,6 @@ from reconciler.systems.personio import narrow as personio_narrow
 # email than this, the whole user list (a request per 100 users) is read instead, e.g. after a bulk
 # import of absences in Personio.
 MOCO_EMAIL_LOOKUPS_MAX = 10
-
-
-async def _none() -> list[Any]:
-    return []
 
 
 async def people_of(clients: Any, settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str]
@@ -65,10 +61,10 @@ async def people_of(clients: Any, settings: UserSettings, user_ids: Collection[i
         asked_emails["moco"] |= moco_emails
         asked_emails["personio"] |= personio_emails
         found = await together([
-            moco_narrow.users_by_ids(clients.moco, moco_ids) if moco_ids else _none(),
-            moco_narrow.users_by_emails(clients.moco, moco_emails) if moco_emails else _none(),
-            personio_narrow.persons_by_ids(clients.personio, ids) if ids else _none(),
-            personio_narrow.persons_by_emails(clients.personio, personio_emails) if personio_emails else _none()])
+            moco_narrow.users_by_ids(clients.moco, moco_ids) if moco_ids else nothing(),
+            moco_narrow.users_by_emails(clients.moco, moco_emails) if moco_emails else nothing(),
+            personio_narrow.persons_by_ids(clients.personio, ids) if ids else nothing(),
+            personio_narrow.persons_by_emails(clients.personio, personio_emails) if personio_emails else nothing()])
         users.update((user.id, user) for user in [*found[0], *found[1]])
         persons.update((person.id, person) for person in [*found[2], *found[3]])
     named = [user for user in users.values() if user.id in user_ids]

@@ -18,7 +18,7 @@ from reconciler.sync.hours_to_personio.apply import PersonioAttendanceSteps
 from reconciler.sync.hours_to_personio.planner import NAME, plan_attendances
 from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import attendance_source
-from reconciler.systems.http.together import together
+from reconciler.systems.http.together import nothing, together
 from reconciler.systems.moco import narrow
 
 # How far back `_moved` looks for the period of a presence moved from another day: any day.
@@ -84,7 +84,7 @@ async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Tou
              and (ident := attendance_source(period.comment)) is not None}
     by_id, per_person = await together([
         narrow.presences_by_ids(clients.moco, named | touched.moco_ids, days.start, days.end),
-        clients.moco.presences(days.start, days.end, whole) if whole else _none()])
+        clients.moco.presences(days.start, days.end, whole) if whole else nothing()])
     users = {pair.user.id for pair in pairs}
     found = {p.id: p for p in by_id if (p.user_id in users and p.user_id not in whole) or p.id in named}
     found.update((p.id, p) for p in per_person)
@@ -111,10 +111,6 @@ async def _moved(clients: Any, days: Window, unnamed: list[Presence], pairs: tup
         clients.moco.notices.append(f"MOCO presence {ident} was moved from a day outside this incremental run's "
                                     "days; the full run moves its Personio period")
     return moved
-
-
-async def _none() -> list[Any]:
-    return []
 
 
 def describe(values: Mapping[str, Any]) -> str:

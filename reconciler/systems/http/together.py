@@ -18,3 +18,8 @@ async def together(reads: Iterable[Awaitable[Any]]) -> list[Any]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+async def nothing() -> list[Any]:
+    """A read that reads nothing: in `together(...)`, the place of a read that is not needed this time."""
+    return []
