@@ -102,6 +102,15 @@ def test_a_config_recording_only_deletions_is_read_once_for_both_kinds():
     assert dict(found.touched[HOURS].personio) == {"201": {date(2026, 11, 24)}}
 
 
+def test_an_event_without_a_name_in_an_unfiltered_read_stops_the_run():
+    with pytest.raises(UnexpectedResponse) as caught:
+        read(lambda m: (
+            m.get(WEBHOOKS, payload=page([config(events=BOTH)])),
+            m.get(re.compile(rf"^{PERSONIO}/v2/webhooks/wh-1/events\?occurred_at.gte=[^&]*$"), payload=page([
+                {**event("absence-period.deleted", {"id": "ap-1", "person": {"id": "101"}}), "event_name": ""}]))))
+    assert "/v2/webhooks/wh-1/events" in str(caught.value) and "event_name" in str(caught.value)
+
+
 def test_only_the_directions_asked_for_are_read():
     def body(clients, mocked) -> Any:
         async def go() -> Any:

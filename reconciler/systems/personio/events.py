@@ -114,7 +114,7 @@ async def deleted_since(client: PersonioClient, since: datetime, directions: Col
     notes += _gaps(chosen.values(), since, now or client.service.last_date)
     for name, found in zip(chosen, lists, strict=True):
         event = wanted[name]
-        persons, untraced = _persons(found, days=name == HOURS)
+        persons, untraced = _persons(found, event, days=name == HOURS)
         touched[name] = Touched(personio=persons)
         if untraced:
             notes.append(_untraced(name, event, untraced))
@@ -164,8 +164,7 @@ async def _read(client: PersonioClient, asked: Mapping[str, tuple[_Config, str]]
     reads |= {name: _events(client, config.id, event, since) for name, (config, event) in asked.items()
               if config.id not in once}
     found = dict(zip(reads, await together(list(reads.values())), strict=True))
-    return [found[name] if config.id not in once else [e for e in found[config.id] if e.text("event_name") == event]
-            for name, (config, event) in asked.items()]
+    return [found[config.id if config.id in once else name] for name, (config, _event) in asked.items()]
 
 
 async def _events(client: PersonioClient, webhook_id: str, event: str | None, since: datetime) -> list[Record]:
@@ -174,16 +173,17 @@ async def _events(client: PersonioClient, webhook_id: str, event: str | None, si
     return await client.service.records(path, params, "event")
 
 
-def _persons(events: Iterable[Record], *, days: bool) -> tuple[dict[str, frozenset[date]], int]:
-    """The people the deletion events name, with their days (ALL_DAYS unless `days` and the event says
-    its day), and how many deletions named nobody (each period counted once)."""
+def _persons(events: Iterable[Record], wanted: str, *, days: bool) -> tuple[dict[str, frozenset[date]], int]:
+    """The people the `wanted` deletion events name, with their days (ALL_DAYS unless `days` and the event
+    says its day), and how many deletions named nobody (each period counted once). Every event is checked
+    to have a name; those of other names are skipped (an unfiltered read lists both kinds)."""
     found: dict[str, set[date]] = defaultdict(set)
     untraced: set[Any] = set()
     for number, event in enumerate(events):
         name = event.text("event_name")
         if not name:
             raise event.fail("event_name", event.value("event_name"), "an event name")
-        if name not in DELETED.values():  # the filter was not applied: not a deletion
+        if name != wanted:  # another kind, or the filter was not applied: not this deletion
             continue
         payload = event.obj("payload")
         person = _person(payload) if payload else None
