@@ -1,0 +1,218 @@
+"""The serve application over real HTTP (aiohttp's test server on 127.0.0.1): authentic deliveries are queued
+as hints, forged, unsigned, altered or oversized ones change nothing; probes and /metrics answer as a
+Prometheus scraper and a Kubernetes kubelet expect."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
+
+from reconciler.serve.app import MAX_BODY, ServeState, make_app
+from reconciler.serve.metrics import CONTENT_TYPE
+from reconciler.serve.signatures import moco_signature
+from reconciler.sync.ownership import absence_comment
+
+SECRET = "0123456789abcdef0123456789abcdef"
+TOKEN = "personio-webhook-token"
+PRESENCE = {"id": 982237015, "date": "2026-11-27", "from": "07:30", "to": "13:15",
+            "user": {"id": 933590696, "firstname": "John", "lastname": "Doe"}}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def state(**overrides: Any) -> ServeState:
+    values: dict[str, Any] = {"moco_secret": SECRET, "personio_secret": TOKEN, "clock": Clock()}
+    return ServeState(**{**values, **overrides})
+
+
+def serve(served: ServeState, scenario: Callable[[TestClient], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        async with TestClient(TestServer(make_app(served))) as client:
+            return await scenario(client)
+    return asyncio.run(main())
+
+
+def moco_headers(body: bytes, target: str = "Presence", event: str = "update", **extra: str) -> dict[str, str]:
+    return {"X-Moco-Target": target, "X-Moco-Event": event, "X-Moco-Signature": moco_signature(SECRET, body),
+            "Content-Type": "application/json", **extra}
+
+
+def personio_body(event_name: str = "attendance-period.updated") -> bytes:
+    payload = {"id": "a1", "person": {"id": 77}, "start": {"date_time": "2026-11-27T08:00:00"}}
+    return json.dumps({"company_id": "1", "event_name": event_name, "occurred_at": "2026-11-30T10:00:00Z",
+                       "payload": payload, "meta": {}}).encode()
+
+
+async def post(client: TestClient, path: str, body: bytes | io.BytesIO, headers: dict[str, str]) -> tuple[int, str]:
+    async with client.post(path, data=body, headers=headers) as answer:
+        return answer.status, await answer.text()
+
+
+def test_signed_moco_delivery_is_accepted_and_its_hint_queued():
+    served, woken = state(), []
+    served.wake = lambda: woken.append(1)
+    body = json.dumps(PRESENCE).encode()
+    status, text = serve(served, lambda c: post(c, "/hooks/moco", body, moco_headers(body)))
+    assert (status, text.strip()) == (202, "accepted: Presence update")
+    [batch] = served.coalescer.drain()
+    assert (batch.direction, batch.person, batch.records, batch.first) == (
+        "hours_to_personio", 933590696, frozenset({982237015}), 100.0)
+    assert woken == [1]
+
+
+def test_forged_unsigned_and_altered_moco_deliveries_are_401_and_change_nothing():
+    served = state()
+    body = json.dumps(PRESENCE).encode()
+    forged = {**moco_headers(body), "X-Moco-Signature": moco_signature("f" * 32, body)}
+    unsigned = {k: v for k, v in moco_headers(body).items() if k != "X-Moco-Signature"}
+    altered = body.replace(b"13:15", b"13:16")
+
+    async def scenario(client: TestClient) -> list[tuple[int, str]]:
+        return [await post(client, "/hooks/moco", body, forged),
+                await post(client, "/hooks/moco", body, unsigned),
+                await post(client, "/hooks/moco", altered, moco_headers(body))]
+
+    answers = serve(served, scenario)
+    assert [status for status, _ in answers] == [401, 401, 401]
+    assert "missing X-Moco-Signature" in answers[1][1] and "does not match" in answers[2][1]
+    assert all(SECRET not in text for _, text in answers)
+    assert len(served.coalescer) == 0
+
+
+def test_unconfigured_secrets_refuse_every_delivery_without_naming_a_value():
+    served = state(moco_secret=None, personio_secret="")
+    body = json.dumps(PRESENCE).encode()
+
+    async def scenario(client: TestClient) -> list[tuple[int, str]]:
+        return [await post(client, "/hooks/moco", body, moco_headers(body)),
+                await post(client, "/hooks/personio", personio_body(), {"Authorization": TOKEN})]
+
+    answers = serve(served, scenario)
+    assert [status for status, _ in answers] == [401, 401]
+    assert "no MOCO webhook secret is configured" in answers[0][1]
+    assert "no Personio webhook secret is configured" in answers[1][1]
+    assert all(TOKEN not in text and SECRET not in text for _, text in answers)
+    assert len(served.coalescer) == 0
+
+
+def test_oversized_body_is_413_and_queues_nothing():
+    served = state()
+    body = b'{"id": 1, "pad": "' + b"x" * MAX_BODY + b'"}'
+    status, _ = serve(served, lambda c: post(c, "/hooks/moco", io.BytesIO(body), moco_headers(body)))
+    assert status == 413 and len(served.coalescer) == 0
+
+
+def test_personio_delivery_needs_the_configured_token():
+    served = state()
+
+    async def scenario(client: TestClient) -> list[int]:
+        good = await post(client, "/hooks/personio", personio_body(), {"Authorization": TOKEN})
+        bad = await post(client, "/hooks/personio", personio_body(), {"Authorization": "Bearer " + TOKEN})
+        return [good[0], bad[0]]
+
+    assert serve(served, scenario) == [202, 401]
+    [batch] = served.coalescer.drain()
+    assert (batch.source, batch.person, batch.direction) == ("personio", "77", "hours_to_personio")
+
+
+def test_own_marked_write_is_ignored_and_malformed_is_answered_2xx_but_not_queued():
+    served = state()
+    schedule = {"id": 123, "date": "2026-11-27", "comment": absence_comment("abc-123"), "user": {"id": 567}}
+    ours = json.dumps(schedule).encode()
+    broken = b"not json"
+
+    async def scenario(client: TestClient) -> list[tuple[int, str]]:
+        return [await post(client, "/hooks/moco", ours, moco_headers(ours, "Schedule", **{"X-Moco-Origin": "api"})),
+                await post(client, "/hooks/moco", broken, moco_headers(broken)),
+                await post(client, "/hooks/personio", b"[]", {"Authorization": TOKEN})]
+
+    answers = serve(served, scenario)
+    assert [status for status, _ in answers] == [200, 200, 200]
+    assert "own write" in answers[0][1] and answers[1][1].startswith("malformed, not queued")
+    assert len(served.coalescer) == 0
+
+
+def test_metrics_parse_and_count_events_by_source_and_outcome():
+    served = state()
+    body = json.dumps(PRESENCE).encode()
+
+    async def scenario(client: TestClient) -> tuple[str, str]:
+        await post(client, "/hooks/moco", body, moco_headers(body))
+        await post(client, "/hooks/moco", body, {})
+        await post(client, "/hooks/personio", personio_body("document.created"), {"Authorization": TOKEN})
+        async with client.get("/metrics") as answer:
+            return answer.headers["Content-Type"], await answer.text()
+
+    content_type, text = serve(served, scenario)
+    assert content_type == CONTENT_TYPE == "text/plain; version=0.0.4; charset=utf-8"
+    samples = {(s.labels["source"], s.labels["outcome"]): s.value
+               for family in text_string_to_metric_families(text) if family.name == "reconcile_events_received"
+               for s in family.samples if s.name.endswith("_total")}
+    assert samples == {("moco", "accepted"): 1.0, ("moco", "unauthorized"): 1.0, ("personio", "ignored"): 1.0}
+
+
+def test_probes_health_and_readiness_flip():
+    served = state()
+
+    async def probe(client: TestClient, path: str) -> tuple[int, str]:
+        async with client.get(path) as answer:
+            return answer.status, (await answer.text()).strip()
+
+    async def scenario(client: TestClient) -> list[tuple[int, str]]:
+        seen = [await probe(client, "/healthz"), await probe(client, "/readyz")]
+        served.readiness.credentials_checked = True
+        seen.append(await probe(client, "/readyz"))
+        served.readiness.last_failure = "MOCO answered 500 on GET /users"
+        seen.append(await probe(client, "/readyz"))
+        served.readiness.last_failure = None
+        seen.append(await probe(client, "/readyz"))
+        return seen
+
+    assert serve(served, scenario) == [
+        (200, "ok"), (503, "not ready: credentials not checked yet"), (200, "ready"),
+        (503, "not ready: last reconcile failed: MOCO answered 500 on GET /users"), (200, "ready")]
+
+
+def test_unknown_paths_are_404_and_wrong_methods_405():
+    async def scenario(client: TestClient) -> list[int]:
+        statuses = []
+        for method, path in (("GET", "/nope"), ("GET", "/hooks/moco"), ("POST", "/healthz")):
+            async with client.request(method, path) as answer:
+                statuses.append(answer.status)
+        return statuses
+
+    assert serve(state(), scenario) == [404, 405, 405]
+
+
+def test_a_burst_of_1000_deliveries_for_50_people_is_at_most_50_batches():
+    served, clock = state(), Clock()
+    served.clock = clock
+    deliveries = []
+    for n in range(1000):
+        record = {**PRESENCE, "id": 10_000 + n, "date": f"2026-11-{1 + n % 28:02d}", "user": {"id": 1 + n % 50}}
+        body = json.dumps(record).encode()
+        deliveries.append((body, moco_headers(body)))
+
+    async def scenario(client: TestClient) -> list[int]:
+        statuses = []
+        for body, headers in deliveries:
+            clock.now += 0.001
+            statuses.append((await post(client, "/hooks/moco", body, headers))[0])
+        return statuses
+
+    assert set(serve(served, scenario)) == {202}
+    batches = served.coalescer.due(clock.now + served.coalescer.quiet)
+    assert 0 < len(batches) <= 50 and sum(b.hints for b in batches) == 1000
+    assert {b.person for b in batches} == set(range(1, 51))
