@@ -17,16 +17,9 @@ from reconciler.spec import parse_spec
 from reconciler.sync.ownership import attendance_source, is_ours
 from reconciler.systems.connect import read_credentials
 from tests.conftest import TODAY
+from tests.sandbox.test_seed import without_timestamps
 
 YEAR = SeedParams(seed=1, people=30, today=TODAY, history_days=365, absence_days_per_year=30)
-
-
-def without_timestamps(dump: dict) -> dict:
-    return {
-        service: {name: [{k: v for k, v in row.items() if k not in ("created_at", "updated_at")} for row in rows]
-                  for name, rows in collections.items()}
-        for service, collections in dump.items()
-    }
 
 
 @pytest.fixture(scope="module")
