@@ -35,12 +35,14 @@ def build_spec(data: dict[str, Any], source: str) -> Spec:
         moco=MocoSettings(
             api_root=_moco_api_root(moco),
             api_key_env=moco["api_key_env"],
+            webhook_secret_env=moco["webhook_secret_env"],
             rate_limit=_rate_limit(moco["rate_limit"]),
         ),
         personio=PersonioSettings(
             base_url=personio["base_url"].rstrip("/"),
             client_id_env=personio["client_id_env"],
             client_secret_env=personio["client_secret_env"],
+            webhook_secret_env=personio["webhook_secret_env"],
             rate_limit=_rate_limit(personio["rate_limit"]),
         ),
         users=UserSettings(

@@ -27,6 +27,7 @@ class RateLimit:
 class MocoSettings:
     api_root: str  # e.g. https://acme.mocoapp.com/api/v1, never a trailing slash
     api_key_env: str
+    webhook_secret_env: str  # names the variable with the MOCO webhook secret (reconcile serve); never the value
     rate_limit: RateLimit
 
 
@@ -35,6 +36,7 @@ class PersonioSettings:
     base_url: str  # never a trailing slash; /v2/... is appended
     client_id_env: str
     client_secret_env: str
+    webhook_secret_env: str  # names the variable with the Personio webhook token (reconcile serve); never the value
     rate_limit: RateLimit
 
 

@@ -88,7 +88,8 @@ def test_a_spec_without_personio_settings_gets_the_schemas_personio_defaults(per
     expected = defaults_of("personio")
     assert spec.personio == model.PersonioSettings(
         base_url=expected["base_url"], client_id_env=expected["client_id_env"],
-        client_secret_env=expected["client_secret_env"], rate_limit=RateLimit(**expected["rate_limit"]))
+        client_secret_env=expected["client_secret_env"], webhook_secret_env=expected["webhook_secret_env"],
+        rate_limit=RateLimit(**expected["rate_limit"]))
 
 
 def test_one_personio_setting_leaves_the_others_at_their_defaults():
