@@ -21,6 +21,7 @@ from reconciler.cli_apply import apply
 from reconciler.cli_options import config_option, load, log_format_option, reading, run_options, timeout_option
 from reconciler.cli_plan import plan
 from reconciler.cli_sandbox import demo, sandbox
+from reconciler.cli_serve import serve
 from reconciler.errors import ReconcileError
 from reconciler.render.users import render_users
 from reconciler.run import read_people
@@ -151,6 +152,7 @@ cli.add_command(plan)
 cli.add_command(apply)
 cli.add_command(demo)
 cli.add_command(sandbox)
+cli.add_command(serve)
 
 
 def main() -> None:

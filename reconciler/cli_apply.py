@@ -175,7 +175,7 @@ def _scope(saved: SavedPlan | None, only: str | None, subset: Subset) -> tuple[t
 def _log_outcome(report: ApplyReport) -> None:
     for outcome in report.outcomes:
         if outcome.status == "failed":
-            _log_failure(outcome)
+            log_failure(outcome)
     if report.stopped_by:
         logs.line("apply.stopped", f"  stopped starting changes after: {report.stopped_by}", level="error",
                   reason=report.stopped_by)
@@ -190,7 +190,7 @@ def _log_outcome(report: ApplyReport) -> None:
         click.echo(report.summary())
 
 
-def _log_failure(outcome: Outcome) -> None:
+def log_failure(outcome: Outcome) -> None:
     change = outcome.change
     fields: dict[str, Any] = {"action": change.action, "direction": change.direction, "system": change.system,
                               "kind": change.kind}

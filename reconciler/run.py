@@ -10,11 +10,12 @@ import asyncio
 import dataclasses
 import signal
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from reconciler.apply import ApplyReport, Progress, apply_changes
+from reconciler.apply import ApplyReport, Halt, Progress, apply_changes
 from reconciler.errors import ReconcileError, Unavailable
 from reconciler.plan import incremental, who
 from reconciler.plan.base import against_base
@@ -43,6 +44,9 @@ class RunOptions:
     # An incremental run's scope per direction, as a saved plan recorded it (apply PLANFILE plans it again).
     scopes: tuple[tuple[str, Subset | None], ...] | None = None
     since: str = ""  # with `scopes`: the moment the saved incremental run looked back to
+    # A targeted run (`reconcile serve`): per direction, what webhooks said changed, instead of asking the
+    # services (None: plan that direction whole); a direction not listed is not planned.
+    hinted: tuple[tuple[str, Touched | None], ...] | None = None
 
 
 # Waits (in units of verify_delay, 2 s by default) before reading back again after a list changed
@@ -64,10 +68,22 @@ class GuardRefused(ReconcileError):
 @dataclass
 class _Seen:
     """What an incremental plan learnt before it read records: who is who for its people and what
-    changed. The read-back after apply plans the same scope from it, instead of reading everyone."""
+    changed. The read-back after apply plans the same scope from it, instead of reading everyone.
+    `snapshot`: the records the latest plan of the run was made from."""
 
     identity: Snapshot | None = None
     touched: Mapping[str, Touched] | None = None
+    snapshot: Snapshot | None = None
+
+
+@dataclass
+class Tally:
+    """What one run cost and read, for a caller that keeps count across runs (`reconcile serve`):
+    requests and 429 answers by service, and the records the run's latest plan was made from."""
+
+    requests: dict[str, int] = dataclasses.field(default_factory=dict)
+    throttled: dict[str, int] = dataclasses.field(default_factory=dict)
+    snapshot: Snapshot | None = None
 
 
 async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec | None = None,
@@ -80,7 +96,7 @@ async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec 
     partial = directions != registry.DIRECTIONS
     specs = (spec,) if base is None else (spec, base)
     deletions: Deletions | None = None  # an incremental run's read of Personio's deletions
-    if options.changed_since or options.scopes is not None:
+    if options.changed_since or options.scopes is not None or options.hinted is not None:
         snapshot, scopes, since, deletions = await _incremental(specs, clients, options, directions, seen)
     elif options.subset.users:
         snapshot, scopes, since = await _of_people(specs, clients, options, directions), None, ""
@@ -94,10 +110,13 @@ async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec 
             return plan
         titles = {d.name: d.title for d in directions}
         read = deletions is not None and deletions.read
-        described = incremental.describe(datetime.fromisoformat(since), scopes, titles, personio_deletions=read)
+        described = incremental.describe(datetime.fromisoformat(since), scopes, titles, personio_deletions=read,
+                                         targeted=options.hinted is not None and options.scopes is None)
         return dataclasses.replace(plan, since=since, scopes=tuple(scopes.items()),
                                    notes=(described, *(deletions.notes if deletions else ()), *plan.notes))
 
+    if seen is not None:
+        seen.snapshot = snapshot
     plan = planned(spec)
     if base is None:
         return plan
@@ -123,24 +142,46 @@ async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions, b
 
 async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptions,
                          approve: Callable[[Plan], bool], progress: Progress | None = None,
-                         heartbeat: float | None = None) -> tuple[Plan, ApplyReport | None]:
-    """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked."""
+                         heartbeat: float | None = None, *, halt: Halt | None = None,
+                         tally: Tally | None = None) -> tuple[Plan, ApplyReport | None]:
+    """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked.
+    While changes are made, SIGTERM and SIGINT start no new one (`Stopping`), unless the caller handles
+    signals itself and passes its own `halt`. `tally` is filled with what the run cost and read."""
     async with open_clients(spec, credentials, options.tuning) as clients:
         seen = _Seen()
-        plan = await _fresh_plan(spec, clients, options, seen=seen)
-        if plan.since:  # the read-back after creates covers what this run planned, not what changed since
-            options = dataclasses.replace(options, changed_since=None, scopes=plan.scopes, since=plan.since)
-        if plan.changes and plan.guard and not options.force:
-            raise GuardRefused(spec, plan)
-        if not plan.changes or not approve(plan):
-            return plan, None
-        with Stopping(signal.SIGTERM, signal.SIGINT) as stopping:
-            report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,
-                                         verify_delay=options.verify_delay, progress=progress, halt=stopping,
-                                         heartbeat=heartbeat)
-            if not stopping.reason and not report.stopped_by and _created_something(report):
-                await _settle(spec, clients, options, report, stopping, seen)
-        return plan, report
+        try:
+            return await _plan_and_apply(spec, clients, options, approve, progress, heartbeat, halt, seen)
+        finally:
+            if tally is not None:
+                tally.requests, tally.throttled = clients.requests_sent, clients.throttled
+                tally.snapshot = seen.snapshot
+
+
+async def _plan_and_apply(spec: Spec, clients: Any, options: RunOptions, approve: Callable[[Plan], bool],
+                          progress: Progress | None, heartbeat: float | None, halt: Halt | None,
+                          seen: _Seen) -> tuple[Plan, ApplyReport | None]:
+    plan = await _fresh_plan(spec, clients, options, seen=seen)
+    if plan.since:  # the read-back after creates covers what this run planned, not what changed since
+        options = dataclasses.replace(options, changed_since=None, hinted=None, scopes=plan.scopes, since=plan.since)
+    if plan.changes and plan.guard and not options.force:
+        raise GuardRefused(spec, plan)
+    if not plan.changes or not approve(plan):
+        return plan, None
+    with Stopping(signal.SIGTERM, signal.SIGINT) if halt is None else nullcontext(halt) as stopping:
+        report = await apply_changes(plan.changes, clients, concurrency=options.concurrency,
+                                     verify_delay=options.verify_delay, progress=progress, halt=stopping,
+                                     heartbeat=heartbeat)
+        if not stopping.reason and not report.stopped_by and _created_something(report):
+            await _settle(spec, clients, options, report, stopping, seen)
+    return plan, report
+
+
+async def check_credentials(spec: Spec, credentials: Credentials, options: RunOptions) -> None:
+    """Whether both services take the credentials, at the cost of one request each: a Personio token and
+    MOCO's documented key check (`GET /session`). Raises the same errors a run would."""
+    async with open_clients(spec, credentials, options.tuning) as clients:
+        await together([clients.personio.service.auth.headers(),
+                        clients.moco.service.request("GET", "/session")])
 
 
 async def _of_people(specs: tuple[Spec, ...], clients: Any, options: RunOptions,
@@ -157,6 +198,8 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
     events), or, for a saved incremental plan, its recorded scope; then who those people are and their
     records over those days only. Also what was read of Personio's deletions (None for a saved scope)."""
     spec = specs[0]
+    if options.scopes is None and options.hinted is not None:
+        return await _targeted(specs, clients, options, directions, seen)
     if options.scopes is not None:
         found = dict(options.scopes)
         if seen is not None and seen.identity is not None:  # the read-back after apply: as the plan read
@@ -168,14 +211,42 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
     await clients.personio.service.auth.headers()  # the token's answer brings Personio's clock (its Date)
     moment = incremental.parse_since(options.changed_since or "", clients.server_now())
     bound = moment - incremental.MARGIN
-    windows = {d.name: (window_of(d, spec, options.today) if d.off(spec) is None and d.touched else None)
-               for d in directions}
+    windows = _windows(spec, options, directions)
     asked = {d.name: d.touched(clients, windows[d.name], bound) for d in directions  # type: ignore[misc]
              if windows[d.name] is not None}
     *answers, deletions = await together([*asked.values(), deleted_since(clients.personio, bound, list(asked))])
     touched = deletions.add_to(dict(zip(asked, answers, strict=True)))
     whole = [d for d in directions if d.off(spec) is None  # cannot tell what changed, or a deletion names nobody
              and (d.touched is None or d.name in deletions.whole)]
+    snapshot, found = await _changed(specs, clients, options, directions, windows, touched, whole, seen)
+    return snapshot, found, moment.isoformat(timespec="seconds"), deletions
+
+
+def _windows(spec: Spec, options: RunOptions, directions: tuple[Direction, ...]) -> dict[str, Window | None]:
+    """The window of each direction an incremental run can narrow (None: off, or it cannot tell what changed)."""
+    return {d.name: (window_of(d, spec, options.today) if d.off(spec) is None and d.touched else None)
+            for d in directions}
+
+
+async def _targeted(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],
+                    seen: _Seen | None) -> tuple[Snapshot, dict[str, Subset | None], str, None]:
+    """A targeted run (`reconcile serve`): the people and days webhooks named (`options.hinted`), read and
+    planned as an incremental run's; a direction hinted None is planned whole, one not hinted not at all."""
+    spec, hinted = specs[0], dict(options.hinted or ())
+    await clients.personio.service.auth.headers()  # the token's answer brings Personio's clock (its Date)
+    moment = clients.server_now()
+    windows = {name: window if name in hinted else None for name, window in _windows(spec, options, directions).items()}
+    touched = {name: found for name, found in hinted.items() if found is not None and windows.get(name)}
+    whole = [d for d in directions if d.off(spec) is None and d.name in hinted and hinted[d.name] is None]
+    snapshot, found = await _changed(specs, clients, options, directions, windows, touched, whole, seen)
+    return snapshot, found, moment.isoformat(timespec="seconds"), None
+
+
+async def _changed(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],
+                   windows: Mapping[str, Window | None], touched: dict[str, Touched], whole: list[Direction],
+                   seen: _Seen | None) -> tuple[Snapshot, dict[str, Subset | None]]:
+    """Who the changed people are, each direction's scope, and their records over those days only."""
+    spec = specs[0]
     if whole or len(specs) > 1:  # planned whole, or another spec's overrides: who is who read whole
         identity = await fetch_snapshot(clients, options.today, IDENTITY)
     else:
@@ -188,8 +259,7 @@ async def _incremental(specs: tuple[Spec, ...], clients: Any, options: RunOption
         found[direction.name] = Subset()
     if seen is not None:
         seen.identity, seen.touched = identity, touched
-    snapshot = await _scoped(specs, clients, options, directions, identity, found, touched)
-    return snapshot, found, moment.isoformat(timespec="seconds"), deletions
+    return await _scoped(specs, clients, options, directions, identity, found, touched), found
 
 
 async def _scoped(specs: tuple[Spec, ...], clients: Any, options: RunOptions, directions: tuple[Direction, ...],

@@ -42,6 +42,14 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
+def duration(text: str) -> timedelta | None:
+    """`75m`, `2h`, `1d`, `90s` as a length of time; None when `text` is not one (zero included)."""
+    match = _DURATION.match(text)
+    if not match or int(match.group(1)) <= 0:
+        return None
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
 def parse_since(text: str, now: datetime) -> datetime:
     """`75m`, `2h`, `1d`, `90s` before `now`, or an ISO 8601 moment (UTC when it names no offset)."""
     match = _DURATION.match(text)
@@ -95,10 +103,14 @@ def people(touched: Iterable[Touched]) -> tuple[frozenset[int], frozenset[str]]:
 
 
 def describe(since: datetime, found: Mapping[str, Subset | None], titles: Mapping[str, str], *,
-             personio_deletions: bool = False) -> str:
+             personio_deletions: bool = False, targeted: bool = False) -> str:
     """One line: which kind of run it was, and what it covered. `personio_deletions`: Personio's deletions
-    were read from its webhook events (systems/personio/events.py), so only MOCO's are left to a full run."""
+    were read from its webhook events (systems/personio/events.py), so only MOCO's are left to a full run.
+    `targeted`: a run of `reconcile serve` for what webhooks named, at `since`."""
     parts = [f"{titles[name]}: {subset if subset is not None else 'nothing changed'}" for name, subset in found.items()]
+    if targeted:
+        return (f"targeted run at {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}: what webhooks named; " + "; ".join(parts)
+                + ". The interval and nightly runs see the rest")
     left = "Deletions in MOCO" if personio_deletions else "Deletions"
     return (f"incremental run: changes since {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} (the bound moved back "
             f"{int(MARGIN.total_seconds() // 60)} min); " + "; ".join(parts) + f". {left} on days nothing else "

@@ -44,6 +44,8 @@ class Batch:
     first: float  # when its oldest hint arrived
     last: float  # when its newest hint arrived
     hints: int  # how many hints it stands for
+    updated: frozenset[int | str] = frozenset()  # of `records`, those an update event named (may have moved)
+    covered: tuple[Batch, ...] = ()  # a whole batch: the batches of its direction it took along
 
     @property
     def whole(self) -> bool:
@@ -65,16 +67,26 @@ class Coalescer:
     def add(self, hint: Hint, now: float) -> None:
         """Let a hint join the batch of each direction it concerns (or start one)."""
         records = frozenset() if hint.record is None else frozenset({hint.record})
+        updated = records if hint.event.endswith(" update") else frozenset()
         days = ALL_DAYS if hint.person is None else hint.days
         for direction in hint.directions:
-            key: Key = (direction, hint.source, hint.person)
-            pending = self._pending.get(key)
-            if pending is None:
-                self._pending[key] = Batch(direction, hint.source, hint.person, days, records, now, now, 1)
-            else:
-                self._pending[key] = replace(pending, days=merge_days(pending.days, days),
-                                             records=pending.records | records,
-                                             last=max(pending.last, now), hints=pending.hints + 1)
+            self._join(Batch(direction, hint.source, hint.person, days, records, now, now, 1, updated))
+
+    def again(self, batches: list[Batch]) -> None:
+        """Queue batches once more (their run failed), each keeping the moment of its first hint."""
+        for batch in batches:
+            self._join(batch)
+
+    def _join(self, batch: Batch) -> None:
+        key: Key = (batch.direction, batch.source, batch.person)
+        pending = self._pending.get(key)
+        if pending is None:
+            self._pending[key] = batch
+            return
+        self._pending[key] = replace(pending, days=merge_days(pending.days, batch.days),
+                                     records=pending.records | batch.records, updated=pending.updated | batch.updated,
+                                     first=min(pending.first, batch.first), last=max(pending.last, batch.last),
+                                     hints=pending.hints + batch.hints)
 
     def _is_due(self, batch: Batch, now: float) -> bool:
         return now - batch.last >= self.quiet or now - batch.first >= self.max_wait
@@ -91,7 +103,8 @@ class Coalescer:
                        if other[0] == batch.direction and other != key and other[2] is not None]
             for other in covered:
                 gone = self._pending.pop(other, None) or taken.pop(other)
-                batch = replace(batch, first=min(batch.first, gone.first), hints=batch.hints + gone.hints)
+                batch = replace(batch, first=min(batch.first, gone.first), hints=batch.hints + gone.hints,
+                                covered=batch.covered + (gone,))
             taken[key] = batch
         return sorted(taken.values(), key=lambda b: (b.first, b.direction, b.source, str(b.person)))
 

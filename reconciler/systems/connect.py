@@ -104,6 +104,11 @@ class Clients:
     def requests_sent(self) -> dict[str, int]:
         return {"moco": self.moco.service.requests_sent, "personio": self.personio.service.requests_sent}
 
+    @property
+    def throttled(self) -> dict[str, int]:
+        """Answers 429 so far, by service."""
+        return {"moco": self.moco.service.throttled, "personio": self.personio.service.throttled}
+
 
 @dataclass(frozen=True)
 class Tuning:
@@ -115,6 +120,17 @@ class Tuning:
     sleep: Sleep = asyncio.sleep
     clock: object = time.monotonic
     seed: int | None = None
+    # The pacing of each service ("moco", "personio"), kept across runs: `reconcile serve` runs one after
+    # another, and each must see the budget the last one spent. None: each run paces from a fresh window.
+    limiters: Mapping[str, SlidingWindowLimiter] | None = None
+
+
+def limiters(spec: Spec, tuning: Tuning = Tuning()) -> dict[str, SlidingWindowLimiter]:
+    """One limiter per service at the spec's rate limits, for runs that share their budget (`Tuning.limiters`)."""
+    return {"moco": SlidingWindowLimiter(spec.moco.rate_limit.requests, spec.moco.rate_limit.per_seconds,
+                                         clock=tuning.clock, sleep=tuning.sleep),  # type: ignore[arg-type]
+            "personio": SlidingWindowLimiter(spec.personio.rate_limit.requests, spec.personio.rate_limit.per_seconds,
+                                             clock=tuning.clock, sleep=tuning.sleep)}  # type: ignore[arg-type]
 
 
 @asynccontextmanager
@@ -126,9 +142,10 @@ async def open_clients(spec: Spec, credentials: Credentials, tuning: Tuning = Tu
 
         def service(name: str, base_url: str, requests: int, per_seconds: float, *, auth: Authenticator,
                     hints: Hints, error_reader: ErrorReader, pager: Pager) -> Service:
+            shared = (tuning.limiters or {}).get(name.lower())
             return Service(
                 name=name, base_url=base_url, session=session,
-                limiter=SlidingWindowLimiter(requests, per_seconds, clock=tuning.clock, sleep=tuning.sleep),  # type: ignore[arg-type]
+                limiter=shared or SlidingWindowLimiter(requests, per_seconds, clock=tuning.clock, sleep=tuning.sleep),  # type: ignore[arg-type]
                 auth=auth, hints=hints, error_reader=error_reader, pager=pager, retry=tuning.retry,
                 timeouts=tuning.timeouts, sleep=tuning.sleep, clock=tuning.clock, rng=rng,  # type: ignore[arg-type]
             )

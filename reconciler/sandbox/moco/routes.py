@@ -31,6 +31,7 @@ def moco_app(sandbox: Sandbox) -> web.Application:
     r.add_patch(f"{API}/users/presences/{{id}}", presences.update_presence)
     r.add_delete(f"{API}/users/presences/{{id}}", presences.delete_presence)
     r.add_get(f"{API}/users", users.list_users)
+    r.add_get(f"{API}/session", users.session)
     r.add_get(f"{API}/schedules", schedules.list_schedules)
     r.add_post(f"{API}/schedules", schedules.create_schedule)
     r.add_get(f"{API}/schedules/{{id}}", schedules.get_schedule)

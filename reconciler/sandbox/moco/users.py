@@ -9,6 +9,12 @@ from reconciler.sandbox.moco.service import MocoService
 
 
 class Users(MocoService):
+    async def session(self, request: web.Request) -> web.Response:
+        """`GET /session`, MOCO's documented key check: the key's user. UNVERIFIED: what an account key (no
+        user of its own) answers; the stand-in answers `id` null for it."""
+        key = self.auth(request)
+        return web.json_response({"id": key.owner_user_id, "uuid": f"sandbox-{key.owner_user_id or 'account'}"})
+
     async def list_users(self, request: web.Request) -> web.Response:
         self.require_staff(self.auth(request))
         include_archived = request.query.get("include_archived") == "true"

@@ -118,6 +118,7 @@ class Service:
     clock: Clock = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     requests_sent: int = 0
+    throttled: int = 0  # answers 429 Too Many Requests (for `reconcile serve`'s metrics)
     last_date: datetime | None = None  # the service's clock: the `Date` header of its latest answer
 
     def __post_init__(self) -> None:
@@ -211,6 +212,7 @@ class Service:
                                                 data=call.form, timeout=self.timeouts.client_timeout(deadline.left()),
                                                 allow_redirects=False) as answer:
                     self.last_date = _stamp(answer.headers.get("Date")) or self.last_date
+                    self.throttled += answer.status == 429
                     return used, Response(answer.status, answer.headers, await _read_body(answer), call.text)
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             return used, wire_failure(exc, service=self.name, base_url=self.base_url, call=call.text,

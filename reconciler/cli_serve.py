@@ -1,0 +1,160 @@
+"""`reconcile serve`: the webhook receiver and controller (reconciler/serve/), run until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from aiohttp import web
+
+from reconciler import logs
+from reconciler.cli_options import config_option, load, log_format_option, run_options, timeout_option, today_option
+from reconciler.errors import ReconcileError
+from reconciler.plan.incremental import duration
+from reconciler.serve.app import MOCO_PATH, PERSONIO_PATH, ServeState, make_app
+from reconciler.serve.runner import Cadence, Runner
+from reconciler.spec import Spec
+from reconciler.systems.connect import limiters
+
+DEFAULT_LISTEN = "0.0.0.0:8080"
+
+
+def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
+    host, colon, port = value.rpartition(":")
+    if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r}: give HOST:PORT, e.g. 0.0.0.0:8080 or 127.0.0.1:8080")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    length = duration(value)
+    if length is None:
+        raise click.BadParameter(f"{value!r}: give a duration above zero, e.g. 90s, 15m, 2h or 1d")
+    return length.total_seconds()
+
+
+def webhook_secrets(spec: Spec, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The MOCO and Personio webhook secrets from the variables the spec names; a warning for each unset."""
+    found = []
+    for service, key, variable in (("MOCO", "moco.webhook_secret_env", spec.moco.webhook_secret_env),
+                                   ("Personio", "personio.webhook_secret_env", spec.personio.webhook_secret_env)):
+        value = environ.get(variable, "").strip() or None
+        if value is None:
+            logs.line("serve.no_secret", f"warning: ${variable} (named by {key} in {spec.source}) is not set: every "
+                      f"{service} webhook delivery will be answered 401, and only the scheduled runs reconcile",
+                      level="warning", variable=variable, service=service.lower())
+        found.append(value)
+    return found[0], found[1]
+
+
+@click.command()
+@config_option
+@click.option("--listen", default=DEFAULT_LISTEN, show_default=True, metavar="HOST:PORT", callback=_listen,
+              help="Where to receive webhooks and answer probes and metrics (one port).")
+@click.option("--every", default="15m", show_default=True, metavar="DURATION", callback=_seconds,
+              help="How often an incremental reconcile runs (what changed since the last one), the safety net "
+                   "for missed webhooks.")
+@click.option("--full-every", default="24h", show_default=True, metavar="DURATION", callback=_seconds,
+              help="How often a full reconcile runs (one also runs at start-up); it sees MOCO's deletions too.")
+@click.option("--grace", type=click.FloatRange(1, 3600), default=20.0, show_default=True, metavar="SECONDS",
+              help="After SIGTERM, how long the changes in flight may take to finish before the process exits.")
+@timeout_option
+@log_format_option
+@today_option
+def serve(config_path: Path, listen: tuple[str, int], every: float, full_every: float, grace: float,
+          timeout: float, today: Any) -> None:
+    """Receive MOCO and Personio webhooks and reconcile within a minute of a change.
+
+    A long-running process: POST /hooks/moco and /hooks/personio take webhooks
+    (MOCO's signature and Personio's token are checked; anything else is answered
+    401 and changes nothing). Events are gathered per person for a few seconds,
+    then that person's days are planned and applied through the same planners,
+    mass-change guard and apply path as `reconcile apply`. An incremental
+    reconcile runs every --every and a full one at start-up and every
+    --full-every, so a missed event never leaves drift past the next full run.
+    GET /healthz, /readyz and /metrics (Prometheus) serve probes and monitoring.
+    SIGTERM stops taking webhooks, lets the changes in flight finish (at most
+    --grace seconds) and exits 0.
+
+    \b
+    Example:
+      reconcile serve -c mapping.yaml --listen 0.0.0.0:8080
+    """
+    spec, credentials = load(config_path)
+    moco_secret, personio_secret = webhook_secrets(spec, os.environ)
+    options = run_options(spec, None, timeout=timeout)
+    options = dataclasses.replace(options, tuning=dataclasses.replace(options.tuning,
+                                                                      limiters=limiters(spec, options.tuning)))
+    state = ServeState(moco_secret=moco_secret, personio_secret=personio_secret)
+    fixed = today.date() if today else None
+    runner = Runner(spec, credentials, state, options, Cadence(every, full_every),
+                    today=(lambda: fixed) if fixed else date.today)  # type: ignore[return-value]
+    asyncio.run(run_server(state, runner, listen, grace))
+
+
+async def run_server(state: ServeState, runner: Runner, listen: tuple[str, int], grace: float,
+                     stop: asyncio.Event | None = None) -> None:
+    """Serve `state`'s application on `listen` and run `runner` until SIGTERM or SIGINT (or `stop` is set);
+    then take no more webhooks, give the run in flight `grace` seconds, and return."""
+    stop = stop or asyncio.Event()
+    received: list[str] = []
+    loop = asyncio.get_running_loop()
+    task: asyncio.Task[Any] | None = None
+
+    def signalled(number: signal.Signals) -> None:
+        if received and task is not None:  # a second signal: no more waiting
+            task.cancel()
+        received.append(number.name)
+        runner.stop(number.name)
+        stop.set()
+
+    app_runner = web.AppRunner(make_app(state), handle_signals=False, access_log=None)
+    await app_runner.setup()
+    host, port = listen
+    try:
+        await web.TCPSite(app_runner, host, port, shutdown_timeout=2.0).start()
+    except OSError as exc:
+        await app_runner.cleanup()
+        raise ReconcileError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another with "
+                             "--listen HOST:PORT") from None
+    installed = []
+    for number in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(number, signalled, number)
+            installed.append(number)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            continue
+    logs.line("serve.listening", f"Listening on http://{host}:{port} ({MOCO_PATH}, {PERSONIO_PATH}, /healthz, "
+              "/readyz, /metrics).", host=host, port=port)
+    task = asyncio.create_task(runner.run())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        runner.stop(received[0] if received else "stop")
+        await app_runner.cleanup()  # no more webhooks: the listening socket closes first
+        if not task.done():
+            logs.line("serve.stopping", f"Stopping: no new changes; waiting up to {grace:.0f} s for those in "
+                      "flight.", grace=grace)
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            task.cancel()
+            logs.line("serve.cut", f"The run in flight did not finish within {grace:.0f} s and was stopped (its "
+                      "changes were waiting for the rate limit or a slow answer); those being sent may or may not "
+                      "have been made. The full run at the next start reads both systems first, so it neither "
+                      "repeats nor loses one.", level="warning")
+            await asyncio.wait({task})
+        elif not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    finally:
+        stopping.cancel()
+        for number in installed:
+            loop.remove_signal_handler(number)
+        await app_runner.cleanup()
+    logs.line("serve.done", "Stopped.")

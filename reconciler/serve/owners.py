@@ -1,0 +1,97 @@
+"""Whose record a webhook's bare id is: a MOCO delete carries only the record's id, and a Personio event may
+name no person. `reconcile serve` learns, from what its runs read and from the hints it receives, which
+person and day each synced record belongs to, so such a delete becomes a run for one person and day
+instead of planning its direction whole.
+
+Learnt from every run's snapshot only (a full run replaces what was known: records gone since are
+forgotten; other runs add what they read, e.g. a targeted run the presences it read by id). Not from the
+hints themselves: an update hint names the record's new day, and the day it had before is what a move
+needs (targets.py). An id not known (a record made and deleted between two runs, or outside the last
+full run's window) is answered None: the caller plans the direction whole. Never a guess.
+
+Memory: one packed int per record (the person's index and the day), about 100 bytes a record with its
+key; at 2,000 people with a year of history (about a million presences and periods) some 100 MB.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from reconciler.plan.snapshot import Snapshot, Source
+from reconciler.serve.events import MOCO, PERSONIO
+from reconciler.sync import sources
+from reconciler.systems.personio.events import ABSENCES, HOURS
+
+_DAY_BITS = 22  # date.max.toordinal() is 3,652,059 < 2**22
+_DAY_MASK = (1 << _DAY_BITS) - 1
+_NO_DAY = 0  # ordinals start at 1: 0 stands for "day not known"
+
+Person = int | str  # a MOCO user id, or a Personio person id
+
+# Which snapshot list teaches the owners of which (direction, source) records.
+_LISTS: tuple[tuple[str, str, Source], ...] = (
+    (HOURS, MOCO, sources.MOCO_PRESENCES),
+    (ABSENCES, MOCO, sources.MOCO_SCHEDULES),
+    (HOURS, PERSONIO, sources.PERSONIO_ATTENDANCE_PERIODS),
+    (ABSENCES, PERSONIO, sources.PERSONIO_ABSENCE_PERIODS),
+)
+
+
+def _owner_and_day(source: Source, record: object) -> tuple[Person | None, date | None]:
+    if source is sources.MOCO_PRESENCES or source is sources.MOCO_SCHEDULES:
+        return getattr(record, "user_id", None), getattr(record, "day", None)
+    if source is sources.PERSONIO_ATTENDANCE_PERIODS:
+        start = getattr(record, "start", None)
+        return getattr(record, "person_id", None), start.date() if start is not None else None
+    return getattr(record, "person_id", None), getattr(record, "first_day", None)
+
+
+def _key(record: int | str) -> int | str:
+    """Ids as compact as they go: Personio's numeric string ids as ints (MOCO's are ints already)."""
+    if isinstance(record, str) and record.isascii() and record.isdigit() and len(record) < 19:
+        return int(record)
+    return record
+
+
+class Owners:
+    """Per (direction, source system): record id -> (person, day)."""
+
+    def __init__(self) -> None:
+        self._people: list[Person] = []
+        self._index: dict[Person, int] = {}
+        self._of: dict[tuple[str, str], dict[int | str, int]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(known) for known in self._of.values())
+
+    def _pack(self, person: Person, day: date | None) -> int:
+        at = self._index.get(person)
+        if at is None:
+            at = self._index[person] = len(self._people)
+            self._people.append(person)
+        return (at << _DAY_BITS) | (day.toordinal() if day is not None else _NO_DAY)
+
+    def remember(self, direction: str, source: str, record: int | str, person: Person, day: date | None) -> None:
+        self._of.setdefault((direction, source), {})[_key(record)] = self._pack(person, day)
+
+    def learn(self, snapshot: Snapshot, *, whole: bool = False) -> None:
+        """Remember the owner of every record `snapshot` holds. `whole` (a full run's read): forget
+        what it does not hold, for the lists it read."""
+        for direction, source, listed in _LISTS:
+            if listed.name not in snapshot.lists:
+                continue
+            known = {} if whole else self._of.setdefault((direction, source), {})
+            for record in snapshot.lists[listed.name]:
+                person, day = _owner_and_day(listed, record)
+                ident = getattr(record, "id", None)
+                if person is not None and ident is not None:
+                    known[_key(ident)] = self._pack(person, day)
+            self._of[(direction, source)] = known
+
+    def find(self, direction: str, source: str, record: int | str) -> tuple[Person, date | None] | None:
+        """The person and day (None: not known) of a record, or None when its owner is not known."""
+        packed = self._of.get((direction, source), {}).get(_key(record))
+        if packed is None:
+            return None
+        ordinal = packed & _DAY_MASK
+        return self._people[packed >> _DAY_BITS], date.fromordinal(ordinal) if ordinal != _NO_DAY else None

@@ -1,0 +1,231 @@
+"""The controller loop of `reconcile serve`: one reconcile at a time, through the same planners, guards and
+apply path as `reconcile apply --auto-approve` (run.plan_and_apply).
+
+What runs, in this order of precedence:
+- a **full** reconcile at start-up and then every `full_every` (default daily): the safety net that sees
+  everything, MOCO's deletions included. It takes along every hint pending when it starts.
+- an **incremental** reconcile every `every` (default 15 minutes): what changed since the start of the last
+  full or incremental run that succeeded, as `apply --changed-since` reads it.
+- a **targeted** reconcile whenever coalesced webhook hints are due (coalesce.py): only the people and days
+  they name (targets.py), read as an incremental run reads them.
+
+Runs never overlap within a process; beside another writer (a second serve, an `apply` CronJob) every run
+reads back after creating and removes second copies, as `apply` does (run._settle). All runs share one
+pacing budget per service (`Tuning.limiters`), so back-to-back runs together keep to the rate limits.
+
+A failed run (a service down, the mass-change guard) marks /readyz not ready with a reason that names no
+person, is retried after a growing pause (30 s, doubling, at most `every`), and a failed targeted run's
+hints are queued again. `stop()` (SIGTERM) starts no new run and no new change; the loop ends once the run
+in flight has finished its in-flight writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from reconciler import logs
+from reconciler.cli_apply import log_failure
+from reconciler.errors import ReconcileError
+from reconciler.run import GuardRefused, RunOptions, Tally, check_credentials, plan_and_apply
+from reconciler.serve.app import ServeState
+from reconciler.serve.coalesce import Batch
+from reconciler.serve.owners import Owners
+from reconciler.serve.targets import hinted
+from reconciler.spec import Spec
+from reconciler.systems.connect import Credentials
+
+FIRST_RETRY = 30.0  # seconds before retrying a failed run; doubles after each failure, at most `every`
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often the safety-net runs come (seconds)."""
+
+    every: float = 15 * 60.0  # an incremental reconcile
+    full_every: float = 24 * 3600.0  # a full reconcile (one also runs at start-up)
+
+
+class _Halt:
+    """What apply asks before each change (apply.Halt): a reason to start no more."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+
+
+def _stamp(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+
+
+class Runner:
+    """Plans and applies, one run at a time, until `stop()`."""
+
+    def __init__(self, spec: Spec, credentials: Credentials, state: ServeState, options: RunOptions,
+                 cadence: Cadence = Cadence(), *, wall: Callable[[], float] = time.time,
+                 today: Callable[[], date] = date.today) -> None:
+        self.spec, self.credentials, self.state, self.options = spec, credentials, state, options
+        self.cadence, self.wall, self.today = cadence, wall, today
+        self.owners = Owners()
+        self.halt = _Halt()
+        self._wake = asyncio.Event()
+        state.wake = self._wake.set
+        now = state.clock()
+        self.next_full, self.next_incremental, self.retry_at = now, now + cadence.every, now
+        self.since: str | None = None  # start of the last successful full or incremental run (UTC, ISO 8601)
+        self.failures = 0
+        self.runs = 0
+
+    # ------------------------------------------------------------------ the loop
+
+    def stop(self, reason: str = "SIGTERM") -> None:
+        """Start no new run and no new change; the run in flight finishes its in-flight writes."""
+        self.halt.reason = self.halt.reason or reason
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Check the credentials (until they pass), then reconcile as due until `stop()`."""
+        while not self.halt.reason and not await self._check():
+            await self._sleep_until(self.retry_at)
+        while not self.halt.reason:
+            now = self.state.clock()
+            kind = self._due(now)
+            if kind is None:
+                await self._sleep_until(self._next(now))
+                continue
+            await self._reconcile(kind, now)
+        left = self.state.coalescer.drain()
+        if left:
+            logs.line("serve.stopped", f"Stopped; {sum(b.hints for b in left)} webhook events not yet reconciled are "
+                      "left to the full run at the next start.", hints=sum(b.hints for b in left))
+
+    def _due(self, now: float) -> str | None:
+        if now < self.retry_at:
+            return None
+        if now >= self.next_full:
+            return "full"
+        if now >= self.next_incremental:
+            return "incremental"
+        due = self.state.coalescer.next_due()
+        return "targeted" if due is not None and due <= now else None
+
+    def _next(self, now: float) -> float:
+        due = self.state.coalescer.next_due()
+        moments = [self.next_full, self.next_incremental, *([due] if due is not None else [])]
+        return max(min(moments), self.retry_at)
+
+    async def _sleep_until(self, moment: float) -> None:
+        """Until `moment` on the state's clock, a new hint or `stop()`, whichever comes first."""
+        self._wake.clear()
+        if self.halt.reason:
+            return
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, moment - self.state.clock()))
+        except TimeoutError:
+            pass
+
+    # ------------------------------------------------------------------ one run
+
+    async def _check(self) -> bool:
+        try:
+            await check_credentials(self.spec, self.credentials, self.options)
+        except ReconcileError as exc:
+            self._failed("the credentials check", str(exc))
+            return False
+        self.state.readiness.credentials_checked = True
+        self.state.readiness.last_failure = None
+        logs.line("serve.ready", "Credentials accepted by MOCO and Personio.")
+        return True
+
+    def _options(self, kind: str, batches: list[Batch]) -> RunOptions:
+        options = dataclasses.replace(self.options, today=self.today())
+        if kind == "targeted":
+            return dataclasses.replace(options, hinted=hinted(batches, self.owners))
+        if kind == "incremental":
+            return dataclasses.replace(options, changed_since=self.since)
+        return options
+
+    async def _reconcile(self, kind: str, now: float) -> None:
+        if kind == "incremental" and self.since is None:
+            kind = "full"  # nothing to count from yet
+        batches = self.state.coalescer.due(now) if kind == "targeted" else \
+            self.state.coalescer.drain() if kind == "full" else []
+        started, tally = self.wall(), Tally()
+        self.runs += 1
+        try:
+            _, report = await plan_and_apply(self.spec, self.credentials, self._options(kind, batches),
+                                             lambda plan: True, halt=self.halt, tally=tally)
+        except GuardRefused as refused:
+            self._count(tally)
+            self._after_failure(kind, batches, f"the {kind} reconcile was refused by the mass-change guard",
+                                str(refused))
+            return
+        except ReconcileError as exc:
+            self._count(tally)
+            self._after_failure(kind, batches, f"the {kind} reconcile failed", str(exc))
+            return
+        except Exception:  # a bug must not end the controller: logged as such, retried later
+            self._count(tally)
+            self._after_failure(kind, batches, f"the {kind} reconcile failed with an internal error",
+                                traceback.format_exc().rstrip() + "\ninternal error: this is a bug in reconcile; "
+                                "please report it with the output above")
+            return
+        self._count(tally)
+        applied = report.count("applied") if report else 0
+        failed = report.count("failed") if report else 0
+        self.state.metrics.changes(applied, failed)
+        for outcome in report.outcomes if report else ():
+            if outcome.status == "failed":
+                log_failure(outcome)
+        ok = report is None or report.ok
+        if not ok:
+            self._after_failure(kind, batches, f"the {kind} reconcile ended with failed changes",
+                                report.summary() if report else "", counted=False)
+            return
+        self.state.metrics.reconciled(kind, True, at=self.wall())
+        done = self.state.clock()
+        for batch in batches:
+            for each in (batch, *batch.covered):
+                self.state.metrics.applied_after(done - each.first)
+        self.failures = 0
+        self.state.readiness.last_failure = None
+        if tally.snapshot is not None:
+            self.owners.learn(tally.snapshot, whole=kind == "full")
+        if kind in ("full", "incremental"):
+            self.since = _stamp(started)
+            self.next_incremental = now + self.cadence.every
+        if kind == "full":
+            self.next_full = now + self.cadence.full_every
+        logs.line("serve.reconciled", f"{kind} reconcile: {applied} applied"
+                  + (f" for {sum(b.hints for b in batches)} webhook events" if batches else "")
+                  + f"; {sum(tally.requests.values())} requests", kind=kind, result="ok", applied=applied,
+                  hints=sum(b.hints for b in batches), requests=tally.requests, throttled=tally.throttled)
+
+    def _count(self, tally: Tally) -> None:
+        for service, sent in tally.requests.items():
+            self.state.metrics.requests(service, sent, tally.throttled.get(service, 0))
+
+    def _after_failure(self, kind: str, batches: list[Batch], what: str, detail: str, *, counted: bool = True) -> None:
+        self.state.metrics.reconciled(kind, False)
+        if kind == "targeted" and batches and not self.halt.reason:
+            self.state.coalescer.again(batches)
+        pause = self._failed(what, detail)
+        now = self.state.clock()
+        if kind == "full":
+            self.next_full = now + pause
+        elif kind == "incremental":
+            self.next_incremental = now + pause
+
+    def _failed(self, what: str, detail: str) -> float:
+        """Not ready (the reason names no person: the detail goes to the log only); the pause before a retry."""
+        self.failures += 1
+        pause = min(FIRST_RETRY * 2 ** (self.failures - 1), max(self.cadence.every, FIRST_RETRY))
+        self.retry_at = self.state.clock() + pause
+        self.state.readiness.last_failure = f"{what} at {_stamp(self.wall())} (see the log); retrying in {pause:.0f} s"
+        logs.line("serve.failed", f"{what}: {detail}. Retrying in {pause:.0f} s.", level="error", what=what,
+                  detail=detail, retry_in=round(pause))
+        return pause

@@ -1,0 +1,93 @@
+"""What a targeted reconcile plans, from the batches of webhook hints that are due: per direction, the people
+and days that changed (`Touched`, as an incremental run's `Direction.touched` answers), or None to plan
+that direction whole. Pure: the owners of bare ids (owners.py) are passed in.
+
+- A batch for a person: its days, for that MOCO user or Personio person. The MOCO records it names travel
+  along as `moco_ids` (working hours read presences by id, plan/incremental.py). A presence an update
+  named may have moved from another day: when the day it was last seen on is known, that day is planned
+  too (its synced period is read there and moved); when not known, it is marked `moco_moved`, as an
+  incremental run marks it, and a moved one is left to the full run, which the plan says.
+- A batch that names nobody (a MOCO delete carries only the record's id; a Personio event may name no
+  person): each id's owner and day, where known. One id with no known owner: the direction is planned
+  whole, never guessed. A whole batch carries the batches it took along (coalesce.py); their people
+  are planned with it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from reconciler.serve.coalesce import Batch, merge_days
+from reconciler.serve.events import MOCO
+from reconciler.serve.owners import Owners
+from reconciler.sync.direction import ALL_DAYS, Touched
+from reconciler.systems.personio.events import HOURS
+
+Hinted = tuple[tuple[str, Touched | None], ...]
+
+
+class _Found:
+    """The people and days of one direction, gathered from its batches."""
+
+    def __init__(self) -> None:
+        self.moco: dict[int, frozenset[date]] = defaultdict(frozenset)
+        self.personio: dict[str, frozenset[date]] = defaultdict(frozenset)
+        self.ids: set[int] = set()
+        self.moved: set[int] = set()
+        self.whole = False
+
+    def add(self, source: str, person: int | str, days: frozenset[date]) -> None:
+        if source == MOCO:
+            self.moco[int(person)] = merge_days(self.moco[int(person)], days)
+        else:
+            self.personio[str(person)] = merge_days(self.personio[str(person)], days)
+
+    def touched(self) -> Touched | None:
+        if self.whole:
+            return None
+        return Touched(moco=dict(self.moco), personio=dict(self.personio), moco_ids=frozenset(self.ids),
+                       moco_moved=frozenset(self.moved))
+
+
+def _person_batch(found: _Found, batch: Batch, owners: Owners) -> None:
+    assert batch.person is not None
+    days = batch.days
+    if batch.source == MOCO and batch.direction == HOURS:
+        found.ids |= {int(record) for record in batch.records}
+        for record in batch.updated:
+            known = owners.find(batch.direction, batch.source, record)
+            if known is None or known[1] is None:
+                found.moved.add(int(record))
+            elif known[0] == batch.person:  # the day it was on before this update
+                days = merge_days(days, frozenset({known[1]}))
+            else:  # given to another user: plan theirs too, on that day
+                found.add(batch.source, known[0], frozenset({known[1]}))
+    found.add(batch.source, batch.person, days)
+
+
+def _whole_batch(found: _Found, batch: Batch, owners: Owners) -> None:
+    """A batch naming nobody: the owners of its ids, or the direction whole when one is not known."""
+    if not batch.records:
+        found.whole = True
+        return
+    for record in batch.records:
+        known = owners.find(batch.direction, batch.source, record)
+        if known is None:
+            found.whole = True
+            return
+        person, day = known
+        # a MOCO record and a Personio attendance period lie on one day; an absence period spans days
+        one_day = day is not None and (batch.source == MOCO or batch.direction == HOURS)
+        found.add(batch.source, person, frozenset({day}) if one_day else ALL_DAYS)
+    for other in batch.covered:
+        _person_batch(found, other, owners)
+
+
+def hinted(batches: list[Batch], owners: Owners) -> Hinted:
+    """Per direction the batches concern, what a targeted run plans (None: that direction whole)."""
+    by_direction: dict[str, _Found] = {}
+    for batch in batches:
+        found = by_direction.setdefault(batch.direction, _Found())
+        (_whole_batch if batch.whole else _person_batch)(found, batch, owners)
+    return tuple((name, found.touched()) for name, found in sorted(by_direction.items()))
