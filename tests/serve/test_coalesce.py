@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from reconciler.serve.coalesce import Coalescer
-from reconciler.serve.events import MOCO, PERSONIO, Hint
+from reconciler.serve.coalesce import Batch, Coalescer
+from reconciler.serve.events import MOCO, PERSONIO, Hint, moco_hint
 from reconciler.sync.direction import ALL_DAYS
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
@@ -70,13 +70,13 @@ def test_people_of_different_systems_and_directions_are_kept_apart():
 
 
 def test_a_delete_without_person_becomes_a_whole_direction_batch_covering_that_direction():
-    queue = Coalescer(quiet=3, max_wait=30)
+    queue = Coalescer(quiet=3, max_wait=5)
     queue.add(presence(7), now=0)
     queue.add(Hint(MOCO, (ABSENCES,), 5, ALL_DAYS, 1, "Schedule update"), now=0)
     queue.add(Hint(MOCO, (HOURS,), None, ALL_DAYS, 55, "Presence delete"), now=1)
     queue.add(Hint(MOCO, (HOURS,), None, ALL_DAYS, 56, "Presence delete"), now=1.5)
     queue.add(presence(8), now=4)  # not due yet, but the whole direction covers it
-    batches = queue.due(now=4.5)
+    batches = queue.due(now=6.0)
     whole = [b for b in batches if b.whole]
     assert len(whole) == 1 and whole[0].direction == HOURS
     assert whole[0].records == {55, 56} and whole[0].hints == 4 and whole[0].first == 0
@@ -94,3 +94,93 @@ def test_drain_hands_over_everything_pending():
 def test_nonsense_timings_are_refused(quiet, max_wait):
     with pytest.raises(ValueError, match="quiet"):
         Coalescer(quiet=quiet, max_wait=max_wait)
+
+
+def delete(record):
+    return Hint(MOCO, (HOURS,), None, ALL_DAYS, record, "Presence delete")
+
+
+def people(batches: list[Batch]) -> set[tuple[str, str, object]]:
+    """Who the batches plan: their own people and those of the batches they took along."""
+    return {(b.direction, b.source, b.person) for batch in batches for b in (batch, *batch.covered)}
+
+
+def test_records_an_update_named_are_told_apart_from_created_and_deleted_ones():
+    queue = Coalescer()
+    queue.add(Hint(MOCO, (HOURS,), 7, frozenset({date(2026, 11, 1)}), 1, "Presence create"), now=0)
+    queue.add(presence(7, day=2, record=2), now=0)
+    queue.add(presence(7, day=3, record=3), now=0)
+    queue.add(Hint(MOCO, (ABSENCES,), None, ALL_DAYS, 4, "Schedule delete"), now=0)
+    person, whole = sorted(queue.drain(), key=lambda b: b.whole)
+    assert (person.records, person.updated) == ({1, 2, 3}, {2, 3})  # 2 and 3 may have moved from another day
+    assert (whole.records, whole.updated) == ({4}, frozenset())
+
+
+def test_a_user_change_names_no_record_that_may_have_moved():
+    queue = Coalescer()
+    user = moco_hint(b'{"id": 7}', {"X-Moco-Target": "User", "X-Moco-Event": "update"})
+    assert isinstance(user, Hint)
+    queue.add(user, now=0)
+    batches = queue.drain()
+    assert {b.direction for b in batches} == {ABSENCES, HOURS}
+    assert all(not b.records and not b.updated for b in batches)  # 7 is a user, not a presence or schedule
+
+
+def test_a_failed_batch_queued_again_keeps_its_hints_and_joins_the_new_ones():
+    queue = Coalescer(quiet=3, max_wait=30)
+    queue.add(presence(7, day=1, record=1), now=0)
+    (failed,) = queue.due(now=3)
+    queue.again([failed])
+    assert len(queue) == 1
+    queue.add(Hint(MOCO, (HOURS,), 7, frozenset({date(2026, 11, 2)}), 2, "Presence create"), now=29)
+    assert queue.next_due() is not None and queue.next_due() <= 30  # its first hint's wait is not restarted
+    (batch,) = queue.due(now=30)
+    assert (batch.person, batch.first, batch.last, batch.hints) == (7, 0, 29, 2)
+    assert batch.days == {date(2026, 11, 1), date(2026, 11, 2)}
+    assert (batch.records, batch.updated) == ({1, 2}, {1})
+
+
+def test_batches_queued_again_stay_apart_by_person_and_direction():
+    queue = Coalescer()
+    queue.add(Hint(MOCO, (ABSENCES, HOURS), 7, ALL_DAYS, None, "User update"), now=0)
+    queue.add(presence(8), now=0)
+    failed = queue.drain()
+    queue.again(failed)
+    again = queue.drain()
+    assert sorted(again, key=str) == sorted(failed, key=str)
+
+
+def test_a_whole_batch_takes_along_the_pending_batches_of_its_direction_of_either_system():
+    queue = Coalescer()
+    queue.add(presence(7, record=1), now=0)
+    queue.add(Hint(PERSONIO, (HOURS,), "77", ALL_DAYS, "a1", "attendance-period.created"), now=1)
+    queue.add(Hint(MOCO, (ABSENCES,), 5, ALL_DAYS, 2, "Schedule update"), now=2)
+    queue.add(delete(55), now=3)
+    batches = queue.drain()
+    (whole,) = [b for b in batches if b.whole]
+    assert {(b.source, b.person) for b in whole.covered} == {(MOCO, 7), (PERSONIO, "77")}
+    assert whole.hints == 3 and whole.first == 0  # it stands for the hints it took along
+    assert [(b.direction, b.person) for b in batches if not b.whole] == [(ABSENCES, 5)]  # another direction
+    assert sum(b.hints for b in batches) == 4
+
+
+def test_a_whole_batch_queued_again_still_plans_the_people_it_took_along():
+    queue = Coalescer()
+    queue.add(presence(7, record=1), now=0)
+    queue.add(delete(55), now=1)
+    (failed,) = queue.drain()
+    assert people([failed]) == {(HOURS, MOCO, None), (HOURS, MOCO, 7)}
+    queue.again([failed])
+    assert people(queue.drain()) == {(HOURS, MOCO, None), (HOURS, MOCO, 7)}
+
+
+def test_a_whole_batch_queued_again_beside_a_new_delete_still_plans_the_people_it_took_along():
+    queue = Coalescer()
+    queue.add(presence(7, record=1), now=0)
+    queue.add(delete(55), now=1)
+    (failed,) = queue.drain()
+    queue.add(delete(56), now=2)  # came in while the failed run was on
+    queue.again([failed])
+    (batch,) = queue.drain()
+    assert batch.records == {55, 56} and batch.hints == 3
+    assert people([batch]) == {(HOURS, MOCO, None), (HOURS, MOCO, 7)}  # person 7's change is not lost
