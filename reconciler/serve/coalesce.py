@@ -1,9 +1,10 @@
 """Debounce webhook hints into few targeted reconciles: one pending batch per (direction, source, person).
 
 Pure: no clock of its own, no I/O; the caller passes `now` (seconds, any monotonic clock) to `add` and
-`due`. A batch is due once no hint has joined it for `quiet` seconds, or once its oldest hint is
-`max_wait` seconds old, so a steady stream for one person cannot postpone it forever. A burst of 1,000
-hints for 50 people is at most 50 batches per direction they concern.
+`due`. Batches are due once no hint at all has come for `quiet` seconds (a burst is over), or, each, once
+its oldest hint is `max_wait` seconds old, so a steady stream cannot postpone any forever. A burst of
+1,000 hints for 50 people is one batch per person and direction, all due together when the burst ends
+(one targeted run, not 50); under steady traffic a run comes at least every `max_wait` seconds.
 
 Days merge (ALL_DAYS absorbs any day). A hint that names nobody (a MOCO delete carries only an id)
 joins the direction's whole batch (`person=None`: plan this direction whole, or trace `records`);
@@ -19,7 +20,7 @@ from datetime import date
 from reconciler.serve.events import Hint
 from reconciler.sync.direction import ALL_DAYS
 
-QUIET = 3.0  # seconds without a new hint for the batch's person before it is planned
+QUIET = 3.0  # seconds without any new hint before the pending batches are planned
 MAX_WAIT = 30.0  # seconds after a batch's first hint by which it is planned regardless
 
 Key = tuple[str, str, int | str | None]  # direction, source system, person (None: the whole direction)
@@ -60,6 +61,7 @@ class Coalescer:
             raise ValueError("coalescing needs 0 < quiet <= max_wait")
         self.quiet, self.max_wait = quiet, max_wait
         self._pending: dict[Key, Batch] = {}
+        self._newest = float("-inf")  # when the newest hint came
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -69,6 +71,7 @@ class Coalescer:
         records = frozenset() if hint.record is None else frozenset({hint.record})
         updated = records if hint.event.endswith(" update") else frozenset()
         days = ALL_DAYS if hint.person is None else hint.days
+        self._newest = max(self._newest, now)
         for direction in hint.directions:
             self._join(Batch(direction, hint.source, hint.person, days, records, now, now, 1, updated))
 
@@ -85,11 +88,12 @@ class Coalescer:
             return
         self._pending[key] = replace(pending, days=merge_days(pending.days, batch.days),
                                      records=pending.records | batch.records, updated=pending.updated | batch.updated,
+                                     covered=pending.covered + batch.covered,
                                      first=min(pending.first, batch.first), last=max(pending.last, batch.last),
                                      hints=pending.hints + batch.hints)
 
     def _is_due(self, batch: Batch, now: float) -> bool:
-        return now - batch.last >= self.quiet or now - batch.first >= self.max_wait
+        return now - self._newest >= self.quiet or now - batch.first >= self.max_wait
 
     def due(self, now: float) -> list[Batch]:
         """Remove and answer the batches to plan now, oldest first. A due whole-direction batch takes
@@ -116,4 +120,4 @@ class Coalescer:
         """The moment the earliest pending batch becomes due (None: nothing pending), for a sleep."""
         if not self._pending:
             return None
-        return min(min(b.last + self.quiet, b.first + self.max_wait) for b in self._pending.values())
+        return min(self._newest + self.quiet, min(b.first for b in self._pending.values()) + self.max_wait)

@@ -135,8 +135,8 @@ def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
         return Malformed(f"MOCO {name}: no record id")
     if own_write(target, header(headers, "X-Moco-Origin"), record):
         return Ignored(f"MOCO {name} {ident}: reconcile's own write (API, absence marker)")
-    if target == "User":
-        return Hint(MOCO, directions, ident, ALL_DAYS, ident, name)
+    if target == "User":  # the user is the person, not a record of a direction: no record id travels
+        return Hint(MOCO, directions, ident, ALL_DAYS, None, name)
     if event == "delete":
         return Hint(MOCO, directions, None, ALL_DAYS, ident, name)
     user = record.get("user")

@@ -16,6 +16,8 @@ PREFIX = "reconcile"
 OUTCOMES = ("accepted", "ignored", "malformed", "unauthorized")  # of an event received
 KINDS = ("targeted", "incremental", "full")  # of a reconcile
 RESULTS = ("ok", "failed")
+SOURCES = ("moco", "personio")  # of a webhook
+SERVICES = ("moco", "personio")  # an API's requests are counted under
 # Seconds from an event's arrival to its change being applied: the debounce (a few seconds) plus a
 # targeted run; issue 13 asks for 60 s at p95, so the buckets are finest below a minute.
 LATENCY_BUCKETS = (1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 300.0, 900.0)
@@ -44,6 +46,16 @@ class Metrics:
         self.event_to_applied = Histogram(f"{PREFIX}_event_to_applied_seconds",
                                           "Seconds from a webhook's arrival to its reconcile being applied.",
                                           buckets=LATENCY_BUCKETS, registry=reg)
+        # Every known label set starts at 0, so dashboards and alerts see the series before the first event.
+        for source in SOURCES:
+            for outcome in OUTCOMES:
+                self.events.labels(source=source, outcome=outcome)
+        for kind in KINDS:
+            for result in RESULTS:
+                self.reconciles.labels(kind=kind, result=result)
+        for service in SERVICES:
+            self.api_requests.labels(service=service)
+            self.api_throttled.labels(service=service)
         self.last_full = Gauge(f"{PREFIX}_last_full_reconcile_timestamp_seconds",
                                "Unix time of the last successful full reconcile (0: none yet).", registry=reg)
 

@@ -48,7 +48,8 @@ def _owner_and_day(source: Source, record: object) -> tuple[Person | None, date 
 
 def _key(record: int | str) -> int | str:
     """Ids as compact as they go: Personio's numeric string ids as ints (MOCO's are ints already)."""
-    if isinstance(record, str) and record.isascii() and record.isdigit() and len(record) < 19:
+    if isinstance(record, str) and record.isascii() and record.isdigit() and len(record) < 19 \
+            and str(int(record)) == record:  # "0123" stays a string: it is not the id "123"
         return int(record)
     return record
 

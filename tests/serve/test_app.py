@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from reconciler.serve.app import MAX_BODY, ServeState, make_app
-from reconciler.serve.metrics import CONTENT_TYPE
+from reconciler.serve.metrics import CONTENT_TYPE, OUTCOMES
 from reconciler.serve.signatures import moco_signature
 from reconciler.sync.ownership import absence_comment
 
@@ -160,7 +161,8 @@ def test_metrics_parse_and_count_events_by_source_and_outcome():
     samples = {(s.labels["source"], s.labels["outcome"]): s.value
                for family in text_string_to_metric_families(text) if family.name == "reconcile_events_received"
                for s in family.samples if s.name.endswith("_total")}
-    assert samples == {("moco", "accepted"): 1.0, ("moco", "unauthorized"): 1.0, ("personio", "ignored"): 1.0}
+    counted = {key: 0.0 for key in itertools.product(("moco", "personio"), OUTCOMES)}  # every series from 0
+    assert samples == counted | {("moco", "accepted"): 1.0, ("moco", "unauthorized"): 1.0, ("personio", "ignored"): 1.0}
 
 
 def test_probes_health_and_readiness_flip():
