@@ -52,7 +52,7 @@ class Readiness:
 
     def problem(self) -> str | None:
         if not self.credentials_checked:
-            return "credentials not checked yet"
+            return self.last_failure or "credentials not checked yet"
         if self.last_failure:
             return f"last reconcile failed: {self.last_failure}"
         return None

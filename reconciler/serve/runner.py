@@ -89,8 +89,11 @@ class Runner:
 
     async def run(self) -> None:
         """Check the credentials (until they pass), then reconcile as due until `stop()`."""
-        while not self.halt.reason and not await self._check():
-            await self._sleep_until(self.retry_at)
+        while not self.halt.reason:  # webhooks wake the loop; the check is retried only after its pause
+            if self.state.clock() < self.retry_at:
+                await self._sleep_until(self.retry_at)
+            elif await self._check():
+                break
         while not self.halt.reason:
             now = self.state.clock()
             kind = self._due(now)
@@ -134,10 +137,11 @@ class Runner:
         try:
             await check_credentials(self.spec, self.credentials, self.options)
         except ReconcileError as exc:
-            self._failed("the credentials check", str(exc))
+            self._failed("the credentials check failed", str(exc))
             return False
         self.state.readiness.credentials_checked = True
         self.state.readiness.last_failure = None
+        self.failures = 0
         logs.line("serve.ready", "Credentials accepted by MOCO and Personio.")
         return True
 
@@ -184,7 +188,7 @@ class Runner:
         ok = report is None or report.ok
         if not ok:
             self._after_failure(kind, batches, f"the {kind} reconcile ended with failed changes",
-                                report.summary() if report else "", counted=False)
+                                report.summary() if report else "")
             return
         self.state.metrics.reconciled(kind, True, at=self.wall())
         done = self.state.clock()
@@ -209,9 +213,9 @@ class Runner:
         for service, sent in tally.requests.items():
             self.state.metrics.requests(service, sent, tally.throttled.get(service, 0))
 
-    def _after_failure(self, kind: str, batches: list[Batch], what: str, detail: str, *, counted: bool = True) -> None:
+    def _after_failure(self, kind: str, batches: list[Batch], what: str, detail: str) -> None:
         self.state.metrics.reconciled(kind, False)
-        if kind == "targeted" and batches and not self.halt.reason:
+        if batches and not self.halt.reason:  # planned again by the retry (or the full run they rode with)
             self.state.coalescer.again(batches)
         pause = self._failed(what, detail)
         now = self.state.clock()

@@ -209,13 +209,14 @@ def test_not_ready_until_the_credentials_pass_and_a_failed_check_is_retried(monk
         return seen
 
     seen = asyncio.run(scenario())
-    assert seen[0] == seen[1] == "credentials not checked yet"
+    assert seen[0] == "credentials not checked yet"
+    assert seen[1].startswith("the credentials check failed at ")  # a wrong key is not start-up
     assert seen[2] is None and serve.checked == 2 and len(serve.calls) == 1
 
 
 def test_webhooks_arriving_while_the_credentials_fail_do_not_bring_the_next_check_forward(monkeypatch):
-    # FAILS today: run() retries the check after `_sleep_until(retry_at)`, which every queued hint ends early
-    # (state.wake), so each webhook delivery during an outage is one more check at once, past the 30 s pause.
+    # Found by this test: every queued hint woke the loop (state.wake) and each webhook delivery during an
+    # outage was one more check at once, past the 30 s pause.
     serve = Harness(monkeypatch, checks=(ReconcileError("MOCO answered 503"),) * 10)
 
     async def scenario() -> None:
@@ -230,8 +231,8 @@ def test_webhooks_arriving_while_the_credentials_fail_do_not_bring_the_next_chec
 
 
 def test_a_failed_credentials_check_says_so_on_readyz_without_the_error_text(monkeypatch, capsys):
-    # FAILS today: Readiness.problem() answers "credentials not checked yet" whenever the check has not passed,
-    # so the failure the runner records (last_failure) never reaches /readyz; a wrong key looks like start-up.
+    # Found by this test: /readyz said "credentials not checked yet" after a failed check too; a wrong key looked
+    # like start-up.
     serve = Harness(monkeypatch, checks=(ReconcileError(PERSONAL),) * 3)
 
     async def scenario() -> str | None:
@@ -287,8 +288,8 @@ def test_a_failed_run_says_which_kind_failed_without_the_error_and_the_next_succ
 
 
 def test_a_failed_run_after_credential_retries_is_retried_after_the_first_pause(monkeypatch):
-    # FAILS today: `failures` counts the failed credentials checks and is not reset when the check passes,
-    # so after two failed checks the first failed run waits 120 s instead of 30 s.
+    # Found by this test: failed credentials checks were still counted once the check passed, so after two
+    # of them the first failed run waited 120 s instead of 30 s.
     serve = Harness(monkeypatch, ReconcileError("MOCO answered 503"), checks=(ReconcileError("timeout"),) * 2)
 
     async def scenario() -> None:
