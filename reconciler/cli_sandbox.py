@@ -12,17 +12,31 @@ import click
 @click.option("--people", type=click.IntRange(1, 500), default=12, show_default=True,
               help="Employees in the sandbox company.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the sandbox company.")
-def demo(people: int, seed: int) -> None:
+@click.option("--serve", "serve_demo", is_flag=True,
+              help="Run `reconcile serve` against the sandbox instead and show changes arrive within seconds.")
+def demo(people: int, seed: int, serve_demo: bool) -> None:
     """The whole loop against a fresh in-process sandbox: plan, apply, plan again.
 
     Starts local MOCO and Personio stand-ins with a seeded company, shows the plan,
     applies it, and plans again to show nothing is left to do and that hand-made
     MOCO absences were not touched. Needs no accounts and no credentials.
 
+    With --serve: starts `reconcile serve` on 127.0.0.1 with the sandbox's
+    webhooks pointing at it, then creates, edits and deletes a presence in MOCO
+    and approves a vacation in Personio, and shows how many seconds each took to
+    arrive on the other side. Exits 1 if one did not arrive within 60 s.
+
     \b
     Example:
       reconcile demo --people 20
+      reconcile demo --serve
     """
+    if serve_demo:
+        from reconciler.demo_serve import run_serve_demo
+
+        if not run_serve_demo(people=people, seed=seed):
+            raise click.exceptions.Exit(1)
+        return
     from reconciler.demo import run_demo
 
     if not run_demo(people=people, seed=seed):

@@ -1,0 +1,44 @@
+"""`reconcile demo --serve`: reconcile serve against an in-process sandbox, each change timed on arrival."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler import demo_serve
+from reconciler.cli import cli
+
+STEPS = ("a new presence in MOCO → a Personio attendance 09:00–17:00",
+         "an edited presence in MOCO → the Personio attendance ends at 16:30",
+         "a deleted presence in MOCO → the Personio attendance is gone",
+         "an approved vacation in Personio → a MOCO absence")
+
+# cli_serve.run_server passes shutdown_timeout to web.TCPSite, which aiohttp deprecates (it belongs on the
+# AppRunner); the project's filterwarnings=error would turn that into a failed serve. Reported, not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:shutdown_timeout should be set on BaseRunner:DeprecationWarning")
+
+
+def test_demo_serve_shows_each_change_arrive_within_seconds():
+    result = CliRunner().invoke(cli, ["demo", "--serve", "--people", "6"], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    for step in STEPS:
+        seconds = re.search(rf"✓ {re.escape(step)}: (\d+\.\d) s", result.output)
+        assert seconds and float(seconds.group(1)) < demo_serve.WAIT, (step, result.output)
+    assert "✗" not in result.output and "all 4 changes arrived" in result.output
+    assert re.search(r"reconciles: 1 full, [1-9]\d* targeted", result.output), result.output
+    assert "sick" not in result.output.lower()
+    assert "Stopped." in result.output  # serve was stopped, not left running
+
+
+def test_demo_serve_names_what_did_not_arrive_in_time_and_exits_1(monkeypatch):
+    monkeypatch.setattr(demo_serve, "WAIT", 0.5)  # below serve's quiet time: nothing can arrive in time
+
+    result = CliRunner().invoke(cli, ["demo", "--serve", "--people", "6"], catch_exceptions=False)
+
+    assert result.exit_code == 1, result.output
+    for step in STEPS:
+        assert re.search(rf"✗ {re.escape(step)}: not within \d+ s", result.output), (step, result.output)
+    assert "not arrived within" in result.output
