@@ -115,11 +115,11 @@ async def run_server(state: ServeState, runner: Runner, listen: tuple[str, int],
         runner.stop(number.name)
         stop.set()
 
-    app_runner = web.AppRunner(make_app(state), handle_signals=False, access_log=None)
+    app_runner = web.AppRunner(make_app(state), handle_signals=False, access_log=None, shutdown_timeout=2.0)
     await app_runner.setup()
     host, port = listen
     try:
-        await web.TCPSite(app_runner, host, port, shutdown_timeout=2.0).start()
+        await web.TCPSite(app_runner, host, port).start()
     except OSError as exc:
         await app_runner.cleanup()
         raise ReconcileError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another with "

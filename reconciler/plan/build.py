@@ -56,6 +56,7 @@ def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...
     matching = only_people(everyone, subset.users) if subset.users else everyone
     parts: list[PlannedPart] = []
     owned: dict[str, tuple[str, int]] = {}
+    by_changes: set[str] = set()  # directions scoped to what changed (incremental, targeted): plan/guard.py
     for direction in directions:
         why_not = direction.off(spec)
         scope = scopes.get(direction.name) if scopes is not None else subset
@@ -68,12 +69,14 @@ def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...
             parts.append(PlannedPart(notes=(why_not,)))
             continue
         matched = only_people(everyone, scope.users) if scopes is not None and scope.users else matching
+        if scopes is not None and scope.users:
+            by_changes.add(direction.name)
         part = direction.plan(PlanInput(spec, snapshot, matched, window))
         parts.append(part)
         owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
     plan = merge(parts, warnings=snapshot.notices + (matching.warnings if scopes is None else ()),
                  scope=tuple(d.name for d in directions), partial=partial or bool(subset) or scopes is not None,
-                 guard=lambda changes: breaches(changes, owned, spec.safety))
+                 guard=lambda changes: breaches(changes, owned, spec.safety, frozenset(by_changes)))
     return dataclasses.replace(plan, subset=subset)
 
 

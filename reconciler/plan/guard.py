@@ -6,6 +6,12 @@ like that. `plan` shows the breach in every format; `apply` refuses it unless `-
 applies once reconcile owns at least `safety.min_owned` records in the system and the run deletes or
 updates at least `safety.min_changes` of them, so a first sync, a small company and the rerun after
 an interrupted first sync are not stopped.
+
+A run scoped by what changed (incremental, or `reconcile serve`'s targeted runs) plans again only the
+people and days whose records changed: nearly every record it reads there is due an update, because
+that is why it was read. Its updates in such a direction are therefore what the changes ask for and are
+not counted (`by_changes`); its deletions are, as in any run, since an empty or partial answer shows up
+as deletions. A direction such a run plans whole is guarded as in a full run.
 """
 
 from __future__ import annotations
@@ -41,14 +47,16 @@ class Breach:
                 "percent": round(self.percent, 1), "limit_percent": self.limit_percent}
 
 
-def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], safety: SafetySettings
-             ) -> tuple[Breach, ...]:
+def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], safety: SafetySettings,
+             by_changes: frozenset[str] = frozenset()) -> tuple[Breach, ...]:
     """The systems where `changes` delete or update more than the allowed share of what is owned.
-    `owned` maps a system to its name in messages and the records reconcile owns there."""
+    `owned` maps a system to its name in messages and the records reconcile owns there; `by_changes`
+    names the directions scoped to what changed, whose updates are not counted (see above)."""
     updates: dict[str, int] = {}
     deletes: dict[str, int] = {}
     for change in changes:
-        updates[change.system] = updates.get(change.system, 0) + (change.action == "update")
+        counted = change.action == "update" and change.direction not in by_changes
+        updates[change.system] = updates.get(change.system, 0) + counted
         deletes[change.system] = deletes.get(change.system, 0) + change.destroys
     found = []
     for system, (service, count) in sorted(owned.items()):

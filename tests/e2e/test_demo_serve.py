@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from click.testing import CliRunner
 
 from reconciler import demo_serve
@@ -14,10 +13,6 @@ STEPS = ("a new presence in MOCO → a Personio attendance 09:00–17:00",
          "an edited presence in MOCO → the Personio attendance ends at 16:30",
          "a deleted presence in MOCO → the Personio attendance is gone",
          "an approved vacation in Personio → a MOCO absence")
-
-# cli_serve.run_server passes shutdown_timeout to web.TCPSite, which aiohttp deprecates (it belongs on the
-# AppRunner); the project's filterwarnings=error would turn that into a failed serve. Reported, not ours to fix.
-pytestmark = pytest.mark.filterwarnings("ignore:shutdown_timeout should be set on BaseRunner:DeprecationWarning")
 
 
 def test_demo_serve_shows_each_change_arrive_within_seconds():

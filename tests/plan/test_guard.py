@@ -102,3 +102,22 @@ def test_a_type_taken_out_of_the_mapping_on_purpose_deletes_with_the_guard_only(
     plan = synced_company.plan(spec)
     assert plan.summary["delete"] == 12 and plan.guard  # no typo: a plain breach, --force goes ahead
     assert all(a.kind is AbsenceKind.HOLIDAY for a in synced_company.absences)
+
+
+def update(day: int) -> Change:
+    return Change("update", "absences_to_moco", "moco", "absence", "jane@acme.example", "jane@acme.example",
+                  date(2026, 3, day), before=ABSENCE, after={**ABSENCE, "am": False}, target=day,
+                  send={"am": False})
+
+
+def test_a_run_scoped_to_what_changed_counts_its_deletes_but_not_the_updates_the_changes_ask_for():
+    """An incremental or targeted run reads the days that changed: every record there may be due an update
+    (20 presences edited in MOCO: 20 of the 20 owned records read), which must not stop it; deletions still do."""
+    owned = {"moco": ("MOCO", 20)}
+    edited = [update(d + 1) for d in range(20)]
+    assert breaches(edited, owned, SAFETY) != ()  # the same updates in a full run's scope would be a breach
+    assert breaches(edited, owned, SAFETY, frozenset({"absences_to_moco"})) == ()
+    emptied = [delete(day=d + 1) for d in range(20)]  # an empty answer in that scope
+    (breach,) = breaches(emptied, owned, SAFETY, frozenset({"absences_to_moco"}))
+    assert (breach.deletes, breach.updates) == (20, 0)
+    assert breaches(edited, owned, SAFETY, frozenset({"hours_to_personio"})) != ()  # another direction's scope
