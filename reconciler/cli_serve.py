@@ -28,8 +28,8 @@ DEFAULT_LISTEN = "0.0.0.0:8080"
 
 def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
     host, colon, port = value.rpartition(":")
-    if not colon or not port.isdigit() or not 0 < int(port) < 65536:
-        raise click.BadParameter(f"{value!r}: give HOST:PORT, e.g. 0.0.0.0:8080 or 127.0.0.1:8080")
+    if not colon or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise click.BadParameter(f"{value!r}: give HOST:PORT, e.g. 0.0.0.0:8080 or 127.0.0.1:8080 (port 0: any free one)")
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
@@ -131,6 +131,7 @@ async def run_server(state: ServeState, runner: Runner, listen: tuple[str, int],
             installed.append(number)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             continue
+    port = next((address[1] for address in app_runner.addresses if isinstance(address, tuple)), port)  # 0: as bound
     logs.line("serve.listening", f"Listening on http://{host}:{port} ({MOCO_PATH}, {PERSONIO_PATH}, /healthz, "
               "/readyz, /metrics).", host=host, port=port)
     task = asyncio.create_task(runner.run())
