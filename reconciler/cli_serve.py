@@ -29,7 +29,7 @@ DEFAULT_LISTEN = "0.0.0.0:8080"
 def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
     host, colon, port = value.rpartition(":")
     if not colon or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise click.BadParameter(f"{value!r}: give HOST:PORT, e.g. 0.0.0.0:8080 or 127.0.0.1:8080 (port 0: any free one)")
+        raise click.BadParameter(f"{value!r}: give HOST:PORT, e.g. 0.0.0.0:8080 or 127.0.0.1:8080 (0: any free port)")
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
