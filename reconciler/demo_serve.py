@@ -208,7 +208,7 @@ async def _steps(sandbox: Sandbox, http: aiohttp.ClientSession, serve_url: str, 
     else:
         slowest = max(a.seconds or 0.0 for a in arrivals)
         click.echo(f"  {click.style('✓', fg='green')} all {len(arrivals)} changes arrived on the other side, the "
-                   f"slowest in {slowest:.1f} s (serve waits {QUIET:g} s for more events of the same person first)")
+                   f"slowest in {slowest:.1f} s (serve waits {QUIET:g} s after the last event for more first)")
     click.echo("")
     click.echo("Next: docs/sandbox.md, \"Trying reconcile serve\", runs the same by hand; docs/serve.md runs it "
                "for your own MOCO and Personio.")

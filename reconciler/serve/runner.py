@@ -58,6 +58,10 @@ class _Halt:
         self.reason = ""
 
 
+def _events(count: int) -> str:
+    return f"{count} webhook event{'s' if count != 1 else ''}"
+
+
 def _stamp(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
@@ -103,8 +107,9 @@ class Runner:
             await self._reconcile(kind, now)
         left = self.state.coalescer.drain()
         if left:
-            logs.line("serve.stopped", f"Stopped; {sum(b.hints for b in left)} webhook events not yet reconciled are "
-                      "left to the full run at the next start.", hints=sum(b.hints for b in left))
+            count = sum(b.hints for b in left)
+            logs.line("serve.stopped", f"Stopped; {_events(count)} not yet reconciled "
+                      f"{'are' if count != 1 else 'is'} left to the full run at the next start.", hints=count)
 
     def _due(self, now: float) -> str | None:
         if now < self.retry_at:
@@ -205,7 +210,7 @@ class Runner:
         if kind == "full":
             self.next_full = now + self.cadence.full_every
         logs.line("serve.reconciled", f"{kind} reconcile: {applied} applied"
-                  + (f" for {sum(b.hints for b in batches)} webhook events" if batches else "")
+                  + (f" for {_events(sum(b.hints for b in batches))}" if batches else "")
                   + f"; {sum(tally.requests.values())} requests", kind=kind, result="ok", applied=applied,
                   hints=sum(b.hints for b in batches), requests=tally.requests, throttled=tally.throttled)
 

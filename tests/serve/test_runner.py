@@ -470,4 +470,4 @@ def test_stop_while_waiting_returns_at_once_and_leaves_pending_hints_to_the_next
 
     asyncio.run(scenario())
     assert len(serve.calls) == 1 and len(serve.state.coalescer) == 0
-    assert "webhook events not yet reconciled are left to the full run" in capsys.readouterr().err
+    assert "1 webhook event not yet reconciled is left to the full run" in capsys.readouterr().err
