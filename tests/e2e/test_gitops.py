@@ -195,7 +195,7 @@ def test_a_failed_change_of_a_sensitive_kind_is_logged_without_person_and_date(c
 
     from reconciler import logs
     from reconciler.apply import Outcome
-    from reconciler.cli_apply import _log_failure
+    from reconciler.cli_apply import log_failure
     from reconciler.plan.model import Change
 
     def change(sensitive: bool) -> Change:
@@ -203,14 +203,14 @@ def test_a_failed_change_of_a_sensitive_kind_is_logged_without_person_and_date(c
                       user="jane@acme.example", person="jane@acme.example", date=date(2026, 12, 7),
                       after={"absence_kind": "sick_day"}, send={"absence_code": 3}, sensitive=sensitive)
 
-    _log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
-    _log_failure(Outcome(change(False), "failed", "MOCO answered 422"))
+    log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
+    log_failure(Outcome(change(False), "failed", "MOCO answered 422"))
     text = capsys.readouterr().err.splitlines()
     assert text == ["  failed: create moco absence (a sensitive kind; person and date not shown): MOCO answered 422",
                     "  failed: create moco absence jane@acme.example 2026-12-07: MOCO answered 422"]
     logs.configure("json")
     try:
-        _log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
+        log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
     finally:
         logs.configure("text")
     record = json.loads(capsys.readouterr().err)
