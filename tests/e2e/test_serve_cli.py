@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
 
+from reconciler.errors import AuthenticationFailed
+from reconciler.run import RunOptions, check_credentials
+from reconciler.spec import load_spec
+from reconciler.systems.connect import read_credentials
+from tests.conftest import TODAY, side_door
 from tests.e2e.serving import env_of, fast_spec
 
 
@@ -57,3 +63,27 @@ def test_a_missing_webhook_secret_is_warned_about_by_name(sandbox, tmp_path):
     _, rest = process.communicate(timeout=60)
     assert "$PERSONIO_WEBHOOK_SECRET" in line and "answered 401" in line
     assert process.returncode == 0, rest
+
+
+def test_the_credentials_check_costs_a_request_each_and_gets_past_a_session_it_cannot_use(sandbox, tmp_path):
+    """MOCO's key check is `GET /session`; what it answers an account key is not documented, so a 404 falls
+    back to the first page of users. A refused key is an error naming the variable."""
+    spec = load_spec(fast_spec(sandbox, tmp_path / "mapping.yaml"))
+    credentials = read_credentials(spec, sandbox.env())
+    sandbox.log.entries.clear()
+    asyncio.run(check_credentials(spec, credentials, RunOptions(today=TODAY)))
+    assert sorted(e.path for e in sandbox.log.entries) == ["/api/v1/session", "/v2/auth/token"]
+
+    side_door(sandbox, "POST", "/faults", json_body={"service": "moco", "kind": "status", "method": "GET",
+                                                      "path": "/api/v1/session", "status": 404, "times": 1})
+    sandbox.log.entries.clear()
+    asyncio.run(check_credentials(spec, credentials, RunOptions(today=TODAY)))
+    assert [e.path for e in sandbox.log.entries if e.service == "moco"] == ["/api/v1/session", "/api/v1/users"]
+
+    wrong = read_credentials(spec, {**sandbox.env(), spec.moco.api_key_env: "not-the-key"})
+    try:
+        asyncio.run(check_credentials(spec, wrong, RunOptions(today=TODAY)))
+    except AuthenticationFailed as refused:
+        assert spec.moco.api_key_env in str(refused) and "not-the-key" not in str(refused)
+    else:
+        raise AssertionError("a wrong MOCO key passed the check")
