@@ -47,6 +47,9 @@ class RunOptions:
     # A targeted run (`reconcile serve`): per direction, what webhooks said changed, instead of asking the
     # services (None: plan that direction whole); a direction not listed is not planned.
     hinted: tuple[tuple[str, Touched | None], ...] | None = None
+    # With `hinted`: the sources of records webhooks reported deleted ("MOCO presence 123"); the mass-change
+    # guard does not count the changes that follow them (plan/guard.py).
+    announced: frozenset[str] = frozenset()
 
 
 # Waits (in units of verify_delay, 2 s by default) before reading back again after a list changed
@@ -105,7 +108,8 @@ async def _fresh_plan(spec: Spec, clients: Any, options: RunOptions, base: Spec 
         snapshot, scopes, since = await fetch_snapshot(clients, options.today, wanted), None, ""
 
     def planned(which: Spec) -> Plan:
-        plan = build_plan(which, snapshot, directions, partial=partial, subset=options.subset, scopes=scopes)
+        plan = build_plan(which, snapshot, directions, partial=partial, subset=options.subset, scopes=scopes,
+                          announced=options.announced)
         if scopes is None:
             return plan
         titles = {d.name: d.title for d in directions}

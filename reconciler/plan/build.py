@@ -43,14 +43,18 @@ def window_of(direction: Direction, spec: Spec, today: date, subset: Subset = Su
 
 
 def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], *, partial: bool = False,
-               subset: Subset = Subset(), scopes: Mapping[str, Subset | None] | None = None) -> Plan:
+               subset: Subset = Subset(), scopes: Mapping[str, Subset | None] | None = None,
+               announced: frozenset[str] = frozenset()) -> Plan:
     """The plan; `scopes` (an incremental run) gives each direction its own people and days, None for a
-    direction where nothing changed."""
+    direction where nothing changed. `announced`: the sources whose deletion webhooks reported, whose
+    changes the mass-change guard does not count (plan/guard.py)."""
     with fewer_collections():  # planning makes objects by the million too
-        return _build_plan(spec, snapshot, directions, partial=partial, subset=subset, scopes=scopes)
+        return _build_plan(spec, snapshot, directions, partial=partial, subset=subset, scopes=scopes,
+                           announced=announced)
 
 
 def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], *, partial: bool,
+                announced: frozenset[str],
                 subset: Subset, scopes: Mapping[str, Subset | None] | None) -> Plan:
     everyone = match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
     matching = only_people(everyone, subset.users) if subset.users else everyone
@@ -76,7 +80,7 @@ def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...
         owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
     plan = merge(parts, warnings=snapshot.notices + (matching.warnings if scopes is None else ()),
                  scope=tuple(d.name for d in directions), partial=partial or bool(subset) or scopes is not None,
-                 guard=lambda changes: breaches(changes, owned, spec.safety, frozenset(by_changes)))
+                 guard=lambda changes: breaches(changes, owned, spec.safety, frozenset(by_changes), announced))
     return dataclasses.replace(plan, subset=subset)
 
 

@@ -12,6 +12,10 @@ people and days whose records changed: nearly every record it reads there is due
 that is why it was read. Its updates in such a direction are therefore what the changes ask for and are
 not counted (`by_changes`); its deletions are, as in any run, since an empty or partial answer shows up
 as deletions. A direction such a run plans whole is guarded as in a full run.
+
+A change whose source a webhook reported deleted (`announced`, e.g. "MOCO presence 123" for a presence
+deleted in MOCO, named by `reconcile serve`'s targeted run) is not counted either: the service said so,
+and the run's own read confirmed it, two signals an empty answer does not give.
 """
 
 from __future__ import annotations
@@ -48,13 +52,16 @@ class Breach:
 
 
 def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], safety: SafetySettings,
-             by_changes: frozenset[str] = frozenset()) -> tuple[Breach, ...]:
+             by_changes: frozenset[str] = frozenset(), announced: frozenset[str] = frozenset()
+             ) -> tuple[Breach, ...]:
     """The systems where `changes` delete or update more than the allowed share of what is owned.
     `owned` maps a system to its name in messages and the records reconcile owns there; `by_changes`
     names the directions scoped to what changed, whose updates are not counted (see above)."""
     updates: dict[str, int] = {}
     deletes: dict[str, int] = {}
     for change in changes:
+        if change.source and change.source in announced:
+            continue
         counted = change.action == "update" and change.direction not in by_changes
         updates[change.system] = updates.get(change.system, 0) + counted
         deletes[change.system] = deletes.get(change.system, 0) + change.destroys

@@ -69,6 +69,8 @@ class ServeState:
     clock: Callable[[], float] = time.monotonic  # the coalescer's clock (seconds, monotonic)
     readiness: Readiness = field(default_factory=Readiness)
     wake: Callable[[], None] = lambda: None  # called after each queued hint (e.g. an asyncio.Event's set)
+    # Why a hint is an echo of reconcile's own write (answered 200, counted `ignored`), or None (echoes.py).
+    echo: Callable[[Hint], str | None] = lambda hint: None
 
 
 Verify = Callable[[bytes, Mapping[str, str], str | None], Verdict]
@@ -94,6 +96,8 @@ def _hook(state: ServeState, source: str, verify: Verify, read: Read,
             log.warning("%s webhook refused: %s", source, verdict.reason)
             return _text(401, f"unauthorized: {verdict.reason}")
         outcome = read(body, request.headers)
+        if isinstance(outcome, Hint) and (why := state.echo(outcome)):
+            outcome = Ignored(why)
         if isinstance(outcome, Hint):
             state.coalescer.add(outcome, state.clock())
             state.metrics.event(source, "accepted")

@@ -14,6 +14,7 @@ Assumes hints were verified and read by events.py; it never looks at their conte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -46,6 +47,7 @@ class Batch:
     last: float  # when its newest hint arrived
     hints: int  # how many hints it stands for
     updated: frozenset[int | str] = frozenset()  # of `records`, those an update event named (may have moved)
+    deleted: frozenset[int | str] = frozenset()  # of `records`, those a delete event named
     covered: tuple[Batch, ...] = ()  # a whole batch: the batches of its direction it took along
 
     @property
@@ -70,10 +72,11 @@ class Coalescer:
         """Let a hint join the batch of each direction it concerns (or start one)."""
         records = frozenset() if hint.record is None else frozenset({hint.record})
         updated = records if hint.event.endswith(" update") else frozenset()
+        deleted = records if hint.event.endswith((" delete", ".deleted")) else frozenset()
         days = ALL_DAYS if hint.person is None else hint.days
         self._newest = max(self._newest, now)
         for direction in hint.directions:
-            self._join(Batch(direction, hint.source, hint.person, days, records, now, now, 1, updated))
+            self._join(Batch(direction, hint.source, hint.person, days, records, now, now, 1, updated, deleted))
 
     def again(self, batches: list[Batch]) -> None:
         """Queue batches once more (their run failed), each keeping the moment of its first hint."""
@@ -88,6 +91,7 @@ class Coalescer:
             return
         self._pending[key] = replace(pending, days=merge_days(pending.days, batch.days),
                                      records=pending.records | batch.records, updated=pending.updated | batch.updated,
+                                     deleted=pending.deleted | batch.deleted,
                                      covered=pending.covered + batch.covered,
                                      first=min(pending.first, batch.first), last=max(pending.last, batch.last),
                                      hints=pending.hints + batch.hints)
@@ -111,6 +115,12 @@ class Coalescer:
                                 covered=batch.covered + (gone,))
             taken[key] = batch
         return sorted(taken.values(), key=lambda b: (b.first, b.direction, b.source, str(b.person)))
+
+    def discard(self, unwanted: Callable[[Batch], bool]) -> int:
+        """Drop the pending batches `unwanted` says need no run (echoes of reconcile's own writes); the
+        number of hints dropped."""
+        gone = [key for key, batch in self._pending.items() if unwanted(batch)]
+        return sum(self._pending.pop(key).hints for key in gone)
 
     def drain(self) -> list[Batch]:
         """Everything pending, due or not (on shutdown: hand it to one last reconcile)."""

@@ -43,6 +43,9 @@ class Metrics:
                                     ("service",), registry=reg)
         self.api_throttled = Counter(f"{PREFIX}_api_429", "Answers 429 Too Many Requests, by service.",
                                      ("service",), registry=reg)
+        self.echoed = Counter(f"{PREFIX}_events_echoed", "Accepted webhook events dropped from the queue as echoes "
+                              "of reconcile's own writes (those arriving later are counted as ignored).",
+                              registry=reg)
         self.event_to_applied = Histogram(f"{PREFIX}_event_to_applied_seconds",
                                           "Seconds from a webhook's arrival to its reconcile being applied.",
                                           buckets=LATENCY_BUCKETS, registry=reg)
@@ -80,6 +83,9 @@ class Metrics:
         self.api_requests.labels(service=service).inc(sent)
         if throttled:
             self.api_throttled.labels(service=service).inc(throttled)
+
+    def echoes(self, hints: int) -> None:
+        self.echoed.inc(hints)
 
     def applied_after(self, seconds: float) -> None:
         self.event_to_applied.observe(max(0.0, seconds))

@@ -30,14 +30,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from reconciler import logs
+from reconciler.apply import ApplyReport
 from reconciler.cli_apply import log_failure
 from reconciler.errors import ReconcileError
 from reconciler.run import GuardRefused, RunOptions, Tally, check_credentials, plan_and_apply
 from reconciler.serve.app import ServeState
 from reconciler.serve.coalesce import Batch
+from reconciler.serve.echoes import Echoes
 from reconciler.serve.owners import Owners
-from reconciler.serve.targets import hinted
+from reconciler.serve.targets import announced, hinted
 from reconciler.spec import Spec
+from reconciler.sync import sources
 from reconciler.systems.connect import Credentials
 
 FIRST_RETRY = 30.0  # seconds before retrying a failed run; doubles after each failure, at most `every`
@@ -75,9 +78,11 @@ class Runner:
         self.spec, self.credentials, self.state, self.options = spec, credentials, state, options
         self.cadence, self.wall, self.today = cadence, wall, today
         self.owners = Owners()
+        self.echoes = Echoes()
         self.halt = _Halt()
         self._wake = asyncio.Event()
         state.wake = self._wake.set
+        state.echo = lambda hint: self.echoes.hint(hint, state.clock())
         now = state.clock()
         self.next_full, self.next_incremental, self.retry_at = now, now + cadence.every, now
         self.since: str | None = None  # start of the last successful full or incremental run (UTC, ISO 8601)
@@ -153,7 +158,7 @@ class Runner:
     def _options(self, kind: str, batches: list[Batch]) -> RunOptions:
         options = dataclasses.replace(self.options, today=self.today())
         if kind == "targeted":
-            return dataclasses.replace(options, hinted=hinted(batches, self.owners))
+            return dataclasses.replace(options, hinted=hinted(batches, self.owners), announced=announced(batches))
         if kind == "incremental":
             return dataclasses.replace(options, changed_since=self.since)
         return options
@@ -184,6 +189,7 @@ class Runner:
                                 "please report it with the output above")
             return
         self._count(tally)
+        self._remember(report, tally)
         applied = report.count("applied") if report else 0
         failed = report.count("failed") if report else 0
         self.state.metrics.changes(applied, failed)
@@ -213,6 +219,19 @@ class Runner:
                   + (f" for {_events(sum(b.hints for b in batches))}" if batches else "")
                   + f"; {sum(tally.requests.values())} requests", kind=kind, result="ok", applied=applied,
                   hints=sum(b.hints for b in batches), requests=tally.requests, throttled=tally.throttled)
+
+    def _remember(self, report: ApplyReport | None, tally: Tally) -> None:
+        """What the run wrote, so its webhooks coming back are not planned again (echoes.py); those that
+        came while it ran are dropped from the queue."""
+        if report is None or not report.outcomes:
+            return
+        persons = tally.snapshot.lists.get(sources.PERSONIO_PERSONS.name, ()) if tally.snapshot else ()
+        person_of = {person.email.lower(): person.id for person in persons if person.email}
+        now = self.state.clock()
+        self.echoes.remember(report.outcomes, person_of, now)
+        dropped = self.state.coalescer.discard(lambda batch: self.echoes.batch(batch, now))
+        if dropped:
+            self.state.metrics.echoes(dropped)
 
     def _count(self, tally: Tally) -> None:
         for service, sent in tally.requests.items():

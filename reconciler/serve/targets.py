@@ -19,10 +19,11 @@ from collections import defaultdict
 from datetime import date
 
 from reconciler.serve.coalesce import Batch, merge_days
-from reconciler.serve.events import MOCO
+from reconciler.serve.events import MOCO, PERSONIO
 from reconciler.serve.owners import Owners
 from reconciler.sync.direction import ALL_DAYS, Touched
-from reconciler.systems.personio.events import HOURS
+from reconciler.sync.ownership import ABSENCE_MARKER, ATTENDANCE_MARKER
+from reconciler.systems.personio.events import ABSENCES, HOURS
 
 Hinted = tuple[tuple[str, Touched | None], ...]
 
@@ -82,6 +83,22 @@ def _whole_batch(found: _Found, batch: Batch, owners: Owners) -> None:
         found.add(batch.source, person, frozenset({day}) if one_day else ALL_DAYS)
     for other in batch.covered:
         _person_batch(found, other, owners)
+
+
+# The `source` of the changes that follow a deletion in the other system (the planners name them so).
+DELETED_SOURCES = {(HOURS, MOCO): ATTENDANCE_MARKER.label, (ABSENCES, PERSONIO): ABSENCE_MARKER.label}
+
+
+def announced(batches: list[Batch]) -> frozenset[str]:
+    """The sources of the records the batches' webhooks reported deleted, e.g. "MOCO presence 123": the
+    mass-change guard does not count the deletions that follow them (plan/guard.py)."""
+    found = set()
+    for batch in batches:
+        for each in (batch, *batch.covered):
+            label = DELETED_SOURCES.get((each.direction, each.source))
+            if label:
+                found.update(f"{label} {record}" for record in each.deleted)
+    return frozenset(found)
 
 
 def hinted(batches: list[Batch], owners: Owners) -> Hinted:

@@ -28,6 +28,7 @@ def served(sandbox, tmp_path):
     running = start_serve(sandbox, spec)
     yield running
     code, log = running.stop()
+    print(log[-6000:])  # shown when the test fails
     assert code == 0, log
     assert '"event": "serve.done"' in log
 

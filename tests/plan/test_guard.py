@@ -3,6 +3,7 @@ every format and refused by apply unless --force."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
@@ -121,3 +122,15 @@ def test_a_run_scoped_to_what_changed_counts_its_deletes_but_not_the_updates_the
     (breach,) = breaches(emptied, owned, SAFETY, frozenset({"absences_to_moco"}))
     assert (breach.deletes, breach.updates) == (20, 0)
     assert breaches(edited, owned, SAFETY, frozenset({"hours_to_personio"})) != ()  # another direction's scope
+
+
+def test_deletions_a_webhook_reported_are_not_counted():
+    """serve's targeted run after 20 presences were deleted in MOCO: the periods that follow them go, and
+    the guard does not count those (the webhooks said so, and the run's own read confirmed it)."""
+    owned = {"moco": ("MOCO", 20)}
+    gone = [dataclasses.replace(delete(day=d + 1), source=f"Personio absence p{d}") for d in range(20)]
+    assert breaches(gone, owned, SAFETY) != ()
+    reported = frozenset(f"Personio absence p{d}" for d in range(20))
+    assert breaches(gone, owned, SAFETY, announced=reported) == ()
+    (breach,) = breaches(gone, owned, SAFETY, announced=frozenset(list(reported)[:10]))  # ten more than reported
+    assert breach.deletes == 10

@@ -8,7 +8,7 @@ from reconciler.records import AbsenceKind, AbsencePeriod, MocoAbsence, Presence
 from reconciler.serve.coalesce import Coalescer
 from reconciler.serve.events import Hint, moco_hint, personio_hint
 from reconciler.serve.owners import Owners
-from reconciler.serve.targets import hinted
+from reconciler.serve.targets import announced, hinted
 from reconciler.sync import sources
 from reconciler.sync.direction import ALL_DAYS, Touched
 
@@ -149,3 +149,17 @@ def test_1000_hints_for_50_people_plan_each_direction_once_for_exactly_those_peo
     assert hours.moco_ids == frozenset(range(10_000, 11_000))
     assert hours.moco_moved == frozenset(range(10_000, 11_000, 2))  # the updates: earlier day not known
     assert absences == Touched(personio={str(user): ALL_DAYS for user in range(1000, 1050)})
+
+
+def test_deletions_webhooks_report_are_announced_to_the_guard_and_nothing_else_is():
+    """A presence deleted in MOCO and an absence period deleted in Personio name the sources of the changes
+    that follow (the planners' "MOCO presence 5", "Personio absence p9"); creates, edits and a schedule
+    deleted in MOCO (absences are written again, not deleted) announce nothing."""
+    queue = Coalescer()
+    hints = [moco("Presence", "delete", {"id": 5}), moco("Presence", "create", presence_body(6, 7, D1)),
+             moco("Schedule", "delete", {"id": 8}),
+             personio("absence-period.deleted", {"id": "p9", "person": {"id": "41"}}),
+             personio("attendance-period.deleted", {"id": "a1", "person": {"id": "41"}})]
+    for at, hint in enumerate(hints):
+        queue.add(hint, now=at * 0.01)
+    assert announced(queue.drain()) == {"MOCO presence 5", "Personio absence p9"}

@@ -1,0 +1,79 @@
+"""reconcile's own writes coming back as webhooks. Personio's deliveries say nothing of who made a change,
+so every attendance period serve writes returns as an event; MOCO's deletes carry only an id, so the
+absences serve removes return as deletes of unknown origin. Planned, each echo costs a targeted run that
+finds nothing to do, and a full sync of a company would return as thousands of events: one more read
+of everyone. (A MOCO create or update of reconcile's own absence is told apart by events.py already:
+`X-Moco-Origin: api` and the marker.)
+
+`Echoes` remembers, for WINDOW seconds after a run, what it wrote: per system the ids of the records it
+updated or deleted, and the (person, day) of the Personio attendance periods it created (their new ids
+are not known). A hint naming such an id, or a Personio attendance hint whose person and days were all
+written then, is an echo and is not planned. The price: a hand edit of that same record (or, in
+Personio, of that person's periods that day) within WINDOW seconds of reconcile's write waits for the
+next incremental run (every 15 minutes by default), which reads what changed by its own filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from reconciler.apply import Outcome
+from reconciler.serve.coalesce import Batch
+from reconciler.serve.events import PERSONIO, Hint
+from reconciler.sync import registry
+from reconciler.systems.personio.events import HOURS
+
+WINDOW = 120.0  # seconds after a run during which its own writes' events are echoes
+WRITES = {direction.name: direction.system for direction in registry.DIRECTIONS}  # the system each writes
+
+
+class Echoes:
+    def __init__(self, window: float = WINDOW) -> None:
+        self.window = window
+        self._ids: dict[tuple[str, str], float] = {}  # (direction, record id) -> until when its events are echoes
+        self._days: dict[tuple[str, date], float] = {}  # Personio (person id, day) -> until when
+
+    def __len__(self) -> int:
+        return len(self._ids) + len(self._days)
+
+    def remember(self, outcomes: Iterable[Outcome], person_of: Mapping[str, str], now: float) -> None:
+        """What a run wrote. `person_of`: a Personio email (lower-case) -> that person's id."""
+        until = now + self.window
+        self._forget(now)
+        for outcome in outcomes:
+            change = outcome.change
+            if outcome.status == "skipped":
+                continue
+            for ident in (change.target, *(removal.id for removal in change.removes)):
+                if ident is not None:
+                    self._ids[(change.direction, str(ident))] = until
+            person = person_of.get(change.user.lower())
+            if change.system == PERSONIO and change.direction == HOURS and person is not None:
+                self._days[(person, change.date)] = until
+
+    def covers(self, direction: str, source: str, person: int | str | None, days: frozenset[date],
+               records: frozenset[int | str], now: float) -> bool:
+        """Whether what a hint or a batch names was all written by reconcile moments ago: a direction's
+        records are written in one system only, so its ids are those of the system `source` names."""
+        if records and WRITES.get(direction) == source and \
+                all(self._ids.get((direction, str(record)), 0.0) > now for record in records):
+            return True
+        return (source == PERSONIO and direction == HOURS and person is not None and bool(days)
+                and date.min not in days and all(self._days.get((str(person), day), 0.0) > now for day in days))
+
+    def batch(self, batch: Batch, now: float) -> bool:
+        """Whether a pending batch (its hints came while the run that wrote was going) holds only echoes."""
+        return self.covers(batch.direction, batch.source, batch.person, batch.days, batch.records, now)
+
+    def hint(self, hint: Hint, now: float) -> str | None:
+        """Why a hint is an echo (the reason /metrics counts as `ignored`), or None."""
+        record = frozenset() if hint.record is None else frozenset({hint.record})
+        if all(self.covers(direction, hint.source, hint.person, hint.days, record, now)
+               for direction in hint.directions):
+            return f"{hint.event}: reconcile's own write moments ago"
+        return None
+
+    def _forget(self, now: float) -> None:
+        self._ids = {key: until for key, until in self._ids.items() if until > now}
+        self._days = {key: until for key, until in self._days.items() if until > now}
