@@ -298,7 +298,7 @@ async def _summary(http: aiohttp.ClientSession, serve_url: str) -> None:
                      for kind in ("full", "targeted", "incremental"))
     failed = _count(samples, "reconcile_reconciles_total", result="failed")
     click.echo(f"  reconciles: {runs}" + (f" ({failed} failed)" if failed else " (none failed)"))
-    click.echo("  (Personio also reports reconcile's own writes; their targeted runs find nothing to do)")
+    click.echo("  (Personio also reports reconcile's own writes; serve knows them and does not plan them again)")
     click.echo(f"  changes applied: {_count(samples, 'reconcile_changes_applied_total')}, failed: "
                f"{_count(samples, 'reconcile_changes_failed_total')}")
     count = _count(samples, "reconcile_event_to_applied_seconds_count")
