@@ -28,6 +28,7 @@ from reconciler.errors import (
 from reconciler.plan.model import Change
 from reconciler.sync import registry
 from reconciler.sync.direction import Direction, Steps
+from reconciler.systems.http.transport import SENT
 
 FATAL = (AuthenticationFailed, PermissionDenied)  # no later change gets past these
 TRANSIENT = (Unavailable, RateLimited)  # one of these fails its change; a run of them means the service is down
@@ -120,7 +121,9 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, concu
                 elif stop.is_set():
                     outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
                 else:
-                    outcome = await _attempt(change, clients, verify_delay)
+                    outcome = await _unless_halted(change, clients, verify_delay, halt)
+                    if outcome.status == "skipped" and halt:  # given up waiting for its first request
+                        report.halted_by = halt.reason
                     service = registry.get(change.direction).service
                     in_a_row[service] = in_a_row.get(service, 0) + 1 if outcome.transient else 0
                     if in_a_row[service] >= DOWN_AFTER:
@@ -141,6 +144,33 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, concu
     order = {id(change): index for index, change in enumerate(changes)}
     report.outcomes.sort(key=lambda o: order[id(o.change)])
     return report
+
+
+HALT_POLL = 0.1  # seconds between looks at the halt while a change waits to send its first request
+
+
+async def _unless_halted(change: Change, clients: Any, verify_delay: float, halt: Halt | None) -> Outcome:
+    """`_attempt`, given up while none of its requests has gone out when a halt comes (SIGTERM): a change
+    waiting for the rate limit (a minute, when the window is spent) is not attempted, so stopping takes
+    no longer than the requests already sent. Once one went out, the change runs to its end."""
+    if halt is None:
+        return await _attempt(change, clients, verify_delay)
+    sent = [0]
+    token = SENT.set(sent)
+    try:
+        task = asyncio.create_task(_attempt(change, clients, verify_delay))  # counts into `sent`
+    finally:
+        SENT.reset(token)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=HALT_POLL)
+        if done:
+            return task.result()
+        if halt.reason and sent[0] == 0:
+            task.cancel()
+            await asyncio.wait({task})
+            if task.cancelled():
+                return Outcome(change, "skipped", f"not attempted: stopped by {halt.reason}")
+            return task.result()  # it finished in the meantime
 
 
 async def _attempt(change: Change, clients: Any, verify_delay: float) -> Outcome:

@@ -19,6 +19,7 @@ import json as jsonlib
 import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -96,6 +97,11 @@ class Response:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+
+# Requests sent by the current task and those it started, counted into the list it holds (None: not counted):
+# a caller that may abandon a piece of work learns whether any of it went out (apply.py, on SIGTERM).
+SENT: ContextVar[list[int] | None] = ContextVar("SENT", default=None)
 
 
 @dataclass
@@ -208,6 +214,8 @@ class Service:
                 if deadline.left() <= 0:  # e.g. renewing the credentials took it all; nothing was sent
                     return used, Retryable(f"{call.text} timed out", unreachable=True, silent=True)
                 self.requests_sent += 1
+                if (sent := SENT.get()) is not None:
+                    sent[0] += 1
                 async with self.session.request(call.method, call.url, headers=headers, json=call.json,
                                                 data=call.form, timeout=self.timeouts.client_timeout(deadline.left()),
                                                 allow_redirects=False) as answer:
