@@ -146,10 +146,10 @@ async def run_server(state: ServeState, runner: Runner, listen: tuple[str, int],
         done, _ = await asyncio.wait({task}, timeout=grace)
         if not done:
             task.cancel()
-            logs.line("serve.cut", f"The run in flight did not finish within {grace:.0f} s and was stopped (its "
-                      "changes were waiting for the rate limit or a slow answer); those being sent may or may not "
-                      "have been made. The full run at the next start reads both systems first, so it neither "
-                      "repeats nor loses one.", level="warning")
+            logs.line("serve.cut", f"The run in flight did not finish within {grace:.0f} s and was stopped (a "
+                      "service was slow to answer); the changes being sent may or may not have been made. The full "
+                      "run at the next start reads both systems first, so it neither repeats nor loses one.",
+                      level="warning")
             await asyncio.wait({task})
         elif not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
