@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import re
 import shlex
-import socket
 from typing import Any
 
 import pytest
@@ -18,10 +17,12 @@ from tests.examples.test_pipelines import (
     CREDENTIALS,
     EXAMPLES,
     KUBERNETES_VERSIONS,
+    assert_sized_with_a_writable_tmp,
     cli_problems,
     cronjob_parts,
     kubernetes_problems,
     load_all,
+    offline,
     reconcile_commands,
     shell_scripts,
 )
@@ -55,10 +56,7 @@ def option(args: list[str], name: str) -> str | None:
 # --- the linter ----------------------------------------------------------------------------------
 
 def test_the_serve_example_passes_the_kubernetes_schemas(monkeypatch):
-    def no_network(*args: Any) -> None:
-        raise AssertionError("kubernetes-validate tried to open a connection")
-
-    monkeypatch.setattr(socket.socket, "connect", no_network)
+    offline(monkeypatch)
     documents = load_all(SERVE)
     assert [document["kind"] for document in documents] == ["Deployment", "Service", "NetworkPolicy"]
     assert kubernetes_problems(documents) == []
@@ -127,11 +125,7 @@ def test_the_pod_runs_as_the_cronjobs_do_non_root_read_only_no_capabilities():
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
     assert pod["automountServiceAccountToken"] is False
-    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
-    assert "memory" in container["resources"]["limits"]
-    mounts = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
-    volumes = {volume["name"]: volume for volume in pod["volumes"]}
-    assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
+    assert_sized_with_a_writable_tmp(pod, container)
 
 
 def test_the_credentials_and_webhook_secrets_come_from_the_cronjobs_secret_and_the_spec_from_its_config_map():

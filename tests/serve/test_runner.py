@@ -379,6 +379,20 @@ def test_the_mass_change_guard_counts_a_failed_run_and_applies_nothing(monkeypat
     assert "the full reconcile was refused by the mass-change guard" in problem and "40 of 50" not in problem
 
 
+
+def problem_then_retry(serve: Harness) -> str | None:
+    """Start (the first run fails), note what /readyz says, let the retry come after its 30 s, stop."""
+
+    async def scenario() -> str | None:
+        await serve.start()
+        assert not serve.task.done()  # a failed run does not end the loop
+        problem = serve.problem()
+        await serve.advance(30)
+        await serve.stop()
+        return problem
+
+    return asyncio.run(scenario())
+
 def test_metrics_count_requests_429s_and_changes_of_each_run(monkeypatch, capsys):
     async def partly(call: Call) -> ApplyReport:
         call.tally.requests, call.tally.throttled = {"moco": 12, "personio": 7}, {"personio": 2}
@@ -390,15 +404,7 @@ def test_metrics_count_requests_429s_and_changes_of_each_run(monkeypatch, capsys
         return ApplyReport([Outcome(change(3), "applied")])
 
     serve = Harness(monkeypatch, partly, rest)
-
-    async def scenario() -> str | None:
-        await serve.start()
-        problem = serve.problem()
-        await serve.advance(30)
-        await serve.stop()
-        return problem
-
-    problem = asyncio.run(scenario())
+    problem = problem_then_retry(serve)
     assert problem is not None and "the full reconcile ended with failed changes" in problem
     assert "date is locked" not in problem and "date is locked" in capsys.readouterr().err
     assert serve.problem() is None and [len(c.approved) for c in serve.calls] == [1, 1]
@@ -412,16 +418,7 @@ def test_metrics_count_requests_429s_and_changes_of_each_run(monkeypatch, capsys
 
 def test_a_bug_in_a_run_does_not_end_the_loop_and_the_run_is_retried(monkeypatch, capsys):
     serve = Harness(monkeypatch, KeyError("moco_user_id"))
-
-    async def scenario() -> str | None:
-        await serve.start()
-        assert not serve.task.done()
-        problem = serve.problem()
-        await serve.advance(30)
-        await serve.stop()
-        return problem
-
-    problem = asyncio.run(scenario())
+    problem = problem_then_retry(serve)
     assert problem is not None and "the full reconcile failed with an internal error" in problem
     assert "moco_user_id" not in problem
     assert "this is a bug in reconcile" in capsys.readouterr().err
