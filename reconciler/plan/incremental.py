@@ -52,12 +52,11 @@ def duration(text: str) -> timedelta | None:
 
 def parse_since(text: str, now: datetime) -> datetime:
     """`75m`, `2h`, `1d`, `90s` before `now`, or an ISO 8601 moment (UTC when it names no offset)."""
-    match = _DURATION.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        if amount <= 0:
+    if _DURATION.match(text):
+        length = duration(text)
+        if length is None:
             raise ReconcileError(f"--changed-since {text}: give a duration above zero, e.g. 75m")
-        return now - timedelta(**{_UNITS[unit]: amount})
+        return now - length
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:

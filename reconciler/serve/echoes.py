@@ -34,9 +34,6 @@ class Echoes:
         self._ids: dict[tuple[str, str], float] = {}  # (direction, record id) -> until when its events are echoes
         self._days: dict[tuple[str, date], float] = {}  # Personio (person id, day) -> until when
 
-    def __len__(self) -> int:
-        return len(self._ids) + len(self._days)
-
     def remember(self, outcomes: Iterable[Outcome], person_of: Mapping[str, str], now: float) -> None:
         """What a run wrote. `person_of`: a Personio email (lower-case) -> that person's id."""
         until = now + self.window

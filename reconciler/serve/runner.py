@@ -87,7 +87,6 @@ class Runner:
         self.next_full, self.next_incremental, self.retry_at = now, now + cadence.every, now
         self.since: str | None = None  # start of the last successful full or incremental run (UTC, ISO 8601)
         self.failures = 0
-        self.runs = 0
 
     # ------------------------------------------------------------------ the loop
 
@@ -169,7 +168,6 @@ class Runner:
         batches = self.state.coalescer.due(now) if kind == "targeted" else \
             self.state.coalescer.drain() if kind == "full" else []
         started, tally = self.wall(), Tally()
-        self.runs += 1
         try:
             _, report = await plan_and_apply(self.spec, self.credentials, self._options(kind, batches),
                                              lambda plan: True, halt=self.halt, tally=tally)
