@@ -7,11 +7,13 @@ skipped. Knows no direction: `registry.get(change.direction).steps` does the wri
   `DOWN_AFTER` changes in a row) stop new changes from starting; those are reported as skipped.
 - A create whose outcome is unknown is resolved by re-reading that day, never by sending it again:
   found → applied; not found → failed, and the next run plans it afresh.
+- While changes are made, SIGTERM and SIGINT start no new one (`Stopping`): the changes in flight finish.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +31,15 @@ from reconciler.plan.model import Change
 from reconciler.sync import registry
 from reconciler.sync.direction import Direction, Steps
 from reconciler.systems.http.transport import SENT
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How apply goes about its changes: at most `concurrency` at once, on top of the clients' pacing of
+    requests; and how many seconds it lets a create whose answer was lost settle before re-reading."""
+
+    concurrency: int = 4
+    verify_delay: float = 2.0
 
 FATAL = (AuthenticationFailed, PermissionDenied)  # no later change gets past these
 TRANSIENT = (Unavailable, RateLimited)  # one of these fails its change; a run of them means the service is down
@@ -81,14 +92,14 @@ class ApplyReport:
 Progress = Callable[[Outcome | None, int, int], None]  # None: a heartbeat while changes run
 
 
-async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any, *, concurrency: int = 4,
-                        verify_delay: float = 2.0, progress: Progress | None = None, halt: Halt | None = None,
+async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any, pace: Pace = Pace(), *,
+                        progress: Progress | None = None, halt: Halt | None = None,
                         heartbeat: float | None = None) -> ApplyReport:
     """Make `changes`; `progress(outcome, done, total)` after each one, and, with `heartbeat`, also
     `progress(None, done, total)` every `heartbeat` seconds while changes are still running."""
     report = ApplyReport()
     if progress is None or heartbeat is None:
-        return await _apply(changes, clients, concurrency, verify_delay, progress, halt, report)
+        return await _apply(changes, clients, pace, progress, halt, report)
 
     async def beat() -> None:
         while True:
@@ -97,14 +108,14 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any
 
     pulse = asyncio.ensure_future(beat())
     try:
-        return await _apply(changes, clients, concurrency, verify_delay, progress, halt, report)
+        return await _apply(changes, clients, pace, progress, halt, report)
     finally:
         pulse.cancel()
 
 
-async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, concurrency: int, verify_delay: float,
-                 progress: Progress | None, halt: Halt | None, report: ApplyReport) -> ApplyReport:
-    gate = asyncio.Semaphore(concurrency)
+async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, pace: Pace, progress: Progress | None,
+                 halt: Halt | None, report: ApplyReport) -> ApplyReport:
+    gate = asyncio.Semaphore(pace.concurrency)
     stop = asyncio.Event()
     done = 0
     in_a_row: dict[str, int] = {}  # per service: transient failures since its last success
@@ -121,7 +132,7 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, concu
                 elif stop.is_set():
                     outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
                 else:
-                    outcome = await _unless_halted(change, clients, verify_delay, halt)
+                    outcome = await _unless_halted(change, clients, pace.verify_delay, halt)
                     if outcome.status == "skipped" and halt:  # given up waiting for its first request
                         report.halted_by = halt.reason
                     service = registry.get(change.direction).service
@@ -222,3 +233,36 @@ async def _confirm_created(direction: Direction, change: Change, unknown: Outcom
         return f"{why}, but re-reading found it created"
     raise OutcomeUnknown(direction.service, f"{why} and re-reading did not find it; not re-sent, the next run will "
                                             "create it")
+
+
+class Stopping:
+    """While apply runs, SIGTERM (what Kubernetes and Nomad send) and SIGINT (Ctrl-C) start no new
+    change; the changes in flight finish, each bounded by its request time limit, and the report says
+    what was done. A second signal ends the run at once."""
+
+    def __init__(self, *signals: signal.Signals) -> None:
+        self.signals = signals
+        self.reason = ""
+        self._task: asyncio.Task[Any] | None = None
+        self._installed: list[signal.Signals] = []
+
+    def __enter__(self) -> Stopping:
+        loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        for number in self.signals:
+            try:
+                loop.add_signal_handler(number, self._received, number)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signals
+                continue
+            self._installed.append(number)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for number in self._installed:
+            loop.remove_signal_handler(number)
+
+    def _received(self, number: signal.Signals) -> None:
+        if self.reason and self._task:  # the second signal: no more waiting
+            self._task.cancel()
+        self.reason = self.reason or signal.Signals(number).name

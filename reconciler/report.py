@@ -1,7 +1,10 @@
-"""`apply --report FILE`: every change attempted and its outcome, as JSON for the HR team's records.
+"""What a run says about itself, for every command that runs one (plan, apply, serve):
 
-Redacted as the saved plan is (plan/privacy.py): a change of a sensitive kind is kept as its seal,
-with its outcome, so the file pairs no person with health data.
+- `apply --report FILE`: every change attempted and its outcome, as JSON for the HR team's records;
+  redacted as the saved plan is (plan/privacy.py): a change of a sensitive kind is kept as its seal,
+  with its outcome, so the file pairs no person with health data;
+- the log lines of a plan (`plan.ready`) and of a failed change (`change.failed`), which name no person
+  and date beside a change of a sensitive kind.
 """
 
 from __future__ import annotations
@@ -9,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from reconciler import __version__
-from reconciler.apply import ApplyReport
+from reconciler import __version__, logs
+from reconciler.apply import ApplyReport, Outcome
 from reconciler.plan.model import FORMAT_VERSION, Plan, summarise
-from reconciler.plan.privacy import seal
+from reconciler.plan.privacy import Shown, seal
 
 
 def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: ApplyReport | None, key: bytes,
@@ -49,3 +52,37 @@ def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: 
         "unsettled": report.unsettled if report else "",
         "changes": entries,
     }
+
+
+def log_plan(plan: Plan) -> None:
+    """The plan's counts as a log line for machines (the text format shows the plan itself)."""
+    shown = Shown.of(plan, redact=True)
+    fields: dict[str, Any] = {
+        "summary": plan.summary, "conflicts": len(plan.conflicts), "warnings": len(plan.warnings),
+        "withheld": shown.withheld_changes + shown.withheld_conflicts, "scope": list(plan.scope),
+        "partial": plan.partial, "guard": [breach.to_json() for breach in plan.guard],
+    }
+    if plan.subset:
+        fields["subset"] = plan.subset.to_json()
+    if plan.since:
+        fields["incremental"] = {"since": plan.since, "people": {name: len(subset.users) if subset else 0
+                                                                  for name, subset in plan.scopes}}
+    fields |= plan.base_json()
+    s = plan.summary
+    logs.line("plan.ready", f"Plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy.",
+              text=False, **fields)
+
+
+def log_failure(outcome: Outcome) -> None:
+    """A change that failed, as a log line: without person and date when it is of a sensitive kind."""
+    change = outcome.change
+    fields: dict[str, Any] = {"action": change.action, "direction": change.direction, "system": change.system,
+                              "kind": change.kind}
+    if change.sensitive:  # health data: the person and the day stay in the two systems
+        who = "(a sensitive kind; person and date not shown)"
+        fields["sensitive"] = True
+    else:
+        who = f"{change.user} {change.date}"
+        fields |= {"user": change.user, "date": change.date.isoformat()}
+    logs.line("change.failed", f"  failed: {change.action} {change.system} {change.kind} {who}: {outcome.detail}",
+              level="error", **fields, detail=outcome.detail)

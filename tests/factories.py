@@ -8,11 +8,13 @@ import itertools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from types import SimpleNamespace
+from typing import Any
 
-from reconciler.apply import ApplyReport, apply_changes
+from reconciler.apply import ApplyReport, Pace, apply_changes
 from reconciler.plan import Plan
-from reconciler.plan.build import build_plan, needs
-from reconciler.plan.snapshot import Snapshot, fetch_snapshot
+from reconciler.read.fetch import fetch_snapshot, needs
+from reconciler.sync.build import build_plan
+from reconciler.plan.snapshot import Snapshot
 from reconciler.records import (
     AbsenceKind,
     AbsencePeriod,
@@ -138,7 +140,7 @@ class Company:
 
     def apply(self, plan: Plan) -> ApplyReport:
         """Do to this company what `reconcile apply` does to MOCO and Personio: the real apply code."""
-        report = asyncio.run(apply_changes(plan.changes, self.clients(), verify_delay=0))
+        report = asyncio.run(apply_changes(plan.changes, self.clients(), Pace(verify_delay=0)))
         assert report.ok, [o.detail for o in report.outcomes if o.status != "applied"]
         return report
 
@@ -213,3 +215,14 @@ class _FakePersonio:
         before = len(self.company.attendances)
         self.company.attendances = [p for p in self.company.attendances if p.id != period_id]
         return len(self.company.attendances) < before
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a change sends, as any `Send` shows it: for tests of code that never looks inside (renderers,
+    plan files, the guard, serve's echoes); the directions' own sends are typed (sync/*/apply.py)."""
+
+    fields: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.fields)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from reconciler.apply import ApplyReport, apply_changes
+from reconciler.apply import ApplyReport, Pace, apply_changes
 from reconciler.errors import (
     AuthenticationFailed,
     OutcomeUnknown,
@@ -17,6 +17,7 @@ from reconciler.errors import (
 )
 from reconciler.plan import Change, Removal
 from reconciler.records import AbsenceKind, MocoAbsence
+from reconciler.sync.absences_to_moco.apply import AbsenceEdit, NewAbsence
 
 COMMENT = "[reconcile] Personio absence p1"
 
@@ -30,8 +31,8 @@ def absence(action: str, day: int, **fields: Any) -> Change:
 
 
 def create(day: int, user_id: int = 1) -> Change:
-    return absence("create", day, after=HOLIDAY, send={"user_id": user_id, "date": f"2026-12-{day:02}",
-                                                       "absence_code": 4, "am": True, "pm": True, "comment": COMMENT})
+    return absence("create", day, after=HOLIDAY, send=NewAbsence(AbsenceKind.HOLIDAY, True, True, COMMENT,
+                                                                 user_id=user_id, day=date(2026, 12, day)))
 
 
 @dataclass
@@ -81,7 +82,7 @@ class FakeClients:
 
 def run(changes: list[Change], moco: FakeMoco, **kwargs: Any):
     clients = FakeClients(moco=_Adapter(moco))
-    return asyncio.run(apply_changes(changes, clients, verify_delay=0, **kwargs))
+    return asyncio.run(apply_changes(changes, clients, Pace(verify_delay=0, **kwargs)))
 
 
 class _Adapter:
@@ -189,7 +190,7 @@ def test_update_then_removal_of_the_days_other_records():
     moco.schedules[8] = MocoAbsence(8, 1, date(2026, 12, 1), AbsenceKind.UNPLANNABLE, False, True, "by hand")
     by_hand = {"absence_kind": "unplannable", "am": True, "pm": False, "comment": "by hand"}
     change = absence("update", 1, before=by_hand, target=7, removes=(Removal(8, {**by_hand, "am": False, "pm": True}),),
-                     after=HOLIDAY, send={"absence_code": 4, "am": True, "pm": True, "comment": COMMENT})
+                     after=HOLIDAY, send=AbsenceEdit(AbsenceKind.HOLIDAY, True, True, COMMENT))
     report = run([change], moco)
     assert report.ok and moco.calls == ["PUT 7", "DELETE 8"]
     assert list(moco.schedules) == [7] and moco.schedules[7].kind is AbsenceKind.HOLIDAY
@@ -230,8 +231,8 @@ def test_a_heartbeat_reports_progress_while_changes_run():
 
     moco = Slow()
     clients = FakeClients(moco=_Adapter(moco))
-    report = asyncio.run(apply_changes([create(day) for day in range(1, 7)], clients, concurrency=1, verify_delay=0,
-                                       progress=lambda outcome, done, total: outcome is None and beats.append(
+    report = asyncio.run(apply_changes([create(day) for day in range(1, 7)], clients,
+                                       Pace(concurrency=1, verify_delay=0), progress=lambda outcome, done, total: outcome is None and beats.append(
                                            (done, total)), heartbeat=0.06))
     assert report.ok and len(beats) >= 3
     assert [total for _, total in beats] == [6] * len(beats) and beats == sorted(beats)
@@ -253,7 +254,7 @@ def test_a_failed_read_back_after_creating_keeps_the_report_and_says_what_is_mis
 
     async def scenario() -> None:
         with Stopping() as stopping:
-            await _settle(make_spec(), clients, RunOptions(today=TODAY, verify_delay=0), report, stopping)
+            await _settle(make_spec(), clients, RunOptions(today=TODAY, pace=Pace(verify_delay=0)), report, stopping)
 
     asyncio.run(scenario())
     assert [o.status for o in report.outcomes] == ["applied"]

@@ -185,7 +185,7 @@ def test_an_environment_error_is_one_line_not_a_traceback(monkeypatch):
 def test_without_a_terminal_apply_logs_a_progress_line_every_ten_seconds(capsys):
     from types import SimpleNamespace
 
-    from reconciler.cli_apply import _progress_printer
+    from reconciler.cli.apply import _progress_printer
 
     show, every = _progress_printer()
     assert every == 10.0
@@ -205,7 +205,7 @@ def test_the_container_image_is_labelled_with_this_version():
 def test_on_a_terminal_apply_draws_a_progress_bar(capsys, monkeypatch):
     from types import SimpleNamespace
 
-    from reconciler.cli_apply import _progress_printer
+    from reconciler.cli.apply import _progress_printer
 
     monkeypatch.setattr("reconciler.logs.stderr_is_terminal", lambda: True)
     show, every = _progress_printer()
@@ -222,7 +222,7 @@ def test_with_json_logs_apply_logs_progress_as_json_even_on_a_terminal(capsys, m
     from types import SimpleNamespace
 
     from reconciler import logs
-    from reconciler.cli_apply import _progress_printer
+    from reconciler.cli.apply import _progress_printer
 
     monkeypatch.setattr("reconciler.logs.stderr_is_terminal", lambda: True)
     monkeypatch.setattr(logs, "_format", "json")

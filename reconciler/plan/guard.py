@@ -24,8 +24,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.model import Change
-from reconciler.spec import SafetySettings
+from reconciler.errors import ReconcileError
+from reconciler.plan.model import Change, Plan
+from reconciler.spec import SafetySettings, Spec
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,14 @@ def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], sa
             found.append(Breach(system, service, count, updates.get(system, 0), deletes.get(system, 0),
                                 safety.max_change_percent))
     return tuple(found)
+
+
+class GuardRefused(ReconcileError):
+    """The plan deletes or updates more of what reconcile owns than the spec allows; nothing was written."""
+
+    def __init__(self, spec: Spec, plan: Plan) -> None:
+        self.plan = plan
+        limits = "; ".join(str(breach) for breach in plan.guard)
+        super().__init__(f"refusing to apply: {limits}. Nothing was written. A typo in absences.types or an empty "
+                         "answer from a service looks like this; check the plan. If these changes are intended, "
+                         f"run `reconcile apply --force`, or raise safety.max_change_percent in {spec.source}.")

@@ -6,7 +6,8 @@ counts and saves is exactly what apply does:
 
 - `before`: the record updated or deleted, as the plan shows it; `target`: its id.
 - `after`: the record created or what an update makes of it, as the plan shows it.
-- `send`: exactly the fields apply sends for a create or an update (ids, times, codes).
+- `send`: exactly what apply sends for a create or an update, typed by its direction (`Send`): the step
+  hands it to the client as it is, and its `to_json()` is what the plan shows.
 - `removes`: further records on the same day that the change deletes too (surplus copies, a
   hand-made "not plannable" absence a synced one replaces); each counts as a destroy.
 """
@@ -17,15 +18,24 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from reconciler import __version__
+from reconciler.plan.scope import Subset
 
 FORMAT_VERSION = "1"
 ACTIONS = ("create", "update", "delete")
 Action = Literal["create", "update", "delete"]
+
+
+class Send(Protocol):
+    """What one create or update sends, typed by the direction that plans it (e.g. a MOCO absence)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field sent, as the plan shows it under `send`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Change:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     target: Any = None
-    send: dict[str, Any] = field(default_factory=dict)
+    send: Send | None = None
     removes: tuple[Removal, ...] = ()
     reason: str = ""  # why, in a few words
     source: str = ""  # where the wanted state comes from, e.g. "Personio absence 3f2a..."
@@ -66,10 +76,11 @@ class Change:
 
     def __post_init__(self) -> None:
         shape = {
-            "create": (self.after is not None and bool(self.send) and self.before is None and self.target is None),
-            "update": (None not in (self.before, self.after, self.target) and bool(self.send)),
+            "create": (self.after is not None and self.send is not None and self.before is None
+                       and self.target is None),
+            "update": (None not in (self.before, self.after, self.target) and self.send is not None),
             "delete": (self.before is not None and self.target is not None and self.after is None
-                       and not self.send),
+                       and self.send is None),
         }
         if self.action not in shape:
             raise ValueError(f"unknown action {self.action!r}")
@@ -93,10 +104,9 @@ class Change:
             out["after"] = self.after
         if self.target is not None:
             out["id"] = self.target
-        if self.send:
-            out["send"] = self.send
+        if self.send is not None:
+            out["send"] = self.send.to_json()
         if self.removes:
-            out["also_delete"] = [removal.id for removal in self.removes]
             out["removes"] = [removal.to_json() for removal in self.removes]
         if self.surplus:
             out["surplus"] = True
@@ -155,33 +165,6 @@ class PlannedPart:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     owned: int = 0  # records of this direction's own that it read in the system it writes
-
-
-@dataclass(frozen=True)
-class Subset:
-    """A scoped run (`--user`, `--from`, `--to`): some people, some days; empty: everything in the spec."""
-
-    users: tuple[str, ...] = ()  # emails as given (either system's, compared case-insensitively)
-    start: date | None = None
-    end: date | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.users or self.start or self.end)
-
-    def to_json(self) -> dict[str, Any] | None:
-        if not self:
-            return None
-        return {"users": list(self.users), "from": self.start.isoformat() if self.start else None,
-                "to": self.end.isoformat() if self.end else None}
-
-    def __str__(self) -> str:
-        parts = []
-        if self.users:
-            parts.append(f"{len(self.users)} {'person' if len(self.users) == 1 else 'people'} "
-                         f"({', '.join(self.users)})")
-        if self.start or self.end:
-            parts.append(f"days {self.start or 'from the start'} to {self.end or 'the end of the window'}")
-        return " and ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,12 @@
 """The saved plan (PLANFILE): written atomically by `plan --out`, read and compared by `apply PLANFILE`.
 
 `apply PLANFILE` compares a saved plan's changes with a fresh plan's, every field included (what
-apply would send and every record it would remove), and refuses when they differ.
+apply would send and every record it would remove), and refuses when they differ. Plan files of
+reconcile 0.1 to 0.3 also listed each change's removals by id (`also_delete`), which `removes` holds
+too: read, and left out of the compare.
+
+The direction names a file holds are checked against the caller's `Names` (sync/registry.py), so that
+this module knows no direction.
 """
 
 from __future__ import annotations
@@ -13,12 +18,25 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.errors import ReconcileError
-from reconciler.plan.model import FORMAT_VERSION, Plan, Subset
+from reconciler.plan.model import FORMAT_VERSION, Plan
 from reconciler.plan.privacy import shared_changes, shared_plan_json
-from reconciler.sync import registry
+from reconciler.plan.scope import Scopes, Subset
+
+
+
+class Names(Protocol):
+    """The directions a plan file may name (sync/registry.py is one)."""
+
+    def names(self) -> tuple[str, ...]: ...
+
+    def canonical(self, name: str) -> str:
+        """A direction's name, from it or an older alias; ReconcileError when there is none."""
+        ...
+
+LEGACY = ("also_delete",)  # fields older plan files hold that newer ones do not (compared without them)
 
 
 @dataclass(frozen=True)
@@ -29,7 +47,7 @@ class SavedPlan:
     subset: Subset = Subset()  # the people and days it covered (--user, --from, --to)
     # An incremental plan (--changed-since): the moment it looked back to, and each direction's scope.
     since: str = ""
-    scopes: tuple[tuple[str, Subset | None], ...] | None = None
+    scopes: Scopes | None = None
 
 
 def save_plan(plan: Plan, path: Path, key: bytes) -> None:
@@ -67,8 +85,9 @@ def _umask() -> int:
     return current
 
 
-def load_saved_plan(path: Path) -> SavedPlan:
-    """The changes of a saved plan, checked enough to compare them with a fresh plan, and its scope."""
+def load_saved_plan(path: Path, known: Names) -> SavedPlan:
+    """The changes of a saved plan, checked enough to compare them with a fresh plan, and its scope;
+    `known` checks the direction names it holds."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -91,18 +110,18 @@ def load_saved_plan(path: Path) -> SavedPlan:
         raise ReconcileError(f"{path} was written by an earlier reconcile ({data.get('generator', 'unknown')}), "
                              "whose plans did not yet carry every record a change writes or removes; nothing was "
                              "written. Make and review a new plan: `reconcile plan --out PLANFILE`")
-    since, scopes = _incremental(path, data.get("incremental"))
-    return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope")),
+    since, scopes = _incremental(path, data.get("incremental"), known)
+    return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope"), known),
                      subset=_subset(path, data.get("subset")), since=since, scopes=scopes)
 
 
-def _incremental(path: Path, value: Any) -> tuple[str, tuple[tuple[str, Subset | None], ...] | None]:
+def _incremental(path: Path, value: Any, known: Names) -> tuple[str, Scopes | None]:
     if value is None:
         return "", None
     if not isinstance(value, dict) or not isinstance(value.get("since"), str) or \
             not isinstance(value.get("scopes"), dict):
         raise ReconcileError(f"{path}: \"incremental\" must be null or hold \"since\" and \"scopes\"")
-    scopes = tuple((registry.get(name).name, None if subset is None else _subset(path, subset))
+    scopes = tuple((known.canonical(name), None if subset is None else _subset(path, subset))
                    for name, subset in value["scopes"].items())
     return value["since"], scopes
 
@@ -122,15 +141,15 @@ def _subset(path: Path, subset: Any) -> Subset:
                              "and \"to\" (dates or null)") from None
 
 
-def _scope(path: Path, scope: Any) -> tuple[str, ...] | None:
+def _scope(path: Path, scope: Any, known: Names) -> tuple[str, ...] | None:
     """The directions a saved plan covered; plans written before directions had names say
     "absences" and "attendances", which the registry still knows."""
     if scope is None:
         return None
     if not isinstance(scope, list) or not scope or not all(isinstance(name, str) for name in scope):
-        raise ReconcileError(f"{path}: \"scope\" must list some of {', '.join(registry.names())}")
+        raise ReconcileError(f"{path}: \"scope\" must list some of {', '.join(known.names())}")
     try:
-        return tuple(registry.get(name).name for name in scope)
+        return tuple(known.canonical(name) for name in scope)
     except ReconcileError as exc:
         raise ReconcileError(f"{path}: \"scope\": {exc}") from None
 
@@ -140,7 +159,8 @@ def compare_with_saved(saved: SavedPlan, fresh: Plan, seal: bytes) -> list[str]:
     changes are compared by their seals (the fresh plan's sealed with the same credentials' key)."""
 
     def key(change: dict[str, Any]) -> str:
-        return json.dumps({name: value for name, value in change.items() if name != "cause"}, sort_keys=True)
+        return json.dumps({name: value for name, value in change.items() if name != "cause" and name not in LEGACY},
+                          sort_keys=True)
 
     def label(change: dict[str, Any]) -> str:
         if change.get("sealed"):

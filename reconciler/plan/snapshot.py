@@ -1,22 +1,20 @@
-"""What a plan is computed from: the lists the directions declared they need, read concurrently.
+"""What a plan is computed from: the lists the directions declared they need, as read for one run.
 
-A direction declares its needs as `Need(source, window)`: "MOCO schedules from March to June".
-`fetch_snapshot` merges the needs of every direction in the run, so each list is read once, for the
-union of the windows asked, and all lists at the same time. A scoped run (`--user`, an incremental
-run) narrows the needs to some people (`narrowed`): sources that can be asked per person
-(`Source.read_for`) then read only theirs; the others are read whole.
+A direction declares its needs as `Need(source, window)`: "MOCO schedules from March to June". The
+reading stage (reconciler/read/) merges the needs of every direction in the run (`merge_needs`), so each
+list is read once, for the union of the windows asked, and all lists at the same time. A scoped run
+(`--user`, an incremental run) narrows the needs to some people (`narrowed`): sources that can be asked
+per person then read only theirs; the others are read whole. Pure: nothing here reads.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-
-from reconciler.systems.http.together import together
 
 
 @dataclass(frozen=True)
@@ -43,42 +41,82 @@ class Window:
         return f"{self.start} to {self.end}"
 
 
-@dataclass(frozen=True)
+Records = Awaitable[Sequence[Any]]
+Who = frozenset[Any]  # the people to read: MOCO user ids or Personio person ids, as `Source.by` says
+
+
+@dataclass(frozen=True, eq=False)
 class Source:
-    """A list one system can be asked for, e.g. MOCO's schedules; equal by name."""
+    """A list one system can be asked for, e.g. MOCO's schedules; equal by name. Read whole (`every`:
+    users, absence types) or for a window of days (`every_in`: schedules, presences); and, where the
+    service can be asked per person (`some`, `some_in`), for some people only: MOCO by user id (`by`
+    "moco"), Personio by person id ("personio")."""
 
     name: str  # e.g. "moco.schedules"
-    read: Callable[[Any, Window | None], Awaitable[list[Any]]] = field(compare=False, repr=False)
-    windowed: bool = field(default=True, compare=False)  # False: always read whole (users, types)
-    # Read for some people only: (clients, window, ids) with MOCO user ids ("moco") or Personio person
-    # ids ("personio") as `by` says; None: the source is always read for everyone.
-    read_for: Callable[[Any, Window | None, frozenset[Any]], Awaitable[list[Any]]] | None = field(
-        default=None, compare=False, repr=False)
-    by: str = field(default="", compare=False)
+    every: Callable[[Any], Records] | None = field(default=None, repr=False)
+    every_in: Callable[[Any, Window], Records] | None = field(default=None, repr=False)
+    some: Callable[[Any, Who], Records] | None = field(default=None, repr=False)
+    some_in: Callable[[Any, Window, Who], Records] | None = field(default=None, repr=False)
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.every is None) == (self.every_in is None) or (self.some and not self.every) or \
+                (self.some_in and not self.every_in) or bool(self.some or self.some_in) != bool(self.by):
+            raise ValueError(f"{self.name}: read whole or by window, per person only with `by`")
+
+    @property
+    def windowed(self) -> bool:
+        return self.every_in is not None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Source) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def whole(name: str, every: Callable[[Any], Records], some: Callable[[Any, Who], Records] | None = None,
+          by: str = "") -> Source:
+    """A list always read whole, or per person where `some` is given."""
+    return Source(name, every=every, some=some, by=by)
+
+
+def windowed(name: str, every: Callable[[Any, Window], Records],
+             some: Callable[[Any, Window, Who], Records] | None = None, by: str = "") -> Source:
+    """A list read for a window of days, whole or per person where `some` is given."""
+    return Source(name, every_in=every, some_in=some, by=by)
 
 
 @dataclass(frozen=True)
 class Need:
     source: Source
     window: Window | None = None  # None for lists read whole
-    who: frozenset[Any] | None = None  # the people to read (ids as `source.by` says); None: everyone
+    who: Who | None = None  # the people to read (ids as `source.by` says); None: everyone
 
     def __post_init__(self) -> None:
         if self.source.windowed != (self.window is not None):
             raise ValueError(f"{self.source.name} is {'' if self.source.windowed else 'not '}read by window")
-        if self.who is not None and self.source.read_for is None:
+        if self.who is not None and not self.per_person:
             raise ValueError(f"{self.source.name} cannot be read per person")
 
-    async def read(self, clients: Any) -> list[Any]:
-        if self.who is None:
-            return await self.source.read(clients, self.window)
-        return await self.source.read_for(clients, self.window, self.who)  # type: ignore[misc]
+    @property
+    def per_person(self) -> bool:
+        return bool(self.source.some or self.source.some_in)
+
+    def read(self, clients: Any) -> Records:
+        source, window, who = self.source, self.window, self.who
+        if window is None:
+            assert source.every is not None
+            return source.every(clients) if who is None or source.some is None else source.some(clients, who)
+        assert source.every_in is not None
+        return source.every_in(clients, window) if who is None or source.some_in is None else \
+            source.some_in(clients, window, who)
 
 
 def narrowed(needs: Iterable[Need], users: frozenset[int], persons: frozenset[str]) -> tuple[Need, ...]:
     """The needs, read only for these people where the source can be asked per person."""
     ids = {"moco": users, "personio": persons}
-    return tuple(Need(need.source, need.window, ids[need.source.by]) if need.source.read_for else need
+    return tuple(Need(need.source, need.window, ids[need.source.by]) if need.per_person else need
                  for need in needs)
 
 
@@ -106,15 +144,6 @@ def merge_needs(needs: Iterable[Need]) -> tuple[Need, ...]:
         who = None if seen.who is None or need.who is None else seen.who | need.who  # None: everyone
         merged[need.source] = Need(need.source, window, who)
     return tuple(merged.values())
-
-
-async def fetch_snapshot(clients: Any, today: date, needs: Iterable[Need]) -> Snapshot:
-    """Read every needed list at once, each once."""
-    merged = merge_needs(needs)
-    with fewer_collections():
-        results = await together(need.read(clients) for need in merged)  # one failing stops the others
-    return Snapshot(today=today, lists={need.source.name: tuple(found) for need, found in zip(merged, results)},
-                    notices=tuple(getattr(clients, "notices", ())))
 
 
 # The cyclic garbage collector scans every object alive each time it runs a full collection, and it

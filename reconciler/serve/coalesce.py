@@ -18,20 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
+from reconciler.plan.scope import ALL_DAYS, merge_days
 from reconciler.serve.events import Hint
-from reconciler.sync.direction import ALL_DAYS
 
 QUIET = 3.0  # seconds without any new hint before the pending batches are planned
 MAX_WAIT = 30.0  # seconds after a batch's first hint by which it is planned regardless
 
 Key = tuple[str, str, int | str | None]  # direction, source system, person (None: the whole direction)
-
-
-def merge_days(one: frozenset[date], other: frozenset[date]) -> frozenset[date]:
-    """Both sets of days; ALL_DAYS when either is."""
-    if date.min in one or date.min in other:
-        return ALL_DAYS
-    return one | other
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ finds nothing to do, and a full sync of a company would return as thousands of e
 of everyone. (A MOCO create or update of reconcile's own absence is told apart by events.py already:
 `X-Moco-Origin: api` and the marker.)
 
-`Echoes` remembers, for WINDOW seconds after a run, what it wrote: per system the ids of the records it
-updated or deleted, and the (person, day) of the Personio attendance periods it created (their new ids
-are not known). A hint naming such an id, or a Personio attendance hint whose person and days were all
-written then, is an echo and is not planned. The price: a hand edit of that same record (or, in
-Personio, of that person's periods that day) within WINDOW seconds of reconcile's write waits for the
-next incremental run (every 15 minutes by default), which reads what changed by its own filters.
+`Echoes` remembers, for WINDOW seconds after a run, what it wrote: per direction the ids of the records it
+updated or deleted, and, where its records lie on one day (sync/direction.py, `Watched.one_day`), the
+(person, day) of each it wrote, since a created record's new id is not known (a Personio attendance period).
+A hint naming such an id, or one whose person and days were all written then, is an echo and is not
+planned. The price: a hand edit of that same record (or of that person's records that day) within WINDOW
+seconds of reconcile's write waits for the next incremental run (every 15 minutes by default), which reads
+what changed by its own filters.
 """
 
 from __future__ import annotations
@@ -20,22 +21,28 @@ from datetime import date
 
 from reconciler.apply import Outcome
 from reconciler.serve.coalesce import Batch
-from reconciler.serve.events import PERSONIO, Hint
+from reconciler.serve.events import Hint
 from reconciler.sync import registry
-from reconciler.systems.personio.events import HOURS
+from reconciler.sync.direction import Person, Watched
 
 WINDOW = 120.0  # seconds after a run during which its own writes' events are echoes
-WRITES = {direction.name: direction.system for direction in registry.DIRECTIONS}  # the system each writes
+
+
+def _written(direction: str, source: str) -> Watched | None:
+    """The kind of record `direction` writes, when it writes in `source`: its records' webhooks come from
+    there (a direction's records are written in one system only)."""
+    found = next((d for d in registry.DIRECTIONS if d.name == direction), None)
+    return found.record_kind(source) if found is not None and found.system == source else None
 
 
 class Echoes:
     def __init__(self, window: float = WINDOW) -> None:
         self.window = window
         self._ids: dict[tuple[str, str], float] = {}  # (direction, record id) -> until when its events are echoes
-        self._days: dict[tuple[str, date], float] = {}  # Personio (person id, day) -> until when
+        self._days: dict[tuple[str, str, date], float] = {}  # (direction, person, day) -> until when
 
-    def remember(self, outcomes: Iterable[Outcome], person_of: Mapping[str, str], now: float) -> None:
-        """What a run wrote. `person_of`: a Personio email (lower-case) -> that person's id."""
+    def remember(self, outcomes: Iterable[Outcome], person_of: Mapping[str, Mapping[str, Person]], now: float) -> None:
+        """What a run wrote. `person_of`: per system, an email (lower-case) -> that person's id there."""
         until = now + self.window
         self._forget(now)
         for outcome in outcomes:
@@ -45,19 +52,22 @@ class Echoes:
             for ident in (change.target, *(removal.id for removal in change.removes)):
                 if ident is not None:
                     self._ids[(change.direction, str(ident))] = until
-            person = person_of.get(change.user.lower())
-            if change.system == PERSONIO and change.direction == HOURS and person is not None:
-                self._days[(person, change.date)] = until
+            kind = _written(change.direction, change.system)
+            person = person_of.get(change.system, {}).get(change.user.lower())
+            if kind is not None and kind.one_day and person is not None:
+                self._days[(change.direction, str(person), change.date)] = until
 
     def covers(self, direction: str, source: str, person: int | str | None, days: frozenset[date],
                records: frozenset[int | str], now: float) -> bool:
         """Whether what a hint or a batch names was all written by reconcile moments ago: a direction's
         records are written in one system only, so its ids are those of the system `source` names."""
-        if records and WRITES.get(direction) == source and \
-                all(self._ids.get((direction, str(record)), 0.0) > now for record in records):
+        kind = _written(direction, source)
+        if kind is None:
+            return False
+        if records and all(self._ids.get((direction, str(record)), 0.0) > now for record in records):
             return True
-        return (source == PERSONIO and direction == HOURS and person is not None and bool(days)
-                and date.min not in days and all(self._days.get((str(person), day), 0.0) > now for day in days))
+        return (kind.one_day and person is not None and bool(days) and date.min not in days
+                and all(self._days.get((direction, str(person), day), 0.0) > now for day in days))
 
     def batch(self, batch: Batch, now: float) -> bool:
         """Whether a pending batch (its hints came while the run that wrote was going) holds only echoes."""

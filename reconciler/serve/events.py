@@ -1,65 +1,61 @@
-"""A verified webhook delivery, read as a hint: which direction to plan again, for whom, on which days.
+"""A verified webhook delivery, read as a hint: which directions to plan again, for whom, on which days.
 
 Assumes the delivery was authenticated first (signatures.py). Its content is never data to write: a
 hint only says which records to re-read, through the same planners as `apply`. Whatever cannot be
 read is a `Malformed` reason, never an exception; what concerns no direction is `Ignored` with a reason.
 
+Which deliveries concern which direction, and how one becomes people and days, each direction declares
+(sync/direction.py, `Watched`); this module asks the registry and names no direction.
+
 MOCO (everii-Group/mocoapp-api-docs `webhooks.md`; OAS info): `X-Moco-Target` and `X-Moco-Event` say
 what changed; the body is the record, except on `delete`, where it holds only the `id`.
-- `Schedule` (hand edits to absences in MOCO) -> absences_to_moco, for the record's `user.id`, all days
-  (an edit may have moved the absence from a day the payload no longer names).
-- `Presence` -> hours_to_personio, for `user.id` on the presence's `date`; the record id travels along,
-  so an edit that moved a presence from another day can be traced by its id (`Touched.moco_moved`).
-- `User` -> both directions, that user, all days (identity).
-- A `delete` of a Schedule or Presence names nobody: its hint has `person=None` (plan the direction
-  whole soon, or trace the record id), never a guess. `X-Moco-User-Id` names who MADE the change (the
-  docs: "The user ID that triggered this hook"), not whose record it is, so it is never the person.
+- A record (a Schedule, a Presence): its `user.id`, on the day at the place its watchers name (a
+  presence's `date`), else on every day (an edit may have moved it from a day the payload no longer
+  names). The record id travels along, so an edit that moved it from another day can be traced.
+- A person (a User): that user, all days.
+- A `delete` of a record names nobody: its hint has `person=None` (plan the directions whole soon, or
+  trace the record id), never a guess. `X-Moco-User-Id` names who MADE the change (the docs: "The user ID
+  that triggered this hook"), not whose record it is, so it is never the person.
 
-Our own writes (OWN_WRITE below): reconcile writes MOCO Schedules only (absences_to_moco), each with
-`ABSENCE_MARKER` in its comment. `X-Moco-Origin: api` alone says any API client did it, so a Schedule
-event is ignored only when it came from the API AND its comment carries that marker. A hand edit in
-MOCO's UI of a marked record is not ignored (that is drift to repair). Our own deletes cannot be told
-apart (the payload holds only the id) and become a whole-direction hint whose plan is empty.
+Our own writes (OWN_WRITE below): `X-Moco-Origin: api` alone says any API client did it, so a MOCO event
+is ignored only when it came from the API AND its record carries the marker of a direction that writes
+MOCO and watches it. A hand edit in MOCO's UI of a marked record is not ignored (that is drift to repair).
+Our own deletes cannot be told apart (the payload holds only the id); serve's echoes catch them.
 
 Personio (developer.personio.de/v2.0/reference/webhooks; shared/api/personio.md section 10): an envelope
-`{company_id, event_name, occurred_at, payload, meta}`, "dataless". The payload's person and start are
-read as systems/personio/events.py reads them (its UNVERIFIED block: PERSON_FIELDS, START_FIELD).
-Personio sends no origin, so our own attendance writes come back as hints; their plan is empty.
+`{company_id, event_name, occurred_at, payload, meta}`, "dataless". The payload's person is read as
+systems/personio/events.py reads it (its UNVERIFIED block: PERSON_FIELDS), a person event's own `id`
+otherwise; the day where the watchers name where it lies. Personio sends no origin, so our own writes come
+back as hints; serve's echoes catch them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import orjson
 
+from reconciler.plan.scope import ALL_DAYS, merge_days
 from reconciler.serve.signatures import header
-from reconciler.sync.direction import ALL_DAYS
-from reconciler.sync.ownership import ABSENCE_MARKER
-from reconciler.systems.personio.events import ABSENCES, HOURS, PERSON_FIELDS, START_FIELD
+from reconciler.sync import registry
+from reconciler.sync.direction import MOCO, PERSONIO, Direction, Watched
+from reconciler.systems.personio.events import PERSON_FIELDS
 
-MOCO, PERSONIO = "moco", "personio"
-BOTH = (ABSENCES, HOURS)
-MOCO_TARGETS = {"Schedule": (ABSENCES,), "Presence": (HOURS,), "User": BOTH}
 MOCO_EVENTS = frozenset({"create", "update", "delete"})
-# Personio event names by their kind (the part before the first dot), lower-cased: the period events
-# are documented (personio.md section 10); "Person.created/updated/deleted" appear in the event-driven
-# guide (developer.personio.de/v2.0/docs/event-driven-data-from-personio). Employment events are not
-# read: which employment change matters to identity is not documented, and the nightly full run sees it.
-PERSONIO_KINDS = {"absence-period": (ABSENCES,), "attendance-period": (HOURS,), "person": BOTH}
-# UNVERIFIED: a person event's payload names its person by PERSON_FIELDS or else by its own `id`.
+Watchers = Sequence[tuple[Direction, Watched]]
 
 
 # ----------------------------------------------------------------------------------------- OWN_WRITE
-def own_write(target: str, origin: str | None, record: Mapping[str, Any]) -> bool:
-    """Whether a MOCO event was caused by reconcile's own write (see the module docstring)."""
-    if target != "Schedule" or (origin or "").strip().lower() != "api":
-        return False
+def own_write(watchers: Watchers, origin: str | None, record: Mapping[str, Any]) -> Direction | None:
+    """The direction whose own write caused a MOCO event (see the module docstring), or None."""
     comment = record.get("comment")
-    return isinstance(comment, str) and ABSENCE_MARKER.source(comment) is not None
+    if (origin or "").strip().lower() != "api" or not isinstance(comment, str):
+        return None
+    return next((direction for direction, watched in watchers if direction.system == MOCO and not watched.person
+                 and direction.marker.source(comment) is not None), None)
 
 
 @dataclass(frozen=True)
@@ -122,20 +118,22 @@ def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
     target, event = header(headers, "X-Moco-Target"), header(headers, "X-Moco-Event")
     if not target or not event:
         return Malformed("missing X-Moco-Target or X-Moco-Event header")
-    if target not in MOCO_TARGETS:
+    watchers = registry.watching(MOCO, target)
+    if not watchers:
         return Ignored(f"MOCO target {target[:40]} is not synced")
     if event not in MOCO_EVENTS:
         return Ignored(f"MOCO event {target} {event[:40]} changes nothing synced")
     record = _json_object(body)
     if isinstance(record, Malformed):
         return Malformed(f"MOCO {target} {event}: {record.reason}")
-    name, directions = f"{target} {event}", MOCO_TARGETS[target]
+    name, directions = f"{target} {event}", _names(watchers)
     ident = _moco_id(record.get("id"))
     if ident is None:
         return Malformed(f"MOCO {name}: no record id")
-    if own_write(target, header(headers, "X-Moco-Origin"), record):
-        return Ignored(f"MOCO {name} {ident}: reconcile's own write (API, absence marker)")
-    if target == "User":  # the user is the person, not a record of a direction: no record id travels
+    writer = own_write(watchers, header(headers, "X-Moco-Origin"), record)
+    if writer is not None:
+        return Ignored(f"MOCO {name} {ident}: reconcile's own write (API, {writer.kind} marker)")
+    if all(watched.person for _, watched in watchers):  # the user is the person: no record id travels
         return Hint(MOCO, directions, ident, ALL_DAYS, None, name)
     if event == "delete":
         return Hint(MOCO, directions, None, ALL_DAYS, ident, name)
@@ -143,11 +141,31 @@ def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
     person = _moco_id(user.get("id")) if isinstance(user, dict) else None
     if person is None:
         return Malformed(f"MOCO {name} {ident}: no user.id")
-    day = _day(record.get("date"))
-    if isinstance(day, Malformed):
-        return Malformed(f"MOCO {name} {ident}: date is not YYYY-MM-DD")
-    days = frozenset({day}) if day and target == "Presence" else ALL_DAYS
+    days = _days(watchers, record)
+    if isinstance(days, Malformed):
+        return Malformed(f"MOCO {name} {ident}: {days.reason} is not YYYY-MM-DD")
     return Hint(MOCO, directions, person, days, ident, name)
+
+
+def _names(watchers: Watchers) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(direction.name for direction, _ in watchers))
+
+
+def _days(watchers: Watchers, record: Mapping[str, Any]) -> frozenset[date] | Malformed:
+    """The days a record's event asks to plan: the day at the place each watcher names it, else every day
+    (ALL_DAYS); several watchers: all their days. Malformed names the place that holds no date."""
+    days: frozenset[date] = frozenset()
+    for _, watched in watchers:
+        if watched.day is None:
+            return ALL_DAYS
+        value: Any = record
+        for part in watched.day:
+            value = value.get(part) if isinstance(value, dict) else None
+        day = _day(value)
+        if isinstance(day, Malformed):
+            return Malformed(".".join(watched.day))
+        days = merge_days(days, frozenset({day}) if day else ALL_DAYS)
+    return days or ALL_DAYS
 
 
 def _personio_id(value: Any) -> str | None:
@@ -176,18 +194,16 @@ def personio_hint(body: bytes) -> Outcome:
         return Malformed("Personio event: no event_name")
     if not isinstance(payload, dict):
         return Malformed(f"Personio {name}: payload is not an object")
-    kind = name.split(".", 1)[0].lower()
-    if kind not in PERSONIO_KINDS:
+    watchers = registry.watching(PERSONIO, name.split(".", 1)[0].lower())
+    if not watchers:
         return Ignored(f"Personio event {name} is not synced")
-    directions = PERSONIO_KINDS[kind]
-    person = _personio_person(payload, own_id=kind == "person")
+    people = all(watched.person for _, watched in watchers)
+    person = _personio_person(payload, own_id=people)
     record = _personio_id(payload.get("id"))
     days = ALL_DAYS
-    if directions == (HOURS,) and person is not None:
-        outer, inner = START_FIELD
-        start = payload.get(outer)
-        day = _day(start.get(inner) if isinstance(start, dict) else None)
-        if isinstance(day, Malformed):
-            return Malformed(f"Personio {name}: {outer}.{inner} is not a date-time")
-        days = frozenset({day}) if day else ALL_DAYS
-    return Hint(PERSONIO, directions, person, days, record, name)
+    if person is not None and not people:
+        found = _days(watchers, payload)
+        if isinstance(found, Malformed):
+            return Malformed(f"Personio {name}: {found.reason} is not a date-time")
+        days = found
+    return Hint(PERSONIO, _names(watchers), person, days, record, name)

@@ -3,8 +3,10 @@ name no person. `reconcile serve` learns, from what its runs read and from the h
 person and day each synced record belongs to, so such a delete becomes a run for one person and day
 instead of planning its direction whole.
 
-Learnt from every run's snapshot only (a full run replaces what was known: records gone since are
-forgotten; other runs add what they read, e.g. a targeted run the presences it read by id). Not from the
+Which lists teach the owners of which direction's records, and how a record's owner and day read, the
+directions declare (sync/direction.py, `Watched.listed` and `owner`). Learnt from every run's snapshot
+only (a full run replaces what was known: records gone since are forgotten; other runs add what they
+read, e.g. a targeted run the presences it read by id). Not from the
 hints themselves: an update hint names the record's new day, and the day it had before is what a move
 needs (targets.py). An id not known (a record made and deleted between two runs, or outside the last
 full run's window) is answered None: the caller plans the direction whole. Never a guess.
@@ -17,33 +19,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from reconciler.plan.snapshot import Snapshot, Source
-from reconciler.serve.events import MOCO, PERSONIO
-from reconciler.sync import sources
-from reconciler.systems.personio.events import ABSENCES, HOURS
+from reconciler.plan.snapshot import Snapshot
+from reconciler.sync import registry
+from reconciler.sync.direction import Person
 
 _DAY_BITS = 22  # date.max.toordinal() is 3,652,059 < 2**22
 _DAY_MASK = (1 << _DAY_BITS) - 1
 _NO_DAY = 0  # ordinals start at 1: 0 stands for "day not known"
-
-Person = int | str  # a MOCO user id, or a Personio person id
-
-# Which snapshot list teaches the owners of which (direction, source) records.
-_LISTS: tuple[tuple[str, str, Source], ...] = (
-    (HOURS, MOCO, sources.MOCO_PRESENCES),
-    (ABSENCES, MOCO, sources.MOCO_SCHEDULES),
-    (HOURS, PERSONIO, sources.PERSONIO_ATTENDANCE_PERIODS),
-    (ABSENCES, PERSONIO, sources.PERSONIO_ABSENCE_PERIODS),
-)
-
-
-def _owner_and_day(source: Source, record: object) -> tuple[Person | None, date | None]:
-    if source is sources.MOCO_PRESENCES or source is sources.MOCO_SCHEDULES:
-        return getattr(record, "user_id", None), getattr(record, "day", None)
-    if source is sources.PERSONIO_ATTENDANCE_PERIODS:
-        start = getattr(record, "start", None)
-        return getattr(record, "person_id", None), start.date() if start is not None else None
-    return getattr(record, "person_id", None), getattr(record, "first_day", None)
 
 
 def _key(record: int | str) -> int | str:
@@ -76,18 +58,22 @@ class Owners:
         self._of.setdefault((direction, source), {})[_key(record)] = self._pack(person, day)
 
     def learn(self, snapshot: Snapshot, *, whole: bool = False) -> None:
-        """Remember the owner of every record `snapshot` holds. `whole` (a full run's read): forget
-        what it does not hold, for the lists it read."""
-        for direction, source, listed in _LISTS:
-            if listed.name not in snapshot.lists:
-                continue
-            known = {} if whole else self._of.setdefault((direction, source), {})
-            for record in snapshot.lists[listed.name]:
-                person, day = _owner_and_day(listed, record)
-                ident = getattr(record, "id", None)
-                if person is not None and ident is not None:
-                    known[_key(ident)] = self._pack(person, day)
-            self._of[(direction, source)] = known
+        """Remember the owner of every record `snapshot` holds, in the lists the directions watch
+        (sync/direction.py, `Watched.listed`). `whole` (a full run's read): forget what it does not hold,
+        for the lists it read."""
+        for direction in registry.DIRECTIONS:
+            for watched in direction.watches:
+                listed, owner = watched.listed, watched.owner
+                if listed is None or owner is None or listed.name not in snapshot.lists:
+                    continue
+                key = (direction.name, watched.system)
+                known = {} if whole else self._of.setdefault(key, {})
+                for record in snapshot.lists[listed.name]:
+                    person, day = owner(record)
+                    ident = getattr(record, "id", None)
+                    if person is not None and ident is not None:
+                        known[_key(ident)] = self._pack(person, day)
+                self._of[key] = known
 
     def find(self, direction: str, source: str, record: int | str) -> tuple[Person, date | None] | None:
         """The person and day (None: not known) of a record, or None when its owner is not known."""

@@ -31,8 +31,9 @@ from datetime import UTC, date, datetime
 
 from reconciler import logs
 from reconciler.apply import ApplyReport
-from reconciler.cli_apply import log_failure
 from reconciler.errors import ReconcileError
+from reconciler.plan.scope import ChangedSince, Hinted, duration
+from reconciler.report import log_failure
 from reconciler.run import GuardRefused, RunOptions, Tally, check_credentials, plan_and_apply
 from reconciler.serve.app import ServeState
 from reconciler.serve.coalesce import Batch
@@ -40,18 +41,31 @@ from reconciler.serve.echoes import Echoes
 from reconciler.serve.owners import Owners
 from reconciler.serve.targets import announced, hinted
 from reconciler.spec import Spec
-from reconciler.sync import sources
+from reconciler.sync.direction import Person
+from reconciler.sync.sources import MOCO_USERS, PERSONIO_PERSONS
 from reconciler.systems.connect import Credentials
 
 FIRST_RETRY = 30.0  # seconds before retrying a failed run; doubles after each failure, at most `every`
+
+
+EVERY = "15m"  # how often an incremental reconcile runs, as `--every` takes it
+FULL_EVERY = "24h"  # how often a full reconcile runs (one also runs at start-up), as `--full-every` takes it
+
+
+def seconds(text: str) -> float:
+    """A duration such as `15m` in seconds (plan/scope.py's `duration`)."""
+    length = duration(text)
+    if length is None:
+        raise ValueError(f"not a duration: {text!r}")
+    return length.total_seconds()
 
 
 @dataclass(frozen=True)
 class Cadence:
     """How often the safety-net runs come (seconds)."""
 
-    every: float = 15 * 60.0  # an incremental reconcile
-    full_every: float = 24 * 3600.0  # a full reconcile (one also runs at start-up)
+    every: float = seconds(EVERY)
+    full_every: float = seconds(FULL_EVERY)
 
 
 class _Halt:
@@ -157,9 +171,9 @@ class Runner:
     def _options(self, kind: str, batches: list[Batch]) -> RunOptions:
         options = dataclasses.replace(self.options, today=self.today())
         if kind == "targeted":
-            return dataclasses.replace(options, hinted=hinted(batches, self.owners), announced=announced(batches))
-        if kind == "incremental":
-            return dataclasses.replace(options, changed_since=self.since)
+            return dataclasses.replace(options, scope=Hinted(hinted(batches, self.owners), announced(batches)))
+        if kind == "incremental" and self.since is not None:
+            return dataclasses.replace(options, scope=ChangedSince(self.since))
         return options
 
     async def _reconcile(self, kind: str, now: float) -> None:
@@ -223,8 +237,10 @@ class Runner:
         came while it ran are dropped from the queue."""
         if report is None or not report.outcomes:
             return
-        persons = tally.snapshot.lists.get(sources.PERSONIO_PERSONS.name, ()) if tally.snapshot else ()
-        person_of = {person.email.lower(): person.id for person in persons if person.email}
+        lists = tally.snapshot.lists if tally.snapshot else {}
+        person_of: dict[str, dict[str, Person]] = {
+            system: {found.email.lower(): found.id for found in lists.get(source.name, ()) if found.email}
+            for system, source in (("moco", MOCO_USERS), ("personio", PERSONIO_PERSONS))}
         now = self.state.clock()
         self.echoes.remember(report.outcomes, person_of, now)
         dropped = self.state.coalescer.discard(lambda batch: self.echoes.batch(batch, now))

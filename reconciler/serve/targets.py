@@ -2,15 +2,16 @@
 and days that changed (`Touched`, as an incremental run's `Direction.touched` answers), or None to plan
 that direction whole. Pure: the owners of bare ids (owners.py) are passed in.
 
-- A batch for a person: its days, for that MOCO user or Personio person. The MOCO records it names travel
-  along as `moco_ids` (working hours read presences by id, plan/incremental.py). A presence an update
-  named may have moved from another day: when the day it was last seen on is known, that day is planned
-  too (its synced period is read there and moved); when not known, it is marked `moco_moved`, as an
-  incremental run marks it, and a moved one is left to the full run, which the plan says.
+- A batch for a person: its days, for that MOCO user or Personio person. Where its direction reads the
+  MOCO records it names again by id (`Watched.by_id`, e.g. presences), they travel along as `moco_ids`,
+  and a record an update named may have moved from another day: when the day it was last seen on is
+  known, that day is planned too (its synced period is read there and moved); when not known, it is
+  marked `moco_moved`, as an incremental run marks it, and a moved one is left to the full run, which
+  the plan says.
 - A batch that names nobody (a MOCO delete carries only the record's id; a Personio event may name no
-  person): each id's owner and day, where known. One id with no known owner: the direction is planned
-  whole, never guessed. A whole batch carries the batches it took along (coalesce.py); their people
-  are planned with it.
+  person): each id's owner, on its day where the record lies on one (`Watched.one_day`). One id with no
+  known owner: the direction is planned whole, never guessed. A whole batch carries the batches it took
+  along (coalesce.py); their people are planned with it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from reconciler.serve.coalesce import Batch, merge_days
-from reconciler.serve.events import MOCO, PERSONIO
+from reconciler.plan.scope import ALL_DAYS, Touched, merge_days
+from reconciler.serve.coalesce import Batch
 from reconciler.serve.owners import Owners
-from reconciler.sync.direction import ALL_DAYS, Touched
-from reconciler.sync.ownership import ABSENCE_MARKER, ATTENDANCE_MARKER
-from reconciler.systems.personio.events import ABSENCES, HOURS
+from reconciler.sync import registry
+from reconciler.sync.direction import MOCO, Direction, Watched
 
 Hinted = tuple[tuple[str, Touched | None], ...]
 
@@ -51,10 +51,21 @@ class _Found:
                        moco_moved=frozenset(self.moved))
 
 
+def _direction(name: str) -> Direction | None:
+    return next((direction for direction in registry.DIRECTIONS if direction.name == name), None)
+
+
+def _kind(batch: Batch) -> Watched | None:
+    """The kind of record the batch's direction watches in the batch's system."""
+    direction = _direction(batch.direction)
+    return direction.record_kind(batch.source) if direction is not None else None
+
+
 def _person_batch(found: _Found, batch: Batch, owners: Owners) -> None:
     assert batch.person is not None
     days = batch.days
-    if batch.source == MOCO and batch.direction == HOURS:
+    kind = _kind(batch)
+    if kind is not None and kind.by_id:  # read again by id: the ids travel along, moves are traced
         found.ids |= {int(record) for record in batch.records}
         for record in batch.updated:
             known = owners.find(batch.direction, batch.source, record)
@@ -72,32 +83,29 @@ def _whole_batch(found: _Found, batch: Batch, owners: Owners) -> None:
     if not batch.records:
         found.whole = True
         return
+    kind = _kind(batch)
     for record in batch.records:
         known = owners.find(batch.direction, batch.source, record)
         if known is None:
             found.whole = True
             return
         person, day = known
-        # a MOCO record and a Personio attendance period lie on one day; an absence period spans days
-        one_day = day is not None and (batch.source == MOCO or batch.direction == HOURS)
-        found.add(batch.source, person, frozenset({day}) if one_day else ALL_DAYS)
+        one_day = day is not None and kind is not None and kind.one_day
+        found.add(batch.source, person, frozenset({day}) if one_day and day is not None else ALL_DAYS)
     for other in batch.covered:
         _person_batch(found, other, owners)
 
 
-# The `source` of the changes that follow a deletion in the other system (the planners name them so).
-DELETED_SOURCES = {(HOURS, MOCO): ATTENDANCE_MARKER.label, (ABSENCES, PERSONIO): ABSENCE_MARKER.label}
-
-
 def announced(batches: list[Batch]) -> frozenset[str]:
     """The sources of the records the batches' webhooks reported deleted, e.g. "MOCO presence 123": the
-    mass-change guard does not count the deletions that follow them (plan/guard.py)."""
+    mass-change guard does not count the deletions that follow them (plan/guard.py). A direction's marker
+    names the records it syncs from, those it watches in the system it does not write."""
     found = set()
     for batch in batches:
         for each in (batch, *batch.covered):
-            label = DELETED_SOURCES.get((each.direction, each.source))
-            if label:
-                found.update(f"{label} {record}" for record in each.deleted)
+            direction = _direction(each.direction)
+            if direction is not None and direction.system != each.source and _kind(each) is not None:
+                found.update(f"{direction.marker.label} {record}" for record in each.deleted)
     return frozenset(found)
 
 

@@ -3,9 +3,11 @@ exclusions. Pure: data in, pairs and warnings out."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
+from reconciler.errors import PlanError
 from reconciler.records import MocoUser, Person
 from reconciler.spec import UserSettings
 from reconciler.spec.model import normalise_email
@@ -163,3 +165,22 @@ def unclaimed(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Person
     targets = {target_of(p.email, settings) for p in persons if p.email}
     return tuple(sorted(u.email for u in users if u.email and u.active and u.email not in settings.exclude
                         and u.email not in targets))
+
+
+def only_people(matching: Matching, emails: tuple[str, ...]) -> Matching:
+    """The matching cut down to the people `--user` names (by either system's email); the others stay
+    managed, so nothing of theirs reads as left behind. An email that pairs nobody is an error."""
+    wanted = {normalise_email(email) for email in emails}
+    pairs = tuple(pair for pair in matching.pairs
+                  if {normalise_email(pair.moco_email), normalise_email(pair.personio_email)} & wanted)
+    found = {normalise_email(e) for pair in pairs for e in (pair.moco_email, pair.personio_email)}
+    for email in sorted(wanted - found):
+        why = next((why for why, listed in (("is excluded (users.exclude)", matching.excluded),
+                                            ("is archived in MOCO", matching.archived),
+                                            ("is only in Personio", matching.only_personio),
+                                            ("is only in MOCO", matching.only_moco),
+                                            ("is shared by several people", matching.shared))
+                    if email in {normalise_email(e) for e in listed}), "matches nobody in MOCO or Personio")
+        raise PlanError(f"--user {email}: {why}, so there is nothing to sync for it; `reconcile users` lists who "
+                        "is matched to whom")
+    return dataclasses.replace(matching, pairs=pairs, warnings=())

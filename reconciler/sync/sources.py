@@ -1,31 +1,27 @@
 """Every list the directions can ask MOCO and Personio for, named once so that two directions
-asking for the same list share one read (see plan/snapshot.py). Lists of people's records can also
-be read for some people only (`read_for`): MOCO by user id, Personio by person id."""
+asking for the same list share one read (reconciler/read/). Lists of people's records can also be
+read for some people only: MOCO by user id, Personio by person id."""
 
 from __future__ import annotations
 
-from reconciler.plan.snapshot import Source
+from reconciler.plan.snapshot import whole, windowed
 
-MOCO_USERS = Source("moco.users", lambda clients, window: clients.moco.users(), windowed=False)
-MOCO_EMPLOYMENTS = Source(
-    "moco.employments", lambda clients, window: clients.moco.employments(), windowed=False,
-    read_for=lambda clients, window, who: clients.moco.employments(who), by="moco")
-MOCO_SCHEDULES = Source(
-    "moco.schedules", lambda clients, window: clients.moco.schedules(window.start, window.end),
-    read_for=lambda clients, window, who: clients.moco.schedules(window.start, window.end, who), by="moco")
-MOCO_PRESENCES = Source(
-    "moco.presences", lambda clients, window: clients.moco.presences(window.start, window.end),
-    read_for=lambda clients, window, who: clients.moco.presences(window.start, window.end, who), by="moco")
+MOCO_USERS = whole("moco.users", lambda clients: clients.moco.users())
+MOCO_EMPLOYMENTS = whole("moco.employments", lambda clients: clients.moco.employments(),
+                         lambda clients, who: clients.moco.employments(who), by="moco")
+MOCO_SCHEDULES = windowed("moco.schedules", lambda clients, days: clients.moco.schedules(days.start, days.end),
+                          lambda clients, days, who: clients.moco.schedules(days.start, days.end, who), by="moco")
+MOCO_PRESENCES = windowed("moco.presences", lambda clients, days: clients.moco.presences(days.start, days.end),
+                          lambda clients, days, who: clients.moco.presences(days.start, days.end, who), by="moco")
 
-PERSONIO_PERSONS = Source("personio.persons", lambda clients, window: clients.personio.persons(), windowed=False)
-PERSONIO_ABSENCE_TYPES = Source("personio.absence_types", lambda clients, window: clients.personio.absence_types(),
-                                windowed=False)
-PERSONIO_ABSENCE_PERIODS = Source(
-    "personio.absence_periods", lambda clients, window: clients.personio.absence_periods(window.start, window.end),
-    read_for=lambda clients, window, who: clients.personio.absence_periods(window.start, window.end, who),
-    by="personio")
-PERSONIO_ATTENDANCE_PERIODS = Source(
-    "personio.attendance_periods",
-    lambda clients, window: clients.personio.attendance_periods(window.start, window.end),
-    read_for=lambda clients, window, who: clients.personio.attendance_periods(window.start, window.end, who),
-    by="personio")
+PERSONIO_PERSONS = whole("personio.persons", lambda clients: clients.personio.persons())
+PERSONIO_ABSENCE_TYPES = whole("personio.absence_types", lambda clients: clients.personio.absence_types())
+PERSONIO_ABSENCE_PERIODS = windowed(
+    "personio.absence_periods", lambda clients, days: clients.personio.absence_periods(days.start, days.end),
+    lambda clients, days, who: clients.personio.absence_periods(days.start, days.end, who), by="personio")
+PERSONIO_ATTENDANCE_PERIODS = windowed(
+    "personio.attendance_periods", lambda clients, days: clients.personio.attendance_periods(days.start, days.end),
+    lambda clients, days, who: clients.personio.attendance_periods(days.start, days.end, who), by="personio")
+
+# Who is who: every run reads both systems' people, whatever the directions.
+IDENTITY = (MOCO_USERS, PERSONIO_PERSONS)

@@ -12,6 +12,7 @@ import time
 
 from click.testing import CliRunner
 
+from reconciler.apply import Pace
 from reconciler.cli import cli
 from reconciler.sandbox import Fault
 from reconciler.sync.ownership import is_ours
@@ -22,12 +23,16 @@ from tests.conftest import TODAY, Personio
 
 def fast_options(monkeypatch, **overrides) -> None:
     """Shorter waits than a user gets (retry back-off, the pause before re-reading a lost create)."""
-    from reconciler import cli_apply, cli_plan
-    from reconciler.plan.model import Subset
-    from reconciler.run import RunOptions
+    import dataclasses
 
-    def options(spec, today, only=None, timeout=None, subset=Subset(), changed_since=None):
-        return RunOptions(today=TODAY, only=only, subset=subset, changed_since=changed_since, **overrides)
+    from reconciler.cli import apply as cli_apply
+    from reconciler.cli import options as cli_options
+    from reconciler.cli import plan as cli_plan
+
+    made = cli_options.run_options
+
+    def options(spec, today, only=None, timeout=None, subset=cli_options.Subset(), changed_since=None):
+        return dataclasses.replace(made(spec, None, only, None, subset, changed_since), today=TODAY, **overrides)
 
     for module in (cli_plan, cli_apply):
         monkeypatch.setattr(module, "run_options", options)
@@ -142,7 +147,7 @@ def test_apply_without_a_terminal_or_auto_approve_refuses_and_touches_nothing(sa
 
 
 def test_apply_on_a_terminal_asks_and_only_yes_proceeds(sandbox, setup, monkeypatch):
-    monkeypatch.setattr("reconciler.cli_apply._interactive", lambda: True)
+    monkeypatch.setattr("reconciler.cli.apply._interactive", lambda: True)
     declined = reconcile("apply", "-c", str(setup), input="y\n")
     assert declined.exit_code == 1 and "apply cancelled; nothing was written" in declined.output
     assert "Only 'yes' is accepted" in declined.output
@@ -196,7 +201,7 @@ def test_a_failed_change_does_not_stop_the_others(sandbox, setup):
 
 
 def test_a_lost_answer_to_a_create_is_resolved_by_re_reading_never_by_re_sending(sandbox, setup, monkeypatch):
-    fast_options(monkeypatch, verify_delay=0.05)
+    fast_options(monkeypatch, pace=Pace(verify_delay=0.05))
     sandbox.add_fault("moco", Fault(kind="disconnect", method="POST", path="/api/v1/schedules", times=2))
     result = reconcile("apply", "-c", str(setup), "--auto-approve")
     assert result.exit_code == 0, result.output

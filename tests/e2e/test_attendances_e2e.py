@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from reconciler.apply import Pace
 from reconciler.cli import cli
 from reconciler.sandbox import Fault
 from reconciler.sync.ownership import attendance_source, is_ours
@@ -141,7 +142,7 @@ def test_a_period_personio_refuses_to_change_is_reported_and_the_rest_goes_on(sa
 
 
 def test_a_lost_answer_to_a_create_is_resolved_by_re_reading(sandbox, setup, monkeypatch):
-    fast_options(monkeypatch, verify_delay=0.05)
+    fast_options(monkeypatch, pace=Pace(verify_delay=0.05))
     sandbox.add_fault("personio", Fault(kind="disconnect", method="POST", path="/v2/attendance-periods", times=3))
     result = reconcile("apply", "-c", str(setup), "--auto-approve", "--only", "attendances")
     assert result.exit_code == 0, result.output

@@ -6,7 +6,7 @@ import re
 
 from click.testing import CliRunner
 
-from reconciler import demo_serve
+from reconciler.demo import serve as demo_serve
 from reconciler.cli import cli
 
 STEPS = ("a new presence in MOCO → a Personio attendance 09:00–17:00",

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
+from tests.factories import Sent
 from tests.conftest import TODAY, Personio
 from tests.e2e.test_absences_e2e import writes
 
@@ -72,7 +73,7 @@ def test_a_text_plan_on_a_terminal_and_json_on_stdout_keep_full_detail(setup, mo
     pairs = sensitive_pairs(setup)  # JSON on stdout: every sensitive change with person and date
     logged = run("plan", "-c", str(setup))
     assert "sick_day" not in logged.stdout and "concern absences of a sensitive kind" in logged.stdout
-    monkeypatch.setattr("reconciler.cli_plan.redact_stdout", lambda: False)  # stdout is a terminal
+    monkeypatch.setattr("reconciler.cli.plan.redact_stdout", lambda: False)  # stdout is a terminal
     shown = run("plan", "-c", str(setup))
     assert shown.stdout.count("sick_day") >= len(pairs) and "sensitive kind" not in shown.stdout
 
@@ -195,13 +196,13 @@ def test_a_failed_change_of_a_sensitive_kind_is_logged_without_person_and_date(c
 
     from reconciler import logs
     from reconciler.apply import Outcome
-    from reconciler.cli_apply import log_failure
+    from reconciler.cli.apply import log_failure
     from reconciler.plan.model import Change
 
     def change(sensitive: bool) -> Change:
         return Change(action="create", direction="absences_to_moco", system="moco", kind="absence",
                       user="jane@acme.example", person="jane@acme.example", date=date(2026, 12, 7),
-                      after={"absence_kind": "sick_day"}, send={"absence_code": 3}, sensitive=sensitive)
+                      after={"absence_kind": "sick_day"}, send=Sent({"absence_code": 3}), sensitive=sensitive)
 
     log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
     log_failure(Outcome(change(False), "failed", "MOCO answered 422"))

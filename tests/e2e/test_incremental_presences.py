@@ -15,7 +15,7 @@ from reconciler.plan.snapshot import Snapshot, Window
 from reconciler.sandbox.seed import apply_directly
 from reconciler.spec import parse_spec
 from reconciler.sync import sources
-from reconciler.sync.direction import Touched
+from reconciler.plan.scope import Touched
 from reconciler.sync.hours_to_personio import presences_of
 from reconciler.sync.identity import match_people
 from reconciler.sync.ownership import attendance_source

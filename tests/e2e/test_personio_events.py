@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 
 from reconciler.spec import parse_spec
-from reconciler.sync.direction import ALL_DAYS
+from reconciler.plan.scope import ALL_DAYS
 from reconciler.sync.ownership import absence_source, attendance_source
 from reconciler.systems.connect import Tuning, open_clients, read_credentials
-from reconciler.systems.personio.events import ABSENCES, HOURS, SCOPE, deleted_since
+from reconciler.read.deletions import deleted_since
+from reconciler.systems.personio.events import SCOPE
+
+ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 from tests.conftest import TODAY, side_door
 from tests.e2e.test_incremental import run, synced  # noqa: F401 (a fixture, asked for by name below)
 

@@ -15,7 +15,7 @@ from reconciler.plan.model import Change
 from reconciler.records import AbsenceKind
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec import SafetySettings
-from tests.factories import Company, make_spec
+from tests.factories import Company, Sent, make_spec
 
 SAFETY = SafetySettings(max_change_percent=30, min_owned=10, min_changes=1)
 ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
@@ -108,7 +108,7 @@ def test_a_type_taken_out_of_the_mapping_on_purpose_deletes_with_the_guard_only(
 def update(day: int) -> Change:
     return Change("update", "absences_to_moco", "moco", "absence", "jane@acme.example", "jane@acme.example",
                   date(2026, 3, day), before=ABSENCE, after={**ABSENCE, "am": False}, target=day,
-                  send={"am": False})
+                  send=Sent({"am": False}))
 
 
 def test_a_run_scoped_to_what_changed_counts_its_deletes_but_not_the_updates_the_changes_ask_for():

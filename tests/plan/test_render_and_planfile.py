@@ -15,6 +15,8 @@ from reconciler.errors import ReconcileError
 from reconciler.plan.model import Change, Conflict, Plan, PlannedPart, Removal, merge
 from reconciler.plan.planfile import compare_with_saved, load_saved_plan, save_plan
 from reconciler.render import render_json, render_markdown, render_text
+from reconciler.sync import registry
+from tests.factories import Sent
 
 ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
 SEND = {"absence_code": 4, "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
@@ -28,11 +30,11 @@ def absence(action, user, day, **fields):
 PLAN = merge([PlannedPart(
     changes=(
         absence("create", "jane@acme.example", date(2026, 3, 2), after=ABSENCE,
-                send={"user_id": 1, "date": "2026-03-02", **SEND}, reason="Paid vacation in Personio",
+                send=Sent({"user_id": 1, "date": "2026-03-02", **SEND}), reason="Paid vacation in Personio",
                 source="Personio absence p1"),
         absence("update", "jane@acme.example", date(2026, 2, 27),
                 before={**ABSENCE, "absence_kind": "unplannable", "pm": False, "comment": "by | hand"}, after=ABSENCE,
-                send=SEND, reason="replaces a hand-made “not plannable” absence", target=7),
+                send=Sent(SEND), reason="replaces a hand-made “not plannable” absence", target=7),
         absence("delete", "max@acme.example", date(2026, 4, 10), before=ABSENCE, reason="no longer in Personio",
                 target=8),
     ),
@@ -44,7 +46,7 @@ PLAN = merge([PlannedPart(
 # An update that also removes a surplus synced copy of the day: two records destroyed in all.
 SURPLUS = Plan(changes=(
     absence("update", "max@acme.example", date(2026, 4, 10), before={**ABSENCE, "pm": False}, after=ABSENCE,
-            send=SEND, target=8, removes=(Removal(9, {**ABSENCE, "absence_kind": "sick_day"}),),
+            send=Sent(SEND), target=8, removes=(Removal(9, {**ABSENCE, "absence_kind": "sick_day"}),),
             reason="changed in Personio: afternoon; removes 1 more record on this day"),
     absence("delete", "max@acme.example", date(2026, 4, 13), before=ABSENCE, target=10,
             removes=(Removal(11, ABSENCE),), reason="no longer in Personio"),
@@ -85,7 +87,7 @@ def test_markdown_leads_with_the_summary_and_folds_each_person():
 
 
 def test_markdown_escapes_pipes_in_cells():
-    plan = Plan(changes=(absence("create", "a|b@x.example", date(2026, 1, 5), after=ABSENCE, send=SEND,
+    plan = Plan(changes=(absence("create", "a|b@x.example", date(2026, 1, 5), after=ABSENCE, send=Sent(SEND),
                                  reason="x | y"),))
     assert "a\\|b@x.example" in render_markdown(plan) and "x \\| y" in render_markdown(plan)
 
@@ -114,7 +116,7 @@ def test_fingerprint_depends_on_changes_only():
 
 def test_fingerprint_covers_what_apply_sends_and_removes():
     update = SURPLUS.changes[0]
-    other_user = replace(update, send={**update.send, "comment": "[reconcile] Personio absence p2"})
+    other_user = replace(update, send=Sent({**update.send.to_json(), "comment": "[reconcile] Personio absence p2"}))
     fewer_removals = replace(update, removes=())
     for changed in (other_user, fewer_removals):
         assert Plan(changes=(changed,)).fingerprint() != Plan(changes=(update,)).fingerprint()
@@ -133,7 +135,21 @@ def test_a_surplus_copy_removed_by_a_change_counts_as_a_destroy_everywhere():
     data = json.loads(render_json(SURPLUS))
     assert data["summary"] == {"create": 0, "update": 1, "delete": 3}
     assert data["changes"][0]["removes"] == [{"id": 9, "before": {**ABSENCE, "absence_kind": "sick_day"}}]
-    assert data["changes"][0]["also_delete"] == [9]
+    assert "also_delete" not in data["changes"][0]  # `removes` says it; plan files of 0.1 to 0.3 also had it
+
+
+def test_a_plan_file_that_also_lists_removals_by_id_is_still_applied(tmp_path):
+    """reconcile 0.1 to 0.3 wrote each change's removals twice, by id in `also_delete` too."""
+    path = tmp_path / "plan.json"
+    save_plan(SURPLUS, path, KEY)
+    data = json.loads(path.read_text())
+    for change in data["changes"]:
+        change["also_delete"] = [removal["id"] for removal in change.get("removes", ())]
+    path.write_text(json.dumps(data))
+    assert compare_with_saved(load_saved_plan(path, registry), SURPLUS, KEY) == []
+    fresh = replace(SURPLUS, changes=(replace(SURPLUS.changes[0], removes=(Removal(12, ABSENCE),)),
+                                      SURPLUS.changes[1]))
+    assert len(compare_with_saved(load_saved_plan(path, registry), fresh, KEY)) == 2
 
 
 def test_a_saved_plan_that_removes_other_records_is_refused(tmp_path):
@@ -141,7 +157,7 @@ def test_a_saved_plan_that_removes_other_records_is_refused(tmp_path):
     save_plan(SURPLUS, path, KEY)
     fresh = replace(SURPLUS, changes=(replace(SURPLUS.changes[0], removes=(Removal(12, ABSENCE),)),
                                       SURPLUS.changes[1]))
-    assert compare_with_saved(load_saved_plan(path), fresh, KEY) == [
+    assert compare_with_saved(load_saved_plan(path, registry), fresh, KEY) == [
         "  only in the saved plan: update moco absence max@acme.example 2026-04-10",
         "  only in a fresh plan:   update moco absence max@acme.example 2026-04-10"]
 
@@ -150,15 +166,15 @@ def test_a_change_must_carry_what_apply_needs():
     with pytest.raises(ValueError):
         absence("create", "jane@acme.example", date(2026, 3, 2), after=ABSENCE)  # nothing to send
     with pytest.raises(ValueError):
-        absence("update", "jane@acme.example", date(2026, 3, 2), after=ABSENCE, send=SEND)  # no target
+        absence("update", "jane@acme.example", date(2026, 3, 2), after=ABSENCE, send=Sent(SEND))  # no target
     with pytest.raises(ValueError):
-        absence("delete", "jane@acme.example", date(2026, 3, 2), before=ABSENCE, target=1, send=SEND)
+        absence("delete", "jane@acme.example", date(2026, 3, 2), before=ABSENCE, target=1, send=Sent(SEND))
 
 
 def test_saved_plan_round_trip_and_comparison(tmp_path):
     path = tmp_path / "plan.json"
     save_plan(PLAN, path, KEY)
-    saved = load_saved_plan(path)
+    saved = load_saved_plan(path, registry)
     assert saved.scope == ("absences_to_moco", "hours_to_personio")
     assert compare_with_saved(saved, PLAN, KEY) == []
     fewer = Plan(changes=PLAN.changes[1:])
@@ -190,18 +206,18 @@ def test_malformed_plan_files_are_refused_with_a_reason(tmp_path, content, messa
     path = tmp_path / "plan.json"
     path.write_text(content)
     with pytest.raises(ReconcileError, match=message):
-        load_saved_plan(path)
+        load_saved_plan(path, registry)
 
 
 def test_missing_plan_file(tmp_path):
     with pytest.raises(ReconcileError, match="not found"):
-        load_saved_plan(tmp_path / "nope.json")
+        load_saved_plan(tmp_path / "nope.json", registry)
 
 
 def test_a_plan_saved_before_directions_had_names_keeps_its_scope(tmp_path):
     path = tmp_path / "plan.json"
     path.write_text('{"format_version": "1", "changes": [], "scope": ["attendances"]}')
-    assert load_saved_plan(path).scope == ("hours_to_personio",)
+    assert load_saved_plan(path, registry).scope == ("hours_to_personio",)
 
 
 def test_a_plan_file_from_before_typed_changes_is_refused_with_what_to_do(tmp_path):
@@ -211,7 +227,7 @@ def test_a_plan_file_from_before_typed_changes_is_refused_with_what_to_do(tmp_pa
                                              "user": "jane@acme.example", "date": "2026-03-02", "after": ABSENCE}]}))
     with pytest.raises(ReconcileError, match="written by an earlier reconcile \\(reconcile 0.1.0\\).*"
                                              "reconcile plan --out PLANFILE"):
-        load_saved_plan(path)
+        load_saved_plan(path, registry)
 
 
 def test_a_plan_is_written_through_a_link_to_its_target(tmp_path):
@@ -246,7 +262,7 @@ def test_a_new_plan_file_gets_the_umasks_permissions(tmp_path):
 
 def _big_plan(people: int, per_person: int) -> Plan:
     changes = tuple(absence("create", f"person{n:04}@acme.example", date(2026, 3, 2 + day % 20), after=ABSENCE,
-                            send={"user_id": n, "date": "2026-03-02", **SEND}, reason="Paid vacation in Personio")
+                            send=Sent({"user_id": n, "date": "2026-03-02", **SEND}), reason="Paid vacation in Personio")
                     for n in range(people) for day in range(per_person))
     conflicts = tuple(Conflict("absences_to_moco", "moco", "absence", f"person{n:04}@acme.example",
                                f"person{n:04}@acme.example", date(2026, 3, 3), "hand-made MOCO absence; left alone")

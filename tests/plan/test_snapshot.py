@@ -8,8 +8,9 @@ from datetime import date
 
 import pytest
 
-from reconciler.plan.build import needs
-from reconciler.plan.snapshot import Need, Source, Window, fetch_snapshot, merge_needs
+from reconciler.read.fetch import needs
+from reconciler.plan.snapshot import Need, Source, Window, merge_needs, whole, windowed
+from reconciler.read.fetch import fetch_snapshot
 from reconciler.sync import registry, sources
 from tests.factories import Company, make_spec
 
@@ -17,18 +18,18 @@ MARCH = Window(date(2026, 3, 1), date(2026, 3, 31))
 MAY = Window(date(2026, 5, 1), date(2026, 5, 31))
 
 
-def recording(name: str, calls: list, windowed: bool = True) -> Source:
-    async def read(clients, window):
+def recording(name: str, calls: list, by_window: bool = True) -> Source:
+    async def read(clients, window=None):
         calls.append((name, window))
         await asyncio.sleep(0)
         return [name]
 
-    return Source(name, read, windowed=windowed)
+    return windowed(name, read) if by_window else whole(name, read)
 
 
 def test_two_directions_asking_for_one_list_share_one_read_over_both_windows():
     calls: list = []
-    schedules, users = recording("schedules", calls), recording("users", calls, windowed=False)
+    schedules, users = recording("schedules", calls), recording("users", calls, by_window=False)
     snapshot = asyncio.run(fetch_snapshot(None, date(2026, 3, 5), [
         Need(users), Need(schedules, MARCH), Need(users), Need(schedules, MAY)]))
     assert sorted(calls, key=str) == [("schedules", Window(date(2026, 3, 1), date(2026, 5, 31))), ("users", None)]
@@ -71,10 +72,10 @@ def test_the_company_fake_is_read_through_the_same_code():
 def test_a_failed_read_stops_the_others_before_the_run_ends():
     stopped: list[str] = []
 
-    async def refused(clients, window):
+    async def refused(clients):
         raise PermissionError("refused")
 
-    async def slow(clients, window):
+    async def slow(clients):
         try:
             await asyncio.sleep(30)
         finally:
@@ -83,8 +84,7 @@ def test_a_failed_read_stops_the_others_before_the_run_ends():
 
     async def run():
         with pytest.raises(PermissionError):
-            await fetch_snapshot(None, date(2026, 3, 5), [Need(Source("a", refused, windowed=False)),
-                                                          Need(Source("b", slow, windowed=False))])
+            await fetch_snapshot(None, date(2026, 3, 5), [Need(whole("a", refused)), Need(whole("b", slow))])
         return stopped[:]  # already stopped when the error arrives, not later on a closed session
 
     assert asyncio.run(run()) == ["slow"]

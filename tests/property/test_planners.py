@@ -142,7 +142,8 @@ def test_nothing_outside_a_direction_s_window_is_written_or_removed(drawn: Drawn
         for record_id in ([change.target] if change.target is not None else []) + [r.id for r in change.removes]:
             key = (change.system, record_id)
             assert _in_window(drawn, key, records[key]), f"{change} touches {records[key]} outside {window}"
-        written = change.send.get("date") or change.send.get("start")  # a MOCO update keeps its target's day
+        sent = change.send.to_json() if change.send is not None else {}
+        written = sent.get("date") or sent.get("start")  # a MOCO update keeps its target's day
         if written:
             assert datetime.fromisoformat(written).date() in window, f"{change} writes outside {window}"
 
@@ -233,9 +234,9 @@ def test_every_write_is_one_the_systems_accept(drawn: Drawn) -> None:
         if change.action == "delete":
             continue
         if change.system == "moco":
-            assert change.send["am"] or change.send["pm"], f"{change} has neither half"
+            assert change.send.to_json()["am"] or change.send.to_json()["pm"], f"{change} has neither half"
         else:
-            assert change.send["start"] < change.send["end"], f"{change} ends before it starts"
+            assert change.send.to_json()["start"] < change.send.to_json()["end"], f"{change} ends before it starts"
     written = [record for key, record in after.items() if key[0] == "personio" and before.get(key) != record]
     for period in written:
         others = [p for p in drawn.company.attendances if p.person_id == period.person_id and p.id != period.id

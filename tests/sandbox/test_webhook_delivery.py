@@ -17,9 +17,10 @@ from aiohttp import web
 from reconciler.sandbox.deliveries import ATTEMPTS, Outbox
 from reconciler.serve.events import MOCO, Hint, moco_hint, personio_hint
 from reconciler.serve.signatures import verify_moco, verify_personio
-from reconciler.sync.direction import ALL_DAYS
-from reconciler.systems.personio.events import ABSENCES, HOURS
+from reconciler.plan.scope import ALL_DAYS
 from tests.conftest import side_door
+
+ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "sandbox-personio-webhook-token"

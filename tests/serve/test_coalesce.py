@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.serve.coalesce import Batch, Coalescer
 from reconciler.serve.events import MOCO, PERSONIO, Hint, moco_hint
-from reconciler.sync.direction import ALL_DAYS
+from reconciler.plan.scope import ALL_DAYS
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 

@@ -8,10 +8,11 @@ from reconciler.plan.model import Change, Removal
 from reconciler.serve.coalesce import Coalescer
 from reconciler.serve.echoes import WINDOW, Echoes
 from reconciler.serve.events import Hint, moco_hint, personio_hint
+from tests.factories import Sent
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 DAY = date(2026, 11, 26)
-PERSON_OF = {"jane@acme.example": "41"}
+PERSON_OF = {"personio": {"jane@acme.example": "41"}}
 
 
 def personio(event_name, payload):
@@ -31,7 +32,7 @@ def written(action, target=None, *, direction=HOURS, system="personio", removes=
     change = Change(action, direction, system, "attendance" if direction == HOURS else "absence",
                     "Jane@acme.example", "jane@acme.example", DAY, target=target,
                     before=None if action == "create" else values, after=None if action == "delete" else values,
-                    removes=tuple(Removal(i, {}) for i in removes), send={"x": 1} if action != "delete" else {})
+                    removes=tuple(Removal(i, {}) for i in removes), send=Sent({"x": 1}) if action != "delete" else None)
     return Outcome(change, status, "")
 
 

@@ -16,13 +16,15 @@ import pytest
 from reconciler.apply import ApplyReport, Outcome
 from reconciler.errors import ReconcileError
 from reconciler.plan.model import Change, Plan
+from reconciler.plan.scope import ChangedSince, Hinted
 from reconciler.run import GuardRefused, RunOptions, Tally
 from reconciler.serve.app import ServeState
 from reconciler.serve.events import MOCO, Hint
 from reconciler.serve.runner import Cadence, Runner
 from reconciler.systems.connect import Credentials
-from reconciler.systems.personio.events import HOURS
-from tests.factories import TODAY, make_spec
+from tests.factories import Sent, TODAY, make_spec
+
+ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 
 SPEC = make_spec()
 CREDENTIALS = Credentials("moco-key", "personio-id", "personio-secret")
@@ -39,6 +41,16 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def changed_since(options: RunOptions) -> str | None:
+    """The bound of an incremental run's options, or None for another kind of run."""
+    return options.scope.since if isinstance(options.scope, ChangedSince) else None
+
+
+def hinted_of(options: RunOptions) -> tuple | None:
+    """What a targeted run's options say webhooks named, or None for another kind of run."""
+    return options.scope.touched if isinstance(options.scope, Hinted) else None
 
 
 def iso(moment: float) -> str:
@@ -144,7 +156,7 @@ async def settle() -> None:
 def change(day: int) -> Change:
     send = {"user_id": 1, "date": f"2026-12-{day:02}", "absence_code": 4, "am": True, "pm": True, "comment": "c"}
     return Change("create", "absences_to_moco", "moco", "absence", "jane@acme.example", "jane@acme.example",
-                  date(2026, 12, day), after={"absence_kind": "holiday"}, send=send)
+                  date(2026, 12, day), after={"absence_kind": "holiday"}, send=Sent(send))
 
 
 # ---------------------------------------------------------------------- cadence
@@ -157,19 +169,19 @@ def test_full_at_start_then_incremental_every_interval_since_the_last_run_start_
         await serve.start()
         assert len(serve.calls) == 1
         first = serve.calls[0].options
-        assert (first.changed_since, first.hinted, first.today) == (None, None, TODAY)  # full: everything
+        assert (changed_since(first), hinted_of(first), first.today) == (None, None, TODAY)  # full: everything
         await serve.advance(EVERY - 1)
         assert len(serve.calls) == 1  # not before `every`
         await serve.advance(1)
-        assert [c.options.changed_since for c in serve.calls[1:]] == [iso(START)]
+        assert [changed_since(c.options) for c in serve.calls[1:]] == [iso(START)]
         await serve.advance(EVERY)
-        assert [c.options.changed_since for c in serve.calls[1:]] == [iso(START), iso(START + EVERY)]
+        assert [changed_since(c.options) for c in serve.calls[1:]] == [iso(START), iso(START + EVERY)]
         await serve.advance(FULL_EVERY - 2 * EVERY)  # the daily full is due (and an incremental with it)
-        assert len(serve.calls) == 4 and serve.calls[3].options.changed_since is None
+        assert len(serve.calls) == 4 and changed_since(serve.calls[3].options) is None
         await serve.advance(EVERY - 1)
         assert len(serve.calls) == 4  # the full run counts as the incremental one too
         await serve.advance(1)
-        assert serve.calls[4].options.changed_since == iso(START + FULL_EVERY)
+        assert changed_since(serve.calls[4].options) == iso(START + FULL_EVERY)
         await serve.stop()
 
     asyncio.run(scenario())
@@ -188,7 +200,7 @@ def test_incremental_after_a_failed_one_still_counts_from_the_last_successful_ru
         await serve.stop()
 
     asyncio.run(scenario())
-    assert [c.options.changed_since for c in serve.calls] == [None, iso(START), iso(START)]
+    assert [changed_since(c.options) for c in serve.calls] == [None, iso(START), iso(START)]
     assert (serve.reconciles("incremental", "failed"), serve.reconciles("incremental", "ok")) == (1.0, 1.0)
 
 
@@ -326,8 +338,8 @@ def test_a_failed_targeted_run_queues_its_hints_again_and_the_retry_waits_then_p
 
     asyncio.run(scenario())
     for call in serve.calls[1:]:
-        hinted = dict(call.options.hinted or ())
-        assert list(hinted) == [HOURS] and call.options.changed_since is None
+        hinted = dict(hinted_of(call.options) or ())
+        assert list(hinted) == [HOURS] and changed_since(call.options) is None
         touched = hinted[HOURS]
         assert touched is not None and touched.moco == {USER: frozenset({DAY})} and PRESENCE in touched.moco_ids
     assert len(serve.state.coalescer) == 0 and serve.problem() is None
@@ -349,7 +361,7 @@ def test_a_full_run_takes_along_the_pending_hints(monkeypatch):
         await serve.stop()
 
     asyncio.run(scenario())
-    assert [c.options.hinted for c in serve.calls] == [None, None]  # no targeted run after the full one
+    assert [hinted_of(c.options) for c in serve.calls] == [None, None]  # no targeted run after the full one
     assert len(serve.state.coalescer) == 0
     assert serve.sample("reconcile_event_to_applied_seconds_sum") == 2.0
 

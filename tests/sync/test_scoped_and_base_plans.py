@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.errors import PlanError
 from reconciler.plan.base import against_base
-from reconciler.plan.build import build_plan
+from reconciler.sync.build import build_plan
 from reconciler.plan.model import Subset
 from reconciler.render import render_markdown, render_text
 from reconciler.sync import registry

@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from reconciler.plan.scope import ALL_DAYS, Touched
 from reconciler.plan.snapshot import Need, Window
-from reconciler.records import halves
+from reconciler.records import AbsencePeriod, MocoAbsence, halves
 from reconciler.spec import Spec
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import MocoAbsenceSteps
 from reconciler.sync.absences_to_moco.planner import NAME, plan_absences
-from reconciler.sync.direction import ALL_DAYS, Direction, Touched
+from reconciler.sync.direction import MOCO, PERSONIO, Direction, Person, Watched
+from reconciler.sync.ownership import ABSENCE_MARKER
 
 
 def off(spec: Spec) -> str | None:
@@ -44,6 +46,25 @@ async def touched(clients: Any, days: Window, since: datetime) -> Touched:
                    personio={period.person_id: ALL_DAYS for period in periods})
 
 
+def _absence_owner(absence: MocoAbsence) -> tuple[Person | None, date | None]:
+    return absence.user_id, absence.day
+
+
+def _period_owner(period: AbsencePeriod) -> tuple[Person | None, date | None]:
+    return period.person_id, period.first_day
+
+
+# What it listens to (`reconcile serve`, Personio's deletion events): hand edits of MOCO absences (a whole
+# window: an edit may have moved one from a day the payload no longer names), Personio absence periods
+# (each spans days), and the people on both sides.
+WATCHES = (
+    Watched(MOCO, "Schedule", listed=sources.MOCO_SCHEDULES, owner=_absence_owner),
+    Watched(MOCO, "User", person=True),
+    Watched(PERSONIO, "absence-period", one_day=False, listed=sources.PERSONIO_ABSENCE_PERIODS, owner=_period_owner),
+    Watched(PERSONIO, "person", person=True),
+)
+
+
 def describe(values: Mapping[str, Any]) -> str:
     """`{"absence_kind": "holiday", "am": True, "pm": False}` → "holiday, morning"."""
     return f"{values['absence_kind']}, {halves(values.get('am', True), values.get('pm', True))}"
@@ -51,6 +72,6 @@ def describe(values: Mapping[str, Any]) -> str:
 
 DIRECTION = Direction(
     name=NAME, title="absences Personio → MOCO", system="moco", service="MOCO", kind="absence", off=off,
-    window=window, reads=reads, plan=plan_absences, describe=describe, steps=MocoAbsenceSteps(), touched=touched,
-    aliases=("absences",),
+    window=window, reads=reads, plan=plan_absences, describe=describe, steps=MocoAbsenceSteps(), marker=ABSENCE_MARKER,
+    touched=touched, watches=WATCHES, aliases=("absences",),
 )

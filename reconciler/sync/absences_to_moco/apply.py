@@ -1,7 +1,10 @@
-"""How an absence change is made in MOCO: exactly the plan's `send`, one schedule at a time."""
+"""How an absence change is made in MOCO: exactly the plan's `send`, one schedule at a time. What a
+change sends is typed here (`NewAbsence`, `AbsenceEdit`); the planner makes it, the plan shows its
+`to_json()`, and the step hands its fields to the client as they are."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,22 +12,49 @@ from reconciler.plan.model import Change
 from reconciler.records import AbsenceKind
 
 
+@dataclass(frozen=True)
+class AbsenceEdit:
+    """What `PUT /schedules/{id}` sends: the kind, the halves and the marker comment."""
+
+    kind: AbsenceKind
+    am: bool
+    pm: bool
+    comment: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"absence_code": self.kind.code, "am": self.am, "pm": self.pm, "comment": self.comment}
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewAbsence(AbsenceEdit):
+    """What `POST /schedules` sends: whose day it is, and all an edit sends."""
+
+    user_id: int
+    day: date
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user_id": self.user_id, "date": self.day.isoformat(), **super().to_json()}
+
+
+def _sent(change: Change, kind: type[AbsenceEdit]) -> Any:
+    if not isinstance(change.send, kind):
+        raise TypeError(f"a MOCO absence {change.action} sends {kind.__name__}, not {change.send!r}")
+    return change.send
+
+
 class MocoAbsenceSteps:
     async def create(self, clients: Any, change: Change) -> None:
-        send = change.send
-        await clients.moco.create_schedule(send["user_id"], date.fromisoformat(send["date"]),
-                                           AbsenceKind.from_code(send["absence_code"]), am=send["am"], pm=send["pm"],
-                                           comment=send["comment"])
+        new: NewAbsence = _sent(change, NewAbsence)
+        await clients.moco.create_schedule(new.user_id, new.day, new.kind, am=new.am, pm=new.pm, comment=new.comment)
 
     async def update(self, clients: Any, change: Change) -> None:
-        send = change.send
-        await clients.moco.update_schedule(change.target, kind=AbsenceKind.from_code(send["absence_code"]),
-                                           am=send["am"], pm=send["pm"], comment=send["comment"])
+        edit: AbsenceEdit = _sent(change, AbsenceEdit)
+        await clients.moco.update_schedule(change.target, kind=edit.kind, am=edit.am, pm=edit.pm, comment=edit.comment)
 
     async def delete(self, clients: Any, record_id: Any) -> bool:
         return bool(await clients.moco.delete_schedule(record_id))
 
     async def find_created(self, clients: Any, change: Change) -> bool:
-        day = date.fromisoformat(change.send["date"])
-        return any(found.user_id == change.send["user_id"] and found.comment == change.send["comment"]
-                   for found in await clients.moco.schedules(day, day))
+        new: NewAbsence = _sent(change, NewAbsence)
+        return any(found.user_id == new.user_id and found.comment == new.comment
+                   for found in await clients.moco.schedules(new.day, new.day))

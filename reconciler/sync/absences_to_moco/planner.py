@@ -25,6 +25,7 @@ from typing import Any
 from reconciler.plan.model import Change, Conflict, PlannedPart, Removal
 from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Employment, MocoAbsence, halves
 from reconciler.sync import sources
+from reconciler.sync.absences_to_moco.apply import AbsenceEdit, NewAbsence
 from reconciler.sync.absences_to_moco.days import Wanted, wanted_days
 from reconciler.sync.absences_to_moco.types import TypeMap, check_unmatched, type_map
 from reconciler.sync.differences import explain
@@ -139,14 +140,15 @@ class _Days:
             )
 
         after = wanted.view()
-        send = {"absence_code": wanted.kind.code, "am": wanted.am, "pm": wanted.pm, "comment": after["comment"]}
+        send = AbsenceEdit(wanted.kind, wanted.am, wanted.pm, after["comment"])
         source = f"Personio absence {wanted.period.id}"
         replaceable = sorted((a for a in owned.handmade if a.kind is AbsenceKind.UNPLANNABLE), key=lambda a: a.id)
         candidates = ours + replaceable
         if not candidates:
+            new = NewAbsence(send.kind, send.am, send.pm, send.comment, user_id=pair.user.id, day=day)
             return Change(action="create", direction=NAME, system="moco", kind="absence", user=email, person=email,
-                          date=day, after=after, send={"user_id": pair.user.id, "date": day.isoformat(), **send},
-                          reason=f"{wanted.type_name} in Personio", source=source), None
+                          date=day, after=after, send=new, reason=f"{wanted.type_name} in Personio",
+                          source=source), None
 
         keep, extras = candidates[0], candidates[1:]
         replacing = keep not in ours

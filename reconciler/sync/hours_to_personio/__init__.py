@@ -9,17 +9,19 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from reconciler.plan.scope import Touched
 from reconciler.plan.snapshot import Need, Snapshot, Window
-from reconciler.records import AttendanceDirection, Presence
+from reconciler.records import AttendanceDirection, AttendancePeriod, Presence
 from reconciler.spec import Spec
 from reconciler.sync import sources
-from reconciler.sync.direction import Direction, Followup, Touched
+from reconciler.sync.direction import MOCO, PERSONIO, Direction, Followup, Person, Watched
 from reconciler.sync.hours_to_personio.apply import PersonioAttendanceSteps
 from reconciler.sync.hours_to_personio.planner import NAME, plan_attendances
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import attendance_source
+from reconciler.sync.ownership import ATTENDANCE_MARKER, attendance_source
 from reconciler.systems.http.together import nothing, together
 from reconciler.systems.moco import narrow
+from reconciler.systems.personio.events import START_FIELD
 
 # How far back `_moved` looks for the period of a presence moved from another day: any day.
 EARLIEST = date(2000, 1, 1)
@@ -113,6 +115,29 @@ async def _moved(clients: Any, days: Window, unnamed: list[Presence], pairs: tup
     return moved
 
 
+def _presence_owner(presence: Presence) -> tuple[Person | None, date | None]:
+    return presence.user_id, presence.day
+
+
+def _period_owner(period: AttendancePeriod) -> tuple[Person | None, date | None]:
+    return period.person_id, period.start.date()
+
+
+# What it listens to (`reconcile serve`, Personio's deletion events): MOCO presences, each on its `date`,
+# read again by id in incremental runs; Personio attendance periods, each on the day it starts; and the
+# people on both sides.
+WATCHES = (
+    Watched(MOCO, "Presence", day=("date",), listed=sources.MOCO_PRESENCES, owner=_presence_owner, by_id=True),
+    Watched(MOCO, "User", person=True),
+    Watched(PERSONIO, "attendance-period", day=START_FIELD, listed=sources.PERSONIO_ATTENDANCE_PERIODS,
+            owner=_period_owner),
+    Watched(PERSONIO, "person", person=True),
+)
+# A Personio deletion event that names nobody: presences and attendance periods are nearly all of a full
+# run's reads (issue 12), so such an incremental run does not plan working hours whole; the full run does.
+UNTRACED = "the working hours those periods held are written again by a full run (without --changed-since)"
+
+
 def describe(values: Mapping[str, Any]) -> str:
     """`{"start": "08:00", "end": "12:00"}` → "08:00–12:00"."""
     return f"{values['start']}–{values.get('end') or '…'}"
@@ -121,5 +146,6 @@ def describe(values: Mapping[str, Any]) -> str:
 DIRECTION = Direction(
     name=NAME, title="working hours MOCO → Personio", system="personio", service="Personio", kind="attendance",
     off=off, window=window, reads=reads, plan=plan_attendances, describe=describe, steps=PersonioAttendanceSteps(),
-    aliases=("attendances",), touched=touched, followups=(Followup(sources.MOCO_PRESENCES, presences_of),),
+    marker=ATTENDANCE_MARKER, aliases=("attendances",), touched=touched,
+    followups=(Followup(sources.MOCO_PRESENCES, presences_of),), watches=WATCHES, untraced=UNTRACED,
 )

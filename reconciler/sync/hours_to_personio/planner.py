@@ -25,6 +25,7 @@ from reconciler.records import ATTENDANCE_APPROVED, AttendancePeriod, Presence
 from reconciler.sync import sources
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
+from reconciler.sync.hours_to_personio.apply import NewPeriod, PeriodEdit
 from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import ATTENDANCE_MARKER, Claim, claim, left_alone
 
@@ -190,7 +191,7 @@ class _Person:
                 continue  # the steady state: nothing worded for it
             after = wanted_view(presence)
             wanted = _state(start, end, after["comment"], after["approval"])
-            send = {"start": start.isoformat(), "end": end.isoformat(), "comment": after["comment"]}
+            send = PeriodEdit(start, end, after["comment"])
             source = f"MOCO presence {presence.id}"
             overlapping = sorted((p for p in owned.handmade + owned.foreign if _overlap(start, end, p)),
                                  key=lambda p: (p.start, p.id))
@@ -203,8 +204,8 @@ class _Person:
                 continue
             if keep is None:
                 writes[presence.id] = start, end
-                self.change("create", presence.day, existing=[], after=after,
-                            send={"person_id": self.pair.person.id, **send}, reason="worked in MOCO", source=source)
+                self.change("create", presence.day, existing=[], after=after, reason="worked in MOCO", source=source,
+                            send=NewPeriod(start, end, send.comment, person_id=self.pair.person.id))
             elif in_step:  # right already; only surplus copies go
                 self.change("delete", presence.day, existing=existing[1:],
                             reason="a second synced period for this presence", source=source, surplus=True)

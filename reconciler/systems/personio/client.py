@@ -81,7 +81,7 @@ def _once_each(service: str, path: str, records: list[T]) -> list[T]:
 def _utc(moment: datetime) -> str:
     """A moment for Personio's `updated_at` filters: its date-time filters take no `Z` and no offset
     (a `Z` was answered 400). UNVERIFIED: that `updated_at` compares in UTC, as its values are written;
-    incremental runs overlap their bound by a margin (plan/incremental.py) for this and for clock skew."""
+    incremental runs overlap their bound by a margin (plan/scope.py, MARGIN) for this and for clock skew."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 

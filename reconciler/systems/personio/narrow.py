@@ -18,7 +18,7 @@ from reconciler.systems.personio.client import PersonioClient, _person
 # UNVERIFIED: how many, and that they are a comma list (as `person.id` on attendance periods). 50, one
 # page of persons (limit at most 50), keeps a query short. UNVERIFIED too: whether `email` compares
 # case-insensitively. The sandbox does; an incremental run that finds nobody for an email reads the
-# whole list instead (reconciler/plan/who.py), so a case-sensitive filter costs requests, not pairs.
+# whole list instead (reconciler/read/who.py), so a case-sensitive filter costs requests, not pairs.
 PERSONIO_VALUES_PER_REQUEST = 50
 
 

@@ -8,6 +8,7 @@ from reconciler.plan.planfile import compare_with_saved, load_saved_plan, save_p
 from reconciler.plan.privacy import Shown, seal, seal_key, shared_plan_json
 from reconciler.records import AbsenceKind
 from reconciler.render import render_json, render_markdown, render_text
+from reconciler.sync import registry
 from tests.factories import make_spec
 
 KEY = seal_key(["moco-key", "client-id", "client-secret"])
@@ -80,7 +81,7 @@ def test_the_plan_file_seals_sensitive_changes_and_apply_still_sees_every_differ
     data = json.loads(text)
     assert data["withheld"] == {"changes": 4, "conflicts": 1}
     assert data["summary"] == plan.summary
-    saved = load_saved_plan(path)
+    saved = load_saved_plan(path, registry)
     assert compare_with_saved(saved, plan, KEY) == []
     # Personio shortens the sick leave by a day: only a sealed change differs, and it is seen.
     shortened = [c for c in plan.changes if not (c.sensitive and c.date.isoformat() == "2026-12-09")]

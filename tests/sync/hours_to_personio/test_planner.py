@@ -29,7 +29,7 @@ def test_a_presence_becomes_an_approved_work_period_with_the_same_local_times(co
     assert change.date == d("2026-11-02")
     assert change.after == {"start": "08:30", "end": "12:00", "comment": attendance_comment(presence.id),
                             "approval": "CONFIRMED"}
-    assert change.send == {"person_id": person.id, "start": "2026-11-02T08:30:00", "end": "2026-11-02T12:00:00",
+    assert change.send.to_json() == {"person_id": person.id, "start": "2026-11-02T08:30:00", "end": "2026-11-02T12:00:00",
                            "comment": attendance_comment(presence.id)}
 
 
@@ -57,7 +57,7 @@ def test_a_presence_moved_to_another_day_moves_its_period(company, max_):
     (change,) = hours(company).changes
     assert change.action == "update" and change.date == d("2026-10-06")
     assert change.reason == "changed in MOCO: moved from 2026-10-05"
-    assert change.send["start"] == "2026-10-06T08:00:00"
+    assert change.send.to_json()["start"] == "2026-10-06T08:00:00"
 
 
 def test_a_presence_deleted_in_moco_deletes_its_period(company, max_):
@@ -197,7 +197,7 @@ def test_a_presence_over_midnight_ends_the_next_day(company, max_):
     user, _ = max_
     company.presence(user, "2026-11-20", "22:00", "02:00")
     (change,) = hours(company).changes
-    assert change.send["start"] == "2026-11-20T22:00:00" and change.send["end"] == "2026-11-21T02:00:00"
+    assert change.send.to_json()["start"] == "2026-11-20T22:00:00" and change.send.to_json()["end"] == "2026-11-21T02:00:00"
     company.apply(hours(company))
     assert hours(company).changes == ()
 
@@ -243,7 +243,7 @@ def test_a_period_whose_end_moved_to_the_next_day_is_put_back(company, max_):
     company.attendance(person, "2026-11-10T08:00:00", "2026-11-11T17:00:00", attendance_comment(presence.id))
     (change,) = hours(company).changes
     assert change.action == "update" and change.reason == "changed in MOCO: times"
-    assert change.send["end"] == "2026-11-10T17:00:00"
+    assert change.send.to_json()["end"] == "2026-11-10T17:00:00"
 
 
 def test_presences_overlapping_over_midnight_are_a_conflict(company, max_):

@@ -5,43 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import pytest
 
-from reconciler.apply import apply_changes
-from reconciler.plan.build import build_plan, needs
+from reconciler.apply import Pace, apply_changes
+from reconciler.read.fetch import fetch_snapshot, needs
+from reconciler.sync.build import build_plan
 from reconciler.plan.planfile import load_saved_plan, save_plan
-from reconciler.plan.snapshot import fetch_snapshot
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.sync import registry
 from tests.factories import Company, make_spec
 from tests.sync.toy_greetings import DIRECTION as GREETINGS
-from tests.sync.toy_greetings import NAME, Note
-
-
-@dataclass
-class FakeNotes:
-    """The made-up Notes system: a list of notes and the calls made to it."""
-
-    stored: list[Note] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
-
-    async def notes(self) -> list[Note]:
-        self.calls.append("GET")
-        return list(self.stored)
-
-    async def create(self, *, user_id: int, text: str, comment: str) -> None:
-        self.calls.append(f"POST {user_id}")
-        self.stored.append(Note(len(self.stored) + 1, user_id, text, comment))
-
-    async def update(self, note_id: int, *, text: str, comment: str) -> None:
-        self.calls.append(f"PUT {note_id}")
-        self.stored = [replace(n, text=text, comment=comment) if n.id == note_id else n for n in self.stored]
-
-    async def delete(self, note_id: int) -> bool:
-        self.calls.append(f"DELETE {note_id}")
-        return True
+from tests.sync.toy_greetings import NAME
+from tests.sync.toy_greetings.notes import FakeNotes
 
 
 @pytest.fixture
@@ -93,7 +70,7 @@ def test_it_is_applied_by_the_same_apply_and_then_in_step(registered, world):
     company, clients, notes, _, _ = world
     plan = plan_of(company, clients, [NAME])
     assert plan.partial and plan.scope == (NAME,)
-    report = asyncio.run(apply_changes(plan.changes, clients, verify_delay=0))
+    report = asyncio.run(apply_changes(plan.changes, clients, Pace(verify_delay=0)))
     assert report.ok and sorted(notes.calls[1:]) == sorted(f"POST {u.id}" for u in company.users)
     assert not plan_of(company, clients, [NAME]).changes
     company.persons[0] = replace(company.persons[0], first_name="Janet")
@@ -104,4 +81,4 @@ def test_it_is_applied_by_the_same_apply_and_then_in_step(registered, world):
 def test_a_saved_plan_keeps_its_scope(registered, world, tmp_path):
     company, clients, _, _, _ = world
     save_plan(plan_of(company, clients, [NAME]), tmp_path / "plan.json", b"seal key")
-    assert load_saved_plan(tmp_path / "plan.json").scope == (NAME,)
+    assert load_saved_plan(tmp_path / "plan.json", registry).scope == (NAME,)

@@ -19,6 +19,7 @@ that no two MOCO users share an email (MOCO_EMAILS_UNIQUE).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.records import MocoUser, Person
@@ -34,43 +35,74 @@ from reconciler.systems.personio import narrow as personio_narrow
 MOCO_EMAIL_LOOKUPS_MAX = 10
 
 
+@dataclass
+class _Known:
+    """What the rounds so far read, and asked."""
+
+    users: dict[int, MocoUser] = field(default_factory=dict)
+    persons: dict[str, Person] = field(default_factory=dict)
+    asked_ids: set[Any] = field(default_factory=set)
+    asked_emails: dict[str, set[str]] = field(default_factory=lambda: {"moco": set(), "personio": set()})
+    everyone: bool = False  # the whole MOCO user list was read
+
+
+@dataclass(frozen=True)
+class _Round:
+    """What one round asks: MOCO users by id and by email, Personio persons by id and by email."""
+
+    moco_ids: frozenset[int]
+    moco_emails: frozenset[str]
+    personio_ids: frozenset[str]
+    personio_emails: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.moco_ids or self.moco_emails or self.personio_ids or self.personio_emails)
+
+
 async def people_of(clients: Any, settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str]
                     ) -> tuple[list[MocoUser], list[Person]]:
     """The MOCO users and Personio persons the matching of these people needs (see the module). Read in
     rounds, each asking only what the rounds before did not answer: a person is asked for by id only
     when no pending email lookup may bring them (a person who changed is often a user who changed)."""
-    users: dict[int, MocoUser] = {}
-    persons: dict[str, Person] = {}
-    asked_ids: set[Any] = set()
-    asked_emails: dict[str, set[str]] = {"moco": set(), "personio": set()}
-    everyone = False  # the whole MOCO user list was read
+    known = _Known()
     while True:
-        wanted = _wanted(settings, user_ids, person_ids, users, persons)
-        moco_ids = set() if everyone else set(user_ids) - asked_ids
-        personio_emails = wanted["personio"] - asked_emails["personio"]
-        moco_emails = set() if everyone else wanted["moco"] - asked_emails["moco"] - {
-            user.email for user in users.values() if moco_narrow.MOCO_EMAILS_UNIQUE}
-        ids = set() if moco_ids or personio_emails else set(person_ids) - set(persons) - asked_ids
-        if len(moco_emails) > MOCO_EMAIL_LOOKUPS_MAX:
-            users.update((user.id, user) for user in await clients.moco.users())
-            everyone = True
+        ask = _next(settings, user_ids, person_ids, known)
+        if len(ask.moco_emails) > MOCO_EMAIL_LOOKUPS_MAX:
+            known.users.update((user.id, user) for user in await clients.moco.users())
+            known.everyone = True
             continue
-        if not (moco_ids or personio_emails or moco_emails or ids):
+        if not ask:
             break
-        asked_ids |= moco_ids | ids
-        asked_emails["moco"] |= moco_emails
-        asked_emails["personio"] |= personio_emails
-        found = await together([
-            moco_narrow.users_by_ids(clients.moco, moco_ids) if moco_ids else nothing(),
-            moco_narrow.users_by_emails(clients.moco, moco_emails) if moco_emails else nothing(),
-            personio_narrow.persons_by_ids(clients.personio, ids) if ids else nothing(),
-            personio_narrow.persons_by_emails(clients.personio, personio_emails) if personio_emails else nothing()])
-        users.update((user.id, user) for user in [*found[0], *found[1]])
-        persons.update((person.id, person) for person in [*found[2], *found[3]])
-    named = [user for user in users.values() if user.id in user_ids]
-    if unclaimed(named, list(persons.values()), settings):
-        return list(users.values()), await clients.personio.persons()
-    return list(users.values()), list(persons.values())
+        await _ask(clients, ask, known)
+    users = list(known.users.values())
+    if unclaimed([user for user in users if user.id in user_ids], list(known.persons.values()), settings):
+        return users, await clients.personio.persons()
+    return users, list(known.persons.values())
+
+
+def _next(settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str], known: _Known) -> _Round:
+    """What the next round asks, from what the rounds before found."""
+    wanted = _wanted(settings, user_ids, person_ids, known.users, known.persons)
+    moco_ids = frozenset() if known.everyone else frozenset(user_ids) - known.asked_ids
+    personio_emails = frozenset(wanted["personio"] - known.asked_emails["personio"])
+    unique = {user.email for user in known.users.values()} if moco_narrow.MOCO_EMAILS_UNIQUE else set()
+    moco_emails = frozenset() if known.everyone else frozenset(wanted["moco"] - known.asked_emails["moco"] - unique)
+    ids = frozenset() if moco_ids or personio_emails else frozenset(person_ids) - set(known.persons) - known.asked_ids
+    return _Round(moco_ids, moco_emails, ids, personio_emails)
+
+
+async def _ask(clients: Any, ask: _Round, known: _Known) -> None:
+    known.asked_ids |= ask.moco_ids | ask.personio_ids
+    known.asked_emails["moco"] |= ask.moco_emails
+    known.asked_emails["personio"] |= ask.personio_emails
+    found = await together([
+        moco_narrow.users_by_ids(clients.moco, ask.moco_ids) if ask.moco_ids else nothing(),
+        moco_narrow.users_by_emails(clients.moco, ask.moco_emails) if ask.moco_emails else nothing(),
+        personio_narrow.persons_by_ids(clients.personio, ask.personio_ids) if ask.personio_ids else nothing(),
+        personio_narrow.persons_by_emails(clients.personio, ask.personio_emails) if ask.personio_emails
+        else nothing()])
+    known.users.update((user.id, user) for user in [*found[0], *found[1]])
+    known.persons.update((person.id, person) for person in [*found[2], *found[3]])
 
 
 def _wanted(settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str],

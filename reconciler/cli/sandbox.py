@@ -32,12 +32,12 @@ def demo(people: int, seed: int, serve_demo: bool) -> None:
       reconcile demo --serve
     """
     if serve_demo:
-        from reconciler.demo_serve import run_serve_demo
+        from reconciler.demo.serve import run_serve_demo
 
         if not run_serve_demo(people=people, seed=seed):
             raise click.exceptions.Exit(1)
         return
-    from reconciler.demo import run_demo
+    from reconciler.demo.loop import run_demo
 
     if not run_demo(people=people, seed=seed):
         raise click.exceptions.Exit(1)

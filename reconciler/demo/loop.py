@@ -18,23 +18,14 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from reconciler.apply import Pace
+from reconciler.demo.show import DEMO_MOCO_RATE, DEMO_PERSONIO_RATE, heading
 from reconciler.render import render_text
 from reconciler.run import RunOptions, make_plan, plan_and_apply
 from reconciler.sandbox import Sandbox, SandboxThread, SeedParams
 from reconciler.spec import load_spec
 from reconciler.sync.ownership import is_ours
 from reconciler.systems.connect import read_credentials
-
-# The demo runs at MOCO's "unlimited" plan rate (1200 requests per 120 s) and a generous Personio
-# budget so a first sync takes seconds; the sandbox enforces these limits and the ready spec states
-# them, so reconcile paces itself below them.
-DEMO_MOCO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 120.0}
-DEMO_PERSONIO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 60.0}
-
-
-def _heading(text: str) -> None:
-    click.echo("")
-    click.echo(click.style(f"━━ {text} ", bold=True) + click.style("━" * max(0, 72 - len(text)), dim=True))
 
 
 def run_demo(*, people: int = 12, seed: int = 1) -> bool:
@@ -46,7 +37,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         spec_path.write_text(running.spec_yaml(), encoding="utf-8")
         spec = load_spec(spec_path)
         credentials = read_credentials(spec, running.env())
-        options = RunOptions(today=today, verify_delay=0.2)
+        options = RunOptions(today=today, pace=Pace(verify_delay=0.2))
 
         def handmade() -> list[dict]:
             return sorted((dataclasses.asdict(s) for s in running.world.moco.schedules.values()
@@ -62,12 +53,12 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
                    "never touched.")
         before, periods_before = handmade(), handmade_periods()
 
-        _heading("1. reconcile plan")
+        heading("1. reconcile plan")
         started = time.monotonic()
         first = asyncio.run(make_plan(spec, credentials, options))
         click.echo(render_text(first, color=True, redact=not sys.stdout.isatty()), nl=False)
 
-        _heading("2. reconcile apply --auto-approve")
+        heading("2. reconcile apply --auto-approve")
         _, report = asyncio.run(plan_and_apply(spec, credentials, options, approve=lambda plan: True))
         if report is None:
             click.echo("Nothing to apply.")
@@ -77,7 +68,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
                     click.echo(f"  {outcome.status}: {outcome.change.user} {outcome.change.date}: {outcome.detail}")
             click.echo(report.summary())
 
-        _heading("3. reconcile plan (again)")
+        heading("3. reconcile plan (again)")
         second = asyncio.run(make_plan(spec, credentials, options))
         click.echo(render_text(second, color=True, redact=not sys.stdout.isatty()), nl=False)
         elapsed = time.monotonic() - started
@@ -89,7 +80,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         before = [record for record in before if record["id"] not in replaced]
         after = [record for record in handmade() if record["id"] not in replaced]
         requests = running.log.counts()
-        _heading("What happened")
+        heading("What happened")
         checks = [
             (report is not None and report.ok, "apply made every planned change"),
             (not second.changes, "the second plan has nothing left to do"),

@@ -12,12 +12,15 @@ from typing import Any
 import click
 
 from reconciler import logs
-from reconciler.plan.model import Subset
+from reconciler.plan.scope import ChangedSince, Scope, Subset
 from reconciler.run import RunOptions
 from reconciler.spec import CONFIG_ENV, DEFAULT_CONFIG, Spec, load_spec
 from reconciler.sync import registry
 from reconciler.systems.connect import Credentials, read_credentials
 from reconciler.systems.http import RetryPolicy
+
+# Exit codes: 0 success; 1 any error, usage errors included; 2 only `plan --detailed-exitcode` with changes.
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 config_option = click.option(
     "-c", "--config", "config_path",
@@ -97,8 +100,8 @@ def run_options(spec: Spec, today: Any, only: tuple[str, ...] | None = None, tim
     if changed_since and subset:
         raise click.UsageError("--changed-since finds the people and days itself; leave out --user, --from and --to, "
                                "or leave out --changed-since")
-    options = RunOptions(today=today.date() if today else spec.today(), only=only, subset=subset,
-                         changed_since=changed_since)
+    scope: Scope = ChangedSince(changed_since) if changed_since else subset
+    options = RunOptions(today=today.date() if today else spec.today(), only=only, scope=scope)
     if timeout is None:
         return options
     retry = dataclasses.replace(options.tuning.retry, total_seconds=timeout)  # one request's whole time

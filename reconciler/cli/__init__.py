@@ -1,7 +1,11 @@
 """The `reconcile` command line: turns options into calls and errors into exit codes.
 
-Exit codes (CONTRACT.md §2): 0 success; 1 any error, including usage errors (click's own
-default of 2 is reserved for `plan --detailed-exitcode`); 2 only from that plan option.
+One module per command, siblings over the library (nothing below imports a command): `plan`, `apply`,
+`serve`, `demo` and `sandbox` (sandbox.py); the small commands `validate`, `schema` and `users` are here,
+with the group; options several commands share are in options.py.
+
+Exit codes: 0 success; 1 any error, including usage errors (click's own default of 2 is reserved for
+`plan --detailed-exitcode`); 2 only from that plan option.
 """
 
 from __future__ import annotations
@@ -17,11 +21,17 @@ from typing import Any
 import click
 
 from reconciler import __version__, logs
-from reconciler.cli_apply import apply
-from reconciler.cli_options import config_option, load, log_format_option, reading, run_options, timeout_option
-from reconciler.cli_plan import plan
-from reconciler.cli_sandbox import demo, sandbox
-from reconciler.cli_serve import serve
+from reconciler.cli import apply, plan, sandbox, serve
+from reconciler.cli.options import (
+    EXIT_ERROR,
+    EXIT_OK,
+    config_option,
+    load,
+    log_format_option,
+    reading,
+    run_options,
+    timeout_option,
+)
 from reconciler.errors import ReconcileError
 from reconciler.render.users import render_users
 from reconciler.run import read_people
@@ -30,9 +40,6 @@ from reconciler.spec.describe import describe_spec
 from reconciler.spec.schema import schema_text
 from reconciler.systems.connect import missing_variables
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CHANGES = 2  # plan --detailed-exitcode (cli_plan.py)
 
 
 class ReconcileGroup(click.Group):
@@ -148,11 +155,8 @@ def users(config_path: Path, fmt: str, timeout: float) -> None:
     click.echo(render_users(matching, fmt), nl=False)
 
 
-cli.add_command(plan)
-cli.add_command(apply)
-cli.add_command(demo)
-cli.add_command(sandbox)
-cli.add_command(serve)
+for command in (plan.plan, apply.apply, sandbox.demo, sandbox.sandbox, serve.serve):  # one module a command
+    cli.add_command(command)
 
 
 def main() -> None:

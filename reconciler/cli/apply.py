@@ -13,7 +13,8 @@ import click
 
 from reconciler import logs
 from reconciler.apply import ApplyReport, Outcome
-from reconciler.cli_options import (
+from reconciler.cli.options import (
+    EXIT_ERROR,
     changed_since_option,
     color,
     config_option,
@@ -30,16 +31,16 @@ from reconciler.cli_options import (
     timeout_option,
     today_option,
 )
-from reconciler.cli_plan import log_plan
 from reconciler.errors import ReconcileError
-from reconciler.plan.model import Plan, Subset
+from reconciler.plan.model import Plan
 from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, write_json
 from reconciler.plan.privacy import seal_key
+from reconciler.plan.scope import Saved, Subset
 from reconciler.render import render
-from reconciler.report import report_json
+from reconciler.report import log_failure, log_plan, report_json
 from reconciler.run import GuardRefused, plan_and_apply
+from reconciler.sync import registry
 
-EXIT_ERROR = 1
 SHOWN_DIFFERENCES = 20  # of a refused saved plan; the rest are counted
 PROGRESS_EVERY = 10.0  # seconds between progress lines in a log (no terminal)
 BAR = 30  # characters of the progress bar on a terminal
@@ -82,7 +83,7 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
       reconcile plan --out plan.json && reconcile apply plan.json
       reconcile apply --auto-approve --log-format json --report apply-report.json
     """
-    saved = load_saved_plan(planfile) if planfile else None
+    saved = load_saved_plan(planfile, registry) if planfile else None
     if saved is not None and changed_since:
         raise ReconcileError(f"{planfile} keeps the scope it was planned with; apply it without --changed-since. "
                              "Nothing was written.")
@@ -123,7 +124,7 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
 
     options = dataclasses.replace(run_options(spec, today, only_scope, timeout, subset, changed_since), force=force)
     if saved is not None and saved.scopes is not None:  # a saved incremental plan: its people and days again
-        options = dataclasses.replace(options, scopes=saved.scopes, since=saved.since)
+        options = dataclasses.replace(options, scope=Saved(saved.since, saved.scopes))
     progress, heartbeat = _progress_printer()
     try:
         result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve, progress=progress,
@@ -188,20 +189,6 @@ def _log_outcome(report: ApplyReport) -> None:
                   halted_by=report.halted_by or None)
     else:
         click.echo(report.summary())
-
-
-def log_failure(outcome: Outcome) -> None:
-    change = outcome.change
-    fields: dict[str, Any] = {"action": change.action, "direction": change.direction, "system": change.system,
-                              "kind": change.kind}
-    if change.sensitive:  # health data: the person and the day stay in the two systems
-        who = "(a sensitive kind; person and date not shown)"
-        fields["sensitive"] = True
-    else:
-        who = f"{change.user} {change.date}"
-        fields |= {"user": change.user, "date": change.date.isoformat()}
-    logs.line("change.failed", f"  failed: {change.action} {change.system} {change.kind} {who}: {outcome.detail}",
-              level="error", **fields, detail=outcome.detail)
 
 
 def _interactive() -> bool:

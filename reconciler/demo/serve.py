@@ -1,6 +1,6 @@
 """`reconcile demo --serve`: a change in MOCO arriving in Personio within seconds, no credentials needed.
 
-One event loop holds an in-process sandbox and `reconcile serve` (cli_serve.run_server) on a free port of
+One event loop holds an in-process sandbox and `reconcile serve` (serve/server.py) on a free port of
 127.0.0.1; the sandbox's webhooks point at it. The demo then creates, edits and deletes a MOCO presence
 through MOCO's API and creates an approved vacation in Personio, and times how long each takes to show
 up on the other side (read from the sandbox's state). It never creates sick leave: nothing it prints
@@ -10,7 +10,6 @@ says who was sick when.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import secrets
 import socket
 import tempfile
@@ -26,19 +25,19 @@ import aiohttp
 import click
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconciler.cli_options import run_options
-from reconciler.cli_serve import run_server
-from reconciler.demo import DEMO_MOCO_RATE, DEMO_PERSONIO_RATE, _heading
+from reconciler.demo.show import DEMO_MOCO_RATE, DEMO_PERSONIO_RATE, heading
 from reconciler.sandbox import Sandbox, SeedParams
 from reconciler.sandbox.personio.records import PersonioAbsencePeriod
 from reconciler.sandbox.personio.webhooks import record
 from reconciler.sandbox.seed.params import MOCO_API_KEY
+from reconciler.run import RunOptions
 from reconciler.serve.app import MOCO_PATH, PERSONIO_PATH, ServeState
 from reconciler.serve.coalesce import QUIET
 from reconciler.serve.runner import Cadence, Runner
+from reconciler.serve.server import run_server
 from reconciler.spec import load_spec
 from reconciler.sync.ownership import absence_source, attendance_source
-from reconciler.systems.connect import limiters, read_credentials
+from reconciler.systems.connect import Tuning, limiters, read_credentials
 
 WAIT = 60.0  # seconds each change may take to arrive
 START_WAIT = 120.0  # seconds the start-up full reconcile may take
@@ -95,9 +94,7 @@ async def _demo(people: int, seed: int, folder: Path) -> bool:
         spec_path.write_text(sandbox.spec_yaml(), encoding="utf-8")
         spec = load_spec(spec_path)
         moco_secret, personio_secret = secrets.token_hex(16), secrets.token_urlsafe(24)
-        options = run_options(spec, None)
-        options = dataclasses.replace(options, tuning=dataclasses.replace(
-            options.tuning, limiters=limiters(spec, options.tuning)))
+        options = RunOptions(today=spec.today(), tuning=Tuning(limiters=limiters(spec)))
         state = ServeState(moco_secret=moco_secret, personio_secret=personio_secret)
         runner = Runner(spec, read_credentials(spec, sandbox.env()), state, options, Cadence(), today=lambda: today)
         port, stop = _free_port(), asyncio.Event()
@@ -124,7 +121,7 @@ async def _metrics(http: aiohttp.ClientSession, serve_url: str) -> dict[Any, flo
 async def _steps(sandbox: Sandbox, http: aiohttp.ClientSession, serve_url: str, state: ServeState,
                  stop: asyncio.Event, today: date, hook_secrets: dict[str, str]) -> bool:
     world = sandbox.world
-    _heading(f"1. reconcile serve on {serve_url}: the start-up full reconcile")
+    heading(f"1. reconcile serve on {serve_url}: the start-up full reconcile")
     full_done, applied = False, 0
 
     async def poll_full() -> None:
@@ -172,7 +169,7 @@ async def _steps(sandbox: Sandbox, http: aiohttp.ClientSession, serve_url: str, 
     def times(start: str, end: str) -> Callable[[], bool]:
         return lambda: [(p.start[11:16], (p.end or "")[11:16]) for p in periods()] == [(start, end)]
 
-    _heading(f"2. MOCO: {name} records 09:00–17:00 on {day:%a %d %b}")
+    heading(f"2. MOCO: {name} records 09:00–17:00 on {day:%a %d %b}")
     async with http.post(f"{moco_api}/users/presences", headers=moco,
                          json={"date": day.isoformat(), "from": "09:00", "to": "17:00"}) as answer:
         answer.raise_for_status()
@@ -180,20 +177,20 @@ async def _steps(sandbox: Sandbox, http: aiohttp.ClientSession, serve_url: str, 
     arrivals.append(_show("a new presence in MOCO → a Personio attendance 09:00–17:00",
                           await _until(times("09:00", "17:00"), WAIT, stop)))
 
-    _heading("3. MOCO: the presence now ends at 16:30")
+    heading("3. MOCO: the presence now ends at 16:30")
     async with http.put(f"{moco_api}/users/presences/{presence}", headers=moco, json={"to": "16:30"}) as answer:
         answer.raise_for_status()
     arrivals.append(_show("an edited presence in MOCO → the Personio attendance ends at 16:30",
                           await _until(times("09:00", "16:30"), WAIT, stop)))
 
-    _heading("4. MOCO: the presence is deleted")
+    heading("4. MOCO: the presence is deleted")
     synced = {p.id for p in periods()}  # none if the steps before failed: then nothing can be seen going
     async with http.delete(f"{moco_api}/users/presences/{presence}", headers=moco) as answer:
         answer.raise_for_status()
     arrivals.append(_show("a deleted presence in MOCO → the Personio attendance is gone",
                           await _until(lambda: bool(synced) and not periods(), WAIT, stop)))
 
-    _heading(f"5. Personio: an approved day of paid vacation for {name} on {holiday:%a %d %b}")
+    heading(f"5. Personio: an approved day of paid vacation for {name} on {holiday:%a %d %b}")
     absence = _approve_vacation(sandbox, person_id, holiday)
     arrivals.append(_show("an approved vacation in Personio → a MOCO absence",
                           await _until(lambda: any(absence_source(s.comment) == absence and s.user_id == user_id
@@ -202,7 +199,7 @@ async def _steps(sandbox: Sandbox, http: aiohttp.ClientSession, serve_url: str, 
     await _settled(http, serve_url, state, applied + sum(a.seconds is not None for a in arrivals))
     await _summary(http, serve_url)
     late = [a.step for a in arrivals if a.seconds is None]
-    _heading("What happened")
+    heading("What happened")
     if late:
         click.echo(f"  {click.style('✗', fg='red')} not arrived within {WAIT:.0f} s: {'; '.join(late)}")
     else:
@@ -286,7 +283,7 @@ async def _settled(http: aiohttp.ClientSession, serve_url: str, state: ServeStat
 
 async def _summary(http: aiohttp.ClientSession, serve_url: str) -> None:
     samples = await _metrics(http, serve_url)
-    _heading("reconcile serve's /metrics")
+    heading("reconcile serve's /metrics")
     events = "; ".join(
         f"{label} " + ", ".join(f"{n} {outcome}" for outcome in ("accepted", "ignored", "unauthorized", "malformed")
                                 if (n := _count(samples, "reconcile_events_received_total", source=source,

@@ -1,4 +1,4 @@
-"""Personio's deletions read from its webhook events (systems/personio/events.py) on mocked HTTP: which
+"""Personio's deletions read from its webhook events (read/deletions.py, systems/personio/events.py) on mocked HTTP: which
 config is read, with which filters, every page; which people and days come out; what a malformed answer,
 a missing scope, a missing or disabled webhook and a deletion that names nobody do."""
 
@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from reconciler.errors import UnexpectedResponse
-from reconciler.sync.direction import ALL_DAYS, Touched
-from reconciler.systems.personio.events import ABSENCES, HOURS, SCOPE, Deletions, deleted_since
+from reconciler.plan.scope import ALL_DAYS, Touched
+from reconciler.read.deletions import Deletions, deleted_since
+from reconciler.systems.personio.events import SCOPE
 from tests.systems.helpers import PERSONIO, run_with_clients
+
+ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 
 SINCE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 25, 9, 15, tzinfo=UTC)

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from reconciler.plan import who
+from reconciler.read import who
 from reconciler.records import MocoUser as User
 from reconciler.records import Person
 from reconciler.sandbox.moco.records import MocoUser

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from reconciler import logs
-from reconciler.cli_options import (
+from reconciler.cli.options import (
+    EXIT_CHANGES,
     changed_since_option,
     color,
     config_option,
@@ -26,14 +27,13 @@ from reconciler.cli_options import (
     timeout_option,
     today_option,
 )
-from reconciler.plan.model import Plan
 from reconciler.plan.planfile import save_plan
-from reconciler.plan.privacy import Shown, seal_key
+from reconciler.plan.privacy import seal_key
 from reconciler.render import FORMATS, render
+from reconciler.report import log_plan
 from reconciler.run import make_plan
 from reconciler.spec import load_spec
 
-EXIT_CHANGES = 2
 
 
 @click.command()
@@ -87,21 +87,3 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     if detailed_exitcode and result.has_changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
 
-
-def log_plan(plan: Plan) -> None:
-    """The plan's counts as a log line for machines (the text format shows the plan itself)."""
-    shown = Shown.of(plan, redact=True)
-    fields: dict[str, Any] = {
-        "summary": plan.summary, "conflicts": len(plan.conflicts), "warnings": len(plan.warnings),
-        "withheld": shown.withheld_changes + shown.withheld_conflicts, "scope": list(plan.scope),
-        "partial": plan.partial, "guard": [breach.to_json() for breach in plan.guard],
-    }
-    if plan.subset:
-        fields["subset"] = plan.subset.to_json()
-    if plan.since:
-        fields["incremental"] = {"since": plan.since, "people": {name: len(subset.users) if subset else 0
-                                                                  for name, subset in plan.scopes}}
-    fields |= plan.base_json()
-    s = plan.summary
-    logs.line("plan.ready", f"Plan: {s['create']} to add, {s['update']} to change, {s['delete']} to destroy.",
-              text=False, **fields)
