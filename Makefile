@@ -12,7 +12,9 @@ BIN    := $(VENV)/bin
 demo: $(VENV)/.installed
 	$(BIN)/reconcile demo
 
+# The types of reconciler/ first (mypy, strict; its settings are in pyproject.toml), then the suite.
 test: $(VENV)/.installed
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Issue 12's benchmark: requests, wall, CPU and memory on a company with a year of history, written to
@@ -38,4 +40,4 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache

@@ -30,6 +30,7 @@ from reconciler.errors import (
 from reconciler.plan.model import Change
 from reconciler.sync import registry
 from reconciler.sync.direction import Direction, Steps
+from reconciler.systems.connect import Clients
 from reconciler.systems.http.transport import SENT
 
 
@@ -92,7 +93,7 @@ class ApplyReport:
 Progress = Callable[[Outcome | None, int, int], None]  # None: a heartbeat while changes run
 
 
-async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any, pace: Pace = Pace(), *,
+async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Clients, pace: Pace = Pace(), *,
                         progress: Progress | None = None, halt: Halt | None = None,
                         heartbeat: float | None = None) -> ApplyReport:
     """Make `changes`; `progress(outcome, done, total)` after each one, and, with `heartbeat`, also
@@ -113,7 +114,7 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Any
         pulse.cancel()
 
 
-async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, pace: Pace, progress: Progress | None,
+async def _apply(changes: tuple[Change, ...] | list[Change], clients: Clients, pace: Pace, progress: Progress | None,
                  halt: Halt | None, report: ApplyReport) -> ApplyReport:
     gate = asyncio.Semaphore(pace.concurrency)
     stop = asyncio.Event()
@@ -160,7 +161,7 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Any, pace:
 HALT_POLL = 0.1  # seconds between looks at the halt while a change waits to send its first request
 
 
-async def _unless_halted(change: Change, clients: Any, verify_delay: float, halt: Halt | None) -> Outcome:
+async def _unless_halted(change: Change, clients: Clients, verify_delay: float, halt: Halt | None) -> Outcome:
     """`_attempt`, given up while none of its requests has gone out when a halt comes (SIGTERM): a change
     waiting for the rate limit (a minute, when the window is spent) is not attempted, so stopping takes
     no longer than the requests already sent. Once one went out, the change runs to its end."""
@@ -184,7 +185,7 @@ async def _unless_halted(change: Change, clients: Any, verify_delay: float, halt
             return task.result()  # it finished in the meantime
 
 
-async def _attempt(change: Change, clients: Any, verify_delay: float) -> Outcome:
+async def _attempt(change: Change, clients: Clients, verify_delay: float) -> Outcome:
     try:
         detail = await _execute(change, registry.get(change.direction), clients, verify_delay)
         return Outcome(change, "applied", detail)
@@ -196,7 +197,7 @@ async def _attempt(change: Change, clients: Any, verify_delay: float) -> Outcome
         return Outcome(change, "failed", str(exc))
 
 
-async def _execute(change: Change, direction: Direction, clients: Any, verify_delay: float) -> str:
+async def _execute(change: Change, direction: Direction, clients: Clients, verify_delay: float) -> str:
     """One change through its direction's steps: the write, then every record it removes."""
     steps = direction.steps
     if change.action == "create":
@@ -211,7 +212,7 @@ async def _execute(change: Change, direction: Direction, clients: Any, verify_de
     return await _remove(steps, clients, (change.target, *(removal.id for removal in change.removes)))
 
 
-async def _remove(steps: Steps, clients: Any, records: tuple[Any, ...]) -> str:
+async def _remove(steps: Steps, clients: Clients, records: tuple[Any, ...]) -> str:
     """Delete each record; say how many were already gone (which counts as done)."""
     gone = [await steps.delete(clients, record) for record in records]
     missing = len(gone) - sum(gone)
@@ -219,7 +220,7 @@ async def _remove(steps: Steps, clients: Any, records: tuple[Any, ...]) -> str:
 
 
 async def _confirm_created(direction: Direction, change: Change, unknown: OutcomeUnknown, verify_delay: float,
-                           clients: Any) -> str:
+                           clients: Clients) -> str:
     """A create whose outcome is unknown (a lost answer, or a 5xx after it was sent): re-read the day.
     Found → applied; not found → failed. Never re-sent."""
     await asyncio.sleep(verify_delay)  # let a request still being processed finish first

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-R = TypeVar("R")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 
 class AbsenceKind(str, Enum):
@@ -202,11 +205,11 @@ def builder(cls: type[R]) -> Callable[..., R]:
     faster, for the fast readers that make hundreds of thousands of them. `cls` has no __post_init__."""
     if hasattr(cls, "__post_init__") or not hasattr(cls, "__slots__"):
         raise TypeError(f"{cls.__name__} cannot be built without its __init__")
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    names = [f.name for f in fields(cls)]
     setters = ", ".join(f"_{i}=cls.{name}.__set__" for i, name in enumerate(names))
     body = "; ".join(f"_{i}(o, a{i})" for i in range(len(names)))
     args = ", ".join(f"a{i}" for i in range(len(names)))
     namespace: dict[str, Any] = {}
     exec(f"def make(cls, new):\n    def build({args}, *, cls=cls, new=new, {setters}):\n"  # noqa: S102
          f"        o = new(cls); {body}; return o\n    return build", namespace)
-    return namespace["make"](cls, object.__new__)
+    return cast(Callable[..., R], namespace["make"](cls, object.__new__))

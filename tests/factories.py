@@ -12,9 +12,8 @@ from typing import Any
 
 from reconciler.apply import ApplyReport, Pace, apply_changes
 from reconciler.plan import Plan
-from reconciler.read.fetch import fetch_snapshot, needs
-from reconciler.sync.build import build_plan
 from reconciler.plan.snapshot import Snapshot
+from reconciler.read.fetch import fetch_snapshot, needs
 from reconciler.records import (
     AbsenceKind,
     AbsencePeriod,
@@ -28,6 +27,7 @@ from reconciler.records import (
 )
 from reconciler.spec import Spec, parse_spec
 from reconciler.sync import registry
+from reconciler.sync.build import build_plan
 from reconciler.sync.direction import Direction
 from reconciler.sync.ownership import absence_comment
 

@@ -232,7 +232,8 @@ def test_a_heartbeat_reports_progress_while_changes_run():
     moco = Slow()
     clients = FakeClients(moco=_Adapter(moco))
     report = asyncio.run(apply_changes([create(day) for day in range(1, 7)], clients,
-                                       Pace(concurrency=1, verify_delay=0), progress=lambda outcome, done, total: outcome is None and beats.append(
+                                       Pace(concurrency=1, verify_delay=0),
+                                       progress=lambda outcome, done, total: outcome is None and beats.append(
                                            (done, total)), heartbeat=0.06))
     assert report.ok and len(beats) >= 3
     assert [total for _, total in beats] == [6] * len(beats) and beats == sorted(beats)

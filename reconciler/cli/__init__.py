@@ -41,7 +41,6 @@ from reconciler.spec.schema import schema_text
 from reconciler.systems.connect import missing_variables
 
 
-
 class ReconcileGroup(click.Group):
     """Runs click in non-standalone mode so that every failure maps to the contract's codes."""
 

@@ -164,7 +164,7 @@ def _scope(saved: SavedPlan | None, only: str | None, subset: Subset) -> tuple[t
         return only_names(only), subset
     if only and saved.scope and only_names(only) != saved.scope:
         raise ReconcileError(f"{saved.path} covers {', '.join(saved.scope)}, but --only asks for "
-                             f"{only_names(only)[0]}: apply the saved plan without --only, or make a plan of that "  # type: ignore[index]
+                             f"{registry.canonical(only)}: apply the saved plan without --only, or make a plan of that "
                              f"direction with `reconcile plan --only {only} --out PLANFILE`. Nothing was written.")
     if subset and subset != saved.subset:
         raise ReconcileError(f"{saved.path} was planned for {saved.subset or 'everyone and every day'}, but the "
@@ -182,10 +182,10 @@ def _log_outcome(report: ApplyReport) -> None:
                   reason=report.stopped_by)
     if report.unsettled:
         logs.line("apply.unsettled", f"  warning: {report.unsettled}", level="warning")
-    counts = {status: report.count(status) for status in ("applied", "failed", "skipped")}
     level = "info" if report.ok else "error"
     if logs.machine():
-        logs.line("apply.done", report.summary(), level=level, **counts, settled=report.settled,
+        logs.line("apply.done", report.summary(), level=level, applied=report.count("applied"),
+                  failed=report.count("failed"), skipped=report.count("skipped"), settled=report.settled,
                   halted_by=report.halted_by or None)
     else:
         click.echo(report.summary())

@@ -35,7 +35,6 @@ from reconciler.run import make_plan
 from reconciler.spec import load_spec
 
 
-
 @click.command()
 @config_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,

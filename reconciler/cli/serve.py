@@ -93,5 +93,5 @@ def serve(config_path: Path, listen: tuple[str, int], every: float, full_every: 
     state = ServeState(moco_secret=moco_secret, personio_secret=personio_secret)
     fixed = today.date() if today else None
     runner = Runner(spec, credentials, state, options, Cadence(every, full_every),
-                    today=(lambda: fixed) if fixed else date.today)  # type: ignore[return-value]
+                    today=(lambda: fixed) if fixed else date.today)
     asyncio.run(run_server(state, runner, listen, grace))

@@ -14,6 +14,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -39,11 +40,11 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         credentials = read_credentials(spec, running.env())
         options = RunOptions(today=today, pace=Pace(verify_delay=0.2))
 
-        def handmade() -> list[dict]:
+        def handmade() -> list[dict[str, Any]]:
             return sorted((dataclasses.asdict(s) for s in running.world.moco.schedules.values()
                            if not is_ours(s.comment)), key=lambda s: s["id"])
 
-        def handmade_periods() -> list[dict]:
+        def handmade_periods() -> list[dict[str, Any]]:
             return sorted((dataclasses.asdict(p) for p in running.world.personio.attendance_periods.values()
                            if not is_ours(p.comment)), key=lambda p: p["id"])
 

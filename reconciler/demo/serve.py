@@ -26,11 +26,12 @@ import click
 from prometheus_client.parser import text_string_to_metric_families
 
 from reconciler.demo.show import DEMO_MOCO_RATE, DEMO_PERSONIO_RATE, heading
+from reconciler.run import RunOptions
 from reconciler.sandbox import Sandbox, SeedParams
+from reconciler.sandbox.moco.records import MocoPresence, MocoSchedule
 from reconciler.sandbox.personio.records import PersonioAbsencePeriod
 from reconciler.sandbox.personio.webhooks import record
 from reconciler.sandbox.seed.params import MOCO_API_KEY
-from reconciler.run import RunOptions
 from reconciler.serve.app import MOCO_PATH, PERSONIO_PATH, ServeState
 from reconciler.serve.coalesce import QUIET
 from reconciler.serve.runner import Cadence, Runner
@@ -244,8 +245,9 @@ def _free_day(sandbox: Sandbox, user_id: int, person_id: str, offsets: range, to
         text = day.isoformat()
         if day.weekday() >= 5 or day < start:
             continue
-        taken = any(r.user_id == user_id and r.date == text
-                    for r in (*world.moco.presences.values(), *world.moco.schedules.values()))
+        booked: tuple[MocoPresence | MocoSchedule, ...] = (*world.moco.presences.values(),
+                                                           *world.moco.schedules.values())
+        taken = any(r.user_id == user_id and r.date == text for r in booked)
         taken = taken or any(p.person_id == person_id and p.start[:10] == text
                              for p in world.personio.attendance_periods.values())
         taken = taken or any(p.person_id == person_id and p.starts_from[:10] <= text

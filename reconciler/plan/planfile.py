@@ -26,7 +26,6 @@ from reconciler.plan.privacy import shared_changes, shared_plan_json
 from reconciler.plan.scope import Scopes, Subset
 
 
-
 class Names(Protocol):
     """The directions a plan file may name (sync/registry.py is one)."""
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from reconciler.plan.scope import Subset
 from reconciler.plan.snapshot import Need, Snapshot, fewer_collections, merge_needs
 from reconciler.spec import Spec
 from reconciler.sync.direction import Direction
 from reconciler.sync.sources import IDENTITY
+from reconciler.systems.connect import Clients
 from reconciler.systems.http.together import together
 
 PEOPLE = tuple(Need(source) for source in IDENTITY)  # who is who: every run reads both systems' people
@@ -27,7 +27,7 @@ def needs(spec: Spec, today: date, directions: Iterable[Direction], subset: Subs
     return tuple(wanted)
 
 
-async def fetch_snapshot(clients: Any, today: date, needs: Iterable[Need]) -> Snapshot:
+async def fetch_snapshot(clients: Clients, today: date, needs: Iterable[Need]) -> Snapshot:
     """Read every needed list at once, each once."""
     merged = merge_needs(needs)
     with fewer_collections():

@@ -25,6 +25,7 @@ from typing import Any
 from reconciler.records import MocoUser, Person
 from reconciler.spec import UserSettings
 from reconciler.sync.identity import claimants_of, target_of, unclaimed
+from reconciler.systems.connect import Clients
 from reconciler.systems.http.together import nothing, together
 from reconciler.systems.moco import narrow as moco_narrow
 from reconciler.systems.personio import narrow as personio_narrow
@@ -59,7 +60,7 @@ class _Round:
         return bool(self.moco_ids or self.moco_emails or self.personio_ids or self.personio_emails)
 
 
-async def people_of(clients: Any, settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str]
+async def people_of(clients: Clients, settings: UserSettings, user_ids: Collection[int], person_ids: Collection[str]
                     ) -> tuple[list[MocoUser], list[Person]]:
     """The MOCO users and Personio persons the matching of these people needs (see the module). Read in
     rounds, each asking only what the rounds before did not answer: a person is asked for by id only
@@ -91,7 +92,7 @@ def _next(settings: UserSettings, user_ids: Collection[int], person_ids: Collect
     return _Round(moco_ids, moco_emails, ids, personio_emails)
 
 
-async def _ask(clients: Any, ask: _Round, known: _Known) -> None:
+async def _ask(clients: Clients, ask: _Round, known: _Known) -> None:
     known.asked_ids |= ask.moco_ids | ask.personio_ids
     known.asked_emails["moco"] |= ask.moco_emails
     known.asked_emails["personio"] |= ask.personio_emails

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reconciler.plan.model import Plan, summarise
+from reconciler.plan.model import Change, Plan, summarise
 from reconciler.plan.privacy import Shown
 from reconciler.render.words import (
     SECTION_TITLES,
@@ -75,7 +75,7 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     return "\n".join(head + body + tail) + "\n"
 
 
-def _details(cause: str, people: dict[str, list], fit: Callable[[list[str]], bool]) -> list[str]:
+def _details(cause: str, people: dict[str, list[Change]], fit: Callable[[list[str]], bool]) -> list[str]:
     """Each person's changes folded in <details>, as many as fit; what was left out, if anything."""
     if cause and not fit([f"#### {SECTION_TITLES[cause]}", ""] + ([] if people else ["None.", ""])):
         return [f"the {SECTION_TITLES[cause].lower()}"]
@@ -130,7 +130,7 @@ def _head(plan: Plan, shown: Shown) -> list[str]:
     return out + [""]
 
 
-def _people_table(people: dict[str, list]) -> list[str]:
+def _people_table(people: dict[str, list[Change]]) -> list[str]:
     out = ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
     for person, changes in people.items():
         counts = summarise(changes)
@@ -138,7 +138,7 @@ def _people_table(people: dict[str, list]) -> list[str]:
     return out + [""]
 
 
-def _person(person: str, changes: list) -> list[str]:
+def _person(person: str, changes: list[Change]) -> list[str]:
     out = [f"<details><summary><code>{person}</code>{_cell(also_known_as(person, changes))}: "
            f"{counted(len(changes), 'change')}</summary>", "", "| | date | system | change | why |",
            "|---|---|---|---|---|"]

@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from reconciler.serve.coalesce import Coalescer
-from reconciler.serve.events import MOCO, PERSONIO, Hint, Ignored, Outcome, moco_hint, personio_hint
+from reconciler.serve.events import Hint, Ignored, Outcome, moco_hint, personio_hint
 from reconciler.serve.metrics import CONTENT_TYPE, Metrics
 from reconciler.serve.signatures import Verdict, verify_moco, verify_personio
+from reconciler.sync.direction import MOCO, PERSONIO
 
 log = logging.getLogger(__name__)
 

@@ -265,7 +265,7 @@ class Runner:
     def _failed(self, what: str, detail: str) -> float:
         """Not ready (the reason names no person: the detail goes to the log only); the pause before a retry."""
         self.failures += 1
-        pause = min(FIRST_RETRY * 2 ** (self.failures - 1), max(self.cadence.every, FIRST_RETRY))
+        pause: float = min(FIRST_RETRY * 2 ** (self.failures - 1), max(self.cadence.every, FIRST_RETRY))
         self.retry_at = self.state.clock() + pause
         self.state.readiness.last_failure = f"{what} at {_stamp(self.wall())} (see the log); retrying in {pause:.0f} s"
         logs.line("serve.failed", f"{what}: {detail}. Retrying in {pause:.0f} s.", level="error", what=what,

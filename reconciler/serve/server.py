@@ -68,8 +68,8 @@ async def run_server(state: ServeState, runner: Runner, listen: tuple[str, int],
                       "run at the next start reads both systems first, so it neither repeats nor loses one.",
                       level="warning")
             await asyncio.wait({task})
-        elif not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+        elif not task.cancelled() and (failure := task.exception()) is not None:
+            raise failure
     finally:
         stopping.cancel()
         for number in installed:

@@ -100,7 +100,7 @@ def announced(batches: list[Batch]) -> frozenset[str]:
     """The sources of the records the batches' webhooks reported deleted, e.g. "MOCO presence 123": the
     mass-change guard does not count the deletions that follow them (plan/guard.py). A direction's marker
     names the records it syncs from, those it watches in the system it does not write."""
-    found = set()
+    found: set[str] = set()
     for batch in batches:
         for each in (batch, *batch.covered):
             direction = _direction(each.direction)

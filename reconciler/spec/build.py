@@ -70,8 +70,9 @@ def build_spec(data: dict[str, Any], source: str) -> Spec:
 
 def _moco_api_root(moco: dict[str, Any]) -> str:
     """`base_url` without its trailing slash, else the API root of the MOCO subdomain."""
-    if moco["base_url"]:
-        return moco["base_url"].rstrip("/")
+    base_url: str | None = moco["base_url"]
+    if base_url:
+        return base_url.rstrip("/")
     return f"https://{moco['subdomain']}.mocoapp.com/api/v1"
 
 

@@ -14,7 +14,7 @@ the checks skip what they cannot read. A default that is a mapping gets its own 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from reconciler.spec.schema import schema
 
@@ -34,7 +34,7 @@ def defaults_of(*path: str) -> dict[str, Any]:
     node = schema()
     for key in path:
         node = node["properties"][key]
-    return _fill({}, node)
+    return cast(dict[str, Any], _fill({}, node))  # a mapping filled is a mapping
 
 
 def _fill(value: Any, node: Node) -> Any:

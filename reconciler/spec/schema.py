@@ -13,7 +13,7 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -34,7 +34,7 @@ def schema_text() -> str:
 
 @cache
 def schema() -> dict[str, Any]:
-    return json.loads(schema_text())
+    return cast(dict[str, Any], json.loads(schema_text()))  # the schema is one JSON object
 
 
 def _validator() -> Draft202012Validator:
@@ -72,7 +72,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[JsonPath, str]]:
 def _sentence(rule: str, expected: Any, value: Any, spec: dict[str, Any], path: JsonPath) -> str:
     shown = _show(value)
     if rule == "type":
-        kinds = expected if isinstance(expected, list) else [expected]
+        kinds: list[str] = expected if isinstance(expected, list) else [expected]  # JSON Schema type names
         wanted = " or ".join(_TYPE_WORDS.get(kind, kind) for kind in kinds if kind != "null")
         return f"must be {wanted}, not {shown}"
     if rule == "enum":

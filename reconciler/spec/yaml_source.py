@@ -17,7 +17,7 @@ Deliberate departures from plain `yaml.safe_load`:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import yaml
 
@@ -56,6 +56,12 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+@overload
+def _position(mark: yaml.Mark) -> Position: ...
+@overload
+def _position(mark: yaml.Mark | None) -> Position | None: ...
+
+
 def _position(mark: yaml.Mark | None) -> Position | None:
     if mark is None:
         return None
@@ -81,12 +87,11 @@ def load_yaml(text: str) -> LoadedYaml:
     """Parse one YAML document. Raises `YamlSyntaxError` for malformed YAML."""
     loader = _Loader(text)
     try:
-        if not loader.check_node():
+        if not loader.check_node() or (node := loader.get_node()) is None:
             return LoadedYaml(data=None, positions={}, problems=[])
-        node = loader.get_node()
         if loader.check_node():
             raise YamlSyntaxError(
-                _position(loader.peek_event().start_mark),
+                _position(loader.peek_event().start_mark),  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
                 "the file holds more than one YAML document; a spec is exactly one",
             )
         result = LoadedYaml(data=None, positions={(): _position(node.start_mark) or Position(1, 1)}, problems=[])

@@ -21,6 +21,7 @@ from reconciler.plan.snapshot import Need, Snapshot, Source, Window
 from reconciler.spec import Spec
 from reconciler.sync.identity import Matching, Pair
 from reconciler.sync.ownership import Marker
+from reconciler.systems.connect import Clients
 
 MOCO, PERSONIO = "moco", "personio"  # the systems webhooks and change lists come from
 
@@ -39,16 +40,16 @@ class Steps(Protocol):
     """How a direction's changes are made through the clients (`apply.py` runs them); each step gets the
     change's typed `send` as the planner made it."""
 
-    async def create(self, clients: Any, change: Change) -> None:
+    async def create(self, clients: Clients, change: Change) -> None:
         """Send `change.send` as a new record."""
 
-    async def update(self, clients: Any, change: Change) -> None:
+    async def update(self, clients: Clients, change: Change) -> None:
         """Send `change.send` onto the record `change.target`."""
 
-    async def delete(self, clients: Any, record_id: Any) -> bool:
+    async def delete(self, clients: Clients, record_id: Any) -> bool:
         """Delete one record; False when it was already gone."""
 
-    async def find_created(self, clients: Any, change: Change) -> bool:
+    async def find_created(self, clients: Clients, change: Change) -> bool:
         """After a create whose answer was lost: re-read and say whether the record exists."""
 
 
@@ -101,7 +102,7 @@ class Followup:
     people in scope; it answers for those people only."""
 
     source: Source
-    read: Callable[[Any, Snapshot, Window, Touched, tuple[Pair, ...]], Awaitable[Sequence[Any]]]
+    read: Callable[[Clients, Snapshot, Window, Touched, tuple[Pair, ...]], Awaitable[Sequence[Any]]]
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class Direction:
     # Incremental runs (--changed-since): the people and days whose records changed since a moment
     # (UTC, aware) in either system, read with the services' updated-after filters. None: the
     # direction cannot tell, and an incremental run plans it in full.
-    touched: Callable[[Any, Window, datetime], Awaitable[Touched]] | None = None
+    touched: Callable[[Clients, Window, datetime], Awaitable[Touched]] | None = None
     # Incremental runs: lists read after the others, from what those found and what changed, instead of
     # per person (e.g. MOCO presences by the ids that synced Personio periods name).
     followups: tuple[Followup, ...] = ()

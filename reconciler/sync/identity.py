@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Mapping, Sized
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.errors import PlanError
 from reconciler.records import MocoUser, Person
@@ -67,8 +69,10 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
             f"{without_email} active Personio person{'s come' if without_email != 1 else ' comes'} without an email "
             "and cannot be matched: allow the API credential to read the email attribute"
         )
-    table: dict[str, list] = defaultdict(list)  # the matching table's columns, by Matching field
-    for system, by_email in (("MOCO users", users_by_email), ("Personio persons", persons_by_email)):
+    table: dict[str, list[Any]] = defaultdict(list)  # the matching table's columns, by Matching field
+    systems: tuple[tuple[str, Mapping[str, Sized]], ...] = (("MOCO users", users_by_email),
+                                                            ("Personio persons", persons_by_email))
+    for system, by_email in systems:
         for email, same in sorted(by_email.items()):
             if len(same) > 1:
                 warnings.append(f"{len(same)} {system} share the email {email}; none of them is synced")

@@ -14,16 +14,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 MARKER = "[reconcile]"
 
 T = TypeVar("T")
+M = TypeVar("M", bound="Marked")
 
 
 def is_ours(comment: str | None) -> bool:
     """Whether a comment carries reconcile's marker at all (of any direction)."""
-    return bool(comment) and comment.lstrip().startswith(MARKER)  # type: ignore[union-attr]
+    return bool(comment and comment.lstrip().startswith(MARKER))
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,21 @@ class Claim(Generic[T]):
         return [record for records in self.ours.values() for record in records]
 
 
-def claim(records: Iterable[T], marker: Marker, *, comment: Callable[[T], str | None] = lambda r: r.comment,  # type: ignore[attr-defined]
-          order: Callable[[T], Any] = lambda r: r.id) -> Claim[T]:  # type: ignore[attr-defined]
-    ours: dict[Any, list[T]] = defaultdict(list)
-    handmade: list[T] = []
-    foreign: list[T] = []
+class Marked(Protocol):
+    """A record `claim` sorts by default: by its comment, copies in the order of their ids."""
+
+    @property
+    def comment(self) -> str | None: ...
+
+    @property
+    def id(self) -> object: ...
+
+
+def claim(records: Iterable[M], marker: Marker, *, comment: Callable[[M], str | None] = lambda r: r.comment,
+          order: Callable[[M], Any] = lambda r: r.id) -> Claim[M]:
+    ours: dict[Any, list[M]] = defaultdict(list)
+    handmade: list[M] = []
+    foreign: list[M] = []
     match, parse = _pattern(marker.label, marker.id_pattern).match, marker.parse  # marker.source, once per record
     for record in records:
         text = comment(record)

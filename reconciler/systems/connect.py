@@ -23,6 +23,7 @@ from reconciler.spec import Spec
 from reconciler.systems.http import (
     USER_AGENT,
     Authenticator,
+    Clock,
     ErrorReader,
     Hints,
     Pager,
@@ -118,7 +119,7 @@ class Tuning:
     retry: RetryPolicy = RetryPolicy()
     timeouts: Timeouts = Timeouts()
     sleep: Sleep = asyncio.sleep
-    clock: object = time.monotonic
+    clock: Clock = time.monotonic
     seed: int | None = None
     # The pacing of each service ("moco", "personio"), kept across runs: `reconcile serve` runs one after
     # another, and each must see the budget the last one spent. None: each run paces from a fresh window.
@@ -128,9 +129,9 @@ class Tuning:
 def limiters(spec: Spec, tuning: Tuning = Tuning()) -> dict[str, SlidingWindowLimiter]:
     """One limiter per service at the spec's rate limits, for runs that share their budget (`Tuning.limiters`)."""
     return {"moco": SlidingWindowLimiter(spec.moco.rate_limit.requests, spec.moco.rate_limit.per_seconds,
-                                         clock=tuning.clock, sleep=tuning.sleep),  # type: ignore[arg-type]
+                                         clock=tuning.clock, sleep=tuning.sleep),
             "personio": SlidingWindowLimiter(spec.personio.rate_limit.requests, spec.personio.rate_limit.per_seconds,
-                                             clock=tuning.clock, sleep=tuning.sleep)}  # type: ignore[arg-type]
+                                             clock=tuning.clock, sleep=tuning.sleep)}
 
 
 @asynccontextmanager
@@ -145,9 +146,9 @@ async def open_clients(spec: Spec, credentials: Credentials, tuning: Tuning = Tu
             shared = (tuning.limiters or {}).get(name.lower())
             return Service(
                 name=name, base_url=base_url, session=session,
-                limiter=shared or SlidingWindowLimiter(requests, per_seconds, clock=tuning.clock, sleep=tuning.sleep),  # type: ignore[arg-type]
+                limiter=shared or SlidingWindowLimiter(requests, per_seconds, clock=tuning.clock, sleep=tuning.sleep),
                 auth=auth, hints=hints, error_reader=error_reader, pager=pager, retry=tuning.retry,
-                timeouts=tuning.timeouts, sleep=tuning.sleep, clock=tuning.clock, rng=rng,  # type: ignore[arg-type]
+                timeouts=tuning.timeouts, sleep=tuning.sleep, clock=tuning.clock, rng=rng,
             )
 
         moco = service("MOCO", spec.moco.api_root, spec.moco.rate_limit.requests, spec.moco.rate_limit.per_seconds,

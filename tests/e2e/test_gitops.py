@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from tests.factories import Sent
 from tests.conftest import TODAY, Personio
 from tests.e2e.test_absences_e2e import writes
+from tests.factories import Sent
 
 
 def run(*args: str):

@@ -11,11 +11,11 @@ from datetime import date
 from click.testing import CliRunner
 
 from reconciler.cli import cli
+from reconciler.plan.scope import Touched
 from reconciler.plan.snapshot import Snapshot, Window
 from reconciler.sandbox.seed import apply_directly
 from reconciler.spec import parse_spec
 from reconciler.sync import sources
-from reconciler.plan.scope import Touched
 from reconciler.sync.hours_to_personio import presences_of
 from reconciler.sync.identity import match_people
 from reconciler.sync.ownership import attendance_source

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.spec import parse_spec
 from reconciler.plan.scope import ALL_DAYS
+from reconciler.read.deletions import deleted_since
+from reconciler.spec import parse_spec
 from reconciler.sync.ownership import absence_source, attendance_source
 from reconciler.systems.connect import Tuning, open_clients, read_credentials
-from reconciler.read.deletions import deleted_since
 from reconciler.systems.personio.events import SCOPE
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"

@@ -7,13 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from reconciler.errors import ReconcileError
-from reconciler.plan.scope import MARGIN, describe, parse_since
-from reconciler.read.changed import scopes
 from reconciler.plan.model import Subset
+from reconciler.plan.scope import ALL_DAYS, MARGIN, Touched, describe, parse_since
 from reconciler.plan.snapshot import Window
+from reconciler.read.changed import scopes
 from reconciler.records import MocoUser, Person
 from reconciler.spec.model import UserSettings
-from reconciler.plan.scope import ALL_DAYS, Touched
 from reconciler.sync.identity import match_people
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -8,9 +8,8 @@ from datetime import date
 
 import pytest
 
-from reconciler.read.fetch import needs
 from reconciler.plan.snapshot import Need, Source, Window, merge_needs, whole, windowed
-from reconciler.read.fetch import fetch_snapshot
+from reconciler.read.fetch import fetch_snapshot, needs
 from reconciler.sync import registry, sources
 from tests.factories import Company, make_spec
 

@@ -1,6 +1,6 @@
-"""Personio's deletions read from its webhook events (read/deletions.py, systems/personio/events.py) on mocked HTTP: which
-config is read, with which filters, every page; which people and days come out; what a malformed answer,
-a missing scope, a missing or disabled webhook and a deletion that names nobody do."""
+"""Personio's deletions read from its webhook events (read/deletions.py over systems/personio/events.py) on mocked
+HTTP: which config is read, with which filters, every page; which people and days come out; what a malformed
+answer, a missing scope, a missing or disabled webhook and a deletion that names nobody do."""
 
 from __future__ import annotations
 

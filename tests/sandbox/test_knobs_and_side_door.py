@@ -61,7 +61,7 @@ def test_disconnect_fault_commits_the_write_but_the_caller_never_hears(moco, san
 
 def test_lost_response_fault_commits_then_hangs_past_the_callers_timeout(personio, sandbox):
     personio.token()
-    sandbox.knobs["personio"].hang_seconds = 2
+    sandbox.knobs["personio"].hang_seconds = 1  # past the caller's 0.5 s; the sandbox waits it out when it stops
     sandbox.add_fault("personio", Fault(kind="lost_response", method="POST", path="/v2/attendance-periods"))
     person = next(iter(sandbox.world.personio.persons))
     body = {"person": {"id": person}, "type": "WORK", "start": {"date_time": "2026-11-29T09:00:00"},
@@ -170,20 +170,23 @@ def test_sliding_window_can_count_only_what_it_lets_through():
 
 
 def test_the_count_refused_knob_reaches_the_window(moco, sandbox):
+    """Through the API, on the window's clock (moved by the test, not waited for)."""
+    now = [0.0]
+    sandbox.limiter = SlidingWindow(clock=lambda: now[0])
     side_door(sandbox, "PATCH", "/knobs", json_body={"moco": {"rate_limit_requests": 2, "rate_limit_seconds": 0.6}})
 
     def statuses(count: int) -> list[int]:
         return [moco("GET", "/users?per_page=1").status for _ in range(count)]
 
     assert statuses(4) == [200, 200, 429, 429]
-    time.sleep(0.3)
+    now[0] = 0.3
     assert statuses(2) == [429, 429]
-    time.sleep(0.36)
+    now[0] = 0.66
     assert statuses(1) == [429]  # the two let through have left; the two refused at 0.3 s keep it full
     sandbox.knobs["moco"].update({"count_refused": False})
-    time.sleep(0.7)
+    now[0] = 1.36
     assert statuses(3) == [200, 200, 429]
-    time.sleep(0.3)
+    now[0] = 1.66
     assert statuses(1) == [429]
-    time.sleep(0.4)
+    now[0] = 2.06
     assert statuses(1) == [200]  # only the two let through counted

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from reconciler.plan.scope import ALL_DAYS
 from reconciler.sandbox.deliveries import ATTEMPTS, Outbox
 from reconciler.serve.events import MOCO, Hint, moco_hint, personio_hint
 from reconciler.serve.signatures import verify_moco, verify_personio
-from reconciler.plan.scope import ALL_DAYS
 from tests.conftest import side_door
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"

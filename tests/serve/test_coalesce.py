@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from reconciler.plan.scope import ALL_DAYS
 from reconciler.serve.coalesce import Batch, Coalescer
 from reconciler.serve.events import MOCO, PERSONIO, Hint, moco_hint
-from reconciler.plan.scope import ALL_DAYS
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 

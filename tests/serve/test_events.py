@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.serve.events import MOCO, PERSONIO, Hint, Ignored, Malformed, moco_hint, personio_hint
 from reconciler.plan.scope import ALL_DAYS
+from reconciler.serve.events import MOCO, PERSONIO, Hint, Ignored, Malformed, moco_hint, personio_hint
 from reconciler.sync.ownership import absence_comment, attendance_comment
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"

@@ -22,7 +22,7 @@ from reconciler.serve.app import ServeState
 from reconciler.serve.events import MOCO, Hint
 from reconciler.serve.runner import Cadence, Runner
 from reconciler.systems.connect import Credentials
-from tests.factories import Sent, TODAY, make_spec
+from tests.factories import TODAY, Sent, make_spec
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 

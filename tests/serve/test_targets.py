@@ -3,6 +3,7 @@
 import json
 from datetime import date, time
 
+from reconciler.plan.scope import ALL_DAYS, Touched
 from reconciler.plan.snapshot import Snapshot
 from reconciler.records import AbsenceKind, AbsencePeriod, MocoAbsence, Presence
 from reconciler.serve.coalesce import Coalescer
@@ -10,7 +11,6 @@ from reconciler.serve.events import Hint, moco_hint, personio_hint
 from reconciler.serve.owners import Owners
 from reconciler.serve.targets import announced, hinted
 from reconciler.sync import sources
-from reconciler.plan.scope import ALL_DAYS, Touched
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
 TODAY = date(2026, 11, 30)

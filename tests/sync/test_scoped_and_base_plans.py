@@ -8,10 +8,10 @@ import pytest
 
 from reconciler.errors import PlanError
 from reconciler.plan.base import against_base
-from reconciler.sync.build import build_plan
 from reconciler.plan.model import Subset
 from reconciler.render import render_markdown, render_text
 from reconciler.sync import registry
+from reconciler.sync.build import build_plan
 from tests.factories import make_spec
 
 OVERRIDE = "users:\n  overrides:\n    - {personio: Max.Mustermann@ACME.example, moco: max@acme.example}\n"

@@ -47,7 +47,7 @@ class Presences(MocoService):
             self.presence_json(p)
             for p in sorted(self.state.presences.values(), key=lambda p: (p.date, p.from_time, p.id))
             if self.visible(key, p)
-            and (not start or start <= p.date <= end)  # type: ignore[operator]
+            and (not (start and end) or start <= p.date <= end)  # both or neither, checked above
             and (not user_id or p.user_id == user_id)
             and (ids is None or p.id in ids)
             and (not updated_after or p.updated_at > updated_after)

@@ -77,7 +77,7 @@ class Schedules(MocoService):
             elif parse_date(body["date"]) is None:
                 errors["date"] = [INVALID]
         if creating or "absence_code" in body:
-            code = body.get("absence_code")
+            code: Any = body.get("absence_code")  # any JSON value: int() refuses the wrong ones
             try:
                 if isinstance(code, bool) or int(code) not in MOCO_ASSIGNMENT_NAMES:
                     raise ValueError
@@ -89,13 +89,13 @@ class Schedules(MocoService):
         body = await self.object_body(request)
         errors: dict[str, list[str]] = {}
         self.check_schedule_fields(body, errors, creating=True)
-        user_id = body.get("user_id", key.owner_user_id)
+        user_id: Any = body.get("user_id", key.owner_user_id)  # any JSON value, read only when digits
         user = self.state.users.get(int(user_id)) if str(user_id).isdigit() else None
         if user is None or not user.active:
             errors["user_id"] = [INVALID]
         elif not key.staff and user.id != key.owner_user_id:
             raise empty(403)
-        if errors:
+        if errors or user is None:  # no user: an error said so
             raise invalid(errors)
         am, pm = flag(body.get("am"), True), flag(body.get("pm"), True)
         if not am and not pm:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from reconciler.sandbox.common import ServiceApi, json_body, json_response, query_int
 from reconciler.sandbox.moco.errors import empty, invalid_payload, unauthorized
-from reconciler.sandbox.moco.records import MocoKey
+from reconciler.sandbox.moco.records import MocoKey, MocoState
 
 PER_PAGE_MAX = 100
 
@@ -44,6 +44,10 @@ def int_set(raw: str | None) -> set[int] | None:
 
 class MocoService(ServiceApi):
     service = "moco"
+
+    @property
+    def state(self) -> MocoState:
+        return self.sandbox.world.moco
 
     def auth(self, request: web.Request) -> MocoKey:
         header = request.headers.get("Authorization", "")

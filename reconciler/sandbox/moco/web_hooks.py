@@ -96,7 +96,7 @@ class WebHooks(MocoService):
             errors["hook"] = [BLANK]
         elif not isinstance(hook, str) or not hook.startswith(("http://", "https://")):
             errors["hook"] = [INVALID]
-        if errors:
+        if errors or not isinstance(hook, str):  # not text: an error said so
             raise invalid(errors)
         return json_response(register(self.sandbox, body["target"], body["event"], hook).to_api())
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from reconciler.sandbox.common import ServiceApi, json_response, query_int
 from reconciler.sandbox.personio.auth import bearer_client
 from reconciler.sandbox.personio.errors import bad_request
+from reconciler.sandbox.personio.records import PersonioState
 
 LOCAL_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -44,6 +45,10 @@ def csv(value: str | None) -> set[str] | None:
 
 class PersonioService(ServiceApi):
     service = "personio"
+
+    @property
+    def state(self) -> PersonioState:
+        return self.sandbox.world.personio
 
     def auth(self, request: web.Request) -> str:
         return bearer_client(self.state, request)

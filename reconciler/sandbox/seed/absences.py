@@ -86,7 +86,8 @@ def seed_year_round_absences(company: Company, employees: list[Employee]) -> Non
             first = company.free_weekday(employee, start + timedelta(days=rng.randrange(span)))
             sick = first < today and rng.random() < 0.2
             wanted = min(rng.randint(1, 3) if sick else rng.choice([3, 4, 5, 5, 8, 10]), target - away)
-            days, day = [], first
+            days: list[date] = []
+            day = first
             while len(days) < wanted and day <= end and day not in employee.absent:
                 if workday(day):
                     days.append(day)
@@ -104,13 +105,13 @@ def seed_moco_schedules(company: Company, employees: list[Employee]) -> None:
             for user in active:
                 company.schedule(user, day, 2, comment=name)
     by_role = dict(enumerate(employees))
-    if 6 in by_role and by_role[6].moco_user:
+    if 6 in by_role and (moco_user := by_role[6].moco_user):
         e = by_role[6]
         vacation = sorted(d for d, (am, pm) in e.absent.items() if am and pm and d.weekday() < 5
                           and d not in company.holidays and d >= company.p.today)
         if len(vacation) >= 2:  # hand-made entries on days Personio wants
-            company.schedule(e.moco_user, vacation[0], 5, comment="Arzttermin (manuell)")
-            company.schedule(e.moco_user, vacation[1], 1, comment="Überstundenabbau")
+            company.schedule(moco_user, vacation[0], 5, comment="Arzttermin (manuell)")
+            company.schedule(moco_user, vacation[1], 1, comment="Überstundenabbau")
     if 2 in by_role and by_role[2].moco_user:  # "not plannable" on a free day: left alone
         free = company.free_weekday(by_role[2], company.p.today + timedelta(days=45))
         company.schedule(by_role[2].moco_user, free, 1, comment="Workshop-Vorbereitung", pm=False)
@@ -124,7 +125,8 @@ def seed_earlier_sync(company: Company, employees: list[Employee]) -> None:
     by_role = dict(enumerate(employees))
 
     def workdays(employee: Employee, first: date, count: int) -> list[date]:
-        found, day = [], company.weekday_on_or_after(first)
+        found: list[date] = []
+        day = company.weekday_on_or_after(first)
         while len(found) < count and day <= company.end:
             hours = employee.pattern[0][day.weekday()] + employee.pattern[1][day.weekday()]
             if day not in company.holidays and day not in employee.absent and hours:
@@ -132,24 +134,24 @@ def seed_earlier_sync(company: Company, employees: list[Employee]) -> None:
             day = company.weekday_on_or_after(day + timedelta(days=1))
         return found
 
-    if 0 in by_role and by_role[0].moco_user:  # an approved vacation synced as the wrong kind: update
+    if 0 in by_role and (user := by_role[0].moco_user):  # an approved vacation synced as the wrong kind: update
         e = by_role[0]
         first = company.weekday_on_or_after(company.p.today + timedelta(days=30))
         days = workdays(e, first, 3)
         if len(days) == 3:
             company.absence(e, "Paid vacation", days[0], days[1])
             period = list(company.personio.absence_periods.values())[-1]
-            company.schedule(e.moco_user, days[0], 4, comment=absence_comment(period.id))
-            company.schedule(e.moco_user, days[1], 5, comment=absence_comment(period.id))  # was training
-            company.schedule(e.moco_user, days[2], 4, comment=absence_comment(period.id))  # since shortened
-    if 1 in by_role and by_role[1].moco_user:  # a vacation cancelled in Personio: delete
+            company.schedule(user, days[0], 4, comment=absence_comment(period.id))
+            company.schedule(user, days[1], 5, comment=absence_comment(period.id))  # was training
+            company.schedule(user, days[2], 4, comment=absence_comment(period.id))  # since shortened
+    if 1 in by_role and (user := by_role[1].moco_user):  # a vacation cancelled in Personio: delete
         e = by_role[1]
         for day in workdays(e, company.p.today + timedelta(days=10), 2):
-            company.schedule(e.moco_user, day, 4, comment=absence_comment(company.uuid()))
-    if 2 in by_role and by_role[2].moco_user:  # a request approved, synced, then rejected: delete
+            company.schedule(user, day, 4, comment=absence_comment(company.uuid()))
+    if 2 in by_role and (user := by_role[2].moco_user):  # a request approved, synced, then rejected: delete
         e = by_role[2]
         days = workdays(e, company.p.today + timedelta(days=20), 1)
         if days:
             company.absence(e, "Paid vacation", days[0], days[0], status="REJECTED")
             period = list(company.personio.absence_periods.values())[-1]
-            company.schedule(e.moco_user, days[0], 4, comment=absence_comment(period.id))
+            company.schedule(user, days[0], 4, comment=absence_comment(period.id))

@@ -42,10 +42,10 @@ def seed_presences(company: Company, employees: list[Employee]) -> None:
 def seed_handmade_attendances(company: Company, employees: list[Employee]) -> None:
     by_role = dict(enumerate(employees))
     today = company.p.today
-    if 7 in by_role and by_role[7].person:  # entered in Personio by hand on a day MOCO also has
+    if 7 in by_role and (person := by_role[7].person):  # entered in Personio by hand on a day MOCO also has
         e = by_role[7]
         day = company.free_weekday(e, today - timedelta(days=6))
-        company.attendance(e.person, f"{day}T09:00:00", f"{day}T17:30:00", "Kundentermin vor Ort")
+        company.attendance(person, f"{day}T09:00:00", f"{day}T17:30:00", "Kundentermin vor Ort")
     if 3 in by_role and by_role[3].person:  # a Saturday trade fair: nothing in MOCO that day
         saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
         company.attendance(by_role[3].person, f"{saturday}T10:00:00", f"{saturday}T14:00:00", "Messe")
@@ -54,9 +54,11 @@ def seed_handmade_attendances(company: Company, employees: list[Employee]) -> No
 def seed_earlier_attendance_sync(company: Company, employees: list[Employee]) -> None:
     """Periods an earlier run wrote: one still right, one whose presence was edited since, one whose
     presence was deleted since."""
-    if not employees or employees[0].person is None or employees[0].moco_user is None:
+    if not employees:
         return
     e = employees[0]
+    if e.person is None or e.moco_user is None:
+        return
     mine = sorted((p for p in company.moco.presences.values() if p.user_id == e.moco_user.id and p.to_time
                    and date.fromisoformat(p.date) >= company.start), key=lambda p: (p.date, p.from_time))
     if len(mine) < 3:

@@ -82,8 +82,9 @@ def seed_people(company: Company) -> list[Employee]:
         e.person = company.add_person(e.first, e.last, e.personio_email)
     if len(employees) > 4:  # the Wednesday-off part-timer went full-time two weeks ago
         e = employees[4]
+        assert e.moco_user is not None  # added above
         old = next(x for x in company.moco.employments.values()
-                   if x.user_id == e.moco_user.id)  # type: ignore[union-attr]
+                   if x.user_id == e.moco_user.id)
         switch = company.p.today - timedelta(days=14)
         old.to_date = (switch - timedelta(days=1)).isoformat()
         new = MocoEmployment(id=company.moco_id(), user_id=old.user_id, am=list(FULL_TIME[0]),

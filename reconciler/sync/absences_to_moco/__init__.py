@@ -18,6 +18,7 @@ from reconciler.sync.absences_to_moco.apply import MocoAbsenceSteps
 from reconciler.sync.absences_to_moco.planner import NAME, plan_absences
 from reconciler.sync.direction import MOCO, PERSONIO, Direction, Person, Watched
 from reconciler.sync.ownership import ABSENCE_MARKER
+from reconciler.systems.connect import Clients
 
 
 def off(spec: Spec) -> str | None:
@@ -34,7 +35,7 @@ def reads(spec: Spec, days: Window) -> tuple[Need, ...]:
             Need(sources.PERSONIO_ABSENCE_PERIODS, days))
 
 
-async def touched(clients: Any, days: Window, since: datetime) -> Touched:
+async def touched(clients: Clients, days: Window, since: datetime) -> Touched:
     """MOCO absences edited by hand (that day), and Personio absence periods created or changed (the
     whole window: a period that moved or shrank leaves synced days elsewhere)."""
     edited, periods = await asyncio.gather(clients.moco.changed("/schedules", days.start, days.end, since),

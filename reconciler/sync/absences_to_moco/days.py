@@ -87,11 +87,11 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
             if other.kind is not best.kind:
                 overlaps[(best.type_name, other.type_name)].append(day)
                 private[(best.type_name, other.type_name)] |= best.kind in sensitive or other.kind in sensitive
-    for (kept, dropped), days in sorted(overlaps.items()):
-        text = (f"{pair.moco_email}: approved {kept!r} and {dropped!r} overlap on {_span(days)}; MOCO holds "
+    for (kept, dropped), dates in sorted(overlaps.items()):
+        text = (f"{pair.moco_email}: approved {kept!r} and {dropped!r} overlap on {_span(dates)}; MOCO holds "
                 f"one absence per day, so {kept!r} is synced there")
-        warnings.append(Withheld(text, f"approved absences of two types overlap on {len(days)} day"
-                                       f"{'s' if len(days) != 1 else ''} of one person, one of a sensitive kind; "
+        warnings.append(Withheld(text, f"approved absences of two types overlap on {len(dates)} day"
+                                       f"{'s' if len(dates) != 1 else ''} of one person, one of a sensitive kind; "
                                        "MOCO holds one absence per day")
                         if private[(kept, dropped)] else text)
     return wanted, warnings

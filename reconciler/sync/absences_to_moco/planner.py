@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from reconciler.plan.model import Change, Conflict, PlannedPart, Removal
+from reconciler.plan.model import Action, Change, Conflict, PlannedPart, Removal
 from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Employment, MocoAbsence, halves
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import AbsenceEdit, NewAbsence
@@ -117,8 +117,8 @@ class _Days:
         ours = sorted(owned.all_ours(), key=lambda a: a.id)
         email = pair.moco_email
 
-        def change(action: str, target: MocoAbsence, extras: list[MocoAbsence], **fields: Any) -> Change:
-            return Change(action=action, direction=NAME, system="moco", kind="absence", user=email,  # type: ignore[arg-type]
+        def change(action: Action, target: MocoAbsence, extras: list[MocoAbsence], **fields: Any) -> Change:
+            return Change(action=action, direction=NAME, system="moco", kind="absence", user=email,
                           person=email, date=day, before=view(target), target=target.id,
                           removes=tuple(Removal(a.id, view(a)) for a in extras), **fields)
 

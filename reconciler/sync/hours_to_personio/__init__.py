@@ -19,6 +19,7 @@ from reconciler.sync.hours_to_personio.apply import PersonioAttendanceSteps
 from reconciler.sync.hours_to_personio.planner import NAME, plan_attendances
 from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import ATTENDANCE_MARKER, attendance_source
+from reconciler.systems.connect import Clients
 from reconciler.systems.http.together import nothing, together
 from reconciler.systems.moco import narrow
 from reconciler.systems.personio.events import START_FIELD
@@ -42,7 +43,7 @@ def reads(spec: Spec, days: Window) -> tuple[Need, ...]:
     return Need(sources.MOCO_PRESENCES, days), Need(sources.PERSONIO_ATTENDANCE_PERIODS, days)
 
 
-async def touched(clients: Any, days: Window, since: datetime) -> Touched:
+async def touched(clients: Clients, days: Window, since: datetime) -> Touched:
     """Presences created or edited in MOCO, and attendance periods created or changed in Personio
     (by hand, or by another integration), each on its day."""
     worked, periods = await asyncio.gather(narrow.changed_presences(clients.moco, days.start, days.end, since),
@@ -69,7 +70,7 @@ def _may_have_moved(presence: Presence, created: datetime | None, since: datetim
     return created is None or (created <= since and created.date() != presence.day)
 
 
-async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Touched, pairs: tuple[Pair, ...]
+async def presences_of(clients: Clients, first: Snapshot, days: Window, touched: Touched, pairs: tuple[Pair, ...]
                        ) -> list[Presence]:
     """An incremental run's presences, without a read per person: those that changed and those the
     synced Personio periods of the people in scope name, read again by id (one request per
@@ -96,7 +97,7 @@ async def presences_of(clients: Any, first: Snapshot, days: Window, touched: Tou
     return sorted(found.values(), key=lambda p: (p.day, p.id))
 
 
-async def _moved(clients: Any, days: Window, unnamed: list[Presence], pairs: tuple[Pair, ...]) -> set[int]:
+async def _moved(clients: Clients, days: Window, unnamed: list[Presence], pairs: tuple[Pair, ...]) -> set[int]:
     """Of edited presences that no synced period of these days names, those a period on another day
     names: moved to another day in MOCO. Planned here, each would be written a second time (its period
     lies outside the days read), so they are left to the full run, which moves the period; a notice

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from reconciler.plan.model import Change, Conflict, PlannedPart, Removal
+from reconciler.plan.model import Action, Change, Conflict, PlannedPart, Removal
 from reconciler.records import ATTENDANCE_APPROVED, AttendancePeriod, Presence
 from reconciler.sync import sources
 from reconciler.sync.differences import explain
@@ -53,6 +53,7 @@ def view(period: AttendancePeriod) -> dict[str, Any]:
 
 
 def wanted_view(presence: Presence) -> dict[str, Any]:
+    assert presence.start is not None  # only a readable presence is written
     return {"start": presence.start.strftime("%H:%M"), "end": presence.end.strftime("%H:%M") if presence.end else None,
             "comment": ATTENDANCE_MARKER.comment(presence.id), "approval": ATTENDANCE_APPROVED}
 
@@ -105,7 +106,7 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
         if not presence.readable:
             unreadable.add(presence.id)
         else:
-            presences_by_user[presence.user_id].append(presence)  # type: ignore[index]
+            presences_by_user[presence.user_id].append(presence)
     periods_by_person: dict[str, list[AttendancePeriod]] = defaultdict(list)
     for period in snapshot[sources.PERSONIO_ATTENDANCE_PERIODS]:
         if first <= period.start.date() <= last:
@@ -138,10 +139,10 @@ class _Person:
     conflicts: list[Conflict] = field(default_factory=list)
     running: int = 0
 
-    def change(self, action: str, presence_day: Any, *, existing: list[AttendancePeriod], **fields: Any) -> None:
+    def change(self, action: Action, presence_day: Any, *, existing: list[AttendancePeriod], **fields: Any) -> None:
         target = existing[0] if existing else None
         self.changes.append(Change(
-            action=action, direction=NAME, system="personio", kind="attendance",  # type: ignore[arg-type]
+            action=action, direction=NAME, system="personio", kind="attendance",
             user=self.pair.person.email or self.pair.personio_email, person=self.pair.moco_email, date=presence_day,
             before=view(target) if target else None, target=target.id if target else None,
             removes=tuple(Removal(p.id, view(p)) for p in existing[1:]), **fields))
@@ -155,6 +156,7 @@ class _Person:
         """Plan, then check that no write lands on a period that stays (one synced from another presence
         that is itself not written); block such writes as conflicts and plan again, until none does."""
         blocked: dict[int, str] = {}
+        writes: dict[int, tuple[datetime, datetime]]
         for _ in range(len(presences) + 1):
             self.changes, self.conflicts, self.running, writes = [], [], 0, {}
             self._pass(presences, owned, blocked, writes)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from reconciler.errors import UnexpectedResponse
 
@@ -144,11 +144,23 @@ class Record:
         inner._label = self if self._label is None else self._label
         return inner
 
-    def ref(self, name: str, *, number: bool = True) -> Any:
+    @overload
+    def ref(self, name: str, *, number: Literal[True] = True) -> int: ...
+    @overload
+    def ref(self, name: str, *, number: Literal[False]) -> str: ...
+
+    def ref(self, name: str, *, number: bool = True) -> int | str:
         """The id of the object in field `name`, e.g. `user.id`; both must be there."""
         return self.part(name).key(number=number)
 
-    def key(self, name: str = "id", *, number: bool = True) -> Any:
+    @overload
+    def key(self, name: str = "id", *, number: Literal[True] = True) -> int: ...
+    @overload
+    def key(self, name: str = "id", *, number: Literal[False]) -> str: ...
+    @overload
+    def key(self, name: str = "id", *, number: bool) -> int | str: ...
+
+    def key(self, name: str = "id", *, number: bool = True) -> int | str:
         """An identifier: a whole number (`number`), else a string (a number is taken as one)."""
         value = self.data.get(name, MISSING)
         if number:

@@ -140,13 +140,12 @@ class MocoClient:
     # ------------------------------------------------------------------ writes
 
     async def create_schedule(self, user_id: int, day: date, kind: AbsenceKind, *, am: bool, pm: bool,
-                              comment: str, overwrite: bool = False) -> MocoAbsence:
-        """Create one absence. Never retried once sent: an unknown outcome raises OutcomeUnknown."""
+                              comment: str) -> MocoAbsence:
+        """Create one absence. Never retried once sent: an unknown outcome raises OutcomeUnknown. MOCO's
+        undocumented `overwrite` is never sent: a day's other absences are the planner's to decide."""
         _check_half(am, pm)
         body: dict[str, Any] = {"date": day.isoformat(), "absence_code": kind.code, "user_id": user_id,
                                 "am": am, "pm": pm, "comment": comment}
-        if overwrite:
-            body["overwrite"] = True
         response = await self.service.request("POST", "/schedules", json=body)
         return self._written(self.service.source("POST", "/schedules"), response.body, kind)
 
@@ -205,7 +204,10 @@ def _absence(r: Record, kind: AbsenceKind | None) -> MocoAbsence | None:
     ident, user_id = r.key(), _owner(r)
     if kind is None:
         try:
-            kind = AbsenceKind.from_code(_code(r))  # type: ignore[arg-type]
+            code = _code(r)
+            if code is None:  # no assignment code: no kind this tool knows
+                return None
+            kind = AbsenceKind.from_code(code)
         except (KeyError, TypeError, ValueError):
             return None
     return MocoAbsence(

@@ -45,11 +45,11 @@ async def link_pages(service: Service, path: str, params: dict[str, Any] | None 
             more_keys, more = await _follow_next(service, path, first, keep)
             return items + more, repeated(service, endpoint, keys + more_keys)
         rest = await asyncio.gather(*(page(number, size) for number in range(2, max(1, math.ceil(total / size)) + 1)))
-        totals = [total]
+        totals: list[int | None] = [total]
         for page_keys, page_items, page_total in rest:
             keys += page_keys
             items += page_items
-            totals.append(page_total)  # type: ignore[arg-type]
+            totals.append(page_total)
         if any(other != total for other in totals):
             said = ", then ".join(dict.fromkeys("none" if t is None else str(t) for t in totals))
             return items, Unavailable(service.name, f"{endpoint} kept changing while it was read (X-Total {said}), "

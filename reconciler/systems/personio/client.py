@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, timedelta
 from sys import intern
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person, builder
@@ -25,7 +25,7 @@ from reconciler.systems.http.together import together
 # filter without saying. UNVERIFIED: a list there too. Either way every answer is filtered here again,
 # so a filter Personio ignored costs pages, never correctness.
 PERSON_IDS_PER_REQUEST = 50
-T = TypeVar("T")
+T = TypeVar("T", bound="_Identified")
 
 SLICE_DAYS = 31  # attendance periods: a long window is read in slices of about a month, at once (pacing still applies)
 MAX_SLICES = 12  # and in no more than this many: each slice costs a request, full or not
@@ -61,16 +61,23 @@ def _whole(slices: list[dict[str, Any]]) -> dict[str, Any]:
             **{key: value for key, value in first.items() if key.endswith(".gte")}}
 
 
+class _Identified(Protocol):
+    """A record of a list read in slices: its id tells the slices' copies of it apart (`_once_each`)."""
+
+    @property
+    def id(self) -> str: ...
+
+
 def _once_each(service: str, path: str, records: list[T]) -> list[T]:
     """Records of several slices, each once. Under the reading that Personio's date ranges match
     overlapping periods, a period can come in two slices; it must come alike (read alike: every field
     this tool reads the same), or the read stops."""
-    once = {record.id: record for record in records}  # type: ignore[attr-defined]
+    once = {record.id: record for record in records}
     if len(once) == len(records):  # each listed once (as under the literal reading): nothing to compare
         return records
     kept: dict[Any, T] = {}
     for record in records:
-        ident = record.id  # type: ignore[attr-defined]
+        ident = record.id
         if ident in kept and kept[ident] != record:
             raise UnexpectedResponse(service, f"GET {path} listed {ident} twice, differently, in two slices of the "
                                               "window; read again later")

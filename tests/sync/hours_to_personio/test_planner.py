@@ -29,8 +29,8 @@ def test_a_presence_becomes_an_approved_work_period_with_the_same_local_times(co
     assert change.date == d("2026-11-02")
     assert change.after == {"start": "08:30", "end": "12:00", "comment": attendance_comment(presence.id),
                             "approval": "CONFIRMED"}
-    assert change.send.to_json() == {"person_id": person.id, "start": "2026-11-02T08:30:00", "end": "2026-11-02T12:00:00",
-                           "comment": attendance_comment(presence.id)}
+    assert change.send.to_json() == {"person_id": person.id, "start": "2026-11-02T08:30:00",
+                                     "end": "2026-11-02T12:00:00", "comment": attendance_comment(presence.id)}
 
 
 def test_a_day_with_a_break_gives_two_periods(company, max_):
@@ -197,7 +197,8 @@ def test_a_presence_over_midnight_ends_the_next_day(company, max_):
     user, _ = max_
     company.presence(user, "2026-11-20", "22:00", "02:00")
     (change,) = hours(company).changes
-    assert change.send.to_json()["start"] == "2026-11-20T22:00:00" and change.send.to_json()["end"] == "2026-11-21T02:00:00"
+    sent = change.send.to_json()
+    assert sent["start"] == "2026-11-20T22:00:00" and sent["end"] == "2026-11-21T02:00:00"
     company.apply(hours(company))
     assert hours(company).changes == ()
 

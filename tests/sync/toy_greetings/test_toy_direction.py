@@ -10,11 +10,11 @@ from dataclasses import replace
 import pytest
 
 from reconciler.apply import Pace, apply_changes
-from reconciler.read.fetch import fetch_snapshot, needs
-from reconciler.sync.build import build_plan
 from reconciler.plan.planfile import load_saved_plan, save_plan
+from reconciler.read.fetch import fetch_snapshot, needs
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.sync import registry
+from reconciler.sync.build import build_plan
 from tests.factories import Company, make_spec
 from tests.sync.toy_greetings import DIRECTION as GREETINGS
 from tests.sync.toy_greetings import NAME
