@@ -91,6 +91,10 @@ class Sandbox:
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
+        # A connection closed by the cleanup closes its socket in a callback of the loop's next turn: let
+        # those run, so that no socket outlives a loop stopped right after (a ResourceWarning at exit).
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def __aenter__(self) -> Sandbox:
         return await self.start()

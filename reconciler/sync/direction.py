@@ -62,8 +62,8 @@ class Watched:
     (`X-Moco-Target`: "Presence", "User") or the kind in Personio's event names ("attendance-period" of
     `attendance-period.updated`, "person"). `reconcile serve` turns a webhook into the people and days to
     plan again by these declarations, and an incremental run reads Personio's deletion events of the record
-    kinds declared there (sync/watching.py). A direction watches at most one kind of record per system, and
-    any number of kinds of people."""
+    kinds declared there (serve/events.py, read/deletions.py). A direction watches at most one kind of record
+    per system, and any number of kinds of people."""
 
     system: str  # MOCO | PERSONIO
     name: str
