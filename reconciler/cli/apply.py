@@ -15,21 +15,16 @@ from reconciler import logs
 from reconciler.apply import ApplyReport, Outcome
 from reconciler.cli.options import (
     EXIT_ERROR,
-    changed_since_option,
     color,
     config_option,
     load,
-    log_format_option,
     only_names,
-    only_option,
     reading,
     redact_stdout,
     run_options,
+    run_scope_options,
     seal_secrets,
     subset_of,
-    subset_options,
-    timeout_option,
-    today_option,
 )
 from reconciler.errors import ReconcileError
 from reconciler.plan.model import Plan
@@ -57,12 +52,7 @@ BAR = 30  # characters of the progress bar on a terminal
               help="Write every change attempted and its outcome to FILE (JSON; changes of sensitive kinds sealed), "
                    "also when the run fails.")
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@only_option
-@subset_options
-@changed_since_option
-@timeout_option
-@log_format_option
-@today_option
+@run_scope_options
 def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path | None, planfile: Path | None,
           only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, changed_since: str | None,
           timeout: float, today: Any) -> None:

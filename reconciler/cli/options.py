@@ -80,6 +80,15 @@ changed_since_option = click.option(
          "else changed need a full run (without this option): run one nightly.")
 
 
+def run_scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """What `plan` and `apply` take alike: --only, --user, --from, --to, --changed-since, --timeout,
+    --log-format and the hidden --today, in the order their help lists them."""
+    for option in (today_option, log_format_option, timeout_option, changed_since_option, subset_options,
+                   only_option):
+        command = option(command)
+    return command
+
+
 def subset_of(users: tuple[str, ...], from_day: Any, to_day: Any) -> Subset:
     start, end = (from_day.date() if from_day else None), (to_day.date() if to_day else None)
     if start and end and start > end:

@@ -11,21 +11,16 @@ import click
 from reconciler import logs
 from reconciler.cli.options import (
     EXIT_CHANGES,
-    changed_since_option,
     color,
     config_option,
     load,
-    log_format_option,
     only_names,
-    only_option,
     reading,
     redact_stdout,
     run_options,
+    run_scope_options,
     seal_secrets,
     subset_of,
-    subset_options,
-    timeout_option,
-    today_option,
 )
 from reconciler.plan.planfile import save_plan
 from reconciler.plan.privacy import seal_key
@@ -47,12 +42,7 @@ from reconciler.spec import load_spec
               metavar="FILE",
               help="The spec as on the target branch: mark which changes the spec change itself causes, apart from "
                    "routine sync that either spec makes. Both are planned against one read of MOCO and Personio.")
-@only_option
-@subset_options
-@changed_since_option
-@timeout_option
-@log_format_option
-@today_option
+@run_scope_options
 def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, base_path: Path | None,
          only: str | None, users: tuple[str, ...], from_day: Any, to_day: Any, changed_since: str | None,
          timeout: float, today: Any) -> None:

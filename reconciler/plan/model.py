@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from reconciler import __version__
 from reconciler.plan.scope import Subset
@@ -36,6 +36,16 @@ class Send(Protocol):
     def to_json(self) -> dict[str, Any]:
         """Every field sent, as the plan shows it under `send`."""
         ...
+
+
+S = TypeVar("S", bound=Send)
+
+
+def sent_as(change: Change, kind: type[S]) -> S:
+    """A change's `send`, as the type its direction's step expects (a TypeError, a bug, when it is not)."""
+    if not isinstance(change.send, kind):
+        raise TypeError(f"a {change.system} {change.kind} {change.action} sends {kind.__name__}, not {change.send!r}")
+    return change.send
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
-from reconciler.plan.model import Change
+from reconciler.plan.model import Change, sent_as
 from reconciler.records import AbsenceKind
 from reconciler.systems.connect import Clients
-
-E = TypeVar("E", bound="AbsenceEdit")  # what a change sends
 
 
 @dataclass(frozen=True)
@@ -39,25 +37,20 @@ class NewAbsence(AbsenceEdit):
         return {"user_id": self.user_id, "date": self.day.isoformat(), **super().to_json()}
 
 
-def _sent(change: Change, kind: type[E]) -> E:
-    if not isinstance(change.send, kind):
-        raise TypeError(f"a MOCO absence {change.action} sends {kind.__name__}, not {change.send!r}")
-    return change.send
-
 
 class MocoAbsenceSteps:
     async def create(self, clients: Clients, change: Change) -> None:
-        new: NewAbsence = _sent(change, NewAbsence)
+        new: NewAbsence = sent_as(change, NewAbsence)
         await clients.moco.create_schedule(new.user_id, new.day, new.kind, am=new.am, pm=new.pm, comment=new.comment)
 
     async def update(self, clients: Clients, change: Change) -> None:
-        edit: AbsenceEdit = _sent(change, AbsenceEdit)
+        edit: AbsenceEdit = sent_as(change, AbsenceEdit)
         await clients.moco.update_schedule(change.target, kind=edit.kind, am=edit.am, pm=edit.pm, comment=edit.comment)
 
     async def delete(self, clients: Clients, record_id: Any) -> bool:
         return bool(await clients.moco.delete_schedule(record_id))
 
     async def find_created(self, clients: Clients, change: Change) -> bool:
-        new: NewAbsence = _sent(change, NewAbsence)
+        new: NewAbsence = sent_as(change, NewAbsence)
         return any(found.user_id == new.user_id and found.comment == new.comment
                    for found in await clients.moco.schedules(new.day, new.day))

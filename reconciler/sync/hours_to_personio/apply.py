@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from reconciler.plan.model import Change
+from reconciler.plan.model import Change, sent_as
 from reconciler.systems.connect import Clients
-
-E = TypeVar("E", bound="PeriodEdit")  # what a change sends
 
 
 @dataclass(frozen=True)
@@ -36,25 +34,20 @@ class NewPeriod(PeriodEdit):
         return {"person_id": self.person_id, **super().to_json()}
 
 
-def _sent(change: Change, kind: type[E]) -> E:
-    if not isinstance(change.send, kind):
-        raise TypeError(f"a Personio attendance {change.action} sends {kind.__name__}, not {change.send!r}")
-    return change.send
-
 
 class PersonioAttendanceSteps:
     async def create(self, clients: Clients, change: Change) -> None:
-        new: NewPeriod = _sent(change, NewPeriod)
+        new: NewPeriod = sent_as(change, NewPeriod)
         await clients.personio.create_attendance(new.person_id, new.start, new.end, new.comment)
 
     async def update(self, clients: Clients, change: Change) -> None:
-        edit: PeriodEdit = _sent(change, PeriodEdit)
+        edit: PeriodEdit = sent_as(change, PeriodEdit)
         await clients.personio.update_attendance(change.target, edit.start, edit.end, edit.comment)
 
     async def delete(self, clients: Clients, record_id: Any) -> bool:
         return bool(await clients.personio.delete_attendance(record_id))
 
     async def find_created(self, clients: Clients, change: Change) -> bool:
-        new: NewPeriod = _sent(change, NewPeriod)
+        new: NewPeriod = sent_as(change, NewPeriod)
         found = await clients.personio.attendance_periods(change.date, change.date)
         return any(period.person_id == new.person_id and period.comment == new.comment for period in found)
