@@ -36,7 +36,7 @@ def test_demo_serve_shows_each_change_arrive_within_seconds(monkeypatch):
 
 
 def test_demo_serve_names_what_did_not_arrive_in_time_and_exits_1(monkeypatch):
-    monkeypatch.setattr(demo_serve, "WAIT", 0.5)  # below serve's quiet time: nothing can arrive in time
+    monkeypatch.setattr(demo_serve, "WAIT", 0.2)  # below serve's quiet time: nothing can arrive in time
 
     result = CliRunner().invoke(cli, ["demo", "--serve", "--people", "6"], catch_exceptions=False)
 

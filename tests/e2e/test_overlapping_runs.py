@@ -19,7 +19,7 @@ from tests.conftest import TODAY
 def spec(sandbox, tmp_path, monkeypatch):
     """Both directions, a fast rate limit, and answers slow enough for two runs to overlap."""
     for service, per in (("moco", 120), ("personio", 60)):
-        sandbox.knobs[service].update({"rate_limit_requests": 5000, "rate_limit_seconds": per, "latency": 0.02})
+        sandbox.knobs[service].update({"rate_limit_requests": 5000, "rate_limit_seconds": per, "latency": 0.01})
     path = tmp_path / "mapping.yaml"
     path.write_text(sandbox.spec_yaml().replace("requests: 120, per_seconds: 120", "requests: 5000, per_seconds: 120")
                     .replace("requests: 600, per_seconds: 60", "requests: 5000, per_seconds: 60"))

@@ -79,9 +79,10 @@ def settled_heap() -> Iterator[None]:
 
 
 def test_reading_stays_within_the_configured_rate(sandbox, settled_heap):
-    """The sandbox enforces 12 per 2 s (Personio 3 per 1 s); the client is told the same and must never trip it."""
-    sandbox.knobs["moco"].update({"rate_limit_requests": 12, "rate_limit_seconds": 2.0})
-    sandbox.knobs["personio"].update({"rate_limit_requests": 3, "rate_limit_seconds": 1.0})
+    """The sandbox enforces 12 per 1 s (Personio 3 per 0.5 s); the client is told the same and must never trip
+    it."""
+    sandbox.knobs["moco"].update({"rate_limit_requests": 12, "rate_limit_seconds": 1.0})
+    sandbox.knobs["personio"].update({"rate_limit_requests": 3, "rate_limit_seconds": 0.5})
 
     async def body(clients) -> Any:
         return await asyncio.gather(
@@ -93,13 +94,13 @@ def test_reading_stays_within_the_configured_rate(sandbox, settled_heap):
             clients.personio.absence_periods(date(2026, 1, 1), date(2026, 12, 31)),
             clients.personio.attendance_periods(date(2026, 1, 1), date(2026, 12, 31)))
 
-    with_clients(sandbox, body, moco_rate=(12, 2.0), personio_rate=(3, 1.0))
+    with_clients(sandbox, body, moco_rate=(12, 1.0), personio_rate=(3, 0.5))
     moco = [e for e in sandbox.log.entries if e.service == "moco"]
     personio = [e for e in sandbox.log.entries if e.service == "personio"]
     assert len(moco) > 12 and len(personio) > 3  # enough to need pacing
     assert not [e for e in sandbox.log.entries if e.status == 429]
-    assert max_in_window([e.started for e in moco], 2.0) <= 12
-    assert max_in_window([e.started for e in personio], 1.0) <= 3
+    assert max_in_window([e.started for e in moco], 1.0) <= 12
+    assert max_in_window([e.started for e in personio], 0.5) <= 3
 
 
 def test_reads_survive_429s_and_5xx(sandbox):
