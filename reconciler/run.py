@@ -27,6 +27,7 @@ from reconciler.read import Reading, read
 from reconciler.spec import Spec
 from reconciler.sync import registry
 from reconciler.sync.build import build_plan, matching_of
+from reconciler.sync.direction import Direction
 from reconciler.sync.identity import Matching
 from reconciler.systems.connect import Clients, Credentials, Tuning, open_clients
 from reconciler.systems.http.together import together
@@ -77,18 +78,18 @@ async def _fresh_plan(spec: Spec, clients: Clients, options: RunOptions, base: S
     spec change causes it, both specs planned against that same read."""
     directions = registry.select(options.only)
     reading = await read(clients, spec, directions, options.scope, options.today, base)
-    plan = _planned(spec, reading, options, reading.matching)
+    plan = _planned(spec, reading, directions, options, reading.matching)
     if base is None:
         return plan, reading
     try:
-        base_plan = _planned(base, reading, options, matching_of(base, reading.snapshot))
+        base_plan = _planned(base, reading, directions, options, matching_of(base, reading.snapshot))
     except ReconcileError as exc:
         raise ReconcileError(f"the base spec {base.source} cannot be planned: {exc}") from None
     return against_base(plan, base_plan, base.source), reading
 
 
-def _planned(spec: Spec, reading: Reading, options: RunOptions, matching: Matching) -> Plan:
-    directions = registry.select(options.only)
+def _planned(spec: Spec, reading: Reading, directions: tuple[Direction, ...], options: RunOptions,
+             matching: Matching) -> Plan:
     scope = options.scope
     plan = build_plan(spec, reading.snapshot, directions, partial=directions != registry.DIRECTIONS,
                       subset=scope if isinstance(scope, Subset) else EVERYONE, scopes=reading.scopes,

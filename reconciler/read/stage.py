@@ -13,6 +13,7 @@ once), and what the plan must say about the read. One function per kind of scope
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -133,8 +134,7 @@ async def _hinted(run: _Run, scope: Hinted) -> Reading:
 
 
 def _said(reading: Reading, moment: datetime, notes: tuple[str, ...]) -> Reading:
-    return Reading(reading.snapshot, reading.matching, reading.scopes, moment.isoformat(timespec="seconds"), notes,
-                   reading.people, reading.touched)
+    return dataclasses.replace(reading, since=moment.isoformat(timespec="seconds"), notes=notes)
 
 
 async def _of_changes(run: _Run, days: Mapping[str, Window | None], touched: Mapping[str, Touched],
@@ -188,8 +188,9 @@ def _reads_of(run: _Run, direction: Direction, scope: Subset, matching: Matching
     pairs = only_people(matching, scope.users).pairs
     own = list(narrowed(own, frozenset(p.user.id for p in pairs), frozenset(p.person.id for p in pairs)))
     window = direction.days(run.spec, run.today, scope)
-    later = touched is not None and direction.name in touched and direction.followups and window is not None
-    return own, [(direction, window, pairs)] if later and window is not None else []
+    if touched is None or direction.name not in touched or not direction.followups or window is None:
+        return own, []
+    return own, [(direction, window, pairs)]
 
 
 def _deferred(chosen: dict[str, list[Need]], later: list[Later]) -> list[Later]:

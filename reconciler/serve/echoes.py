@@ -31,7 +31,7 @@ WINDOW = 120.0  # seconds after a run during which its own writes' events are ec
 def _written(direction: str, source: str) -> Watched | None:
     """The kind of record `direction` writes, when it writes in `source`: its records' webhooks come from
     there (a direction's records are written in one system only)."""
-    found = next((d for d in registry.DIRECTIONS if d.name == direction), None)
+    found = registry.find(direction)
     return found.record_kind(source) if found is not None and found.system == source else None
 
 

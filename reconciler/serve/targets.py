@@ -23,7 +23,7 @@ from reconciler.plan.scope import ALL_DAYS, Touched, merge_days
 from reconciler.serve.coalesce import Batch
 from reconciler.serve.owners import Owners
 from reconciler.sync import registry
-from reconciler.sync.direction import MOCO, Direction, Watched
+from reconciler.sync.direction import MOCO, Watched
 
 Hinted = tuple[tuple[str, Touched | None], ...]
 
@@ -51,13 +51,9 @@ class _Found:
                        moco_moved=frozenset(self.moved))
 
 
-def _direction(name: str) -> Direction | None:
-    return next((direction for direction in registry.DIRECTIONS if direction.name == name), None)
-
-
 def _kind(batch: Batch) -> Watched | None:
     """The kind of record the batch's direction watches in the batch's system."""
-    direction = _direction(batch.direction)
+    direction = registry.find(batch.direction)
     return direction.record_kind(batch.source) if direction is not None else None
 
 
@@ -103,7 +99,7 @@ def announced(batches: list[Batch]) -> frozenset[str]:
     found: set[str] = set()
     for batch in batches:
         for each in (batch, *batch.covered):
-            direction = _direction(each.direction)
+            direction = registry.find(each.direction)
             if direction is not None and direction.system != each.source and _kind(each) is not None:
                 found.update(f"{direction.marker.label} {record}" for record in each.deleted)
     return frozenset(found)

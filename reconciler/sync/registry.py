@@ -28,12 +28,17 @@ def choices() -> tuple[str, ...]:
     return names() + tuple(alias for direction in DIRECTIONS for alias in direction.aliases)
 
 
+def find(name: str) -> Direction | None:
+    """The direction called `name` (or an older alias of it), or None."""
+    return next((d for d in DIRECTIONS if name == d.name or name in d.aliases), None)
+
+
 def get(name: str) -> Direction:
     """The direction called `name` (or an older alias of it)."""
-    for direction in DIRECTIONS:
-        if name == direction.name or name in direction.aliases:
-            return direction
-    raise ReconcileError(f"no sync direction {name!r}; there are: {', '.join(choices())}")
+    direction = find(name)
+    if direction is None:
+        raise ReconcileError(f"no sync direction {name!r}; there are: {', '.join(choices())}")
+    return direction
 
 
 def canonical(name: str) -> str:
