@@ -19,7 +19,8 @@ from typing import Any
 import fastlists
 
 from reconciler.run import RunOptions, make_plan
-from reconciler.sandbox.personio.records import PersonioAbsencePeriod
+from reconciler.sandbox.personio.records import CHANGE_EVENTS, PersonioAbsencePeriod
+from reconciler.sandbox.personio.webhooks import record as record_event
 from reconciler.sandbox.seed import apply_directly, german_public_holidays, restamp, sandbox_env
 from reconciler.spec import parse_spec
 from reconciler.sync.ownership import absence_source, attendance_source
@@ -73,6 +74,8 @@ async def sync(sandbox: Any) -> dict[str, Any]:
         done = apply_directly(sandbox.world, (change.to_json() for change in plan.changes),
                               random.Random(sandbox.params.seed))
         restamp(sandbox.world, long_ago())
+        for config in sandbox.world.personio.webhooks.values():  # the webhook the README advises: no polling
+            config.enabled_events = list(CHANGE_EVENTS)
         fastlists.invalidate()
     return {"changes": len(plan.changes), "done": dict(done)}
 
@@ -122,6 +125,7 @@ def touch(sandbox: Any, share: float, presences_each: int, absences: int) -> Tou
             absence_type_id=vacation, starts_from=f"{day}T00:00:00", starts_type="FIRST_HALF",
             ends_at=f"{day + timedelta(days=1)}T00:00:00", ends_type="SECOND_HALF", created_at=now, updated_at=now)
         world.personio.absence_periods[period.id] = period
+        record_event(world.personio, "absence-period.created", period)  # as Personio's API raises it
         touched.absence_periods.append(period.id)
     return touched
 

@@ -57,9 +57,10 @@ def full(world: Any, params: Any) -> list[Row]:
 
 
 def incremental(world: Any, params: Any, touched: Any) -> list[Row]:
-    """An incremental run after `touched`: what changed (Personio's deletions too: its webhook configs and
-    the deletion events of the one that records them), then what the planners need for those people and
-    days from the other system (each list once, narrowed to them)."""
+    """An incremental run after `touched`: what changed (MOCO: `updated_after` on absences, presences, users
+    and employments; Personio: the events of the webhook that records every change, and the periods they
+    name read by id), then what the planners need for those people and days from the other system (each
+    list once, narrowed to them)."""
     moco, personio = world.moco, world.personio
     changed = [moco.presences[i] for i in touched.presences if i in moco.presences]
     periods = [personio.absence_periods[i] for i in touched.absence_periods if i in personio.absence_periods]
@@ -75,17 +76,19 @@ def incremental(world: Any, params: Any, touched: Any) -> list[Row]:
         row("moco", "GET /api/v1/users/presences", "their presences on the days concerned",
             sum(1 for p in moco.presences.values() if p.user_id in hour_users and p.date in hour_dates), MOCO_PAGE),
         row("moco", "GET /api/v1/schedules", "absences updated since", 0, MOCO_PAGE),
+        row("moco", "GET /api/v1/users", "users updated since", 0, MOCO_PAGE),
+        row("moco", "GET /api/v1/users/employments", "work patterns updated since", 0, MOCO_PAGE),
         row("moco", "GET /api/v1/users", "the users concerned", len(touched.users), MOCO_PAGE),
         row("moco", "GET /api/v1/users/employments", "their employments (absence changes)",
             sum(1 for e in moco.employments.values() if e.user_id in absent_users), MOCO_PAGE),
         row("moco", "GET /api/v1/schedules", "their absences on the days concerned",
             sum(1 for s in moco.schedules.values() if s.user_id in absent_users and s.date in absent_days), MOCO_PAGE),
         row("personio", "POST /v2/auth/token", "one token", 1, 1),
-        row("personio", "GET /v2/attendance-periods", "periods updated since", 0, PERSONIO_PAGE),
-        row("personio", "GET /v2/webhooks", "the webhook configs (which records deletions)",
+        row("personio", "GET /v2/webhooks", "the webhook configs (which records the changes)",
             len(personio.webhooks), PERSONIO_PAGE),
-        row("personio", "GET /v2/webhooks/{id}/events", "deletion events since", 0, PERSONIO_PAGE),
-        row("personio", "GET /v2/absence-periods", "periods updated since", len(periods), PERSONIO_PAGE),
+        row("personio", "GET /v2/webhooks/{id}/events", "events since", len(periods), PERSONIO_PAGE),
+        row("personio", "GET /v2/absence-periods", "the periods the events name, by id", len(periods),
+            PERSONIO_PAGE),
         row("personio", "GET /v2/absence-periods", "their periods overlapping the days concerned",
             sum(1 for p in personio.absence_periods.values() if p.person_id in absent_persons
                 and any(_overlaps(p, day, day) for day in absent_days)), PERSONIO_PAGE),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -145,7 +145,7 @@ class Person:
     email: str | None  # as Personio has it (case kept); None when the credential may not read it
     first_name: str
     last_name: str
-    active: bool  # status ACTIVE: active, on leave or onboarding
+    active: bool  # employed: ACTIVE, ONBOARDING, LEAVE or an unknown status (personio/client.py, PERSON_STATUSES)
 
     @property
     def name(self) -> str:
@@ -187,7 +187,12 @@ class AbsencePeriod:
 
 @dataclass(frozen=True, slots=True)
 class AttendancePeriod:
-    """A Personio attendance period: local wall-clock date-times, no zone."""
+    """A Personio attendance period: local wall-clock date-times, no zone.
+
+    A duration-only period (Personio tracks some companies' hours as a length a day, without times) has
+    `duration` set, `end` None and `start` at midnight of its day (Personio's `attribution_date`), so that
+    `start.date()` is its day wherever periods are sorted by day. It is never an open period (a timed one
+    whose `end` is not known yet): ask `duration_only` before reading `end` None as still running."""
 
     id: str
     person_id: str
@@ -196,6 +201,16 @@ class AttendancePeriod:
     end: datetime | None
     comment: str
     status: str  # CONFIRMED | PENDING | REJECTED
+    duration: timedelta | None = None  # the length of a duration-only period; None for a period with times
+
+    @property
+    def duration_only(self) -> bool:
+        return self.duration is not None
+
+    @property
+    def day(self) -> date:
+        """The day it counts for: its start's date (a duration-only period's `attribution_date`)."""
+        return self.start.date()
 
 
 def builder(cls: type[R]) -> Callable[..., R]:

@@ -20,7 +20,7 @@ from reconciler.apply import ApplyReport, Halt, Pace, Progress, Stopping, apply_
 from reconciler.errors import NotFound, ReconcileError, Unavailable
 from reconciler.plan.base import against_base
 from reconciler.plan.guard import GuardRefused
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Change, Plan, creates
 from reconciler.plan.scope import EVERYONE, Hinted, Scope, Subset
 from reconciler.plan.snapshot import Snapshot
 from reconciler.read import Reading, read
@@ -144,8 +144,9 @@ async def check_credentials(spec: Spec, credentials: Credentials, options: RunOp
 
 
 async def _moco_key_check(clients: Clients) -> None:
-    """`GET /session` (moco.md: 200 or 401). UNVERIFIED: what it answers for an account key with no user of
-    its own; a 404 there falls back to the list every run reads first (its first page)."""
+    """`GET /session` (moco.md: 200 or 401). UNVERIFIED (doctor: moco-credentials): what it answers for an
+    account key with no user of its own; a 404 there falls back to the list every run reads first (its first
+    page)."""
     try:
         await clients.moco.service.request("GET", "/session")
     except NotFound:
@@ -153,7 +154,7 @@ async def _moco_key_check(clients: Clients) -> None:
 
 
 def _created_something(report: ApplyReport) -> bool:
-    return any(o.change.action == "create" and o.status != "skipped" for o in report.outcomes)
+    return any(creates(o.change) and o.status != "skipped" for o in report.outcomes)
 
 
 async def _settle(spec: Spec, clients: Clients, options: RunOptions, report: ApplyReport, stopping: Halt,

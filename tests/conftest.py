@@ -121,3 +121,15 @@ def personio(sandbox: Sandbox) -> Personio:
 
 def side_door(sandbox: Sandbox, method: str, path: str, **kwargs: Any) -> Answer:
     return call(method, f"{sandbox.personio_url}/_sandbox{path}", **kwargs)
+
+
+@pytest.fixture
+def setup(sandbox: Sandbox, tmp_path: Any, monkeypatch: Any) -> Any:
+    """A ready spec for the running sandbox, its credentials in the environment, fast rate limits."""
+    sandbox.knobs["moco"].update({"rate_limit_requests": 1200, "rate_limit_seconds": 120})
+    spec = tmp_path / "mapping.yaml"
+    spec.write_text(sandbox.spec_yaml().replace("requests: 120, per_seconds: 120", "requests: 1200, per_seconds: 120"))
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RECONCILE_CONFIG", raising=False)
+    return spec

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,7 +44,7 @@ TYPES = (
 
 
 def make_spec(extra: str = "", *, start: str = "2026-10-01", until_days: int = 90, types: str | None = None,
-              unmapped: str = "skip", direction: str = "moco_to_personio") -> Spec:
+              unmapped: str = "skip", direction: str = "moco_to_personio", record_as: str = "times") -> Spec:
     types = types or ("    Paid vacation: holiday\n    Sick leave: sick_day\n    Overtime compensation: unplannable\n"
                       "    Training: absence\n")
     return parse_spec(f"""\
@@ -55,7 +55,7 @@ absences:
   until_days: {until_days}
   unmapped: {unmapped}
   types:
-{types}attendances: {{direction: {direction}}}
+{types}attendances: {{direction: {direction}, record_as: {record_as}}}
 {extra}""", today=TODAY)
 
 
@@ -120,6 +120,16 @@ class Company:
         period = AttendancePeriod(id=f"a{next(_ids)}", person_id=person.id, kind=kind,
                                   start=datetime.fromisoformat(start),
                                   end=datetime.fromisoformat(end) if end else None, comment=comment, status=status)
+        self.attendances.append(period)
+        return period
+
+    def duration_attendance(self, person: Person, day: str, length: str, comment: str = "",
+                            status: str = "CONFIRMED") -> AttendancePeriod:
+        """A duration-only period: `length` "H:MM" on `day`, no times (its start is midnight of the day)."""
+        hours, minutes = length.split(":")
+        period = AttendancePeriod(id=f"a{next(_ids)}", person_id=person.id, kind="WORK",
+                                  start=datetime.fromisoformat(f"{day}T00:00:00"), end=None, comment=comment,
+                                  status=status, duration=timedelta(hours=int(hours), minutes=int(minutes)))
         self.attendances.append(period)
         return period
 
@@ -210,6 +220,18 @@ class _FakePersonio:
         index = next(i for i, p in enumerate(self.company.attendances) if p.id == period_id)
         self.company.attendances[index] = replace(self.company.attendances[index], start=start, end=end,
                                                   comment=comment, status="CONFIRMED")
+
+    async def create_duration_attendance(self, person_id: str, day: date, length: timedelta, comment: str) -> str:
+        period = AttendancePeriod(id=f"a{next(_ids)}", person_id=person_id, kind="WORK",
+                                  start=datetime.combine(day, time()), end=None, comment=comment,
+                                  status="CONFIRMED", duration=length)
+        self.company.attendances.append(period)
+        return period.id
+
+    async def update_duration_attendance(self, period_id: str, day: date, length: timedelta, comment: str) -> None:
+        index = next(i for i, p in enumerate(self.company.attendances) if p.id == period_id)
+        self.company.attendances[index] = replace(self.company.attendances[index], start=datetime.combine(day, time()),
+                                                  end=None, duration=length, comment=comment, status="CONFIRMED")
 
     async def delete_attendance(self, period_id: str) -> bool:
         before = len(self.company.attendances)

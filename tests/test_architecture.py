@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reconciler.cli",),
     ("reconciler.demo",),
     ("reconciler.serve",),
+    ("reconciler.doctor",),  # reads the accounts through systems/, with the words of sync/ and read/
     ("reconciler.run",),
     ("reconciler.read", "reconciler.render", "reconciler.report"),
     ("reconciler.apply",),

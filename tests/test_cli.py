@@ -232,3 +232,26 @@ def test_with_json_logs_apply_logs_progress_as_json_even_on_a_terminal(capsys, m
     record = json.loads(capsys.readouterr().err)
     assert every == 10.0 and record["event"] == "apply.progress"
     assert (record["done"], record["total"], record["failed"], record["level"]) == (1, 761, 1, "info")
+
+
+def test_doctor_is_a_command_and_a_bad_spec_or_format_exits_1(tmp_path):
+    assert "doctor" in run("--help").output
+    spec = tmp_path / "mapping.yaml"
+    spec.write_text("version: 1\nstart_date: nope\n")
+    broken = run("doctor", "-c", str(spec))
+    assert broken.exit_code == 1 and "error:" in broken.output and "Traceback" not in broken.output
+    assert broken.stdout == ""
+    assert run("doctor", "-c", str(EXAMPLE), "--format", "markdown").exit_code == 1
+
+
+def test_doctor_without_credentials_fails_them_by_name_and_asks_nobody(tmp_path):
+    """No variable set: both credentials checks fail naming them; nothing else can run (no network)."""
+    result = run("doctor", "-c", str(EXAMPLE), "--format", "json",
+                 env={"MOCO_API_KEY": "", "PERSONIO_CLIENT_ID": "", "PERSONIO_CLIENT_SECRET": ""})
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    statuses = {check["name"]: check["status"] for check in report["checks"]}
+    assert statuses["moco-credentials"] == statuses["personio-credentials"] == "fail"
+    assert report["summary"]["fail"] == 2 and report["summary"]["pass"] == report["summary"]["warn"] == 0
+    details = " ".join(check["detail"] for check in report["checks"])
+    assert "$MOCO_API_KEY" in details and "$PERSONIO_CLIENT_ID" in details and "$PERSONIO_CLIENT_SECRET" in details

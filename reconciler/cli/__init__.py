@@ -1,8 +1,8 @@
 """The `reconcile` command line: turns options into calls and errors into exit codes.
 
 One module per command, siblings over the library (nothing below imports a command): `plan`, `apply`,
-`serve`, `demo` and `sandbox` (sandbox.py); the small commands `validate`, `schema` and `users` are here,
-with the group; options several commands share are in options.py.
+`doctor`, `serve`, `demo` and `sandbox` (sandbox.py); the small commands `validate`, `schema` and `users` are
+here, with the group; options several commands share are in options.py.
 
 Exit codes: 0 success; 1 any error, including usage errors (click's own default of 2 is reserved for
 `plan --detailed-exitcode`); 2 only from that plan option.
@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from reconciler import __version__, logs
-from reconciler.cli import apply, plan, sandbox, serve
+from reconciler.cli import apply, doctor, plan, sandbox, serve
 from reconciler.cli.options import (
     EXIT_ERROR,
     EXIT_OK,
@@ -154,7 +154,8 @@ def users(config_path: Path, fmt: str, timeout: float) -> None:
     click.echo(render_users(matching, fmt), nl=False)
 
 
-for command in (plan.plan, apply.apply, sandbox.demo, sandbox.sandbox, serve.serve):  # one module a command
+# one module a command
+for command in (plan.plan, apply.apply, doctor.doctor, sandbox.demo, sandbox.sandbox, serve.serve):
     cli.add_command(command)
 
 

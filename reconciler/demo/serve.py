@@ -165,7 +165,7 @@ async def _steps(sandbox: Sandbox, http: aiohttp.ClientSession, serve_url: str, 
 
     def periods() -> list[Any]:
         return [p for p in world.personio.attendance_periods.values() if p.person_id == person_id
-                and p.start[:10] == day.isoformat() and attendance_source(p.comment) is not None]
+                and p.day == day.isoformat() and attendance_source(p.comment) is not None]
 
     def times(start: str, end: str) -> Callable[[], bool]:
         return lambda: [(p.start[11:16], (p.end or "")[11:16]) for p in periods()] == [(start, end)]
@@ -248,7 +248,7 @@ def _free_day(sandbox: Sandbox, user_id: int, person_id: str, offsets: range, to
         booked: tuple[MocoPresence | MocoSchedule, ...] = (*world.moco.presences.values(),
                                                            *world.moco.schedules.values())
         taken = any(r.user_id == user_id and r.date == text for r in booked)
-        taken = taken or any(p.person_id == person_id and p.start[:10] == text
+        taken = taken or any(p.person_id == person_id and p.day == text
                              for p in world.personio.attendance_periods.values())
         taken = taken or any(p.person_id == person_id and p.starts_from[:10] <= text
                              and (p.ends_at is None or text <= p.ends_at[:10])

@@ -41,6 +41,12 @@ class Send(Protocol):
 S = TypeVar("S", bound=Send)
 
 
+def creates(change: Change) -> bool:
+    """Whether making the change creates a record: a create, or an update its direction makes by creating
+    the record anew (its send says so with a true `creates`, e.g. a Personio period recreated without times)."""
+    return change.action == "create" or getattr(change.send, "creates", False) is True
+
+
 def sent_as(change: Change, kind: type[S]) -> S:
     """A change's `send`, as the type its direction's step expects (a TypeError, a bug, when it is not)."""
     if not isinstance(change.send, kind):

@@ -1,42 +1,44 @@
 """What changed, for an incremental or targeted run: each direction's people and days to plan again.
 
 A full run reads every list of the sync window. An incremental run first asks each direction what
-changed since a moment (`Direction.touched`: MOCO's `updated_after`, Personio's `updated_at.gte`) and
-Personio what was deleted (read/deletions.py), then reads who those people are and no one else
-(read/who.py), and plans them over the span of days touched through the same planners, reading their
-records only (MOCO by user, Personio by person); a direction's `followups` read what it names by id.
+changed in MOCO since a moment (`Direction.touched`: MOCO's `updated_after`), MOCO which users changed
+(a new user, a changed email: the whole window of each, in every direction that watches MOCO users), and
+Personio what changed there (read/personio.py: its webhook events, else its `updated_at` lists); then it
+reads who those people are and no one else (read/who.py), and plans them over the span of days touched
+through the same planners, reading their records only (MOCO by user, Personio by person); a direction's
+`followups` read what it names by id.
 
 What it sees, within that scope, is what a full run sees there. What it cannot see: a record deleted in
 MOCO on a day nothing else changed (MOCO reports deletions only by webhook) or in Personio when none of its
 webhooks records them; a record neither changed since the bound nor synced (one an earlier run failed to
-write); a new person, a changed email or work pattern, a spec change. A full run sees all of it: run one
-nightly.
+write); a spec change. A full run sees all of it: run one nightly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reconciler.plan.scope import ALL_DAYS, Subset, Touched
+from reconciler.plan.scope import ALL_DAYS, Subset, Touched, merge_days
 from reconciler.plan.snapshot import Window
-from reconciler.read.deletions import Deletions, deleted_since
+from reconciler.read.personio import PersonioChanges, personio_changes
 from reconciler.spec import Spec
-from reconciler.sync.direction import Direction
+from reconciler.sync.direction import MOCO, Direction
 from reconciler.sync.identity import Matching
 from reconciler.systems.connect import Clients
-from reconciler.systems.http.together import together
+from reconciler.systems.http.together import nothing, together
+from reconciler.systems.moco import narrow
 
 
 @dataclass(frozen=True)
 class Changed:
     """What changed since a moment, per direction that can tell (`touched`); the directions to plan whole
-    (they cannot tell, or a deletion there names nobody); Personio's deletions as read."""
+    (they cannot tell, or a deletion there names nobody); what changed in Personio, as read."""
 
     touched: Mapping[str, Touched]
     whole: tuple[Direction, ...]
-    deletions: Deletions
+    personio: PersonioChanges
 
 
 def windows(spec: Spec, today: date, directions: Iterable[Direction]) -> dict[str, Window | None]:
@@ -46,13 +48,46 @@ def windows(spec: Spec, today: date, directions: Iterable[Direction]) -> dict[st
 
 async def changed_since(clients: Clients, spec: Spec, directions: tuple[Direction, ...],
                         days: Mapping[str, Window | None], bound: datetime) -> Changed:
-    """Each direction's updated-after reads and Personio's deletion events since `bound`, at once."""
-    asked = {d.name: d.touched(clients, window, bound) for d in directions
-             if d.touched is not None and (window := days.get(d.name)) is not None}
-    *answers, deletions = await together([*asked.values(), deleted_since(clients.personio, bound, list(asked))])
-    touched = deletions.add_to(dict(zip(asked, answers, strict=True)))
-    whole = tuple(d for d in directions if d.off(spec) is None and (d.touched is None or d.name in deletions.whole))
-    return Changed(touched, whole, deletions)
+    """Each direction's MOCO updated-after reads, MOCO's changed users and what changed in Personio since
+    `bound`, at once."""
+    telling = [d for d in directions if d.touched is not None and days.get(d.name) is not None]
+    asked = _moco_reads(clients, telling, days, bound)
+    users = {d.name for d in telling if _watches_users(d)}
+    *answers, changed_users, personio = await together([
+        *asked.values(), narrow.changed_users(clients.moco, bound) if users else nothing(),
+        personio_changes(clients, bound, telling)])
+    everyone = Touched(moco={user: ALL_DAYS for user in changed_users})
+    touched = {name: merge(merge(found, everyone if name in users else Touched()),
+                           personio.touched.get(name, Touched()))
+               for name, found in zip(asked, answers, strict=True)}
+    whole = tuple(d for d in directions if d.off(spec) is None and (d.touched is None or d.name in personio.whole))
+    return Changed(touched, whole, personio)
+
+
+def _moco_reads(clients: Clients, directions: list[Direction], days: Mapping[str, Window | None], bound: datetime
+                ) -> dict[str, Awaitable[Touched]]:
+    """Each direction's reads of what changed in MOCO (`Direction.touched`), not yet awaited."""
+    asked = {}
+    for direction in directions:
+        window = days.get(direction.name)
+        if direction.touched is not None and window is not None:
+            asked[direction.name] = direction.touched(clients, window, bound)
+    return asked
+
+
+def _watches_users(direction: Direction) -> bool:
+    """Whether a new or changed MOCO user (a changed email) concerns the direction."""
+    return any(watched.system == MOCO and watched.person for watched in direction.watches)
+
+
+def merge(one: Touched, other: Touched) -> Touched:
+    """What changed by either."""
+    return Touched(
+        moco={user: merge_days(one.moco.get(user, frozenset()), other.moco.get(user, frozenset()))
+              for user in {*one.moco, *other.moco}},
+        personio={person: merge_days(one.personio.get(person, frozenset()), other.personio.get(person, frozenset()))
+                  for person in {*one.personio, *other.personio}},
+        moco_ids=one.moco_ids | other.moco_ids, moco_moved=one.moco_moved | other.moco_moved)
 
 
 def scopes(touched: Mapping[str, Touched], matching: Matching, days: Mapping[str, Window | None]

@@ -4,7 +4,8 @@ once), and what the plan must say about the read. One function per kind of scope
 - everyone, or some days (`Subset`): every list the directions need, at once;
 - some people (`Subset` with users): who is who first, then only their records (MOCO by user,
   Personio by person);
-- changed since a moment (`ChangedSince`) and hinted by webhooks (`Hinted`): what changed (read/changed.py),
+- changed since a moment (`ChangedSince`) and hinted by webhooks (`Hinted`): what changed (read/changed.py,
+  read/personio.py),
   then who those people are (read/who.py, not everyone), then their records over the days touched, and
   what the directions read after the rest (`Direction.followups`);
 - a saved scope (`Saved`): those people and days again, who is who read whole, or taken as the run that
@@ -115,8 +116,8 @@ async def _changed_since(run: _Run, scope: ChangedSince) -> Reading:
     days = windows(run.spec, run.today, run.directions)
     changed = await changed_since(run.clients, run.spec, run.directions, days, moment - MARGIN)
     reading = await _of_changes(run, days, changed.touched, changed.whole)
-    line = describe(moment, reading.scopes or {}, _titles(run), personio_deletions=changed.deletions.read)
-    return _said(reading, moment, (line, *changed.deletions.notes))
+    line = describe(moment, reading.scopes or {}, _titles(run), personio_deletions=changed.personio.deletions)
+    return _said(reading, moment, (line, *changed.personio.notes))
 
 
 async def _hinted(run: _Run, scope: Hinted) -> Reading:

@@ -6,7 +6,7 @@ import random
 import time
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, ClassVar
 
 FAULT_KINDS = ("status", "hang", "lost_response", "disconnect")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -35,11 +35,21 @@ class ServiceKnobs:
     lost_response_rate: float = 0.0  # share of writes committed whose response never arrives
     hang_seconds: float = 30.0
 
+    # Knobs that take one of a few values: name -> the values (checked by `update`, the side door's way in).
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+
     def update(self, values: dict[str, Any]) -> None:
+        """Set knobs; an unknown knob, a value a knob does not take, or a switch (a knob that is true or
+        false) given anything else changes nothing and raises ValueError."""
         known = {f.name: f for f in fields(self)}
         for name, value in values.items():
             if name not in known:
                 raise ValueError(f"unknown knob {name!r}; knobs: {', '.join(known)}")
+            if name in self.choices and value not in self.choices[name]:
+                raise ValueError(f"knob {name!r} takes {' or '.join(map(repr, self.choices[name]))}, not {value!r}")
+            if isinstance(getattr(self, name), bool) and not isinstance(value, bool):
+                raise ValueError(f"knob {name!r} takes true or false, not {value!r}")
+        for name, value in values.items():
             setattr(self, name, value)
 
 
@@ -52,6 +62,12 @@ class MocoKnobs(ServiceKnobs):
     assignment_code: bool = True
     # Headers arrive lower-case over HTTP/2 (recorded in 2023): x-page, x-total, link.
     lowercase_headers: bool = False
+    # What GET /users/employments without `to` lists. MOCO's docs: "`to` can be left blank for all open ended
+    # employments". "all": every employment from `from` on, ended ones included (the reading the stand-in
+    # followed until now); "open_ended": only those whose `to` is null, the other reading. With `to`, every
+    # employment overlapping from..to either way.
+    employments_without_to: str = "all"
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {"employments_without_to": ("all", "open_ended")}
 
 
 @dataclass
@@ -67,6 +83,9 @@ class PersonioKnobs(ServiceKnobs):
     relative_links: bool = False
     # A credential without the email attribute gets persons with only id and employments.
     sparse_persons: bool = False
+    # False: absence periods come without their `approval` object (never documented as optional; what a
+    # changed API or a credential without that attribute might send).
+    absence_approval: bool = True
 
 
 @dataclass

@@ -5,7 +5,8 @@ It lives under `/_sandbox/` on both ports and is clearly not part of either API:
     GET    /_sandbox/state                     every record of both systems, as stored
     GET    /_sandbox/requests                  the request log with counts per endpoint
     DELETE /_sandbox/requests                  clear the log
-    POST   /_sandbox/reset                     back to the seeded data (body: {"seed", "people", "today"})
+    POST   /_sandbox/reset                     back to the seeded data (body: {"seed", "people", "today",
+                                                "duration_only_days"})
     GET    /_sandbox/knobs                     latency, rate limits, fault shares of both services
     PATCH  /_sandbox/knobs                     {"moco": {"latency": 0.05}, "personio": {...}}
     POST   /_sandbox/faults                    {"service": "moco", "kind": "status", "method": "POST",
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from reconciler.sandbox.common import SIDE_DOOR, json_body, json_response
+from reconciler.sandbox.common import SIDE_DOOR, json_body, json_response, utc_now
 from reconciler.sandbox.knobs import Fault
 from reconciler.sandbox.moco.web_hooks import side_door_changed as moco_changed
 from reconciler.sandbox.personio.webhooks import side_door_changed
@@ -78,6 +79,7 @@ class SideDoor:
                 seed=int(body.get("seed", current.seed)),
                 people=int(body.get("people", current.people)),
                 today=date.fromisoformat(body["today"]) if "today" in body else current.today,
+                duration_only_days=int(body.get("duration_only_days", current.duration_only_days)),
             )
         except (TypeError, ValueError) as exc:
             return json_response({"error": f"bad reset parameters: {exc}"}, status=400)
@@ -143,6 +145,8 @@ class SideDoor:
         before = dataclasses.asdict(record)
         for name, value in body.items():
             setattr(record, name, value)
+        if "updated_at" in names and "updated_at" not in body:  # changed now, as through the services' UIs
+            record.updated_at = utc_now()
         self._changed(request, before, record)
         return json_response(dataclasses.asdict(record))
 

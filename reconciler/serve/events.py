@@ -24,8 +24,8 @@ Our own deletes cannot be told apart (the payload holds only the id); serve's ec
 
 Personio (developer.personio.de/v2.0/reference/webhooks; shared/api/personio.md section 10): an envelope
 `{company_id, event_name, occurred_at, payload, meta}`, "dataless". The payload's person is read as
-systems/personio/events.py reads it (its UNVERIFIED block: PERSON_FIELDS), a person event's own `id`
-otherwise; the day where the watchers name where it lies. Personio sends no origin, so our own writes come
+systems/personio/events.py reads it (its UNVERIFIED block, doctor: personio-webhooks: PERSON_FIELDS), a person event's
+own `id` otherwise; the day where the watchers name where it lies. Personio sends no origin, so our own writes come
 back as hints; serve's echoes catch them.
 """
 
@@ -194,11 +194,15 @@ def personio_hint(body: bytes) -> Outcome:
         return Malformed("Personio event: no event_name")
     if not isinstance(payload, dict):
         return Malformed(f"Personio {name}: payload is not an object")
-    watchers = registry.watching(PERSONIO, name.split(".", 1)[0].lower())
+    kind = name.split(".", 1)[0].lower()
+    employment = kind == "employment"  # a person's employment (their status): that person, if it names them
+    watchers = registry.watching(PERSONIO, "person" if employment else kind)
     if not watchers:
         return Ignored(f"Personio event {name} is not synced")
     people = all(watched.person for _, watched in watchers)
-    person = _personio_person(payload, own_id=people)
+    person = _personio_person(payload, own_id=people and not employment)
+    if employment and person is None:
+        return Ignored(f"Personio {name} names no person: the interval run reads it from the webhook's events")
     record = _personio_id(payload.get("id"))
     days = ALL_DAYS
     if person is not None and not people:

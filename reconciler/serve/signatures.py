@@ -34,8 +34,8 @@ _DIGEST_HEX_LENGTH = hashlib.sha256().digest_size * 2  # 64
 # Assumed (the receiver's rule, issue 13): the admin creates the config with `auth_type` TOKEN and the
 # token set to the secret that `personio.webhook_secret_env` names (default PERSONIO_WEBHOOK_SECRET), and
 # a delivery is accepted only when its Authorization header equals that secret exactly (constant-time).
-# UNVERIFIED against a live account: that the header arrives byte for byte as configured. The body is
-# not authenticated (only the sender is), which is another reason every event is only a hint.
+# UNVERIFIED (doctor: webhook-deliveries) against a live account: that the header arrives byte for byte as configured.
+# The body is not authenticated (only the sender is), which is another reason every event is only a hint.
 PERSONIO_AUTH_HEADER = "Authorization"
 
 
@@ -70,7 +70,8 @@ def moco_signature(secret: str, body: bytes) -> str:
 
 def moco_secrets(secret: str | None) -> list[str]:
     """The keys `secret` holds. MOCO's docs show "the" key in the webhook overview but do not say whether
-    it is one per account or one per hook (UNVERIFIED), so the variable may hold several, comma-separated."""
+    it is one per account or one per hook (UNVERIFIED; doctor: webhook-deliveries), so the variable may hold
+    several, comma-separated."""
     return [part.strip() for part in (secret or "").split(",") if part.strip()]
 
 

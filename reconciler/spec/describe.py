@@ -23,7 +23,10 @@ def describe_spec(spec: Spec) -> list[str]:
     else:
         lines.append("absences: not synced (absences.enabled: false)")
     if spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
-        lines.append("working hours MOCO → Personio as approved attendances")
+        written = "duration-only periods (a length a day, no times)" if spec.attendances.record_as == "duration" \
+            else "periods with times"
+        lines.append(f"working hours MOCO → Personio as approved attendances: {written} "
+                     f"(attendances.record_as: {spec.attendances.record_as})")
     else:
         lines.append("working hours: managed in Personio; nothing is written there")
     overrides, excluded = len(spec.users.overrides), len(spec.users.exclude)

@@ -78,6 +78,9 @@ class PrivacySettings:
 @dataclass(frozen=True)
 class AttendanceSettings:
     direction: AttendanceDirection
+    # How a presence is written to Personio: a period with its times, or a duration-only period (its length on
+    # its day), for companies that track attendance as durations in Personio.
+    record_as: Literal["times", "duration"]
 
 
 @dataclass(frozen=True)

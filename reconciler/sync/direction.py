@@ -10,7 +10,7 @@ octoDNS, where the core names no provider, the core names no direction.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -62,7 +62,7 @@ class Watched:
     (`X-Moco-Target`: "Presence", "User") or the kind in Personio's event names ("attendance-period" of
     `attendance-period.updated`, "person"). `reconcile serve` turns a webhook into the people and days to
     plan again by these declarations, and an incremental run reads Personio's deletion events of the record
-    kinds declared there (serve/events.py, read/deletions.py). A direction watches at most one kind of record
+    kinds declared there (serve/events.py, read/personio.py). A direction watches at most one kind of record
     per system, and any number of kinds of people."""
 
     system: str  # MOCO | PERSONIO
@@ -83,6 +83,12 @@ class Watched:
     # ids travel along (`Touched.moco_ids`), and an edit that may have moved one from another day is traced
     # to the day it was on. MOCO records only.
     by_id: bool = False
+    # Personio records: how an incremental run learns which of them were created or changed since a moment.
+    # From the events of a webhook subscription (Personio forbids polling where webhooks exist), re-reading
+    # the records the events name by their ids (`reread`); where no subscription records those events, from
+    # the list of records updated since then (`polled`). Either way `owner` says whose and which day.
+    reread: Callable[[Clients, Collection[str]], Awaitable[Sequence[Any]]] | None = None
+    polled: Callable[[Clients, datetime], Awaitable[Sequence[Any]]] | None = None
 
     def __post_init__(self) -> None:
         if self.system not in (MOCO, PERSONIO):
@@ -93,6 +99,10 @@ class Watched:
             raise ValueError(f"{self.system} {self.name}: only MOCO records are read again by id")
         if (self.listed is None) != (self.owner is None):
             raise ValueError(f"{self.system} {self.name}: a list of these records comes with how to read its owner")
+        if (self.reread or self.polled) and (self.system != PERSONIO or self.person or self.owner is None):
+            raise ValueError(f"{self.system} {self.name}: only Personio records with an owner are re-read or polled")
+        if (self.reread is None) != (self.polled is None):
+            raise ValueError(f"{self.system} {self.name}: records re-read from events are polled without them")
 
 
 @dataclass(frozen=True)
@@ -120,14 +130,15 @@ class Direction:
     steps: Steps
     marker: Marker  # the comment its records carry (sync/ownership.py): ours, not hand-made
     aliases: tuple[str, ...] = ()  # older names still accepted by `--only` and saved plans
-    # Incremental runs (--changed-since): the people and days whose records changed since a moment
-    # (UTC, aware) in either system, read with the services' updated-after filters. None: the
-    # direction cannot tell, and an incremental run plans it in full.
+    # Incremental runs (--changed-since): the people and days whose MOCO records changed since a moment
+    # (UTC, aware), read with MOCO's `updated_after`. What changed in Personio is read for every direction
+    # alike, from what it watches there (`Watched.reread`, `Watched.polled`; reconciler/read/personio.py).
+    # None: the direction cannot tell, and an incremental run plans it in full.
     touched: Callable[[Clients, Window, datetime], Awaitable[Touched]] | None = None
     # Incremental runs: lists read after the others, from what those found and what changed, instead of
     # per person (e.g. MOCO presences by the ids that synced Personio periods name).
     followups: tuple[Followup, ...] = ()
-    # What it listens to: the records whose webhooks (and Personio deletion events) concern it.
+    # What it listens to: the records whose webhooks (and Personio webhook events) concern it.
     watches: tuple[Watched, ...] = ()
     # A Personio deletion event that names no person, in an incremental run: None plans the direction whole
     # (its full read is small); else the words saying what the full run does about it instead.

@@ -1,6 +1,8 @@
 """What an incremental run costs in a company of a few hundred people already in sync (issue 12): who is
 who, the presences of the days touched and the rest are read for the people who changed only, at no
-more than 10 requests a service, and the plan is the full plan's within its scope."""
+more than 10 requests to Personio and 14 to MOCO, and the plan is the full plan's within its scope. (Issue 19
+added to MOCO's: the users and work patterns changed since the bound, 3 requests, and each work pattern
+read both with and without `to`, since MOCO's docs leave open whether a read without it lists ended ones.)"""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.sandbox.personio.records import PersonioAbsencePeriod
+from reconciler.sandbox.personio.records import CHANGE_EVENTS, PersonioAbsencePeriod
 from reconciler.sandbox.seed import apply_directly, restamp
 from reconciler.sandbox.seed.params import SeedParams
 from reconciler.sandbox.server import Sandbox, SandboxThread
@@ -133,12 +135,32 @@ def test_the_first_reads_of_a_run_where_nothing_changed_are_all_it_makes(company
     quick = run("plan", "-c", spec, "--changed-since", "75m", "--format", "json")
     counts = endpoints(sandbox)
     assert json.loads(quick.stdout)["changes"] == []
-    # what changed, Personio's token, its webhooks and their deletion events (one read: the config records
-    # deletions only)
-    assert total(counts, "moco") == 2 and total(counts, "personio") == 5
+    # MOCO: what changed (absences, presences, users, and employments both ways); Personio: its token, its
+    # webhooks and their deletion events (one read), and, as its config records no change events, the three
+    # updated_at lists (absence periods, attendance periods, persons)
+    assert total(counts, "moco") == 5 and total(counts, "personio") == 6
 
 
-def test_an_incremental_run_after_a_few_changes_costs_at_most_ten_requests_a_service(company, spec):
+def test_with_a_webhook_recording_every_change_event_personio_is_never_polled(company, spec):
+    sandbox, _ = company
+    config = next(iter(sandbox.world.personio.webhooks.values()))
+    before = list(config.enabled_events)
+    config.enabled_events = list(CHANGE_EVENTS)
+    try:
+        quick = run("plan", "-c", spec, "--changed-since", "75m", "--format", "json")
+        counts = endpoints(sandbox)
+        sent = [e for e in sandbox.log.entries]
+    finally:
+        config.enabled_events = before
+    data = json.loads(quick.stdout)
+    assert data["changes"] == []
+    assert total(counts, "personio") == 3  # its token, its webhooks, their events: one read
+    assert not [e for e in sent if e.service == "personio" and "updated_at" in e.query]
+    assert data["notes"][1] == f"Personio: absence-period, attendance-period, person changes from the events of " \
+                               f"webhook {config.id}"
+
+
+def test_an_incremental_run_after_a_few_changes_costs_few_requests_a_service(company, spec):
     sandbox, _ = company
     # 2 % of the people, Jane (matched by an override) and Max (capitals in Personio) among them
     chosen = sorted({*random.Random(5).sample(synced_users(sandbox), PEOPLE // 50), *synced_users(sandbox)[:2]})
@@ -147,11 +169,11 @@ def test_an_incremental_run_after_a_few_changes_costs_at_most_ten_requests_a_ser
     report("full plan", full_counts)
     report("incremental plan", quick_counts)
     assert quick["changes"] == full["changes"] and len(full["changes"]) == 2 * len(chosen) + 2
-    assert total(quick_counts, "moco") <= 10 and total(quick_counts, "personio") <= 10
+    assert total(quick_counts, "moco") <= 14 and total(quick_counts, "personio") <= 10
     # who is who was read for those people only: never the whole list
-    assert all(("ids=" in e.query or "email=" in e.query) for e in sent if e.path == "/api/v1/users")
-    assert all(("id=" in e.query or "email=" in e.query) for e in sent if e.path == "/v2/persons")
-    assert quick_counts["moco GET /api/v1/users"] <= 2 and quick_counts["personio GET /v2/persons"] <= 2
+    who = [e for e in sent if e.path in ("/api/v1/users", "/v2/persons") and "updated_a" not in e.query]
+    assert all(re.search(r"(^|&)(ids?|email)=", e.query) for e in who)
+    assert quick_counts["moco GET /api/v1/users"] <= 3 and quick_counts["personio GET /v2/persons"] <= 3
     assert quick_counts["moco GET /api/v1/users/presences"] <= 3  # what changed, then those days by id
     assert applied_ok(sandbox, spec)
 
@@ -162,7 +184,8 @@ def applied_ok(sandbox: Sandbox, spec: str) -> bool:
     sandbox.log.entries.clear()
     done = run("apply", "-c", spec, "--auto-approve", "--changed-since", "75m")
     assert done.exit_code == 0, done.output
-    people = [e for e in sandbox.log.entries if e.path in ("/api/v1/users", "/v2/persons")]
+    people = [e for e in sandbox.log.entries if e.path in ("/api/v1/users", "/v2/persons")
+              and "updated_a" not in e.query]  # who changed: `updated_after`, `updated_at.gt`
     assert all(re.search(r"(^|&)(ids?|email)=", e.query) for e in people), "who is who read whole"
     return "No changes." in run("plan", "-c", spec).stdout
 

@@ -122,7 +122,14 @@ def test_personio_person_event_plans_both_directions():
 
 def test_personio_unsynced_event_is_ignored():
     assert isinstance(personio("document.created", {"id": 1}), Ignored)
-    assert isinstance(personio("employment.updated", {"id": 1}), Ignored)
+
+
+def test_personio_employment_event_plans_its_person_in_both_directions_and_never_takes_its_id_for_one():
+    hint = personio("employment.updated", {"id": "e-5", "person": {"id": 77}})
+    assert isinstance(hint, Hint) and (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOURS}, "77",
+                                                                                          ALL_DAYS)
+    nobody = personio("employment.updated", {"id": 1})
+    assert isinstance(nobody, Ignored) and "names no person" in nobody.reason
 
 
 @pytest.mark.parametrize("body, words", [

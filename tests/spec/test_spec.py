@@ -76,6 +76,13 @@ def test_defaults_fill_what_the_file_leaves_out():
     )
     assert spec.absences.enabled and spec.absences.until_days == 365 and spec.absences.unmapped == "skip"
     assert spec.users.overrides == () and spec.users.exclude == frozenset()
+    assert spec.attendances.record_as == "times"
+
+
+def test_record_as_duration_is_read():
+    spec = parse_spec(spec_text(**{"  direction: moco_to_personio": "  direction: moco_to_personio\n"
+                                                                     "  record_as: duration"}), today=TODAY)
+    assert spec.attendances.record_as == "duration"
 
 
 def test_spec_is_frozen():
@@ -164,6 +171,10 @@ BROKEN = [
                  "allowed: moco_to_personio, personio_managed", id="direction"),
     pytest.param(spec_text(**{"attendances:\n  direction: moco_to_personio\n": ""}), "1:1", "attendances",
                  "is required but missing", id="attendances-missing"),
+    pytest.param(VALID + "  record_as: minutes\n", "10:3", "attendances.record_as",
+                 "'minutes' is not allowed here; allowed: times, duration", id="record-as"),
+    pytest.param(VALID + "  recorded_as: duration\n", "10:3", "attendances.recorded_as",
+                 "unknown key (did you mean 'record_as'?)", id="record-as-misspelt"),
     pytest.param(VALID + "users:\n  exclude: [someone]\n", "11:13", "users.exclude[0]",
                  "'someone' is not an email address", id="exclude-not-email"),
     pytest.param(VALID + "users:\n  overrides:\n    - {personio: a@x.example, moco: b@x.example}\n"

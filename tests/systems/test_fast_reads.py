@@ -43,7 +43,7 @@ VALUES = st.one_of(
     st.text(max_size=12), st.integers(), st.floats(allow_nan=False))
 PRESENCE_FIELDS = ["id", "date", "from", "to", "is_home_office", "updated_at", "user", "user.id"]
 ATTENDANCE_FIELDS = ["id", "type", "person", "person.id", "start", "start.date_time", "end", "end.date_time",
-                     "comment", "approval", "approval.status"]
+                     "comment", "approval", "approval.status", "duration", "attribution_date"]
 
 
 def mutated(base: dict[str, Any], changes: list[tuple[str, Any]]) -> dict[str, Any]:

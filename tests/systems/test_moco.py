@@ -200,7 +200,8 @@ def test_sends_the_moco_token_header():
 def test_employments_keep_float_patterns_and_open_dates():
     rows = sample("moco-employments-list.json")["body"] + sample("moco-employments-list-from-null.json")["body"]
     employments = run_with_clients(lambda c, m: c.moco.employments(),
-                                   mock=lambda m: m.get(re.compile(rf"{MOCO}/users/employments.*"), **paged(rows)))
+                                   mock=lambda m: m.get(re.compile(rf"{MOCO}/users/employments.*"), **paged(rows),
+                                                                     repeat=True))
     assert len(employments) == len(rows)
     undated = [e for e in employments if e.start is None]
     assert undated and undated[0].end is None and undated[0].covers(date(1999, 1, 1))

@@ -323,4 +323,5 @@ def test_a_few_peoples_periods_are_read_in_one_cursor_not_in_slices():
                                           repeat=True))
     [url] = seen
     assert "person.id=3%2C7" in url or "person.id=3,7" in url
-    assert "start.date_time.gte=2026-01-01T00:00:00" in url and "start.date_time.lte=2026-12-31T23:59:59" in url
+    assert "attribution_date.gte=2026-01-01" in url and "attribution_date.lte=2026-12-31" in url
+    assert "duration_type=ALL" in url

@@ -275,8 +275,8 @@ def personio_on(rows: list[dict[str, Any]]) -> PersonioClient:
                  'user.id is a string ("abc"), expected a whole number', id="moco-user-id-not-a-number"),
     pytest.param(lambda: personio_on([with_(ATTENDANCE, id="333", end="2026-06-01T12:00:00")]).attendance_periods(
                      *WINDOW),
-                 "Personio: cannot read attendance period 333 from GET /v2/attendance-periods?start.date_time.gte="
-                 "2020-01-01T00:00:00&start.date_time.lte=2020-04-01T23:59:59&limit=100: end is a string "
+                 "Personio: cannot read attendance period 333 from GET /v2/attendance-periods?attribution_date.gte="
+                 "2020-01-01&attribution_date.lte=2020-04-01&duration_type=ALL&limit=100: end is a string "
                  '("2026-06-01T12:00:00"), expected an object', id="attendance-end-a-string"),
     pytest.param(lambda: personio_on([with_(PERIOD, id="333", ends_at="2026-06-06")]).absence_periods(*WINDOW),
                  "Personio: cannot read absence period 333 from GET /v2/absence-periods?starts_from.date_time.gte="

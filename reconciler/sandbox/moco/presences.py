@@ -37,7 +37,7 @@ class Presences(MocoService):
         key = self.auth(request)
         start, end = self.window(request)
         if bool(start) != bool(end):
-            # UNVERIFIED answer; the docs only say `from` and `to` must be given together.
+            # UNVERIFIED answer (doctor: moco-presences); the docs only say `from` and `to` must be given together.
             raise invalid({"to" if start else "from": [BLANK]})
         user_id = query_int(request.query, "user_id", 0)
         ids = self.ids_filter(request)

@@ -103,7 +103,8 @@ class MocoPresence:
 class MocoWebHook:
     """A web hook (everii-Group/mocoapp-api-docs `sections/web_hooks.md`: id, target, event, hook, disabled,
     disabled_at, created_at, updated_at). `secret` signs its deliveries; MOCO shows it in the web hook
-    overview of its UI, not in the API (UNVERIFIED), so the stand-in shows it through the side door only."""
+    overview of its UI, not in the API (UNVERIFIED; doctor: moco-webhooks), so the stand-in shows it through
+    the side door only."""
 
     id: int
     target: str  # Presence | Schedule | User (and MOCO's other targets, which the stand-in never sends)

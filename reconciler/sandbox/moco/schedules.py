@@ -16,7 +16,7 @@ from reconciler.sandbox.moco.records import MOCO_ASSIGNMENT_COLORS, MOCO_ASSIGNM
 from reconciler.sandbox.moco.service import MocoService, flag, int_set, parse_date
 from reconciler.sandbox.moco.web_hooks import notify
 
-# UNVERIFIED: what MOCO does with a second schedule for the same user and day without
+# UNVERIFIED (doctor: moco-writes): what MOCO does with a second schedule for the same user and day without
 # `overwrite` is not documented (ISS #117). The stand-in stores both, the worst case for a sync:
 # a client that creates twice leaves a visible duplicate instead of being saved by the server.
 SAME_DAY_SCHEDULES_ALLOWED = True

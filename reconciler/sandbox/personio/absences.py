@@ -24,7 +24,7 @@ class Absences(PersonioService):
             ids, persons, types = csv(query.get("id")), csv(query.get("person.id")), csv(query.get("absence_type.id"))
             # "Date ranges match overlapping periods" (docs): starts_from.gte and ends_at.lte form a
             # window, and every period overlapping it is returned, open-ended ones included.
-            # UNVERIFIED beyond that sentence; the other two bounds are applied literally.
+            # UNVERIFIED beyond that sentence (doctor: personio-filters); the other two bounds are applied literally.
             window_start = query.get("starts_from.date_time.gte")
             window_end = query.get("ends_at.date_time.lte")
             starts_before = query.get("starts_from.date_time.lte")
@@ -44,7 +44,7 @@ class Absences(PersonioService):
                 stamp = p.updated_at.rstrip("Z")
                 if updated_gte and stamp < updated_gte or updated_lte and stamp > updated_lte:
                     continue
-                rows.append(p.to_api())
+                rows.append(p.to_api(approval=self.knobs.absence_approval))
             return rows
 
         return self.page(request, items, max_limit=100, default_limit=100)

@@ -54,6 +54,7 @@ def oauth_error(status: int, error: str, description: str, anchor: str, meta: di
 
 
 def rate_limited(retry_after: int | None) -> web.Response:
-    # UNVERIFIED: no real Personio 429 body or header was found. problem+json like every v2 error.
+    # UNVERIFIED (doctor: personio-rate-limit): no real Personio 429 body or header was found. problem+json like every
+    # v2 error.
     return problem_response(429, "Too Many Requests", "Rate limit exceeded.", "commontoo_many_requests",
                             headers=retry_after_header(retry_after))

@@ -7,9 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from reconciler.sandbox.common import json_response
-from reconciler.sandbox.personio.errors import not_found
+from reconciler.sandbox.personio.errors import bad_request, not_found
 from reconciler.sandbox.personio.records import PersonioPerson
-from reconciler.sandbox.personio.service import PersonioService, csv
+from reconciler.sandbox.personio.service import LOCAL_DATE_TIME, PersonioService, csv
 
 
 class Persons(PersonioService):
@@ -41,11 +41,14 @@ class Persons(PersonioService):
             ids = csv(query.get("id"))
             emails = {e.lower() for e in csv(query.get("email")) or set()}
             status = query.get("status")
+            after = query.get("updated_at.gt")
+            if after is not None and not LOCAL_DATE_TIME.match(after):
+                raise bad_request("Invalid request content.")
             return [
                 self.person_json(p, origin)
                 for p in sorted(self.state.persons.values(), key=lambda p: int(p.id))
                 if (ids is None or p.id in ids) and (not emails or (p.email or "").lower() in emails)
-                and (not status or p.status == status)
+                and (not status or p.status == status) and (after is None or p.updated_at.rstrip("Z") > after)
             ]
 
         return self.page(request, items, max_limit=50, default_limit=10)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from reconciler.sandbox.common import utc_now
+from reconciler.systems.personio import durations
 
 
 def _days_ago(days: int) -> str:
@@ -25,7 +26,7 @@ class PersonioPerson:
     email: str | None  # as entered in Personio, case and all
     first_name: str
     last_name: str
-    status: str = "ACTIVE"  # ACTIVE (active, leave, onboarding) | INACTIVE
+    status: str = "ACTIVE"  # ACTIVE | ONBOARDING | LEAVE | INACTIVE | UNSPECIFIED, or any value the side door sets
     employment_id: str = ""
     created_at: str = field(default_factory=utc_now)
     updated_at: str = field(default_factory=utc_now)
@@ -33,7 +34,7 @@ class PersonioPerson:
 
 @dataclass
 class PersonioAbsenceType:
-    # UNVERIFIED shape: no official /v2/absence-types example could be retrieved. We assume
+    # UNVERIFIED shape (doctor: absence-types): no official /v2/absence-types example could be retrieved. We assume
     # {id, name, category, unit} like v1's time-off types, with a UUID id.
     id: str
     name: str
@@ -59,8 +60,9 @@ class PersonioAbsencePeriod:
     created_at: str = field(default_factory=utc_now)
     updated_at: str = field(default_factory=utc_now)
 
-    def to_api(self) -> dict[str, Any]:
-        return {
+    def to_api(self, *, approval: bool = True) -> dict[str, Any]:
+        """The period as the API lists it; without `approval` (the knob `absence_approval`), no `approval` object."""
+        shown = {
             "id": self.id,
             "person": {"id": self.person_id},
             "absence_type": {"id": self.absence_type_id},
@@ -72,14 +74,20 @@ class PersonioAbsencePeriod:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
+        if not approval:
+            del shown["approval"]
+        return shown
 
 
 @dataclass
 class PersonioAttendancePeriod:
+    """A period with times (`start`, and `end` unless still open), or a duration-only one (personio.md §13.1):
+    `start` and `end` None, its length in `duration`, its day in `attribution_date`."""
+
     id: str
     person_id: str
     type: str  # WORK | BREAK
-    start: str  # local date-time without offset
+    start: str | None  # local date-time without offset; None: a duration-only period
     end: str | None
     comment: str = ""
     status: str = "CONFIRMED"  # CONFIRMED | PENDING | REJECTED
@@ -87,6 +95,20 @@ class PersonioAttendancePeriod:
     locked: bool = False  # sandbox-only: a period Personio refuses to change (e.g. payroll closed)
     created_at: str = field(default_factory=utc_now)
     updated_at: str = field(default_factory=utc_now)
+    # A duration-only period's length, as the stand-in assumes Personio writes it: ISO 8601 ("PT7H30M"), the
+    # form of reconciler/systems/personio/durations.py (UNVERIFIED there; doctor: attendance-periods); None for a
+    # period with times.
+    duration: str | None = None
+    attribution_date: str | None = None  # "YYYY-MM-DD"; None for a period with times: its start's date
+
+    @property
+    def duration_only(self) -> bool:
+        return self.start is None
+
+    @property
+    def day(self) -> str:
+        """The day it counts for (`attribution_date`): a duration-only period's own, else its start's date."""
+        return self.attribution_date or (self.start or "")[:10]
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -94,15 +116,28 @@ class PersonioAttendancePeriod:
             "type": self.type,
             "person": {"id": self.person_id},
             "project": None if self.project_id is None else {"id": self.project_id},
-            "attribution_date": self.start[:10],
-            "start": {"date_time": self.start},
+            "attribution_date": self.day,
+            "start": None if self.start is None else {"date_time": self.start},
             "end": None if self.end is None else {"date_time": self.end},
+            "duration": self.duration if self.start is None else _timed_length(self.start, self.end),
             "comment": self.comment,
             "approval": {"status": self.status},
             "is_auto_generated": False,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
+
+
+def _timed_length(start: str, end: str | None) -> str | None:
+    """The `duration` of a period with times: its length once it has ended. UNVERIFIED (doctor: attendance-periods)
+    that Personio gives one beside times at all; the stand-in does, so that reconcile is seen to read a timed
+    period by its times."""
+    if end is None:
+        return None
+    try:
+        return durations.write(datetime.fromisoformat(end) - datetime.fromisoformat(start))
+    except ValueError:  # a malformed time stored through the side door: no length to give
+        return None
 
 
 # The events the stand-in's one webhook config is enabled for: every event of absence and attendance
@@ -114,19 +149,25 @@ PERIOD_EVENTS = ("absence-period.created", "absence-period.updated.status", "abs
 # The config the sandbox starts with records deletions only, as the README advises for a job that pulls
 # them (one events read a run); a test or a later receiver may enable every period event.
 DELETION_EVENTS = ("absence-period.deleted", "attendance-period.deleted")
+# Every event an incremental run reads instead of polling (reconciler/read/personio.py): the period events and
+# those of persons. The stand-in has no employments API, so it raises no `employment.*` event.
+PERSON_EVENTS = ("person.created", "person.updated", "person.deleted")
+CHANGE_EVENTS = (*PERIOD_EVENTS, *PERSON_EVENTS)
 WEBHOOK_ID = "533e7206-f4a3-11ed-9c8b-436fad0b82d1"  # the id in Personio's own example, fixed: seeds stay alike
 
 
 @dataclass
 class PersonioWebhook:
-    """A webhook config. UNVERIFIED shape beyond `id`, `enabled_events` and `status` (the list's filters):
-    `url`, `description` and `created_at` as third-party clients send and read them."""
+    """A webhook config. UNVERIFIED (doctor: personio-webhooks) shape beyond `id`, `enabled_events` and
+    `status` (the list's filters): `url`, `description` and `created_at` as third-party clients send and read
+    them."""
 
     id: str = WEBHOOK_ID
     url: str = "https://hooks.example.com/personio"
     description: str = "reconcile sandbox"
-    enabled_events: list[str] = field(default_factory=lambda: list(DELETION_EVENTS))
-    status: str = "ENABLED"  # ENABLED | DISABLED (UNVERIFIED names; a disabled config records no events)
+    # None (set through the side door): the config lists no `enabled_events`, as a changed API might send it
+    enabled_events: list[str] | None = field(default_factory=lambda: list(DELETION_EVENTS))
+    status: str = "ENABLED"  # ENABLED | DISABLED (UNVERIFIED, doctor: personio-webhooks); DISABLED records none
     created_at: str = field(default_factory=lambda: _days_ago(90))  # set up long before the runs read it
     # sandbox-only: whether its events' payload names the person (see webhooks.py, EVENT_PAYLOAD)
     names_person: bool = True
@@ -136,7 +177,8 @@ class PersonioWebhook:
 
     def to_api(self) -> dict[str, Any]:
         return {"id": self.id, "url": self.url, "description": self.description,
-                "enabled_events": list(self.enabled_events), "status": self.status, "created_at": self.created_at}
+                **({} if self.enabled_events is None else {"enabled_events": list(self.enabled_events)}),
+                "status": self.status, "created_at": self.created_at}
 
 
 @dataclass

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from reconciler.sandbox.common import ServiceApi, json_response, query_int
 from reconciler.sandbox.personio.auth import bearer_client
-from reconciler.sandbox.personio.errors import bad_request
+from reconciler.sandbox.personio.errors import bad_request, problem
 from reconciler.sandbox.personio.records import PersonioState
 
 LOCAL_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
@@ -39,6 +39,21 @@ def _decode_cursor(cursor: str) -> tuple[dict[str, str], int]:
         raise bad_request("The cursor is invalid.") from None
 
 
+# The scope each resource needs (personio.md §2.2: each v2 endpoint states its own), by path prefix and whether
+# the call reads or writes. A scope in `PersonioState.withheld_scopes` answers 403, as Personio answers a
+# credential without it (samples/personio-v2-error-403-scope-live.json).
+SCOPES = (("/v2/persons", "persons"), ("/v2/absence-types", "absences"), ("/v2/absence-periods", "absences"),
+          ("/v2/attendance-periods", "attendances"), ("/v2/webhooks", "webhooks"))
+
+
+def scope_of(method: str, path: str) -> str | None:
+    """The scope a call needs, e.g. `personio:absences:read`; None for a path no scope guards."""
+    resource = next((name for prefix, name in SCOPES if path == prefix or path.startswith(prefix + "/")), None)
+    if resource is None:
+        return None
+    return f"personio:{resource}:{'read' if method in ('GET', 'HEAD') else 'write'}"
+
+
 def csv(value: str | None) -> set[str] | None:
     return None if not value else {part.strip() for part in value.split(",") if part.strip()}
 
@@ -51,7 +66,12 @@ class PersonioService(ServiceApi):
         return self.sandbox.world.personio
 
     def auth(self, request: web.Request) -> str:
-        return bearer_client(self.state, request)
+        """The client behind the bearer token (401 without one); 403 when its credential lacks the call's scope."""
+        client = bearer_client(self.state, request)
+        if scope_of(request.method, request.path) in self.state.withheld_scopes:
+            raise problem(403, "Insufficient access scope", "Client scope insufficient to access resource",
+                          "commonforbidden")
+        return client
 
     def page(self, request: web.Request, items_for: Callable[[dict[str, str]], list[dict[str, Any]]],
              *, max_limit: int, default_limit: int) -> web.Response:

@@ -26,6 +26,7 @@ from reconciler.sandbox.personio.errors import bad_request, not_found, problem
 from reconciler.sandbox.personio.records import (
     PersonioAbsencePeriod,
     PersonioAttendancePeriod,
+    PersonioPerson,
     PersonioState,
     PersonioWebhook,
     PersonioWebhookEvent,
@@ -34,22 +35,28 @@ from reconciler.sandbox.personio.service import PersonioService
 
 SCOPE = "personio:webhooks:read"
 KEPT = timedelta(days=30)  # "Only events in the last 30 days will be included."
-# UNVERIFIED: the events list's page size. The configs list documents limit 1-200, default 100; the same here.
+# UNVERIFIED (doctor: personio-webhooks): the events list's page size. The configs list documents limit 1-200, default
+# 100; the same here.
 MAX_LIMIT, DEFAULT_LIMIT = 200, 100
 
 
-def event_payload(period: PersonioAbsencePeriod | PersonioAttendancePeriod, names_person: bool) -> dict[str, Any]:
-    """What an event's `payload` holds. UNVERIFIED: Personio calls its webhooks dataless notifications and
-    no example payload of a period event could be read; the stand-in sends the period's id and, unless its
-    config says otherwise (`names_person`, sandbox-only), the person's, as the v2 objects name it."""
-    return {"id": period.id, "person": {"id": period.person_id}} if names_person else {"id": period.id}
+def event_payload(record: PersonioAbsencePeriod | PersonioAttendancePeriod | PersonioPerson, names_person: bool
+                  ) -> dict[str, Any]:
+    """What an event's `payload` holds. UNVERIFIED (doctor: personio-webhooks): Personio calls its webhooks
+    dataless notifications and no example payload of a period event could be read; the stand-in sends the
+    period's id and, unless its config says otherwise (`names_person`, sandbox-only), the person's, as the
+    v2 objects name it. A person event's payload is the person's id."""
+    if isinstance(record, PersonioPerson):
+        return {"id": record.id}
+    return {"id": record.id, "person": {"id": record.person_id}} if names_person else {"id": record.id}
 
 
-def record(state: PersonioState, event_name: str, period: PersonioAbsencePeriod | PersonioAttendancePeriod) -> None:
+def record(state: PersonioState, event_name: str,
+           period: PersonioAbsencePeriod | PersonioAttendancePeriod | PersonioPerson) -> None:
     """An event for every enabled config whose `enabled_events` include `event_name`."""
     occurred = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for config in state.webhooks.values():
-        if config.status == "ENABLED" and event_name in config.enabled_events:
+        if config.status == "ENABLED" and event_name in (config.enabled_events or ()):
             event = PersonioWebhookEvent(
                 id=str(uuid.uuid4()), webhook_id=config.id, event_name=event_name, occurred_at=occurred,
                 payload=event_payload(period, config.names_person))
@@ -84,8 +91,13 @@ SANDBOX_ONLY = {"locked"}  # fields of a stored period that Personio does not ha
 
 
 def side_door_changed(state: PersonioState, collection: str, before: dict[str, Any],
-                      after: PersonioAbsencePeriod | PersonioAttendancePeriod | None) -> None:
-    """The events of a period the side door changed (`after`) or deleted (None); other collections raise none."""
+                      after: PersonioAbsencePeriod | PersonioAttendancePeriod | PersonioPerson | None) -> None:
+    """The events of a period or person the side door changed (`after`) or deleted (None); other collections
+    raise none."""
+    if collection == "persons":
+        person = after if isinstance(after, PersonioPerson) else PersonioPerson(**before)
+        record(state, "person.deleted" if after is None else "person.updated", person)
+        return
     kind = {"absence_periods": "absence-period", "attendance_periods": "attendance-period"}.get(collection)
     if kind is None:
         return
@@ -123,7 +135,7 @@ class Webhooks(PersonioService):
         def items(query: dict[str, str]) -> list[dict[str, Any]]:
             event, status = query.get("enabled_events"), query.get("status")
             return [w.to_api() for w in sorted(self.state.webhooks.values(), key=lambda w: w.id)
-                    if (not event or event in w.enabled_events) and (not status or w.status == status)]
+                    if (not event or event in (w.enabled_events or ())) and (not status or w.status == status)]
 
         return self.page(request, items, max_limit=200, default_limit=100)
 

@@ -1,12 +1,17 @@
 """Seeding working hours: MOCO presences, Personio attendance periods entered by hand, and the
-periods an earlier reconcile run wrote whose presences MOCO has changed since."""
+periods an earlier reconcile run wrote whose presences MOCO has changed since; with `duration_only_days`,
+duration-only periods tracked in Personio on days MOCO has presences too."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 
+from reconciler.sandbox.personio.records import PersonioAttendancePeriod, PersonioState
 from reconciler.sandbox.seed.company import Company, Employee
-from reconciler.sync.ownership import attendance_comment
+from reconciler.sync.ownership import attendance_comment, attendance_source
+from reconciler.systems.personio import durations
 
 
 def seed_presences(company: Company, employees: list[Employee]) -> None:
@@ -71,3 +76,47 @@ def seed_earlier_attendance_sync(company: Company, employees: list[Employee]) ->
     company.attendance(e.person, f"{deleted.date}T{deleted.from_time}:00", f"{deleted.date}T{deleted.to_time}:00",
                        attendance_comment(deleted.id))
     del company.moco.presences[deleted.id]  # booked on the wrong day, removed in MOCO since
+
+
+def add_duration_period(personio: PersonioState, period_id: str, person_id: str, day: date, length: timedelta,
+                        comment: str = "") -> PersonioAttendancePeriod:
+    """A confirmed duration-only WORK period (no times: `length` on `day`), straight into a Personio state: as
+    Personio's own duration tracking, or a person, would enter it. For seeding and for tests."""
+    record = PersonioAttendancePeriod(id=period_id, person_id=person_id, type="WORK", start=None, end=None,
+                                      comment=comment, duration=durations.write(length),
+                                      attribution_date=day.isoformat())
+    personio.attendance_periods[record.id] = record
+    return record
+
+
+def seed_duration_only_attendances(company: Company, employees: list[Employee]) -> None:
+    """`duration_only_days` days on which someone tracked their hours in Personio as a duration, by hand, while
+    MOCO has that day's presences too: each a conflict in the plan, nothing written there. The first lies on a
+    day an earlier run wrote a period (left as it is, and the conflict says so); the others are drawn from the
+    days with presences. Nothing is drawn from the company's random source unless asked (0 leaves every seed
+    as it was)."""
+    wanted = company.p.duration_only_days
+    if wanted <= 0:
+        return
+    rng = random.Random(f"duration-only {company.p.seed}")
+    people: dict[int, str] = {}  # MOCO user id -> Personio person id
+    for employee in employees:
+        if employee.moco_user is not None and employee.person is not None:
+            people[employee.moco_user.id] = employee.person.id
+    worked: dict[tuple[int, str], timedelta] = defaultdict(timedelta)
+    for presence in company.moco.presences.values():
+        if presence.user_id in people and presence.to_time and company.start.isoformat() <= presence.date \
+                < company.p.today.isoformat():
+            worked[presence.user_id, presence.date] += _length(presence.from_time, presence.to_time)
+    synced = {(p.person_id, p.day) for p in company.personio.attendance_periods.values()
+              if attendance_source(p.comment) is not None}
+    days = sorted(worked, key=lambda key: ((people[key[0]], key[1]) not in synced, key))  # a synced day first
+    chosen = days[:1] + rng.sample(days[1:], min(wanted - 1, len(days) - 1)) if days else []
+    for user_id, day in chosen:
+        add_duration_period(company.personio, company.uuid(), people[user_id], date.fromisoformat(day),
+                            worked[user_id, day], rng.choice(["", "Projektarbeit", "Homeoffice"]))
+
+
+def _length(start: str, end: str) -> timedelta:
+    length = datetime.strptime(end, "%H:%M") - datetime.strptime(start, "%H:%M")
+    return length if length > timedelta(0) else length + timedelta(days=1)

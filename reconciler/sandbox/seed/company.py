@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from reconciler.sandbox.moco.records import MocoEmployment, MocoPresence, MocoSchedule, MocoState, MocoUser
 from reconciler.sandbox.personio.records import (
@@ -44,6 +44,9 @@ class Company:
 
     def __init__(self, params: SeedParams) -> None:
         self.p = params
+        # When the people and their work patterns were entered: long before any run reads what changed since
+        # (MOCO's `updated_after`, Personio's `updated_at.gt` are polled on them).
+        self.entered = (datetime.now(UTC) - timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.rng = random.Random(params.seed)
         self.moco = MocoState()
         self.personio = PersonioState()
@@ -83,16 +86,16 @@ class Company:
                       pattern: tuple[list[float], list[float]] = FULL_TIME, pattern_from: str | None = "2020-01-01"
                       ) -> MocoUser:
         user = MocoUser(id=self.moco_id(), firstname=first, lastname=last, email=email.lower(), active=active,
-                        extern=extern)
+                        extern=extern, created_at=self.entered, updated_at=self.entered)
         self.moco.users[user.id] = user
         employment = MocoEmployment(id=self.moco_id(), user_id=user.id, am=list(pattern[0]), pm=list(pattern[1]),
-                                    from_date=pattern_from)
+                                    from_date=pattern_from, created_at=self.entered, updated_at=self.entered)
         self.moco.employments[employment.id] = employment
         return user
 
     def add_person(self, first: str, last: str, email: str | None, status: str = "ACTIVE") -> PersonioPerson:
         person = PersonioPerson(id=self.person_id(), email=email, first_name=first, last_name=last, status=status,
-                                employment_id=self.uuid())
+                                employment_id=self.uuid(), created_at=self.entered, updated_at=self.entered)
         self.personio.persons[person.id] = person
         return person
 

@@ -8,7 +8,12 @@ from reconciler.sandbox.seed.absences import (
     seed_moco_schedules,
     seed_year_round_absences,
 )
-from reconciler.sandbox.seed.attendances import seed_earlier_attendance_sync, seed_handmade_attendances, seed_presences
+from reconciler.sandbox.seed.attendances import (
+    seed_duration_only_attendances,
+    seed_earlier_attendance_sync,
+    seed_handmade_attendances,
+    seed_presences,
+)
 from reconciler.sandbox.seed.company import Company
 from reconciler.sandbox.seed.params import SeedParams
 from reconciler.sandbox.seed.people import seed_people
@@ -25,4 +30,5 @@ def generate_world(params: SeedParams) -> World:
     seed_presences(company, employees)
     seed_handmade_attendances(company, employees)
     seed_earlier_attendance_sync(company, employees)
+    seed_duration_only_attendances(company, employees)
     return World(moco=company.moco, personio=company.personio)

@@ -36,6 +36,9 @@ class SeedParams:
     # all over start_date .. today + until_days until each employee is away about N working days a
     # year (the benchmark's company: history_days=365, absence_days_per_year=30).
     absence_days_per_year: int = 0
+    # 0: none. N: N days on which someone tracked their hours in Personio as a duration-only period (no times)
+    # while MOCO has that day's presences too: conflicts, nothing written there (seed/attendances.py).
+    duration_only_days: int = 0
 
     @property
     def start_date(self) -> date:

@@ -88,7 +88,8 @@ def seed_people(company: Company) -> list[Employee]:
         switch = company.p.today - timedelta(days=14)
         old.to_date = (switch - timedelta(days=1)).isoformat()
         new = MocoEmployment(id=company.moco_id(), user_id=old.user_id, am=list(FULL_TIME[0]),
-                             pm=list(FULL_TIME[1]), from_date=switch.isoformat())
+                             pm=list(FULL_TIME[1]), from_date=switch.isoformat(), created_at=company.entered,
+                             updated_at=company.entered)
         company.moco.employments[new.id] = new
 
     # People in only one system, an archived user, a robot.

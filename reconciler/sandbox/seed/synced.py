@@ -46,13 +46,19 @@ def _update_schedule(record: Any, send: dict[str, Any]) -> None:
 
 
 def _new_period(world: World, send: dict[str, Any], rng: random.Random) -> PersonioAttendancePeriod:
-    return PersonioAttendancePeriod(id=_new_uuid(rng, world.personio.attendance_periods),
-                                    person_id=str(send["person_id"]), type="WORK", start=send["start"],
-                                    end=send.get("end"), comment=send.get("comment") or "", status="CONFIRMED")
+    record = PersonioAttendancePeriod(id=_new_uuid(rng, world.personio.attendance_periods),
+                                      person_id=str(send["person_id"]), type="WORK", start=None, end=None)
+    _update_period(record, send)
+    return record
 
 
 def _update_period(record: Any, send: dict[str, Any]) -> None:  # PATCH with skip_approval: approved
-    record.start, record.end = send["start"], send.get("end")
+    if "duration" in send:  # a duration-only period (attendances.record_as: duration)
+        record.start = record.end = None
+        record.duration, record.attribution_date = send["duration"], send["attribution_date"]
+    else:
+        record.start, record.end = send["start"], send.get("end")
+        record.duration = record.attribution_date = None
     record.comment = send.get("comment") or ""
     record.status = "CONFIRMED"
 
@@ -74,7 +80,8 @@ def apply_directly(world: World, changes: Iterable[dict[str, Any]], rng: random.
         if writer is None:
             raise ValueError(f"the stand-ins hold no records of direction {change.get('direction')!r}")
         collection, action, send = writer.store(world), change["action"], change.get("send") or {}
-        if action == "create":
+        if action == "create" or (action == "update" and send.get("recreate")):  # recreate: deleted, then created
+            collection.pop(change.get("id"), None)
             record = writer.create(world, send, rng)
             collection[record.id] = record
         elif action == "update" and change["id"] in collection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,9 @@ from reconciler.sync.absences_to_moco.planner import NAME, plan_absences
 from reconciler.sync.direction import MOCO, PERSONIO, Direction, Person, Watched
 from reconciler.sync.ownership import ABSENCE_MARKER
 from reconciler.systems.connect import Clients
+from reconciler.systems.moco import narrow
+from reconciler.systems.moco.client import EMPLOYMENTS_TO
+from reconciler.systems.personio import narrow as personio_narrow
 
 
 def off(spec: Spec) -> str | None:
@@ -36,15 +39,25 @@ def reads(spec: Spec, days: Window) -> tuple[Need, ...]:
 
 
 async def touched(clients: Clients, days: Window, since: datetime) -> Touched:
-    """MOCO absences edited by hand (that day), and Personio absence periods created or changed (the
-    whole window: a period that moved or shrank leaves synced days elsewhere)."""
-    edited, periods = await asyncio.gather(clients.moco.changed("/schedules", days.start, days.end, since),
-                                           clients.personio.absence_periods_changed(since))
+    """MOCO absences edited by hand (that day), and users whose work pattern (employment) changed (the whole
+    window: days that were not working days may be now). Personio's absence periods created or changed
+    come from its events or list (read/personio.py): each over the whole window (a period that moved or
+    shrank leaves synced days elsewhere)."""
+    edited, patterns = await asyncio.gather(clients.moco.changed("/schedules", days.start, days.end, since),
+                                            narrow.changed_employments(clients.moco, since, EMPLOYMENTS_TO))
     moco: dict[int, set[date]] = defaultdict(set)
     for user_id, day in edited:
         moco[user_id].add(day)
-    return Touched(moco={user: frozenset(found) for user, found in moco.items()},
-                   personio={period.person_id: ALL_DAYS for period in periods})
+    return Touched(moco={**{user: frozenset(found) for user, found in moco.items()},
+                         **{user: ALL_DAYS for user in patterns}})
+
+
+async def _reread(clients: Clients, ids: Collection[str]) -> list[AbsencePeriod]:
+    return await personio_narrow.absence_periods_by_ids(clients.personio, ids)
+
+
+async def _polled(clients: Clients, since: datetime) -> list[AbsencePeriod]:
+    return await clients.personio.absence_periods_changed(since)
 
 
 def _absence_owner(absence: MocoAbsence) -> tuple[Person | None, date | None]:
@@ -61,7 +74,8 @@ def _period_owner(period: AbsencePeriod) -> tuple[Person | None, date | None]:
 WATCHES = (
     Watched(MOCO, "Schedule", listed=sources.MOCO_SCHEDULES, owner=_absence_owner),
     Watched(MOCO, "User", person=True),
-    Watched(PERSONIO, "absence-period", one_day=False, listed=sources.PERSONIO_ABSENCE_PERIODS, owner=_period_owner),
+    Watched(PERSONIO, "absence-period", one_day=False, listed=sources.PERSONIO_ABSENCE_PERIODS, owner=_period_owner,
+            reread=_reread, polled=_polled),
     Watched(PERSONIO, "person", person=True),
 )
 

@@ -3,9 +3,8 @@ period, edits and deletions of past days included; with `personio_managed` nothi
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from reconciler.sync.ownership import ATTENDANCE_MARKER, attendance_source
 from reconciler.systems.connect import Clients
 from reconciler.systems.http.together import nothing, together
 from reconciler.systems.moco import narrow
+from reconciler.systems.personio import narrow as personio_narrow
 from reconciler.systems.personio.events import START_FIELD
 
 # How far back `_moved` looks for the period of a presence moved from another day: any day.
@@ -44,22 +44,26 @@ def reads(spec: Spec, days: Window) -> tuple[Need, ...]:
 
 
 async def touched(clients: Clients, days: Window, since: datetime) -> Touched:
-    """Presences created or edited in MOCO, and attendance periods created or changed in Personio
-    (by hand, or by another integration), each on its day."""
-    worked, periods = await asyncio.gather(narrow.changed_presences(clients.moco, days.start, days.end, since),
-                                           clients.personio.attendance_periods_changed(since))
+    """Presences created or edited in MOCO, each on its day. Attendance periods created or changed in
+    Personio (by hand, or by another integration) come from its events or list (read/personio.py), each on
+    its day."""
+    worked = await narrow.changed_presences(clients.moco, days.start, days.end, since)
     moco: dict[int, set[date]] = defaultdict(set)
     for presence, _ in worked:
         if presence.user_id is not None:
             moco[presence.user_id].add(presence.day)
-    personio: dict[str, set[date]] = defaultdict(set)
-    for period in periods:
-        personio[period.person_id].add(period.start.date())
     return Touched(moco={user: frozenset(found) for user, found in moco.items()},
-                   personio={person: frozenset(found) for person, found in personio.items()},
                    moco_ids=frozenset(presence.id for presence, _ in worked),
                    moco_moved=frozenset(presence.id for presence, created in worked
                                         if _may_have_moved(presence, created, since)))
+
+
+async def _reread(clients: Clients, ids: Collection[str]) -> list[AttendancePeriod]:
+    return await personio_narrow.attendance_periods_by_ids(clients.personio, ids)
+
+
+async def _polled(clients: Clients, since: datetime) -> list[AttendancePeriod]:
+    return await clients.personio.attendance_periods_changed(since)
 
 
 def _may_have_moved(presence: Presence, created: datetime | None, since: datetime) -> bool:
@@ -131,7 +135,7 @@ WATCHES = (
     Watched(MOCO, "Presence", day=("date",), listed=sources.MOCO_PRESENCES, owner=_presence_owner, by_id=True),
     Watched(MOCO, "User", person=True),
     Watched(PERSONIO, "attendance-period", day=START_FIELD, listed=sources.PERSONIO_ATTENDANCE_PERIODS,
-            owner=_period_owner),
+            owner=_period_owner, reread=_reread, polled=_polled),
     Watched(PERSONIO, "person", person=True),
 )
 # A Personio deletion event that names nobody: presences and attendance periods are nearly all of a full
@@ -140,7 +144,10 @@ UNTRACED = "the working hours those periods held are written again by a full run
 
 
 def describe(values: Mapping[str, Any]) -> str:
-    """`{"start": "08:00", "end": "12:00"}` → "08:00–12:00"."""
+    """`{"start": "08:00", "end": "12:00"}` → "08:00–12:00"; a duration-only period's `{"duration": "7:30"}` →
+    "7:30 h without times"."""
+    if values.get("duration") is not None:
+        return f"{values['duration']} h without times"
     return f"{values['start']}–{values.get('end') or '…'}"
 
 

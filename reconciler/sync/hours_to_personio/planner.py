@@ -10,13 +10,18 @@ Pure: a `PlanInput` in, changes, conflicts and warnings out; no I/O. The rules (
   MOCO deletes its period. A synced period someone un-approved in Personio is approved again.
 - Periods without the marker were entered in Personio by hand and are never touched. One that
   overlaps a presence we would write makes that presence a conflict instead of a write.
+- A duration-only period without the marker (Personio tracking a length a day, no times) holds its day:
+  while MOCO has presences of that person there, nothing is written, updated or deleted on it, and the plan
+  says so in one conflict (tracked.py).
+- With `attendances.record_as: duration` each presence becomes a duration-only period (its length on its
+  day) instead; a synced period of the other shape is replaced (`Recreate`: deleted, then created).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -25,12 +30,19 @@ from reconciler.records import ATTENDANCE_APPROVED, AttendancePeriod, Presence
 from reconciler.sync import sources
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
-from reconciler.sync.hours_to_personio.apply import NewPeriod, PeriodEdit
+from reconciler.sync.hours_to_personio.apply import DurationEdit, NewDurationPeriod, NewPeriod, PeriodEdit, Recreate
+from reconciler.sync.hours_to_personio.tracked import (
+    duration_state,
+    duration_view,
+    held_days,
+    held_reason,
+    same_length,
+)
 from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import ATTENDANCE_MARKER, Claim, claim, left_alone
 
 NAME = "hours_to_personio"
-FIELD_WORDS = {"start": "times", "end": "times", "comment": "source"}
+FIELD_WORDS = {"start": "times", "end": "times", "duration": "duration", "comment": "source"}
 
 
 def _hhmm(moment: datetime | None) -> str | None:
@@ -48,6 +60,8 @@ def span(moment_from: datetime, moment_to: datetime | None) -> str:
 def view(period: AttendancePeriod) -> dict[str, Any]:
     # A period whose approval Personio does not state counts as approved: re-approving it on every
     # run would never converge (the third-party v2 fixture carries no `approval` at all).
+    if period.duration is not None:
+        return duration_view(period.duration, period.comment, period.status or ATTENDANCE_APPROVED)
     return {"start": _hhmm(period.start), "end": _hhmm(period.end), "comment": period.comment,
             "approval": period.status or ATTENDANCE_APPROVED}
 
@@ -67,6 +81,8 @@ def _state(start: datetime, end: datetime | None, comment: str, approval: str) -
 
 
 def _period_state(period: AttendancePeriod) -> dict[str, Any]:
+    if period.duration is not None:
+        return duration_state(period.day, period.duration, period.comment, view(period)["approval"])
     return _state(period.start, period.end, period.comment, view(period)["approval"])
 
 
@@ -91,6 +107,10 @@ def _times(presence: Presence) -> tuple[datetime, datetime]:
 
 
 def _overlap(start: datetime, end: datetime, period: AttendancePeriod) -> bool:
+    """Whether a period overlaps `start`..`end`. A duration-only period has no times to overlap (its day is
+    `held_days`' to judge); only a timed one without an end is open, running on."""
+    if period.duration is not None:
+        return False
     other_end = period.end or datetime.max
     return period.start < end and start < other_end
 
@@ -113,7 +133,8 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
             periods_by_person[period.person_id].append(period)
     claims = {person_id: claim(periods, ATTENDANCE_MARKER) for person_id, periods in periods_by_person.items()}
 
-    parts = [_Person(pair, unreadable).plan(presences_by_user.get(pair.user.id, []),
+    as_duration = given.spec.attendances.record_as == "duration"
+    parts = [_Person(pair, unreadable, as_duration).plan(presences_by_user.get(pair.user.id, []),
                                             claims.get(pair.person.id) or claim((), ATTENDANCE_MARKER))
              for pair in matching.pairs]
     running = sum(part.running for part in parts)
@@ -135,6 +156,7 @@ class _Person:
 
     pair: Pair
     unreadable: set[int]  # presence ids MOCO lists without user or start
+    as_duration: bool  # attendances.record_as: duration
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     running: int = 0
@@ -157,23 +179,28 @@ class _Person:
         that is itself not written); block such writes as conflicts and plan again, until none does."""
         blocked: dict[int, str] = {}
         writes: dict[int, tuple[datetime, datetime]]
+        held = held_days(presences, owned) if owned.handmade or owned.foreign else {}
         for _ in range(len(presences) + 1):
             self.changes, self.conflicts, self.running, writes = [], [], 0, {}
-            self._pass(presences, owned, blocked, writes)
-            collisions = self._collisions(presences, owned, writes)
+            self._pass(presences, owned, blocked, writes, held)
+            collisions = self._collisions(presences, owned, writes, held)
             if not collisions:
                 break
             blocked.update(collisions)
+        for day, tracked in sorted(held.items()):
+            self.conflict(day, held_reason(tracked, [p for p in owned.all_ours() if p.day == day]))
         return self
 
     def _pass(self, presences: list[Presence], owned: Claim[AttendancePeriod], blocked: dict[int, str],
-              writes: dict[int, tuple[datetime, datetime]]) -> None:
+              writes: dict[int, tuple[datetime, datetime]], held: dict[date, list[AttendancePeriod]]) -> None:
         previous: tuple[datetime, datetime] | None = None  # the last written presence: Personio refuses overlaps
         for presence in sorted(presences, key=attrgetter("day", "start", "id")):
             existing = owned.ours.get(presence.id, [])
             if presence.end is None:
                 self.running += 1
                 continue  # not written until it ends; a period synced before stays as it is
+            if presence.day in held:
+                continue  # a duration-only period Personio has there holds the day: one conflict says so
             if presence.end == presence.start:
                 self.conflict(presence.day, f"MOCO presence {presence.start:%H:%M}–{presence.end:%H:%M} has no length; "
                                             "not written")
@@ -182,18 +209,37 @@ class _Person:
             if presence.id in blocked:
                 self.conflict(presence.day, f"MOCO presence {span(start, end)} {blocked[presence.id]}; not written")
                 continue
+            stuck = sorted({period.day for period in existing if period.day in held})
+            if stuck:
+                self.conflict(presence.day, f"MOCO presence {span(start, end)} was moved here from {stuck[0]}, where "
+                                            "Personio has a duration-only attendance (tracked without times); its "
+                                            "period there is left as it is, and none is written here")
+                continue
             if previous is not None and previous[1] > start:  # over midnight too
+                why = "Personio would count those hours twice" if self.as_duration else \
+                    "Personio refuses overlapping periods"
                 self.conflict(presence.day, f"MOCO presences {span(*previous)} and {span(start, end)} overlap, and "
-                                            "Personio refuses overlapping periods; the later one is not written")
+                                            f"{why}; the later one is not written")
                 continue
             previous = start, end
             keep = existing[0] if existing else None
-            in_step = keep is not None and _same(keep, start, end, ATTENDANCE_MARKER.comment(presence.id))
+            comment, length = ATTENDANCE_MARKER.comment(presence.id), end - start
+            in_step = keep is not None and (same_length(keep, presence.day, length, comment) if self.as_duration
+                                            else _same(keep, start, end, comment))
             if in_step and len(existing) == 1:
                 continue  # the steady state: nothing worded for it
-            after = wanted_view(presence)
-            wanted = _state(start, end, after["comment"], after["approval"])
-            send = PeriodEdit(start, end, after["comment"])
+            send: PeriodEdit | DurationEdit
+            new: NewPeriod | NewDurationPeriod
+            if self.as_duration:
+                after = duration_view(length, comment, ATTENDANCE_APPROVED)
+                wanted = duration_state(presence.day, length, comment, ATTENDANCE_APPROVED)
+                send = DurationEdit(presence.day, length, comment)
+                new = NewDurationPeriod(presence.day, length, comment, person_id=self.pair.person.id)
+            else:
+                after = wanted_view(presence)
+                wanted = _state(start, end, comment, ATTENDANCE_APPROVED)
+                send = PeriodEdit(start, end, comment)
+                new = NewPeriod(start, end, comment, person_id=self.pair.person.id)
             source = f"MOCO presence {presence.id}"
             overlapping = sorted((p for p in owned.handmade + owned.foreign if _overlap(start, end, p)),
                                  key=lambda p: (p.start, p.id))
@@ -207,10 +253,14 @@ class _Person:
             if keep is None:
                 writes[presence.id] = start, end
                 self.change("create", presence.day, existing=[], after=after, reason="worked in MOCO", source=source,
-                            send=NewPeriod(start, end, send.comment, person_id=self.pair.person.id))
+                            send=new)
             elif in_step:  # right already; only surplus copies go
                 self.change("delete", presence.day, existing=existing[1:],
                             reason="a second synced period for this presence", source=source, surplus=True)
+            elif keep.duration_only != self.as_duration:  # the other shape: no PATCH makes one of the other
+                writes[presence.id] = start, end
+                self.change("update", presence.day, existing=existing, after=after, send=Recreate(new),
+                            reason=_recreate_reason(self.as_duration), source=source)
             else:
                 writes[presence.id] = start, end
                 self.change("update", presence.day, existing=existing, after=after, send=send,
@@ -218,20 +268,23 @@ class _Person:
         kept = {presence.id for presence in presences} | self.unreadable
         for presence_id in sorted(owned.ours.keys() - kept):
             synced = owned.ours[presence_id]
+            if any(period.day in held for period in synced):
+                continue  # left as it is on a held day, as that day's conflict says
             self.change("delete", synced[0].start.date(), existing=synced, reason="deleted in MOCO",
                         source=f"MOCO presence {presence_id}")
 
     def _collisions(self, presences: list[Presence], owned: Claim[AttendancePeriod],
-                    writes: dict[int, tuple[datetime, datetime]]) -> dict[int, str]:
+                    writes: dict[int, tuple[datetime, datetime]], held: dict[date, list[AttendancePeriod]]
+                    ) -> dict[int, str]:
         """Writes that would overlap a synced period that stays: one of a presence not written (a conflict,
-        running, or MOCO gives no start), which Personio would refuse."""
+        running, or MOCO gives no start, or one on a held day), which Personio would refuse."""
         if not writes:  # the steady state
             return {}
         removed = {removal.id for change in self.changes for removal in change.removes} | \
             {change.target for change in self.changes if change.action == "delete"}
         present = {presence.id for presence in presences} | self.unreadable
         staying = [(presence_id, period) for presence_id, periods in owned.ours.items()
-                   if presence_id in present and presence_id not in writes
+                   if (presence_id in present and presence_id not in writes) or any(p.day in held for p in periods)
                    for period in periods if period.id not in removed]
         found: dict[int, str] = {}
         for presence_id, (start, end) in sorted(writes.items()):
@@ -240,6 +293,13 @@ class _Person:
                     found[presence_id] = f"overlaps {span(period.start, period.end)}, synced from MOCO presence {other}"
                     break
         return found
+
+
+def _recreate_reason(as_duration: bool) -> str:
+    """Why a synced period of the other kind is replaced: Personio turns neither kind into the other (`Recreate`)."""
+    if as_duration:
+        return "attendances.record_as: duration; the period with times is deleted and created anew without times"
+    return "attendances.record_as: times; the duration-only period is deleted and created anew with times"
 
 
 def _update_reason(period: AttendancePeriod, wanted: dict[str, Any]) -> str:

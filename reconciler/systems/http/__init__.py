@@ -32,6 +32,7 @@ from reconciler.systems.http.fields import (
 )
 from reconciler.systems.http.limiter import Clock, Sleep, SlidingWindowLimiter
 from reconciler.systems.http.paging import Keep, Pager, ids, kept, read_again_once, records, repeated, visit
+from reconciler.systems.http.relied import relied_on
 from reconciler.systems.http.retry import IDEMPOTENT, RETRY_STATUSES, Deadline, Retryable, RetryPolicy, retry_after
 from reconciler.systems.http.transport import USER_AGENT, Call, Response, Service, Timeouts
 
@@ -75,6 +76,7 @@ __all__ = [
     "records",
     "redact",
     "redact_error",
+    "relied_on",
     "repeated",
     "retry_after",
     "visit",

@@ -20,12 +20,22 @@ from typing import Any
 
 from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence, builder
-from reconciler.systems.http import CLOCK, DAY, Record, Service, Skipped, Source, read_all
+from reconciler.systems.http import CLOCK, DAY, MOMENT, Record, Service, Skipped, Source, read_all, relied_on
 
-# UNVERIFIED: the docs call `from` required on /users/employments, while recorded traffic lists
-# employments without it, and an employment with from: null came back for a from/to filter.
-# Sending from=1970-01-01 and no `to` yields every employment under either reading.
+# UNVERIFIED (doctor: moco-employments): MOCO's docs call `from` required on /users/employments and say
+# "`to` can be left blank for all open ended employments" (moco.md §4). That may mean a request without `to`
+# has no upper bound (recorded traffic lists ended and open employments that way), or that it lists only the
+# open-ended ones; and a request with `to` may leave the open-ended ones out (`to: null` compared
+# literally). An ended employment missing from the read leaves its days to the default pattern (Monday to
+# Friday), and absences would land on days the person did not work. So employments are read both ways at
+# once, from EMPLOYMENTS_FROM without `to` and from EMPLOYMENTS_FROM to EMPLOYMENTS_TO, and merged by id
+# (`_merged`): every employment is in one of the two answers under each reading. It costs each employments
+# read a second request (a page per 100 employments; per user in a run for some people). An employment
+# with from: null came back for a from/to filter (recorded), so `from` leaves none out.
 EMPLOYMENTS_FROM = "1970-01-01"
+# Far beyond any sync window; a plain date any date parser takes (not 9999-12-31, which some stacks keep
+# for "no end" or cannot store with a time zone added).
+EMPLOYMENTS_TO = "2999-12-31"  # also narrow.changed_employments' and the doctor's (moco-employments)
 
 
 class MocoClient:
@@ -37,16 +47,34 @@ class MocoClient:
 
     async def users(self) -> list[MocoUser]:
         """Every user, archived ones included (they carry active: false)."""
-        return await self.service.read("/users", {"include_archived": "true"}, "user", _user, self.notices)
+        users: list[MocoUser] = await self.service.read("/users", {"include_archived": "true"}, "user", _user,
+                                                        self.notices)
+        relied_on(self.service.source("GET", "/users"), users, "email", lambda user: bool(user.email), kind="user",
+                  purpose="to match people with Personio's")
+        return users
 
     async def employments(self, users: Collection[int] | None = None) -> list[Employment]:
-        """Every employment, or those of `users` (MOCO's `user_id` filter takes one user: a request each)."""
+        """Every employment, or those of `users` (MOCO's `user_id` filter takes one user: two requests each).
+        Read both ways (see EMPLOYMENTS_FROM); a read in which no employment carries a pattern stops."""
         employments = await self._per_user(users, lambda extra: self._employments(extra))
-        return [e for e in employments if users is None or e.user_id in users]
+        read = [e for e in employments if users is None or e.user_id in users]
+        relied_on(self.service.source("GET", "/users/employments"), read, "pattern", lambda e: bool(e.am or e.pm),
+                  kind="employment", purpose="to tell a person's working days (without it no day has hours, and "
+                                             "the absences synced to them would be deleted)")
+        return read
 
     async def _employments(self, extra: dict[str, Any]) -> list[Employment]:
-        return await self.service.read("/users/employments", {"from": EMPLOYMENTS_FROM, **extra}, "employment",
-                                       _employment, self.notices)
+        """The employments of one read, asked without `to` and with EMPLOYMENTS_TO at once, merged by id."""
+        params = {"from": EMPLOYMENTS_FROM, **extra}
+        answers = await asyncio.gather(*(
+            self.service.read("/users/employments", asked, "employment", _stamped_employment, self.notices)
+            for asked in (params, {**params, "to": EMPLOYMENTS_TO})), return_exceptions=True)
+        read: list[tuple[Employment, datetime | None]] = []
+        for answer in answers:  # the first read's error first, whichever came first
+            if isinstance(answer, BaseException):
+                raise answer
+            read += answer
+        return _merged(self.service.endpoint("GET", "/users/employments", params), self.service.name, read)
 
     async def schedules(self, start: date, end: date, users: Collection[int] | None = None) -> list[MocoAbsence]:
         """Every absence from `start` to `end` (inclusive), of everyone or of `users`."""
@@ -109,8 +137,8 @@ class MocoClient:
                                    ) -> dict[Any, AbsenceKind] | None:
         """Without `assignment.code`, the kind of each absence from its `assignment.id`: one schedule of each
         kind (`absence_code` filter, one per page) names the id of that kind's assignment, so the list is
-        read once, not once per kind. UNVERIFIED that an account has one assignment per absence kind; when
-        two kinds name one id, or an absence has an id no kind named, None: the caller reads per kind."""
+        read once, not once per kind. UNVERIFIED (doctor: moco-schedules) that an account has one assignment per absence
+        kind; when two kinds name one id, or an absence has an id no kind named, None: the caller reads per kind."""
         async def one_of(kind: AbsenceKind) -> Any:
             answer = await self.service.request("GET", "/schedules",
                                                 params={**window, "absence_code": kind.code, "per_page": 1})
@@ -197,6 +225,38 @@ def _employment(r: Record) -> Employment:
     pattern = r.obj("pattern")
     return Employment(id=ident, user_id=user_id, start=r.get("from", DAY), end=r.get("to", DAY),
                       am=pattern.numbers("am") if pattern else (), pm=pattern.numbers("pm") if pattern else ())
+
+
+def _stamped_employment(r: Record) -> tuple[Employment, datetime | None]:
+    """An employment with its `updated_at` (None when missing or unreadable: only `_merged` looks at it, and
+    only for an employment that came differently in the two reads)."""
+    stamp = r.value("updated_at")
+    try:
+        moment = MOMENT.parse(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        moment = None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return _employment(r), moment
+
+
+def _merged(endpoint: str, service: str, read: list[tuple[Employment, datetime | None]]) -> list[Employment]:
+    """The employments of both reads (see EMPLOYMENTS_FROM), each once. One in both answers is the same
+    employment: when it came differently (changed between the two reads, which run at once), the copy with
+    the later `updated_at` stands; without two different stamps to tell which, the read stops."""
+    kept: dict[int, tuple[Employment, datetime | None]] = {}
+    for employment, stamp in read:
+        seen = kept.get(employment.id)
+        if seen is None or seen[0] == employment:
+            kept.setdefault(employment.id, (employment, stamp))
+            continue
+        if seen[1] is None or stamp is None or seen[1] == stamp:
+            raise UnexpectedResponse(service, f"{endpoint} listed employment {employment.id} differently with and "
+                                              f"without to={EMPLOYMENTS_TO}, under the same updated_at: the read "
+                                              "cannot tell which is current; try again in a moment")
+        if stamp > seen[1]:
+            kept[employment.id] = (employment, stamp)
+    return [employment for employment, _ in kept.values()]
 
 
 def _absence(r: Record, kind: AbsenceKind | None) -> MocoAbsence | None:

@@ -2,7 +2,7 @@
 
 Functions over a `MocoClient`, reading records with its own readers. Every answer is filtered here
 again by what was asked, so a filter MOCO ignored costs pages, never correctness. The assumptions
-about MOCO's filters are the constants below, each UNVERIFIED where no source confirms it.
+about MOCO's filters are the constants below, each UNVERIFIED where no source confirms it (doctor: moco-users).
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from reconciler.errors import NotFound
 from reconciler.records import MocoUser, Presence
 from reconciler.systems.http import MOMENT, Record, read_all
 from reconciler.systems.http.together import together
-from reconciler.systems.moco.client import MocoClient, _presence, _user
+from reconciler.systems.moco.client import EMPLOYMENTS_FROM, MocoClient, _presence, _user
 
 # The global `ids` filter (DOCS entities.md: "comma-separated IDs") documents no upper bound.
-# UNVERIFIED: how many ids MOCO takes in one request. 100 keeps a query near 1,000 characters and a
+# UNVERIFIED (doctor: moco-users): how many ids MOCO takes in one request. 100 keeps a query near 1,000 characters and a
 # chunk's answer within one page (per_page is at most 100).
 MOCO_IDS_PER_REQUEST = 100
 # `GET /users?email=` is documented as an exact match of one address (moco.md §4, PR #389), and MOCO
-# stores emails lower-cased: one lower-cased email per request. UNVERIFIED that a comma list works,
+# stores emails lower-cased: one lower-cased email per request. UNVERIFIED (doctor: moco-users) that a comma list works,
 # so none is sent.
 MOCO_EMAILS_PER_REQUEST = 1
-# UNVERIFIED: that no two MOCO users share an email (MOCO users log in with it; the docs do not say
+# UNVERIFIED (doctor: moco-users): that no two MOCO users share an email (MOCO users log in with it; the docs do not say
 # it is unique). While True, an incremental run takes a user read by id as the only one with that
 # email instead of looking each email up (a request per email); the full run checks and reports it.
 MOCO_EMAILS_UNIQUE = True
@@ -99,3 +99,26 @@ async def _one_presence(client: MocoClient, ident: int) -> Presence | None:
         raise record.unusable("did not come as an object")
     found = read_all([record], lambda r: _presence(r, client.notices), client.notices)
     return found[0] if found else None
+
+
+def _after(since: datetime) -> str:
+    return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def changed_users(client: MocoClient, since: datetime) -> list[int]:
+    """The ids of the users created or changed after `since` (a new user, a changed email, one archived),
+    archived ones included (MOCO's `updated_after`)."""
+    records = await client.service.records("/users", {"include_archived": "true", "updated_after": _after(since)},
+                                           "user")
+    return sorted({record.key() for record in records})
+
+
+async def changed_employments(client: MocoClient, since: datetime, to: str) -> list[int]:
+    """The users whose employments (work patterns) were created or changed after `since`. Read with and
+    without `to` (far ahead), as the full read is, since MOCO's docs leave open whether a read without it
+    lists ended employments (systems/moco/client.py)."""
+    stamp = _after(since)
+    lists = await together([client.service.records("/users/employments", {"from": EMPLOYMENTS_FROM,
+                                                                          "updated_after": stamp, **extra},
+                                                   "employment") for extra in ({}, {"to": to})])
+    return sorted({record.ref("user") for found in lists for record in found if not record.is_null("user")})

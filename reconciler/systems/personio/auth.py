@@ -32,6 +32,9 @@ class PersonioToken:
         self._expires = 0.0
         self._lock = asyncio.Lock()
         self.fetched = 0
+        # The token answer's `scope` (space-separated names), when it gives one as a string; None otherwise.
+        # Only `reconcile doctor` reads it: whether a write scope was granted cannot be seen without writing.
+        self.scope: str | None = None
 
     async def headers(self) -> dict[str, str]:
         if self._token is None or self.service.clock() >= self._expires:
@@ -79,5 +82,6 @@ class PersonioToken:
             raise source.error(f"{source.endpoint} answered without an access_token")
         lifetime = answer.number("expires_in") or DEFAULT_LIFETIME
         self._token = token
+        self.scope = body["scope"] if isinstance(body.get("scope"), str) else None
         self._expires = self.service.clock() + max(0.0, lifetime - TOKEN_EARLY_RENEWAL)
         self.fetched += 1

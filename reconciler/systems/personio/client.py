@@ -12,18 +12,19 @@ records were skipped; Personio documents no null that would make a record meanin
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from sys import intern
 from typing import Any, Protocol, TypeVar
 
 from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Person, builder
-from reconciler.systems.http import MOMENT, Reader, Record, Service, Source
+from reconciler.systems.http import DAY, MOMENT, Reader, Record, Service, Source, relied_on
 from reconciler.systems.http.together import together
+from reconciler.systems.personio import durations
 
 # Personio documents `person.id` as a comma list on attendance periods; on absence periods it names the
-# filter without saying. UNVERIFIED: a list there too. Either way every answer is filtered here again,
-# so a filter Personio ignored costs pages, never correctness.
+# filter without saying. UNVERIFIED (doctor: personio-filters): a list there too. Either way every answer is filtered
+# here again, so a filter Personio ignored costs pages, never correctness.
 PERSON_IDS_PER_REQUEST = 50
 T = TypeVar("T", bound="_Identified")
 
@@ -32,8 +33,8 @@ MAX_SLICES = 12  # and in no more than this many: each slice costs a request, fu
 
 # How far before the window absence periods are read. Personio documents that its date ranges "match
 # overlapping periods" [personio.md §4.4, S9]: then `starts_from.date_time.gte` is the window's lower
-# edge and an earlier bound only costs pages. UNVERIFIED: were it applied literally (periods *starting*
-# after it), a period that began before the window and still runs into it (open-ended sickness,
+# edge and an earlier bound only costs pages. UNVERIFIED (doctor: personio-filters): were it applied literally (periods
+# *starting* after it), a period that began before the window and still runs into it (open-ended sickness,
 # parental leave) would be missing, and its synced MOCO days planned as deletions; so the read
 # starts this far back. German parental leave lasts up to three years a child; a period that began
 # earlier still and runs into the window is read only under the documented reading. Before this bound,
@@ -87,14 +88,18 @@ def _once_each(service: str, path: str, records: list[T]) -> list[T]:
 
 def _utc(moment: datetime) -> str:
     """A moment for Personio's `updated_at` filters: its date-time filters take no `Z` and no offset
-    (a `Z` was answered 400). UNVERIFIED: that `updated_at` compares in UTC, as its values are written;
-    incremental runs overlap their bound by a margin (plan/scope.py, MARGIN) for this and for clock skew."""
+    (a `Z` was answered 400). UNVERIFIED (doctor: personio-filters): that `updated_at` compares in UTC, as its
+    values are written; incremental runs overlap their bound by a margin (plan/scope.py, MARGIN) for this and
+    for clock skew."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 APP_ID = "RECONCILE"  # X-Personio-App-ID: stable, UPPER_SNAKE_CASE, as Personio asks of integrators
 CREATED = Source("Personio", "POST /v2/attendance-periods")
 PERIODS = Source("Personio", "GET /v2/absence-periods")
+# What `approval.status` is for, in the line that stops a read of absence periods none of which carries it.
+APPROVAL_NEEDED = ("to tell approved absences from pending and rejected ones (without it none is approved, and "
+                   "every absence synced to MOCO would be deleted)")
 
 
 class PersonioClient:
@@ -106,7 +111,17 @@ class PersonioClient:
     # ------------------------------------------------------------------ reads
 
     async def persons(self) -> list[Person]:
-        return await self.service.read("/v2/persons", {"limit": 50}, "person", _person, self.notices)
+        """Every person; the notices say how many came with a status this tool does not know (PERSON_STATUSES)."""
+        read = await self.service.read("/v2/persons", {"limit": 50}, "person", _person_and_status, self.notices)
+        unknown = sum(not known for _, known in read)
+        if unknown:
+            place = self.service.source("GET", "/v2/persons").place
+            note = (f"{place}: {unknown} person{' comes' if unknown == 1 else 's come'} with status UNSPECIFIED, "
+                    "with none or with one reconcile does not know; taken as employed: their absences sync, and "
+                    "one without a MOCO user is named in these warnings")
+            if note not in self.notices:
+                self.notices.append(note)
+        return [person for person, _ in read]
 
     async def absence_types(self) -> list[AbsenceType]:
         return await self.service.read("/v2/absence-types", {"limit": 100}, "absence type", _absence_type,
@@ -129,13 +144,18 @@ class PersonioClient:
                    "starts_from.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}
                   for first, last in [(start - ABSENCE_LOOKBACK, end)]]
         periods = await self._of(persons, "/v2/absence-periods", slices, "absence period", read_absence_period)
-        return [p for p in periods if p.overlaps(start, end) and (persons is None or p.person_id in persons)]
+        read = [p for p in periods if persons is None or p.person_id in persons]
+        relied_on(self.service.source("GET", "/v2/absence-periods"), read, "approval.status", lambda p: bool(p.status),
+                  kind="absence period", purpose=APPROVAL_NEEDED)
+        return [p for p in read if p.overlaps(start, end)]
 
     async def attendance_periods(self, start: date, end: date, persons: Collection[str] | None = None
                                  ) -> list[AttendancePeriod]:
-        """Every attendance period starting from `start` to `end` (inclusive), of everyone or of `persons`."""
-        slices = [{"start.date_time.gte": f"{first.isoformat()}T00:00:00",
-                   "start.date_time.lte": f"{last.isoformat()}T23:59:59", "limit": 100}
+        """Every attendance period of the days `start` to `end` (inclusive), of everyone or of `persons`: timed
+        and duration-only alike (ATTENDANCE_KINDS). Bounded by `attribution_date`, the day a period counts
+        for, as Personio's `start.date_time` filters never return a duration-only period (it has no start)."""
+        slices = [{"attribution_date.gte": first.isoformat(), "attribution_date.lte": last.isoformat(),
+                   **ATTENDANCE_KINDS, "limit": 100}
                   for first, last in window_slices(start, end)]
         periods = await self._of(persons, "/v2/attendance-periods", slices, "attendance period", _attendance,
                                  _attendance_fast)
@@ -164,7 +184,8 @@ class PersonioClient:
 
     async def attendance_periods_changed(self, since: datetime) -> list[AttendancePeriod]:
         """Attendance periods created or updated at `since` (UTC) or later; deletions are not listed."""
-        return await self.service.read("/v2/attendance-periods", {"updated_at.gte": _utc(since), "limit": 100},
+        return await self.service.read("/v2/attendance-periods",
+                                       {"updated_at.gte": _utc(since), **ATTENDANCE_KINDS, "limit": 100},
                                        "attendance period", _attendance, self.notices, fast=_attendance_fast)
 
     # ------------------------------------------------------------------ writes
@@ -182,6 +203,23 @@ class PersonioClient:
         await self.service.request("PATCH", f"/v2/attendance-periods/{period_id}", params={"skip_approval": "true"},
                                    json=body)
 
+    async def create_duration_attendance(self, person_id: str, day: date, length: timedelta, comment: str) -> str:
+        """Create one approved duration-only WORK period (a length on a day, no times); return its id. Never
+        re-sent once it may have arrived."""
+        body = {"person": {"id": person_id}, "type": "WORK", "attribution_date": day.isoformat(),
+                "duration": durations.write(length), "comment": comment}
+        response = await self.service.request("POST", "/v2/attendance-periods", params={"skip_approval": "true"},
+                                              json=body)
+        return created_id(response.body, self.service.source("POST", "/v2/attendance-periods"))
+
+    async def update_duration_attendance(self, period_id: str, day: date, length: timedelta, comment: str) -> None:
+        """Change a duration-only period's length, day and comment. UNVERIFIED (doctor: personio-writes): that PATCH
+        takes `duration` and `attribution_date` as POST does (Personio documents only the create); a refusal fails
+        this one change."""
+        body = {"attribution_date": day.isoformat(), "duration": durations.write(length), "comment": comment}
+        await self.service.request("PATCH", f"/v2/attendance-periods/{period_id}", params={"skip_approval": "true"},
+                                   json=body)
+
     async def delete_attendance(self, period_id: str) -> bool:
         """Delete one period; False when it was already gone."""
         try:
@@ -191,9 +229,26 @@ class PersonioClient:
         return True
 
 
+# UNVERIFIED (doctor: personio-person-statuses): Personio documents a person's `status` as ACTIVE, INACTIVE,
+# ONBOARDING, LEAVE, UNSPECIFIED … (personio.md §13.4), and its `status` filter's ACTIVE as "active, leave or
+# onboarding employment" (§3.2); what UNSPECIFIED stands for it does not say. ACTIVE, ONBOARDING and LEAVE are
+# people employed; INACTIVE is not. Any other status (UNSPECIFIED, none at all as a sparse credential gets, a
+# value added later) is taken as employed: the safe side, since `Person.active` only decides whether a person
+# nobody in MOCO matches is named in the plan's warnings and `reconcile users` (sync/identity.py pairs people
+# whatever their status, so their absences sync either way); `persons` says how many came so.
+PERSON_STATUSES = {"ACTIVE": True, "ONBOARDING": True, "LEAVE": True, "INACTIVE": False}  # status -> employed
+
+
 def _person(r: Record) -> Person:
-    return Person(id=r.key(number=False), email=r.text("email").strip() or None, first_name=r.text("first_name"),
-                  last_name=r.text("last_name"), active=(r.text("status") or "ACTIVE") == "ACTIVE")
+    return _person_and_status(r)[0]
+
+
+def _person_and_status(r: Record) -> tuple[Person, bool]:
+    """A person, and whether its status is one of PERSON_STATUSES."""
+    status = r.text("status").strip().upper()
+    person = Person(id=r.key(number=False), email=r.text("email").strip() or None, first_name=r.text("first_name"),
+                    last_name=r.text("last_name"), active=PERSON_STATUSES.get(status, True))
+    return person, status in PERSON_STATUSES
 
 
 def _absence_type(r: Record) -> AbsenceType:
@@ -201,15 +256,27 @@ def _absence_type(r: Record) -> AbsenceType:
 
 
 def _attendance(r: Record) -> AttendancePeriod:
+    """A period with times, or a duration-only one: `start` null, its day in `attribution_date` and its length
+    in `duration` (read in durations.py); its `start` is then midnight of that day. A `duration` beside times
+    is not read: the times say it."""
+    ident, person, kind = r.key(number=False), r.ref("person", number=False), r.text("type") or "WORK"
+    if r.is_null("start"):
+        if r.data.get("end") is not None:
+            raise r.fail("end", r.value("end"), "null, as a period without start (duration-only) has it")
+        return AttendancePeriod(id=ident, person_id=person, kind=kind,
+                                start=datetime.combine(r.need("attribution_date", DAY), time()), end=None,
+                                comment=r.text("comment"), status=_status(r), duration=durations.read(r))
     end = r.obj("end")
     return AttendancePeriod(
-        id=r.key(number=False), person_id=r.ref("person", number=False), kind=r.text("type") or "WORK",
-        start=r.part("start").need("date_time", MOMENT),
+        id=ident, person_id=person, kind=kind, start=r.part("start").need("date_time", MOMENT),
         end=end.get("date_time", MOMENT) if end else None, comment=r.text("comment"), status=_status(r),
     )
 
 
-_new_attendance = builder(AttendancePeriod)  # (id, person_id, kind, start, end, comment, status)
+# Both kinds of attendance period, on every list read: without it Personio leaves duration-only periods out
+# (for backwards compatibility), and a day tracked that way would count twice once synced from MOCO.
+ATTENDANCE_KINDS = {"duration_type": "ALL"}
+_new_attendance = builder(AttendancePeriod)  # (id, person_id, kind, start, end, comment, status, duration)
 
 
 def _attendance_fast(row: dict[str, Any]) -> AttendancePeriod | None:
@@ -234,13 +301,14 @@ def _attendance_fast(row: dict[str, Any]) -> AttendancePeriod | None:
         return None
     try:
         return _new_attendance(ident, intern(person_id), intern(kind or "WORK"), MOMENT.parse(begun),
-                               MOMENT.parse(ended) if ended else None, comment or "", intern(status or ""))
+                               MOMENT.parse(ended) if ended else None, comment or "", intern(status or ""), None)
     except ValueError:
         return None
 
 
 def read_absence_period(row: Record | dict[str, Any]) -> AbsencePeriod:
-    """A v2 absence period as days. Our reading of day-based periods (UNVERIFIED, DECISIONS.md):
+    """A v2 absence period as days. Our reading of day-based periods (UNVERIFIED, DECISIONS.md; doctor:
+    absence-periods):
 
     - `starts_from.date_time` is the first day (its date part); `starts_from.type` SECOND_HALF means
       the first day is afternoon only.
@@ -271,13 +339,14 @@ def _status(r: Record) -> str:
 
 
 def _hourly(r: Record) -> bool:
-    """Whether an absence type is measured in hours. UNVERIFIED field name for v2: v1 time-off types
-    say `unit: day|hour` and v1 hourly periods `measurement_unit`; any of these is read."""
+    """Whether an absence type is measured in hours. UNVERIFIED (doctor: absence-types) field name for v2: v1
+    time-off types say `unit: day|hour` and v1 hourly periods `measurement_unit`; any of these is read."""
     return any(r.text(name).strip().upper().startswith("HOUR") for name in ("unit", "time_unit", "measurement_unit"))
 
 
 def created_id(body: Any, source: Source = CREATED) -> str:
-    """The new id from a 201. UNVERIFIED envelope: `id`, `_data.id` and `data.id` are all accepted."""
+    """The new id from a 201. UNVERIFIED (doctor: personio-writes) envelope: `id`, `_data.id` and `data.id` are all
+    accepted."""
     if isinstance(body, dict):
         answer = Record(source, "attendance period", body)
         for inner in (answer, answer.obj("_data"), answer.obj("data")):

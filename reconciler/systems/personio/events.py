@@ -1,15 +1,18 @@
-"""Personio's Webhooks Events API, read as it is: the events of a kind since a moment, what an incremental
-run cannot see in Personio's lists (`updated_at.gte` lists no deleted record). Which events a run asks for
-and what they mean for its directions is the reading stage's (reconciler/read/deletions.py): here they come
-back raw, with the Personio-wide facts of their payloads (`event_person`, `event_day`).
+"""Personio's Webhooks Events API, read as it is: the events of some kinds since a moment, which tell an
+incremental run what changed in Personio without polling its lists (Personio forbids repetitive polling
+where webhooks exist) and what its lists cannot show at all (`updated_at.gte` lists no deleted record). Which
+events a run asks for and what they mean for its directions is the reading stage's (reconciler/read/
+personio.py): here they come back raw, with the Personio-wide facts of their payloads (`event_person`,
+`event_day`).
 
 Personio keeps the events of each webhook config for 30 days (`GET /v2/webhooks/{id}/events`, scope
 `personio:webhooks:read`), whether or not their delivery succeeded, so a job that only pulls needs no
-receiver: one config enabled for the deletion events a run reads is enough. `events_since` finds such a
-config (`GET /v2/webhooks`) for each event name asked, and reads its events since the run's bound. When no
-config is enabled for an event, or Personio refuses the scope (403) or the endpoint (404), it says so in
-notes that tell how to change that. Every assumption about this API that no source confirms is in the
-block marked UNVERIFIED below.
+receiver: one config enabled for the events a run reads is enough. `events_since` finds such a config
+(`GET /v2/webhooks`) for each event name asked, and reads its events since the run's bound. When no config
+is enabled for an event it must have, or Personio refuses the scope (403) or the endpoint (404), it says so
+in notes that tell how to change that; a config without `enabled_events` and an event without a name are
+skipped, and the notes say so. Every assumption about this API that no source confirms is in the
+block marked UNVERIFIED below (doctor: personio-webhooks).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ KEPT = timedelta(days=30)  # "Only events in the last 30 days will be included."
 # excerpts), …/v2.0/reference/webhooks (the event envelope), …/docs/attendance-and-absence-events.
 # 1. The events list answers like every v2 list: records in `_data`, the next page in
 #    `_meta.links.next.href` (the reference's response schema could not be read). Its page size is not
-#    known either, so no `limit` is sent (the server's default), and every page is followed.
+#    documented; EVENTS_PAGE is sent as `limit` (the configs list documents 1-200), and every page is followed.
 # 2. An event in that list is the delivered envelope `{company_id, event_name, occurred_at, payload, meta}`,
 #    perhaps with an `id`.
 # 3. `occurred_at.gte` takes an RFC 3339 date-time in UTC with `Z`, as the reference's example
@@ -41,14 +44,28 @@ KEPT = timedelta(days=30)  # "Only events in the last 30 days will be included."
 #    v2 objects do, or `person_id`) and an attendance period's start (`start.date_time`), they are used;
 #    what a run does when it names no person is its directions' (sync/direction.py, `untraced`).
 # 5. A config's `status` reads `ENABLED` while it records events; a config without `status` is taken as
-#    enabled. Its `created_at`, when given, says since when it records.
+#    enabled. Its `created_at`, when given, says since when it records. A config without a list of
+#    `enabled_events` records nothing reconcile can name: it is skipped, and the notes say so.
+# 6. The names of the events that say a record was created or changed: the period events Personio
+#    documents (developer.personio.de/docs/attendance-and-absence-events, the "Absence Webhooks - Status
+#    Updated" changelog), `person.*`, and `employment.*` for a person's employment (personio.md §13.4;
+#    their suffixes are not documented: those of persons are assumed). A person event's payload `id` is the
+#    person; an employment event names its person as a period event does (PERSON_FIELDS), or nobody.
+# All of it: UNVERIFIED (doctor: personio-webhooks).
 PERSON_FIELDS = (("person", "id"), ("person_id", None))
+EVENTS_PAGE = 100
+CHANGE_EVENTS = {
+    "absence-period": ("created", "updated.timerange", "updated.status"),
+    "attendance-period": ("created", "updated"),
+    "person": ("created", "updated"),
+    "employment": ("created", "updated", "deleted"),
+}
 START_FIELD = ("start", "date_time")
 ENABLED = "ENABLED"
 
 
 def occurred_at(moment: datetime) -> str:
-    """A moment for the events list's `occurred_at` filters (see UNVERIFIED, 3)."""
+    """A moment for the events list's `occurred_at` filters (see UNVERIFIED, 3; doctor: personio-webhooks)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 # ----------------------------------------------------------------------------------------------------
 
@@ -62,40 +79,52 @@ class Events:
     found: Mapping[str, list[Record]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     read: bool = False
+    webhooks: tuple[str, ...] = ()  # the ids of the configs whose events were read
 
     def named(self, name: str) -> Iterator[Record]:
-        """The events of `name` read for it. Every event is checked to have a name; those of other
-        names are skipped (an unfiltered read lists every kind its config records)."""
+        """The events of `name` read for it; those of other names are skipped (an unfiltered read lists
+        every kind its config records). Events without a name were left out when read (notes say so)."""
         for event in self.found.get(name, ()):
-            found = event.text("event_name")
-            if not found:
-                raise event.fail("event_name", event.value("event_name"), "an event name")
-            if found == name:  # another kind, or the filter was not applied: not this event
+            if event.text("event_name") == name:  # another kind, or the filter was not applied: not this event
                 yield event
 
 
 async def events_since(client: PersonioClient, since: datetime, wanted: Sequence[str],
-                       advised: Sequence[str] | None = None, now: datetime | None = None) -> Events:
-    """The events of the names `wanted` that occurred at `since` (aware) or later. `advised`: every event
-    name reconcile reads this way (the notes tell how to enable them); `wanted` by default."""
+                       advised: Sequence[str] | None = None, now: datetime | None = None,
+                       optional: Sequence[str] = ()) -> Events:
+    """The events of the names `wanted` (and of `optional`, where a config records them; the caller says
+    what their absence means) that occurred at `since` (aware) or later. `advised`: every event name
+    reconcile reads this way (the notes tell how to enable them); `wanted` by default. `read`: every name
+    of `wanted` could be read."""
     advised = tuple(advised or wanted)
     since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    if not wanted:
+    asked = list(dict.fromkeys([*wanted, *optional]))
+    if not asked:
         return Events(read=True)
     try:
-        configs = [_config(r) for r in await client.service.records("/v2/webhooks", {"limit": 100}, "webhook")]
-        chosen = {event: config for event in wanted if (config := _choose(configs, event, since))}
+        rows = await client.service.records("/v2/webhooks", {"limit": 100}, "webhook")
+        read = [(row, _config(row)) for row in rows]
+        configs = [config for _, config in read if config is not None]
+        chosen = {event: config for event in asked if (config := _choose(configs, event, since))}
         missing = [event for event in wanted if event not in chosen]
-        lists = await _read(client, chosen, since, advised)
+        lists = await _read(client, chosen, since, [*advised, *asked])
     except (PermissionDenied, NotFound) as refused:
         return Events(notes=(_refused(refused, advised),))
-    notes = [_not_enabled(missing, configs, advised)] if missing else []
+    unnamed = [row.key(number=False) if row.data.get("id") not in (None, "") else "?" for row, c in read if c is None]
+    notes = [f"Personio webhook {', '.join(unnamed)} lists no enabled_events: skipped"] if unnamed else []
+    notes += [_not_enabled(missing, configs, advised)] if missing else []
+    kept = [[event for event in found if event.text("event_name")] for found in lists]
+    distinct = {id(found): len(found) - len(named) for found, named in zip(lists, kept, strict=True)}  # read once
+    nameless = sum(distinct.values())
+    if nameless:
+        notes.append(f"{nameless} Personio webhook event{'s' if nameless != 1 else ''} without an event_name: skipped")
     notes += _gaps(chosen.values(), since, now or client.service.last_date)
-    return Events(found=dict(zip(chosen, lists, strict=True)), notes=tuple(notes), read=not missing)
+    return Events(found=dict(zip(chosen, kept, strict=True)), notes=tuple(notes), read=not missing and bool(wanted),
+                  webhooks=tuple(sorted({config.id for config in chosen.values()})))
 
 
 def event_person(payload: Record) -> str | None:
-    """The Personio person an event's payload names (see UNVERIFIED, 4), or None."""
+    """The Personio person an event's payload names (see UNVERIFIED, 4; doctor: personio-webhooks), or None."""
     for name, inner in PERSON_FIELDS:
         if payload.data.get(name) in (None, ""):
             continue
@@ -125,7 +154,11 @@ class _Config:
     created_at: datetime | None
 
 
-def _config(r: Record) -> _Config:
+def _config(r: Record) -> _Config | None:
+    """A config as read; None for one without a list of `enabled_events` (see UNVERIFIED, 5;
+    doctor: personio-webhooks)."""
+    if r.data.get("enabled_events") is None:
+        return None
     events = r.value("enabled_events")
     if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
         raise r.fail("enabled_events", events, "a list of event names")
@@ -159,7 +192,7 @@ async def _read(client: PersonioClient, asked: Mapping[str, _Config], since: dat
 
 async def _events(client: PersonioClient, webhook_id: str, event: str | None, since: datetime) -> list[Record]:
     path = f"/v2/webhooks/{webhook_id}/events"
-    params = {"occurred_at.gte": occurred_at(since)} | ({"event_name": event} if event else {})
+    params = {"occurred_at.gte": occurred_at(since), "limit": EVENTS_PAGE} | ({"event_name": event} if event else {})
     return await client.service.records(path, params, "event")
 
 
@@ -167,7 +200,7 @@ async def _events(client: PersonioClient, webhook_id: str, event: str | None, si
 
 
 def _how(advised: Iterable[str]) -> str:
-    return (f"to see them in incremental runs, enable a Personio webhook for {' and '.join(advised)} "
+    return (f"to see them in incremental runs, enable a Personio webhook for {', '.join(advised)} "
             f"(POST /v2/webhooks; its URL may be any HTTPS endpoint, since its events are pulled) and give the "
             f"API credential the scope {SCOPE}")
 
