@@ -96,6 +96,8 @@ async def personio_changes(clients: Clients, since: datetime, directions: Collec
                            now: datetime | None = None) -> PersonioChanges:
     """What changed in Personio at `since` (aware) or later, for `directions`."""
     kinds, people = _records(directions), _people(directions)
+    if not kinds and not people:
+        return PersonioChanges(deletions=True)  # nothing asked watches Personio
     deletions, names = _names(directions)
     events = await events_since(clients.personio, since, deletions, advised(), now, optional=names)
     ways = _ways(events, kinds)

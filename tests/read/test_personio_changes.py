@@ -312,3 +312,8 @@ def test_what_changed_by_either_is_merged():
 
     assert merged.moco == {5: ALL_DAYS} and merged.moco_ids == {9}
     assert merged.personio == {"1": {day, other}, "2": ALL_DAYS}
+
+
+def test_directions_that_watch_nothing_in_personio_read_nothing_there():
+    found, urls = changes(lambda m: None, directions=())
+    assert found.notes == () and not found.touched and not [url for url in urls if "/v2/" in url]
