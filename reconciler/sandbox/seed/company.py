@@ -45,8 +45,10 @@ class Company:
     def __init__(self, params: SeedParams) -> None:
         self.p = params
         # When the people and their work patterns were entered: long before any run reads what changed since
-        # (MOCO's `updated_after`, Personio's `updated_at.gt` are polled on them).
-        self.entered = (datetime.now(UTC) - timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # (MOCO's `updated_after`, Personio's `updated_at.gt` are asked of them), and the same for every world
+        # built from these params on one day (midnight, 90 days before the earlier of `today` and the real one).
+        first = min(params.today, datetime.now(UTC).date()) - timedelta(days=90)
+        self.entered = f"{first.isoformat()}T00:00:00Z"
         self.rng = random.Random(params.seed)
         self.moco = MocoState()
         self.personio = PersonioState()
