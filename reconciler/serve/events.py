@@ -45,6 +45,16 @@ from reconciler.sync.direction import MOCO, PERSONIO, Direction, Watched
 from reconciler.systems.personio.events import PERSON_FIELDS
 
 MOCO_EVENTS = frozenset({"create", "update", "delete"})
+SHOWN = 60  # the longest text of a delivery (a header, an event name) an answer or a log line repeats
+
+
+def shown(text: str, limit: int = SHOWN) -> str:
+    """A text a delivery controls, as answers and log lines may repeat it: printable ASCII only (anything else,
+    a line break, a byte that was not UTF-8, escaped as Python escapes it), cut to `limit` characters."""
+    cut = text[:limit]
+    escaped = "".join(c if c.isprintable() and c.isascii() else c.encode("unicode_escape", "backslashreplace")
+                      .decode("ascii") for c in cut)
+    return escaped + ("…" if len(text) > limit else "")
 Watchers = Sequence[tuple[Direction, Watched]]
 
 
@@ -120,13 +130,13 @@ def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
         return Malformed("missing X-Moco-Target or X-Moco-Event header")
     watchers = registry.watching(MOCO, target)
     if not watchers:
-        return Ignored(f"MOCO target {target[:40]} is not synced")
+        return Ignored(f"MOCO target {shown(target)} is not synced")
     if event not in MOCO_EVENTS:
-        return Ignored(f"MOCO event {target} {event[:40]} changes nothing synced")
+        return Ignored(f"MOCO event {shown(target)} {shown(event)} changes nothing synced")
     record = _json_object(body)
     if isinstance(record, Malformed):
         return Malformed(f"MOCO {target} {event}: {record.reason}")
-    name, directions = f"{target} {event}", _names(watchers)
+    name, directions = f"{target} {event}", _names(watchers)  # a synced target and a known event: plain words
     ident = _moco_id(record.get("id"))
     if ident is None:
         return Malformed(f"MOCO {name}: no record id")
@@ -193,21 +203,21 @@ def personio_hint(body: bytes) -> Outcome:
     if not isinstance(name, str) or not name:
         return Malformed("Personio event: no event_name")
     if not isinstance(payload, dict):
-        return Malformed(f"Personio {name}: payload is not an object")
+        return Malformed(f"Personio {shown(name)}: payload is not an object")
     kind = name.split(".", 1)[0].lower()
     employment = kind == "employment"  # a person's employment (their status): that person, if it names them
     watchers = registry.watching(PERSONIO, "person" if employment else kind)
     if not watchers:
-        return Ignored(f"Personio event {name} is not synced")
+        return Ignored(f"Personio event {shown(name)} is not synced")
     people = all(watched.person for _, watched in watchers)
     person = _personio_person(payload, own_id=people and not employment)
     if employment and person is None:
-        return Ignored(f"Personio {name} names no person: the interval run reads it from the webhook's events")
+        return Ignored(f"Personio {shown(name)} names no person: the interval run reads it from the webhook's events")
     record = _personio_id(payload.get("id"))
     days = ALL_DAYS
     if person is not None and not people:
         found = _days(watchers, payload)
         if isinstance(found, Malformed):
-            return Malformed(f"Personio {name}: {found.reason} is not a date-time")
+            return Malformed(f"Personio {shown(name)}: {found.reason} is not a date-time")
         days = found
-    return Hint(PERSONIO, _names(watchers), person, days, record, name)
+    return Hint(PERSONIO, _names(watchers), person, days, record, shown(name))

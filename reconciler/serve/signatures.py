@@ -103,6 +103,7 @@ def verify_personio(body: bytes, headers: Mapping[str, str], secret: str | None)
     sent = header(headers, PERSONIO_AUTH_HEADER)
     if sent is None or not sent:
         return Verdict(False, f"missing {PERSONIO_AUTH_HEADER} header")
-    if not hmac.compare_digest(sent.encode(), secret.encode()):
+    # a header's bytes that were not UTF-8 arrive surrogate-escaped (aiohttp): compared as the bytes they were
+    if not hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), secret.encode()):
         return Verdict(False, f"{PERSONIO_AUTH_HEADER} header is not the configured webhook secret")
     return ACCEPTED

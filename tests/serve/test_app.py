@@ -218,3 +218,47 @@ def test_a_burst_of_1000_deliveries_for_50_people_is_at_most_50_batches():
     batches = served.coalescer.due(clock.now + served.coalescer.quiet)
     assert 0 < len(batches) <= 50 and sum(b.hints for b in batches) == 1000
     assert {b.person for b in batches} == set(range(1, 51))
+
+
+async def raw_post(client: TestClient, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[int, bytes]:
+    """A POST written byte for byte (header values that are not UTF-8 included), and its status and body."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    lines = [b"POST " + path.encode() + b" HTTP/1.1", b"Host: x", b"Connection: close",
+             b"Content-Length: " + str(len(body)).encode(), *(name + b": " + value for name, value in headers)]
+    writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), rest
+
+
+def test_header_bytes_that_are_not_utf8_are_answered_never_a_500():
+    """Issue 20, finding 5: a non-UTF-8 Personio Authorization header (no token needed), and a signed MOCO
+    delivery whose X-Moco-Target is not ASCII, whose answer repeats the header."""
+    body = b'{"id": 5, "date": "2026-11-27", "user": {"id": 7}}'
+
+    async def scenario(client: TestClient) -> Any:
+        personio = await raw_post(client, "/hooks/personio", [(b"Authorization", b"\xff\xfe token")], personio_body())
+        signed = [(b"X-Moco-Target", b"Pr\xc3\xa4sence\xff"), (b"X-Moco-Event", b"update"),
+                  (b"X-Moco-Signature", moco_signature(SECRET, body).encode())]
+        moco = await raw_post(client, "/hooks/moco", signed, body)
+        return personio, moco
+
+    (personio_status, personio_text), (moco_status, moco_text) = serve(state(), scenario)
+    assert personio_status == 401 and b"not the configured webhook secret" in personio_text
+    assert moco_status == 200 and moco_text.startswith(b"ignored: MOCO target Pr\\xe4sence\\udcff is not synced")
+
+
+def test_what_a_delivery_names_is_repeated_escaped_and_cut():
+    """Issue 20, finding 4: an event name holding a line break, or 100 KB long, is neither a second log line
+    nor repeated whole."""
+    async def scenario(client: TestClient) -> Any:
+        forged = await post(client, "/hooks/personio", personio_body('x.y\n{"level": "error"}'),
+                            {"Authorization": TOKEN})
+        long = await post(client, "/hooks/personio", personio_body("z" * 100_000), {"Authorization": TOKEN})
+        return forged, long
+
+    (forged_status, forged_text), (long_status, long_text) = serve(state(), scenario)
+    assert forged_status == 200 and "\n" not in forged_text.rstrip("\n") and '\\n{"level": "error"}' in forged_text
+    assert long_status == 200 and len(long_text) < 200 and long_text.rstrip("\n").endswith("is not synced")
