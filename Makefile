@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench soak install clean
+.PHONY: demo test bench soak soak-serve install clean
 
 demo: $(VENV)/.installed
 	$(BIN)/reconcile demo
@@ -26,6 +26,13 @@ bench: $(VENV)/.installed
 # until it exits 0; no duplicates, nothing lost, hand-made records untouched (see bench/soak.py).
 soak: $(VENV)/.installed
 	$(BIN)/python bench/soak.py --seeds 50 $(SOAK_ARGS)
+
+# The serve soak (issue 20): `reconcile serve` taking the sandbox's webhooks while real changes (presences made,
+# edited, deleted in MOCO; absences approved in Personio) and hostile deliveries (forged, oversized, malformed,
+# poison ids, replays, odd header bytes, floods) arrive; every real change applied, nothing twice, no 5xx
+# (see bench/soak_serve.py). Also: make soak SOAK_ARGS="--serve --seeds N".
+soak-serve: $(VENV)/.installed
+	$(BIN)/python bench/soak_serve.py --seeds 10 $(SOAK_ARGS)
 
 install: $(VENV)/.installed
 

@@ -16,11 +16,14 @@ spec and environment, both directions. For each seed:
    one), the records only read unchanged; and `reconcile plan --detailed-exitcode` exits 0.
 
 With --overlap, each seed instead starts two applies at the same moment (two scheduler runs) and
-counts the duplicates they leave between them. Run:
+counts the duplicates they leave between them. With --serve, the seeds are bench/soak_serve.py's instead:
+`reconcile serve` taking the sandbox's webhooks while real changes and hostile deliveries arrive (every other
+option is then soak_serve.py's; `make soak-serve`). Run:
 
     .venv/bin/python bench/soak.py --seeds 50                 # crash seeds 1..50, faults drawn per seed
     .venv/bin/python bench/soak.py --seeds 10 --overlap       # two applies at once, 10 seeds
     .venv/bin/python bench/soak.py --seeds 20 --faults none,5xx --write bench/SOAK.md
+    .venv/bin/python bench/soak.py --serve --seeds 5           # serve: hostile deliveries and real changes
 
 It prints a Markdown table: faults tried, seeds run, duplicates found, records lost, wall time.
 Exits 1 when any seed found a duplicate, a lost record, a touched hand-made record, or never got a
@@ -243,6 +246,10 @@ def _row(mode: str, faults: str, group: list[SeedResult], wall: float | None = N
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--serve" in argv:
+        import soak_serve  # its own options: --seeds, --hostile, --settle, ...
+        return soak_serve.main([a for a in argv if a != "--serve"])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50)")
     parser.add_argument("--first-seed", type=int, default=1)
@@ -250,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", default="all",
                         help=f"comma list of {', '.join(FAULTS)}, or all (default: drawn per seed)")
     parser.add_argument("--overlap", action="store_true", help="two applies at once instead of kill and rerun")
+    parser.add_argument("--serve", action="store_true",
+                        help="bench/soak_serve.py's seeds instead (reconcile serve under hostile deliveries)")
     parser.add_argument("--after-creates", type=int, metavar="N",
                         help="instead of a random moment, the kill comes right after the plan's first N MOCO creates")
     parser.add_argument("--latency", type=float, default=0.01, help="seconds per request in the sandbox")

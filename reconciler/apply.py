@@ -13,6 +13,7 @@ skipped. Knows no direction: `registry.get(change.direction).steps` does the wri
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,7 +143,7 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Clients, p
                         outcome.fatal = True
                         outcome.detail += f" ({DOWN_AFTER} changes in a row failed like this: {service} is down)"
                     if outcome.fatal:
-                        report.stopped_by = report.stopped_by or outcome.detail
+                        report.stopped_by = report.stopped_by or shared_detail(outcome)
                         stop.set()
                 report.outcomes.append(outcome)
                 done += 1
@@ -267,3 +268,26 @@ class Stopping:
         if self.reason and self._task:  # the second signal: no more waiting
             self._task.cancel()
         self.reason = self.reason or signal.Signals(number).name
+
+
+# What a failure's detail may hold that ties it to one record: a number in a request path
+# (DELETE /api/v1/schedules/123), an id list or parameter, a day, an email address.
+_RECORD = re.compile(r"(?<=/)\d+\b|(?<=\bids=)[\d,]+|(?<=\bid[=:] )\d+|(?<=\bid=)\d+|\b\d{4}-\d{2}-\d{2}\b|"
+                     r"[^\s@()<>\[\]'\"]+@[^\s@()<>\[\]'\"]+")
+
+
+def shared_detail(outcome: Outcome) -> str:
+    """A failed change's detail as logs and the apply report may show it: of a sensitive kind, without
+    the ids of the records it names (a MOCO schedule id finds the person and the sick day), days or
+    addresses."""
+    if not outcome.change.sensitive:
+        return outcome.detail
+    text = outcome.detail
+    for record in _records(outcome.change):
+        text = re.sub(rf"(?<![\w-]){re.escape(record)}(?![\w-])", "…", text)
+    return _RECORD.sub("…", text)
+
+
+def _records(change: Change) -> list[str]:
+    ids = [change.target, *(removal.id for removal in change.removes)]
+    return sorted({str(record) for record in ids if record not in (None, "")}, key=len, reverse=True)

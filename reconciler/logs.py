@@ -9,13 +9,24 @@ works with either log format.
 Log lines never hold a secret (errors mask them where they arise, systems/http/auth.py) nor pair a
 person with health data: the callers name no person beside a change of a sensitive kind
 (plan/privacy.py).
+
+What the libraries log goes the same way (issue 20): `configure` gives the root logger of Python's
+`logging` one handler writing in the chosen format, so aiohttp's, asyncio's and Python's warnings
+(`warnings.warn`, captured) are JSON lines too under `json`: `event` "log", `logger`, the level, the
+`message` (line breaks and other control characters escaped, cut to MESSAGE_LIMIT characters) and an
+`exception` field with the traceback (cut to TRACE_LIMIT). Under `json`, an exception nothing caught (in
+a thread, or one Python can only report as "ignored") is logged through the same handler.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import threading
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 import click
@@ -23,13 +34,30 @@ import click
 FORMATS = ("text", "json")
 LEVELS = ("info", "warning", "error")
 
+MESSAGE_LIMIT = 2000  # characters of a library's log message
+TRACE_LIMIT = 8000  # characters of a traceback: its first and last halves
+
 _format = "text"
+_hooks: tuple[Any, Any, Any] | None = None  # Python's hooks for uncaught exceptions, while `json` has its own
 
 
 def configure(fmt: str) -> None:
-    """Set the log format for the rest of the process (the CLI does, once per command)."""
+    """Set the log format for the rest of the process (the CLI does, once per command), for reconcile's
+    own lines and for every `logging` record of the process."""
     global _format
     _format = fmt if fmt in FORMATS else "text"
+    root = logging.getLogger()
+    for installed in [each for each in root.handlers if isinstance(each, _Handler)]:
+        root.removeHandler(installed)
+    root.addHandler(_Handler())
+    logging.captureWarnings(False)  # then True: Python's warnings go to logging, even if someone took them back
+    logging.captureWarnings(True)
+    global _hooks
+    if _format == "json" and _hooks is None:
+        _hooks = sys.excepthook, threading.excepthook, sys.unraisablehook
+        sys.excepthook, threading.excepthook, sys.unraisablehook = _uncaught, _uncaught_in_thread, _unraisable
+    elif _format == "text" and _hooks is not None:
+        (sys.excepthook, threading.excepthook, sys.unraisablehook), _hooks = _hooks, None
 
 
 def machine() -> bool:
@@ -41,11 +69,94 @@ def line(event: str, message: str, *, level: str = "info", text: bool = True, **
     """One log line. `text=False`: the line is for machines only (the text format shows it otherwise,
     e.g. as the plan itself or a progress bar)."""
     if _format == "json":
-        record = {"time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                  "level": level, "event": event, **fields, "message": message}
+        record = {"time": _now(), "level": level, "event": event, **fields, "message": message}
         click.echo(json.dumps(record, ensure_ascii=False, default=str), err=True)
     elif text and message:
         click.echo(message, err=True)
+
+
+def _now(moment: float | None = None) -> str:
+    when = datetime.now(UTC) if moment is None else datetime.fromtimestamp(moment, UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def escaped(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """`text` on one line: control characters (a line break too) escaped, cut to `limit` characters."""
+    cut = text[:limit]
+    if not cut.isprintable():
+        cut = "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                      for c in cut)
+    return cut + ("…" if len(text) > limit else "")
+
+
+def _trace(text: str) -> str:
+    if len(text) <= TRACE_LIMIT:
+        return text
+    half = TRACE_LIMIT // 2
+    return f"{text[:half]}\n… {len(text) - TRACE_LIMIT} characters cut …\n{text[-half:]}"
+
+
+_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning", logging.ERROR: "error",
+           logging.CRITICAL: "error"}
+
+
+class _Handler(logging.Handler):
+    """Every `logging` record, as one line in the log format, on the stderr of the moment (click's, so a
+    test's captured stderr gets it too)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(render(record), err=True)
+        except Exception:  # a log line must never end the process
+            self.handleError(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Nothing: Python would print its own traceback of the failure, not in the log format."""
+
+
+def render(record: logging.LogRecord) -> str:
+    """A `logging` record in the log format: under `json` one JSON object; else `level: logger: message`
+    and the traceback, if any."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: its text as it is
+        message = str(record.msg)
+    level = _LEVELS.get(record.levelno, record.levelname.lower())
+    trace = "".join(traceback.format_exception(*record.exc_info)) if record.exc_info and record.exc_info[0] \
+        else record.exc_text or ""
+    if record.stack_info:
+        trace += record.stack_info
+    if _format == "json":
+        fields: dict[str, Any] = {"time": _now(record.created), "level": level, "event": "log", "logger": record.name,
+                                  "message": escaped(message)}
+        if trace:
+            fields["exception"] = _trace(trace.rstrip())
+        return json.dumps(fields, ensure_ascii=False, default=str)
+    return f"{level}: {record.name}: {escaped(message)}" + (f"\n{_trace(trace.rstrip())}" if trace else "")
+
+
+def _uncaught(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
+    logging.getLogger("reconciler").critical("uncaught exception", exc_info=(kind, value, trace))
+
+
+def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    _report(f"uncaught exception in thread {args.thread.name if args.thread else '?'}", args.exc_type,
+            args.exc_value, args.exc_traceback)
+
+
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    _report(f"{unraisable.err_msg or 'Exception ignored in'}: {unraisable.object!r}", unraisable.exc_type,
+            unraisable.exc_value, unraisable.exc_traceback)
+
+
+def _report(what: str, kind: type[BaseException], value: BaseException | None, trace: TracebackType | None) -> None:
+    log = logging.getLogger("reconciler")
+    if value is None:
+        log.error("%s: %s", what, kind.__name__)
+    else:
+        log.error("%s", what, exc_info=(kind, value, trace))
 
 
 def error(message: str) -> None:

@@ -3,8 +3,8 @@
 - `apply --report FILE`: every change attempted and its outcome, as JSON for the HR team's records;
   redacted as the saved plan is (plan/privacy.py): a change of a sensitive kind is kept as its seal,
   with its outcome, so the file pairs no person with health data;
-- the log lines of a plan (`plan.ready`) and of a failed change (`change.failed`), which name no person
-  and date beside a change of a sensitive kind.
+- the log lines of a plan (`plan.ready`), of a failed change (`change.failed`), which name no person, date
+  or record id beside a change of a sensitive kind, and of what the mass-change guard held (`guard.held`).
 """
 
 from __future__ import annotations
@@ -13,18 +13,21 @@ from datetime import datetime
 from typing import Any
 
 from reconciler import __version__, logs
-from reconciler.apply import ApplyReport, Outcome
+from reconciler.apply import ApplyReport, Outcome, shared_detail
+from reconciler.plan.guard import Held, held
 from reconciler.plan.model import FORMAT_VERSION, Plan, summarise
 from reconciler.plan.privacy import Shown, seal
 
 
 def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: ApplyReport | None, key: bytes,
-                started: datetime, finished: datetime, error: str = "") -> dict[str, Any]:
+                started: datetime, finished: datetime, error: str = "", held: tuple[Held, ...] = ()
+                ) -> dict[str, Any]:
     outcomes = report.outcomes if report else []
     entries = []
     for outcome in outcomes:
         change = seal(outcome.change, key) if outcome.change.sensitive else outcome.change.to_json()
-        entries.append(change | {"status": outcome.status, **({"detail": outcome.detail} if outcome.detail else {})})
+        detail = shared_detail(outcome)
+        entries.append(change | {"status": outcome.status, **({"detail": detail} if detail else {})})
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("applied", "failed", "skipped")}
     if error:
         result = "error"
@@ -50,6 +53,7 @@ def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: 
         "halted_by": report.halted_by if report else "",
         "stopped_by": report.stopped_by if report else "",
         "unsettled": report.unsettled if report else "",
+        "held": [part.to_json() for part in held],  # by the mass-change guard: not attempted
         "changes": entries,
     }
 
@@ -61,6 +65,7 @@ def log_plan(plan: Plan) -> None:
         "summary": plan.summary, "conflicts": len(plan.conflicts), "warnings": len(plan.warnings),
         "withheld": shown.withheld_changes + shown.withheld_conflicts, "scope": list(plan.scope),
         "partial": plan.partial, "guard": [breach.to_json() for breach in plan.guard],
+        "held": [part.to_json() for part in held(plan)],
     }
     if plan.subset:
         fields["subset"] = plan.subset.to_json()
@@ -78,11 +83,19 @@ def log_failure(outcome: Outcome) -> None:
     change = outcome.change
     fields: dict[str, Any] = {"action": change.action, "direction": change.direction, "system": change.system,
                               "kind": change.kind}
-    if change.sensitive:  # health data: the person and the day stay in the two systems
-        who = "(a sensitive kind; person and date not shown)"
+    if change.sensitive:  # health data: the person, the day and the record ids stay in the two systems
+        who = "(a sensitive kind; person, date and record not shown)"
         fields["sensitive"] = True
     else:
         who = f"{change.user} {change.date}"
         fields |= {"user": change.user, "date": change.date.isoformat()}
-    logs.line("change.failed", f"  failed: {change.action} {change.system} {change.kind} {who}: {outcome.detail}",
-              level="error", **fields, detail=outcome.detail)
+    detail = shared_detail(outcome)
+    logs.line("change.failed", f"  failed: {change.action} {change.system} {change.kind} {who}: {detail}",
+              level="error", **fields, detail=detail)
+
+
+def log_held(held: tuple[Held, ...]) -> None:
+    """What the mass-change guard held, one line per direction and system (counts only, no person)."""
+    for part in held:
+        logs.line("guard.held", f"  held: {part}; `reconcile apply --force` applies it", level="error",
+                  **part.to_json())

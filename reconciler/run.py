@@ -19,7 +19,7 @@ from typing import Any
 from reconciler.apply import ApplyReport, Halt, Pace, Progress, Stopping, apply_changes
 from reconciler.errors import NotFound, ReconcileError, Unavailable
 from reconciler.plan.base import against_base
-from reconciler.plan.guard import GuardRefused
+from reconciler.plan.guard import GuardRefused, split
 from reconciler.plan.model import Change, Plan, creates
 from reconciler.plan.scope import EVERYONE, Hinted, Scope, Subset
 from reconciler.plan.snapshot import Snapshot
@@ -106,7 +106,9 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
                          tally: Tally | None = None) -> tuple[Plan, ApplyReport | None]:
     """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked.
     While changes are made, SIGTERM and SIGINT start no new one (`Stopping`), unless the caller handles
-    signals itself and passes its own `halt`. `tally` is filled with what the run cost and read."""
+    signals itself and passes its own `halt`. `tally` is filled with what the run cost and read. Without
+    `options.force`, the changes in a system the mass-change guard breached are held: the rest is applied
+    and then `GuardRefused` raised, holding the plan and the rest's report (None: nothing else to apply)."""
     async with open_clients(spec, credentials, options.tuning) as clients:
         read_last: list[Reading] = []
         try:
@@ -122,17 +124,20 @@ async def _plan_and_apply(spec: Spec, clients: Clients, options: RunOptions, app
                           read_last: list[Reading]) -> tuple[Plan, ApplyReport | None]:
     plan, reading = await _fresh_plan(spec, clients, options)
     read_last.append(reading)
-    if plan.changes and plan.guard and not options.force:
+    going, held = (plan.changes, ()) if options.force else split(plan)  # the guard holds a breached system's
+    if held and not going:
         raise GuardRefused(spec, plan)
     if not plan.changes or not approve(plan):
         return plan, None
     with Stopping(signal.SIGTERM, signal.SIGINT) if halt is None else nullcontext(halt) as stopping:
-        report = await apply_changes(plan.changes, clients, options.pace, progress=progress, halt=stopping,
+        report = await apply_changes(going, clients, options.pace, progress=progress, halt=stopping,
                                      heartbeat=heartbeat)
         if not stopping.reason and not report.stopped_by and _created_something(report):
             again = reading.again()  # the read-back covers what this run planned, not what changed since
             settling = options if again is None else dataclasses.replace(options, scope=again)
-            await _settle(spec, clients, settling, report, stopping, read_last)
+            await _settle(spec, clients, settling, report, stopping, read_last, {c.system for c in held})
+    if held:  # the rest is applied; what the guard held makes the run a refusal all the same
+        raise GuardRefused(spec, plan, report)
     return plan, report
 
 
@@ -158,11 +163,12 @@ def _created_something(report: ApplyReport) -> bool:
 
 
 async def _settle(spec: Spec, clients: Clients, options: RunOptions, report: ApplyReport, stopping: Halt,
-                  read_last: list[Reading] | None = None) -> None:
+                  read_last: list[Reading] | None = None, held: set[str] | None = None) -> None:
     """After creates, read again: another run writing at the same time (two pipeline runs, a manual run
     during the CronJob, on one machine or two) may have created the same records. Remove the second
     copies (the oldest stays; every run picks the same one), and count a create that failed because
-    the other run made it as done. Whichever run finishes last sees every copy, so none is left."""
+    the other run made it as done. Whichever run finishes last sees every copy, so none is left. Nothing
+    is removed in a system the guard `held`."""
     try:
         settled = await _read_settled(spec, clients, options, stopping, read_last)
     except ReconcileError as exc:  # what was applied stays reported; only the check is missing
@@ -177,7 +183,7 @@ async def _settle(spec: Spec, clients: Clients, options: RunOptions, report: App
     for outcome in report.outcomes:
         if outcome.status == "failed" and outcome.change.action == "create" and _key(outcome.change) not in wanted:
             outcome.status, outcome.detail = "applied", "made at the same time by another run"
-    copies = [change for change in settled.changes if change.surplus]
+    copies = [change for change in settled.changes if change.surplus and change.system not in (held or ())]
     if copies:
         cleanup = await apply_changes(copies, clients, options.pace, halt=stopping)
         report.outcomes += cleanup.outcomes

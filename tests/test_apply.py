@@ -261,3 +261,32 @@ def test_a_failed_read_back_after_creating_keeps_the_report_and_says_what_is_mis
     assert [o.status for o in report.outcomes] == ["applied"]
     assert report.unsettled.startswith("could not read back what was written (MOCO: GET /api/v1/users listed record "
                                        "7 twice)") and not report.ok
+
+
+def test_a_failed_sick_day_change_is_logged_and_reported_without_its_record_id(capsys):
+    """Issue 20, finding 8: the log line of a failed sick-day change named its MOCO record id (MOCO's
+    schedule id finds the person and the day), and so did the apply report beside the sealed change."""
+    from datetime import UTC, datetime
+
+    from reconciler.report import log_failure, report_json
+
+    class Failing(FakeMoco):
+        async def delete_schedule(self, schedule_id: int) -> bool:
+            raise Unavailable("MOCO", f"DELETE /api/v1/schedules/{schedule_id} failed (500) for jane@acme.example "
+                                      "on 2026-12-02", status=500)
+
+    sick = {"absence_kind": "sick_day", "am": True, "pm": True, "comment": COMMENT}
+    changes = [absence("delete", 2, before=sick, target=981234, sensitive=True),
+               absence("delete", 3, before=HOLIDAY, target=981235)]
+    report = run(changes, Failing(), concurrency=1)
+    assert [o.status for o in report.outcomes] == ["failed", "failed"]
+    for outcome in report.outcomes:
+        log_failure(outcome)
+    sick_line, holiday_line = capsys.readouterr().err.strip().splitlines()
+    assert "failed (500)" in sick_line and "DELETE /api/v1/schedules/… failed" in sick_line
+    assert all(secret not in sick_line for secret in ("981234", "jane@acme.example", "2026-12-02"))
+    assert "981235" in holiday_line  # an ordinary change keeps what helps to find it
+    now = datetime.now(UTC)
+    saved = report_json(spec="mapping.yaml", plan_file=None, plan=None, report=report, key=b"k", started=now,
+                        finished=now)
+    assert "981234" not in str(saved["changes"][0]) and "981235" in str(saved["changes"][1])

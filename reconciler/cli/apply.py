@@ -27,12 +27,13 @@ from reconciler.cli.options import (
     subset_of,
 )
 from reconciler.errors import ReconcileError
+from reconciler.plan.guard import Held, split
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, write_json
 from reconciler.plan.privacy import seal_key
 from reconciler.plan.scope import Saved, Subset
 from reconciler.render import render
-from reconciler.report import log_failure, log_plan, report_json
+from reconciler.report import log_failure, log_held, log_plan, report_json
 from reconciler.run import GuardRefused, plan_and_apply
 from reconciler.sync import registry
 
@@ -45,8 +46,8 @@ BAR = 30  # characters of the progress bar on a terminal
 @config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for pipelines).")
 @click.option("--force", is_flag=True,
-              help="Apply even when the run deletes or updates more of the records reconcile owns than the "
-                   "mass-change guard allows (safety.max_change_percent in the spec).")
+              help="Apply also the changes the mass-change guard holds: those in a system where the run deletes "
+                   "or updates more of the records reconcile owns than safety.max_change_percent allows.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE",
               help="Write every change attempted and its outcome to FILE (JSON; changes of sensitive kinds sealed), "
@@ -63,9 +64,10 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
     changes: it re-reads both systems and refuses, writing nothing, if a fresh plan
     (of the saved plan's scope) differs. A failed change does not stop the others;
     the run ends with how many were applied, failed and skipped, and exits 1 if
-    any failed. A run that would delete or update more than safety.max_change_percent
-    (default 30 %) of the records reconcile owns in MOCO or Personio is refused
-    unless --force.
+    any failed. Where a run would delete or update more than safety.max_change_percent
+    (default 30 %) of the records reconcile owns in MOCO or Personio, the mass-change
+    guard holds the changes in that system unless --force: the rest is applied, what
+    was held is named, and the run exits 1.
 
     \b
     Example:
@@ -101,15 +103,18 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
             return True
         if auto_approve:
             return True
-        answer = click.prompt(f"Apply these {len(plan.changes)} changes? Only 'yes' is accepted", default="",
+        going, held = (plan.changes, ()) if force else split(plan)
+        also = f" ({len(held)} more held by the mass-change guard)" if held else ""
+        answer = click.prompt(f"Apply these {len(going)} changes{also}? Only 'yes' is accepted", default="",
                               show_default=False)
         return answer.strip() == "yes"
 
-    def write_report(report: ApplyReport | None, error: str = "") -> None:
+    def write_report(report: ApplyReport | None, error: str = "", held: tuple[Held, ...] = ()) -> None:
         if report_path:
             write_json(report_json(spec=str(spec.source), plan_file=str(planfile) if planfile else None,
                                    plan=fresh[0] if fresh else None, report=report, key=key, started=started,
-                                   finished=datetime.now(UTC), error=error), report_path, "the apply report")
+                                   finished=datetime.now(UTC), error=error, held=held), report_path,
+                       "the apply report")
             logs.line("report.saved", "", path=str(report_path), text=False)
 
     options = dataclasses.replace(run_options(spec, today, only_scope, timeout, subset, changed_since), force=force)
@@ -119,9 +124,13 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
     try:
         result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve, progress=progress,
                                                     heartbeat=heartbeat))
-    except GuardRefused as refused:
-        show(refused.plan)
-        write_report(None, str(refused))
+    except GuardRefused as refused:  # what it held makes the run a refusal (exit 1); the rest was applied
+        if not fresh:
+            show(refused.plan)
+        if refused.report is not None:
+            _log_outcome(refused.report)
+        write_report(refused.report, str(refused), refused.held)
+        log_held(refused.held)
         raise
     except asyncio.CancelledError:  # a second SIGTERM or Ctrl-C: stopped without waiting
         write_report(None, "stopped at once by a second signal")

@@ -16,12 +16,15 @@ from reconciler import logs
 from reconciler.cli.options import config_option, load, log_format_option, run_options, timeout_option, today_option
 from reconciler.plan.scope import duration
 from reconciler.serve.app import ServeState
+from reconciler.serve.connections import MAX_CONNECTIONS
 from reconciler.serve.runner import EVERY, FULL_EVERY, Cadence, Runner
-from reconciler.serve.server import run_server
+from reconciler.serve.server import Limits, run_server
+from reconciler.serve.signatures import moco_secrets
 from reconciler.spec import Spec
 from reconciler.systems.connect import limiters
 
 DEFAULT_LISTEN = "0.0.0.0:8080"
+SHORT_SECRET = 16  # characters: a webhook secret shorter than this is warned about (MOCO's keys have 32)
 
 
 def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
@@ -39,15 +42,26 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 
 def webhook_secrets(spec: Spec, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """The MOCO and Personio webhook secrets from the variables the spec names; a warning for each unset."""
+    """The MOCO and Personio webhook secrets from the variables the spec names; a warning for each unset or
+    short one (naming the variable, never the value)."""
     found = []
     for service, key, variable in (("MOCO", "moco.webhook_secret_env", spec.moco.webhook_secret_env),
                                    ("Personio", "personio.webhook_secret_env", spec.personio.webhook_secret_env)):
-        value = environ.get(variable, "").strip() or None
-        if value is None:
-            logs.line("serve.no_secret", f"warning: ${variable} (named by {key} in {spec.source}) is not set: every "
+        raw = environ.get(variable)
+        value = (raw or "").strip() or None
+        keys = moco_secrets(value) if service == "MOCO" else [value] if value else []
+        if not keys:
+            state = "is not set" if raw is None else "is empty"
+            logs.line("serve.no_secret", f"warning: ${variable} (named by {key} in {spec.source}) {state}: every "
                       f"{service} webhook delivery will be answered 401, and only the scheduled runs reconcile",
                       level="warning", variable=variable, service=service.lower())
+            value = None
+        elif any(len(each) < SHORT_SECRET for each in keys):
+            which = "a key in " if len(keys) > 1 else ""
+            logs.line("serve.short_secret", f"warning: {which}${variable} (named by {key} in {spec.source}) is "
+                      f"shorter than {SHORT_SECRET} characters: anyone who guesses it can send {service} deliveries "
+                      "that serve accepts; use a long random one (`openssl rand -hex 32`; MOCO's keys have 32 "
+                      "characters)", level="warning", variable=variable, service=service.lower())
         found.append(value)
     return found[0], found[1]
 
@@ -63,11 +77,14 @@ def webhook_secrets(spec: Spec, environ: Mapping[str, str]) -> tuple[str | None,
               help="How often a full reconcile runs (one also runs at start-up); it sees MOCO's deletions too.")
 @click.option("--grace", type=click.FloatRange(1, 3600), default=20.0, show_default=True, metavar="SECONDS",
               help="After SIGTERM, how long the changes in flight may take to finish before the process exits.")
+@click.option("--max-connections", type=click.IntRange(1), default=MAX_CONNECTIONS, hidden=True,
+              help="At most this many connections at once (fewer below the open-file limit); lowered to try the "
+                   "cap out.")
 @timeout_option
 @log_format_option
 @today_option
 def serve(config_path: Path, listen: tuple[str, int], every: float, full_every: float, grace: float,
-          timeout: float, today: Any) -> None:
+          max_connections: int, timeout: float, today: Any) -> None:
     """Receive MOCO and Personio webhooks and reconcile within a minute of a change.
 
     A long-running process: POST /hooks/moco and /hooks/personio take webhooks
@@ -94,4 +111,4 @@ def serve(config_path: Path, listen: tuple[str, int], every: float, full_every: 
     fixed = today.date() if today else None
     runner = Runner(spec, credentials, state, options, Cadence(every, full_every),
                     today=(lambda: fixed) if fixed else date.today)
-    asyncio.run(run_server(state, runner, listen, grace))
+    asyncio.run(run_server(state, runner, listen, grace, limits=Limits(max_connections=max_connections)))

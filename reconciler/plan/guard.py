@@ -2,7 +2,10 @@
 
 A run that would delete or update more than `safety.max_change_percent` of the records reconcile
 owns in one system is unsafe: a typo in the spec or an empty answer from a service looks exactly
-like that. `plan` shows the breach in every format; `apply` refuses it unless `--force`. The guard
+like that. `plan` shows the breach in every format. A breach holds that system's changes (of each
+direction writing there: `held`), creates included, since a bad answer can cause those too; `apply`
+makes the other directions' and systems' changes and holds the breached part unless `--force`, and says
+what it held (`GuardRefused`, exit 1). The guard
 applies once reconcile owns at least `safety.min_owned` records in the system and the run deletes or
 updates at least `safety.min_changes` of them, so a first sync, a small company and the rerun after
 an interrupted first sync are not stopped.
@@ -76,12 +79,78 @@ def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], sa
     return tuple(found)
 
 
-class GuardRefused(ReconcileError):
-    """The plan deletes or updates more of what reconcile owns than the spec allows; nothing was written."""
+@dataclass(frozen=True)
+class Held:
+    """The changes of one direction in one system that a breach there holds back (names no person)."""
 
-    def __init__(self, spec: Spec, plan: Plan) -> None:
-        self.plan = plan
+    direction: str
+    system: str
+    service: str  # as messages name it: MOCO
+    count: int  # changes held
+    percent: float  # of the records reconcile owns in the system, deleted or updated by the run
+    limit_percent: float
+
+    def __str__(self) -> str:
+        return (f"{self.direction} in {self.service}: {self.count} change{'s' if self.count != 1 else ''} held "
+                f"({self.percent:.0f} % of the records reconcile owns there; the limit is {self.limit_percent:g} %)")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"direction": self.direction, "system": self.system, "count": self.count,
+                "share": round(self.percent, 1), "threshold": self.limit_percent}
+
+
+def _breached(plan: Plan) -> dict[str, Breach]:
+    return {breach.system: breach for breach in plan.guard if isinstance(breach, Breach)}
+
+
+def split(plan: Plan) -> tuple[tuple[Change, ...], tuple[Change, ...]]:
+    """The plan's changes that go ahead and those the guard holds: every change in a breached system."""
+    breached = _breached(plan)
+    return (tuple(change for change in plan.changes if change.system not in breached),
+            tuple(change for change in plan.changes if change.system in breached))
+
+
+def held(plan: Plan) -> tuple[Held, ...]:
+    """What the guard holds of `plan`, per direction and system, in the plan's order of directions."""
+    breached = _breached(plan)
+    counts: dict[tuple[str, str], int] = {}
+    for change in split(plan)[1]:
+        counts[change.direction, change.system] = counts.get((change.direction, change.system), 0) + 1
+    order = {name: index for index, name in enumerate(plan.scope)}
+    return tuple(Held(direction, system, breached[system].service, count, breached[system].percent,
+                      breached[system].limit_percent)
+                 for (direction, system), count in sorted(counts.items(),
+                                                           key=lambda item: (order.get(item[0][0], 99), item[0])))
+
+
+def holding(plan: Plan, breach: Breach) -> str:
+    """What `reconcile apply` does about a breach, as the plan says it."""
+    parts = [part for part in held(plan) if part.system == breach.system]
+    count = sum(part.count for part in parts)
+    which = ", ".join(part.direction for part in parts)
+    rest = "; the other changes go ahead" if count < len(plan.changes) else ""
+    return (f"`reconcile apply` holds the {count} change{'s' if count != 1 else ''} "
+            f"in {breach.service}{f' ({which})' if which else ''} unless --force{rest}")
+
+
+class GuardRefused(ReconcileError):
+    """The mass-change guard held part of the plan (or all of it). `report` is what became of the rest
+    (an ApplyReport of the run's layer; None: nothing else was applied)."""
+
+    def __init__(self, spec: Spec, plan: Plan, report: Any = None) -> None:
+        self.plan, self.report, self.held = plan, report, held(plan)
         limits = "; ".join(str(breach) for breach in plan.guard)
-        super().__init__(f"refusing to apply: {limits}. Nothing was written. A typo in absences.types or an empty "
-                         "answer from a service looks like this; check the plan. If these changes are intended, "
-                         f"run `reconcile apply --force`, or raise safety.max_change_percent in {spec.source}.")
+        what = " and ".join(f"the {part.count} change{'s' if part.count != 1 else ''} of {part.direction} in "
+                            f"{part.service}" for part in self.held) or "the plan"
+        if report is None:
+            done = "Nothing was written"
+        else:
+            done = f"The other changes were applied ({report.summary().rstrip('.')})"
+        super().__init__(f"refusing to apply {what}: the mass-change guard holds them, as {limits}. {done}. A "
+                         "typo in absences.types or an empty answer from a service looks like this; check the plan. "
+                         "If these changes are intended, run `reconcile apply --force`, or raise "
+                         f"safety.max_change_percent in {spec.source}.")
+
+    def reason(self) -> str:
+        """What is held, naming no person (for /readyz and metrics)."""
+        return "; ".join(str(part) for part in self.held) or "the whole plan"

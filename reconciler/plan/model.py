@@ -191,7 +191,7 @@ class Plan:
     notes: tuple[str, ...] = ()  # facts about the run worth a line: windows, what is not synced and why
     scope: tuple[str, ...] = ()  # the directions planned
     partial: bool = False  # --only: the plan covers part of the spec
-    guard: tuple[Any, ...] = ()  # mass-change breaches (plan/guard.py): apply refuses them without --force
+    guard: tuple[Any, ...] = ()  # mass-change breaches (plan/guard.py): apply holds their systems' changes without --force
     subset: Subset = Subset()  # --user/--from/--to: the people and days planned
     causes: tuple[str, ...] = ()  # --base-spec: per change, "spec" (the spec change causes it) or "routine"
     dropped: tuple[Change, ...] = ()  # --base-spec: what the base spec would make and this one does not

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.errors import ReconcileError
+from reconciler.plan.guard import held
 from reconciler.plan.model import FORMAT_VERSION, Plan
 from reconciler.plan.privacy import shared_changes, shared_plan_json
 from reconciler.plan.scope import Scopes, Subset
@@ -51,18 +52,25 @@ class SavedPlan:
 
 def save_plan(plan: Plan, path: Path, key: bytes) -> None:
     """Write the JSON plan atomically, so a reader never sees half a file, and only as a regular file:
-    through a symbolic link to its target, never over a device or a directory, with the permissions
-    the user's umask gives a new file. Sensitive changes are sealed with `key` (plan/privacy.py)."""
-    write_json(shared_plan_json(plan, key), path, "the plan")
+    never through a symbolic link (a link committed as plan.json could point a CI write anywhere), never
+    over a read-only file, a device or a directory, with the permissions the user's umask gives a new
+    file. Sensitive changes are sealed with `key` (plan/privacy.py)."""
+    write_json(shared_plan_json(plan, key) | {"held": [part.to_json() for part in held(plan)]}, path, "the plan")
 
 
 def write_json(data: Any, path: Path, what: str) -> None:
     """`data` as a JSON file, atomically and only as a regular file (see save_plan)."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    target = Path(os.path.realpath(path))
+    if path.is_symlink():
+        raise ReconcileError(f"cannot write {what} to {path}: it is a symbolic link (to {os.readlink(path)}), and "
+                             "reconcile does not write through links; remove the link or name another file. "
+                             "Nothing was written there")
+    target = Path(os.path.abspath(path))
     if target.exists() and not target.is_file():
-        raise ReconcileError(f"cannot write {what} to {path}: {target if target != path.absolute() else 'it'} is "
-                             "not a regular file; name a file")
+        raise ReconcileError(f"cannot write {what} to {path}: it is not a regular file; name a file")
+    if target.exists() and (not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222):
+        raise ReconcileError(f"cannot write {what} to {path}: it is read-only, and reconcile does not replace a "
+                             "read-only file; make it writable or name another file")
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from reconciler.plan.guard import held
 from reconciler.plan.model import Plan
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(plan_json(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The plan's JSON, with `held` after `guard`: what `reconcile apply` holds without --force, per
+    direction and system (`count` changes; `share` and `threshold` in percent)."""
+    data: dict[str, Any] = {}
+    for name, value in plan.to_json().items():
+        data[name] = value
+        if name == "guard":
+            data["held"] = [part.to_json() for part in held(plan)]
+    return data

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reconciler.plan.guard import holding
 from reconciler.plan.model import Change, Plan, summarise
 from reconciler.plan.privacy import Shown
 from reconciler.render.words import (
@@ -107,8 +108,7 @@ def _head(plan: Plan, shown: Shown) -> list[str]:
         out += [f"Compared with the base spec `{_cell(plan.base)}`:", ""] + [f"- **{line}**" for line in by_cause(plan)]
         out += [""]
     for breach in plan.guard:
-        out += [f"> ⚠️ **Mass-change guard**: {_cell(str(breach))}. `reconcile apply` refuses this run unless "
-                "`--force`.", ""]
+        out += [f"> ⚠️ **Mass-change guard**: {_cell(str(breach))}. {_cell(holding(plan, breach))}.", ""]
     flags = []
     if plan.conflicts:
         flags.append(f"⚠️ {counted(len(plan.conflicts), 'conflict')} (left alone)")

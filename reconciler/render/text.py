@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from reconciler.plan.guard import holding
 from reconciler.plan.model import Plan
 from reconciler.plan.privacy import Shown
 from reconciler.render.words import SECTION_TITLES, SYMBOLS, also_known_as, by_cause, lines, partial, totals
@@ -29,8 +30,7 @@ def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str
     if out:
         out.append("")
     for breach in plan.guard:
-        out.append(paint(f"! Mass-change guard: {breach}. `reconcile apply` refuses this run unless --force.",
-                         fg="red", bold=True))
+        out.append(paint(f"! Mass-change guard: {breach}. {holding(plan, breach)}.", fg="red", bold=True))
         out.append("")
     if not plan.changes:
         out.append("No changes. MOCO and Personio agree on everything in scope.")

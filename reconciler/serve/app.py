@@ -1,8 +1,10 @@
 """The HTTP face of `reconcile serve` (issue 13): an aiohttp application receiving webhooks and answering probes.
 
 `make_app(state)` serves
-- `POST /hooks/moco` and `POST /hooks/personio`: read the raw body (at most MAX_BODY bytes, else 413),
-  authenticate it (signatures.py; a bad, missing or unconfigured secret is 401 with a short reason that
+- `POST /hooks/moco` and `POST /hooks/personio`: read the raw body (at most MAX_BODY bytes, else 413; whole
+  within BODY_TIMEOUT, else 408; a client hanging up is counted as aborted, not an error),
+  authenticate it (signatures.py; a bad, missing or unconfigured secret is 401, counted and told in the
+  refusals' line a minute (refusals.py), with a short reason that
   never holds a secret, and changes nothing), read it as a hint (events.py), add the hint to the
   Coalescer at `state.clock()` and call `state.wake()` so the runner can plan. Nothing else happens in
   the handler: Personio expects an answer within 3 s, MOCO retries slow or failed deliveries.
@@ -25,22 +27,23 @@ Assumes one event loop: the handlers and the runner share the Coalescer without 
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from reconciler import logs
 from reconciler.serve.coalesce import Coalescer
 from reconciler.serve.events import Hint, Ignored, Outcome, moco_hint, personio_hint
 from reconciler.serve.metrics import CONTENT_TYPE, Metrics
+from reconciler.serve.refusals import Refusals
 from reconciler.serve.signatures import Verdict, verify_moco, verify_personio
 from reconciler.sync.direction import MOCO, PERSONIO
 
-log = logging.getLogger(__name__)
-
 MAX_BODY = 1024 * 1024  # bytes; a MOCO record or a dataless Personio envelope is a few KiB at most
+BODY_TIMEOUT = 10.0  # seconds for a delivery's whole body to arrive once its headers have (else 408)
 MOCO_PATH, PERSONIO_PATH = "/hooks/moco", "/hooks/personio"
 
 
@@ -50,6 +53,7 @@ class Readiness:
 
     credentials_checked: bool = False
     last_failure: str | None = None  # why the last reconcile failed (None: it did not, or none ran yet)
+    held: str | None = None  # what the mass-change guard holds (runner.py): still ready, the rest is applied
 
     def problem(self) -> str | None:
         if not self.credentials_checked:
@@ -72,6 +76,14 @@ class ServeState:
     wake: Callable[[], None] = lambda: None  # called after each queued hint (e.g. an asyncio.Event's set)
     # Why a hint is an echo of reconcile's own write (answered 200, counted `ignored`), or None (echoes.py).
     echo: Callable[[Hint], str | None] = lambda hint: None
+    body_timeout: float = BODY_TIMEOUT
+    refusals: Refusals = field(default_factory=Refusals)  # told in the log once a minute (refusals.py)
+
+    def refused(self, source: str, kind: str, reason: str = "") -> None:
+        """Count a refusal on /metrics (kind: a metrics.OUTCOMES) and in the next log line of refusals."""
+        self.metrics.event(source, kind)
+        if told := self.refusals.add(source, kind, self.clock(), reason):
+            logs.line("serve.refused", told.message, level="warning", **told.fields)
 
 
 Verify = Callable[[bytes, Mapping[str, str], str | None], Verdict]
@@ -82,21 +94,38 @@ def _text(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text + "\n")
 
 
+def _closing(status: int, text: str) -> web.Response:
+    """An answer after which the connection is closed: what is left of its body is not waited for."""
+    answer = _text(status, text)
+    answer.force_close()
+    return answer
+
+
 def _hook(state: ServeState, source: str, verify: Verify, read: Read,
           secret: Callable[[], str | None]) -> Callable[[web.Request], Awaitable[web.Response]]:
     """The handler of one source's webhook: authenticate, read, queue; never more."""
 
     async def handle(request: web.Request) -> web.Response:
         try:
-            body = await request.read()  # aiohttp raises 413 beyond the app's client_max_size
-        except web.HTTPRequestEntityTooLarge:  # not counted: nothing says who sent it
-            return _text(413, f"body larger than {MAX_BODY} bytes")
+            if (request.content_length or 0) > MAX_BODY:  # said at once: not waited for
+                raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length or 0)
+            async with asyncio.timeout(state.body_timeout):
+                body = await request.read()  # aiohttp raises 413 beyond the app's client_max_size
+        except web.HTTPRequestEntityTooLarge:  # counted under the path's source: nothing else says who sent it
+            state.refused(source, "too_large", f"over {MAX_BODY} bytes")
+            return _closing(413, f"body larger than {MAX_BODY} bytes")
+        except TimeoutError:
+            state.refused(source, "too_slow", f"body not whole within {state.body_timeout:.0f} s")
+            return _closing(408, f"the body did not arrive within {state.body_timeout:.0f} s")
+        except (ConnectionError, web.RequestPayloadError):  # hung up, or a broken chunked framing: not an error
+            state.refused(source, "aborted", "the body did not arrive whole")
+            return _closing(400, "the body did not arrive whole")
         verdict = verify(body, request.headers, secret())
         if not verdict.ok:
-            state.metrics.event(source, "unauthorized")
-            log.warning("%s webhook refused: %s", source, verdict.reason)
+            state.refused(source, "unauthorized", verdict.reason)
             return _text(401, f"unauthorized: {verdict.reason}")
-        outcome = read(body, request.headers)
+        repeat = state.coalescer.repeated(source, body, state.clock())  # a replay or resend: no work (coalesce.py)
+        outcome = Ignored("a repeat") if repeat else read(body, request.headers)
         if isinstance(outcome, Hint) and (why := state.echo(outcome)):
             outcome = Ignored(why)
         if isinstance(outcome, Hint):
@@ -107,8 +136,7 @@ def _hook(state: ServeState, source: str, verify: Verify, read: Read,
         if isinstance(outcome, Ignored):
             state.metrics.event(source, "ignored")
             return _text(200, f"ignored: {outcome.reason}")
-        state.metrics.event(source, "malformed")
-        log.warning("%s webhook unreadable (answered 200, left to the safety net): %s", source, outcome.reason)
+        state.refused(source, "malformed", outcome.reason)
         return _text(200, f"malformed, not queued: {outcome.reason}")
 
     return handle
@@ -123,7 +151,10 @@ def make_app(state: ServeState) -> web.Application:
 
     async def readyz(request: web.Request) -> web.Response:
         problem = state.readiness.problem()
-        return _text(503, f"not ready: {problem}") if problem else _text(200, "ready")
+        if problem:
+            return _text(503, f"not ready: {problem}")
+        return _text(200, f"ready; held by the mass-change guard: {state.readiness.held}" if state.readiness.held
+                     else "ready")
 
     async def metrics(request: web.Request) -> web.Response:
         answer = web.Response(body=state.metrics.render())

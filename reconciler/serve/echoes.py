@@ -9,9 +9,12 @@ of everyone. (A MOCO create or update of reconcile's own absence is told apart b
 updated or deleted, and, where its records lie on one day (sync/direction.py, `Watched.one_day`), the
 (person, day) of each it wrote, since a created record's new id is not known (a Personio attendance period).
 A hint naming such an id, or one whose person and days were all written then, is an echo and is not
-planned. The price: a hand edit of that same record (or of that person's records that day) within WINDOW
-seconds of reconcile's write waits for the next incremental run (every 15 minutes by default), which reads
-what changed by its own filters.
+planned. A create event that names its person but no day (Personio's dataless `attendance-period.created`,
+issue 20) is an echo while reconcile created more records for that person in that window than such events
+came back: each of its creates excuses one create event; one more, made by hand, is planned. The price: a
+hand edit of that same record (or of that person's records that day) within WINDOW seconds of reconcile's
+write waits for the next incremental run (every 15 minutes by default), which reads what changed by its own
+filters.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Echoes:
         self.window = window
         self._ids: dict[tuple[str, str], float] = {}  # (direction, record id) -> until when its events are echoes
         self._days: dict[tuple[str, str, date], float] = {}  # (direction, person, day) -> until when
+        self._created: dict[tuple[str, str], list[float]] = {}  # (direction, person) -> until when, per create
 
     def remember(self, outcomes: Iterable[Outcome], person_of: Mapping[str, Mapping[str, Person]], now: float) -> None:
         """What a run wrote. `person_of`: per system, an email (lower-case) -> that person's id there."""
@@ -56,6 +60,8 @@ class Echoes:
             person = person_of.get(change.system, {}).get(change.user.lower())
             if kind is not None and kind.one_day and person is not None:
                 self._days[(change.direction, str(person), change.date)] = until
+            if kind is not None and person is not None and change.action == "create" and outcome.status == "applied":
+                self._created.setdefault((change.direction, str(person)), []).append(until)
 
     def covers(self, direction: str, source: str, person: int | str | None, days: frozenset[date],
                records: frozenset[int | str], now: float) -> bool:
@@ -71,7 +77,20 @@ class Echoes:
 
     def batch(self, batch: Batch, now: float) -> bool:
         """Whether a pending batch (its hints came while the run that wrote was going) holds only echoes."""
-        return self.covers(batch.direction, batch.source, batch.person, batch.days, batch.records, now)
+        return self.covers(batch.direction, batch.source, batch.person, batch.days, batch.records, now) or (
+            batch.created == batch.hints and date.min in batch.days
+            and self._own_creates(batch.direction, batch.source, batch.person, batch.created, now))
+
+    def _own_creates(self, direction: str, source: str, person: int | str | None, count: int, now: float) -> bool:
+        """Whether `count` create events for `person` that name no day are reconcile's own creates coming back:
+        it made at least that many for them within the window not yet matched; matched ones are used up."""
+        if person is None or _written(direction, source) is None:
+            return False
+        left = [until for until in self._created.get((direction, str(person)), ()) if until > now]
+        if len(left) < count:
+            return False
+        self._created[(direction, str(person))] = left[count:]
+        return True
 
     def hint(self, hint: Hint, now: float) -> str | None:
         """Why a hint is an echo (the reason /metrics counts as `ignored`), or None."""
@@ -79,8 +98,12 @@ class Echoes:
         if all(self.covers(direction, hint.source, hint.person, hint.days, record, now)
                for direction in hint.directions):
             return f"{hint.event}: reconcile's own write moments ago"
+        if hint.event.endswith(".created") and len(hint.directions) == 1 and date.min in hint.days \
+                and self._own_creates(hint.directions[0], hint.source, hint.person, 1, now):
+            return f"{hint.event}: reconcile's own create moments ago"
         return None
 
     def _forget(self, now: float) -> None:
         self._ids = {key: until for key, until in self._ids.items() if until > now}
         self._days = {key: until for key, until in self._days.items() if until > now}
+        self._created = {key: left for key, untils in self._created.items() if (left := [u for u in untils if u > now])}

@@ -45,6 +45,14 @@ from reconciler.sync.direction import MOCO, PERSONIO, Direction, Watched
 from reconciler.systems.personio.events import PERSON_FIELDS
 
 MOCO_EVENTS = frozenset({"create", "update", "delete"})
+# ID_SHAPES: the shape of the ids the services use; a delivery naming an id of another shape is Malformed, never
+# queued (issue 20: a 20,000-character Personio person id made every targeted run's `/v2/persons` request too long
+# and stalled webhook sync). MOCO's ids are positive integers (64-bit: below 2**63, at most 19 digits); Personio's
+# person and record ids are short strings (numbers, UUIDs; 64 characters leave room) of letters, digits, - and _.
+MOCO_ID_MAX = 2**63 - 1
+MOCO_ID_DIGITS = 19
+PERSONIO_ID_LENGTH = 64
+PERSONIO_ID_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 SHOWN = 60  # the longest text of a delivery (a header, an event name) an answer or a log line repeats
 
 
@@ -103,12 +111,20 @@ def _json_object(body: bytes) -> dict[str, Any] | Malformed:
     return data if isinstance(data, dict) else Malformed("the body is not a JSON object")
 
 
-def _moco_id(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+class Unshaped(ValueError):
+    """An id present but not of the shape the service uses (ID_SHAPES)."""
+
+
+def _moco_id(value: Any, what: str = "id") -> int | None:
+    """A MOCO id (a positive 64-bit integer, or its digits); None when absent; Unshaped when of another shape."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MOCO_ID_MAX:
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20 and int(value) > 0:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= MOCO_ID_DIGITS \
+            and 0 < int(value) <= MOCO_ID_MAX:
         return int(value)
-    return None
+    raise Unshaped(f"no {what} of MOCO's shape (a positive integer below 2**63)")
 
 
 def _day(value: Any) -> date | None | Malformed:
@@ -125,6 +141,14 @@ def _day(value: Any) -> date | None | Malformed:
 
 def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
     """What a verified MOCO delivery asks to plan again."""
+    try:
+        return _moco_hint(body, headers)
+    except Unshaped as unshaped:
+        return Malformed(f"MOCO {shown(header(headers, 'X-Moco-Target') or '')} "
+                         f"{shown(header(headers, 'X-Moco-Event') or '')}: {unshaped}")
+
+
+def _moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
     target, event = header(headers, "X-Moco-Target"), header(headers, "X-Moco-Event")
     if not target or not event:
         return Malformed("missing X-Moco-Target or X-Moco-Event header")
@@ -137,7 +161,7 @@ def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
     if isinstance(record, Malformed):
         return Malformed(f"MOCO {target} {event}: {record.reason}")
     name, directions = f"{target} {event}", _names(watchers)  # a synced target and a known event: plain words
-    ident = _moco_id(record.get("id"))
+    ident = _moco_id(record.get("id"), "record id")
     if ident is None:
         return Malformed(f"MOCO {name}: no record id")
     writer = own_write(watchers, header(headers, "X-Moco-Origin"), record)
@@ -148,7 +172,7 @@ def moco_hint(body: bytes, headers: Mapping[str, str]) -> Outcome:
     if event == "delete":
         return Hint(MOCO, directions, None, ALL_DAYS, ident, name)
     user = record.get("user")
-    person = _moco_id(user.get("id")) if isinstance(user, dict) else None
+    person = _moco_id(user.get("id"), "user.id") if isinstance(user, dict) else None
     if person is None:
         return Malformed(f"MOCO {name} {ident}: no user.id")
     days = _days(watchers, record)
@@ -178,10 +202,15 @@ def _days(watchers: Watchers, record: Mapping[str, Any]) -> frozenset[date] | Ma
     return days or ALL_DAYS
 
 
-def _personio_id(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
+def _personio_id(value: Any, what: str = "id") -> str | None:
+    """A Personio id (ID_SHAPES) as a string; None when absent; Unshaped when of another shape."""
+    if value is None or value == "":
         return None
-    return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MOCO_ID_MAX:
+        return str(value)
+    if isinstance(value, str) and len(value) <= PERSONIO_ID_LENGTH and set(value) <= PERSONIO_ID_CHARACTERS:
+        return value
+    raise Unshaped(f"its {what} is not of Personio's shape (at most {PERSONIO_ID_LENGTH} letters, digits, - or _)")
 
 
 def _personio_person(payload: Mapping[str, Any], *, own_id: bool) -> str | None:
@@ -189,13 +218,21 @@ def _personio_person(payload: Mapping[str, Any], *, own_id: bool) -> str | None:
         value = payload.get(name)
         if inner is not None:
             value = value.get(inner) if isinstance(value, dict) else None
-        if _personio_id(value) is not None:
-            return _personio_id(value)
-    return _personio_id(payload.get("id")) if own_id else None
+        found = _personio_id(value, "person id")
+        if found is not None:
+            return found
+    return _personio_id(payload.get("id"), "person id") if own_id else None
 
 
 def personio_hint(body: bytes) -> Outcome:
     """What a verified Personio delivery asks to plan again."""
+    try:
+        return _personio_hint(body)
+    except Unshaped as unshaped:
+        return Malformed(f"Personio event: {unshaped}")
+
+
+def _personio_hint(body: bytes) -> Outcome:
     envelope = _json_object(body)
     if isinstance(envelope, Malformed):
         return Malformed(f"Personio event: {envelope.reason}")
@@ -213,7 +250,7 @@ def personio_hint(body: bytes) -> Outcome:
     person = _personio_person(payload, own_id=people and not employment)
     if employment and person is None:
         return Ignored(f"Personio {shown(name)} names no person: the interval run reads it from the webhook's events")
-    record = _personio_id(payload.get("id"))
+    record = _personio_id(payload.get("id"), "record id")
     days = ALL_DAYS
     if person is not None and not people:
         found = _days(watchers, payload)

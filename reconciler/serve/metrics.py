@@ -13,7 +13,12 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, Count
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # what `render` writes (the classic text exposition format)
 PREFIX = "reconcile"
-OUTCOMES = ("accepted", "ignored", "malformed", "unauthorized")  # of an event received
+# Of a delivery received: queued, answered 200 and let be, or refused (401, 413, 408: its body came too slowly,
+# aborted: the client hung up or broke the body's framing before it was whole).
+OUTCOMES = ("accepted", "ignored", "malformed", "unauthorized", "too_large", "too_slow", "aborted")
+# Why serve closed a connection itself: over the cap, idle and closed to make room, no request headers in time
+# (connections.py), a request aiohttp could not parse (answered 400 and closed).
+CLOSES = ("over_cap", "evicted", "timeout", "bad_request")
 KINDS = ("targeted", "incremental", "full")  # of a reconcile
 RESULTS = ("ok", "failed")
 SOURCES = ("moco", "personio")  # of a webhook
@@ -46,6 +51,15 @@ class Metrics:
         self.echoed = Counter(f"{PREFIX}_events_echoed", "Accepted webhook events dropped from the queue as echoes "
                               "of reconcile's own writes (those arriving later are counted as ignored).",
                               registry=reg)
+        self.dropped = Counter(f"{PREFIX}_events_dropped", "Accepted webhook events (or the ids they name) left to "
+                               "the interval and daily runs: failed alone too often, beyond serve's bounds, or "
+                               "naming a record serve never read.", registry=reg)
+        self.connections_closed = Counter(f"{PREFIX}_connections_closed", "Connections serve closed itself, by "
+                                          "reason: over the cap, idle and closed to make room, no request headers "
+                                          "in time, a request that could not be parsed (400).",
+                                          ("reason",), registry=reg)
+        self.connections_open = Gauge(f"{PREFIX}_connections_open", "Connections open to serve's port.",
+                                      registry=reg)
         self.event_to_applied = Histogram(f"{PREFIX}_event_to_applied_seconds",
                                           "Seconds from a webhook's arrival to its reconcile being applied.",
                                           buckets=LATENCY_BUCKETS, registry=reg)
@@ -53,6 +67,8 @@ class Metrics:
         for source in SOURCES:
             for outcome in OUTCOMES:
                 self.events.labels(source=source, outcome=outcome)
+        for reason in CLOSES:
+            self.connections_closed.labels(reason=reason)
         for kind in KINDS:
             for result in RESULTS:
                 self.reconciles.labels(kind=kind, result=result)
@@ -61,11 +77,19 @@ class Metrics:
             self.api_throttled.labels(service=service)
         self.last_full = Gauge(f"{PREFIX}_last_full_reconcile_timestamp_seconds",
                                "Unix time of the last successful full reconcile (0: none yet).", registry=reg)
+        self.held = Gauge(f"{PREFIX}_changes_held", "Changes the mass-change guard holds (not applied) until a full "
+                          "reconcile no longer holds them (runner.py).", registry=reg)
 
     def event(self, source: str, outcome: str) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown event outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
         self.events.labels(source=source, outcome=outcome).inc()
+
+    def closed(self, reason: str) -> None:
+        """A connection serve closed itself (connections.py)."""
+        if reason not in CLOSES:
+            raise ValueError(f"unknown close reason {reason!r}; expected one of {', '.join(CLOSES)}")
+        self.connections_closed.labels(reason=reason).inc()
 
     def reconciled(self, kind: str, ok: bool, *, at: float | None = None) -> None:
         """Count a reconcile; a successful full one at Unix time `at` sets the last-full gauge."""

@@ -13,9 +13,13 @@ Runs never overlap within a process; beside another writer (a second serve, an `
 reads back after creating and removes second copies, as `apply` does (run._settle). All runs share one
 pacing budget per service (`Tuning.limiters`), so back-to-back runs together keep to the rate limits.
 
-A failed run (a service down, the mass-change guard) marks /readyz not ready with a reason that names no
+A run the mass-change guard held part of is not a failed run: the rest is applied, and the held part shows on
+/readyz (still ready), on /metrics and in the log until a full run holds nothing (`_held`). A failed run (a
+service down) marks /readyz not ready with a reason that names no
 person, is retried after a growing pause (30 s, doubling, at most `every`), and a failed targeted run's
-hints are queued again. `stop()` (SIGTERM) starts no new run and no new change; the loop ends once the run
+batches are planned again in halves, each half at once in a run of its own, so one person's failure cannot
+hold back the others; a batch failing alone MAX_TRIES times is dropped (coalesce.py). Hints beyond serve's
+bounds (coalesce.py, targets.py) bring the next incremental run forward (FORWARD_GAP). `stop()` (SIGTERM) starts no new run and no new change; the loop ends once the run
 in flight has finished its in-flight writes.
 """
 
@@ -32,6 +36,7 @@ from datetime import UTC, date, datetime
 from reconciler import logs
 from reconciler.apply import ApplyReport
 from reconciler.errors import ReconcileError
+from reconciler.plan.guard import Held
 from reconciler.plan.scope import ChangedSince, Hinted, duration
 from reconciler.report import log_failure
 from reconciler.run import GuardRefused, RunOptions, Tally, check_credentials, plan_and_apply
@@ -39,13 +44,17 @@ from reconciler.serve.app import ServeState
 from reconciler.serve.coalesce import Batch
 from reconciler.serve.echoes import Echoes
 from reconciler.serve.owners import Owners
-from reconciler.serve.targets import announced, hinted
+from reconciler.serve.targets import Targets, announced, targets
 from reconciler.spec import Spec
 from reconciler.sync.direction import Person
 from reconciler.sync.sources import MOCO_USERS, PERSONIO_PERSONS
 from reconciler.systems.connect import Credentials
 
 FIRST_RETRY = 30.0  # seconds before retrying a failed run; doubles after each failure, at most `every`
+# An incremental run brought forward (hints beyond serve's bounds, coalesce.py) starts at the earliest this many
+# seconds after the last incremental or full run started: a flood costs at most one such run a minute.
+FORWARD_GAP = 60.0
+SPLIT_AT_ONCE = 4  # failures in a row up to which the halves of a failed targeted run are planned at once
 
 
 EVERY = "15m"  # how often an incremental reconcile runs, as `--every` takes it
@@ -69,10 +78,31 @@ class Cadence:
 
 
 class _Halt:
-    """What apply asks before each change (apply.Halt): a reason to start no more."""
+    """What apply asks before each change (apply.Halt): a reason to start no more. `writing`: the run in flight
+    has asked it through `for_run()`, so it has begun writing (serve's shutdown waits for writes, not reads)."""
 
     def __init__(self) -> None:
-        self.reason = ""
+        self.reason, self.writing = "", False
+
+    def for_run(self) -> _Asked:
+        self.writing = False
+        return _Asked(self)
+
+
+class _Asked:
+    """The halt as one run's apply sees it: asking it marks the run as writing."""
+
+    def __init__(self, halt: _Halt) -> None:
+        self.halt = halt
+
+    @property
+    def reason(self) -> str:
+        self.halt.writing = True
+        return self.halt.reason
+
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self.halt.reason = value
 
 
 def _events(count: int) -> str:
@@ -101,6 +131,9 @@ class Runner:
         self.next_full, self.next_incremental, self.retry_at = now, now + cadence.every, now
         self.since: str | None = None  # start of the last successful full or incremental run (UTC, ISO 8601)
         self.failures = 0
+        self.holding: dict[tuple[str, str], Held] = {}  # what the mass-change guard holds, by direction and system
+        self.last_safety = float("-inf")  # when the last incremental or full run started (state's clock)
+        self.targets = Targets(())  # what the targeted run in flight plans
 
     # ------------------------------------------------------------------ the loop
 
@@ -129,7 +162,13 @@ class Runner:
             logs.line("serve.stopped", f"Stopped; {_events(count)} not yet reconciled "
                       f"{'are' if count != 1 else 'is'} left to the full run at the next start.", hints=count)
 
+    def _forward(self, now: float) -> None:
+        """Bring the next incremental run forward (hints beyond serve's bounds): it reads what changed."""
+        self.next_incremental = min(self.next_incremental, max(now, self.last_safety + FORWARD_GAP))
+
     def _due(self, now: float) -> str | None:
+        if self.state.coalescer.overflowed:
+            self._forward(now)
         if now < self.retry_at:
             return None
         if now >= self.next_full:
@@ -171,7 +210,7 @@ class Runner:
     def _options(self, kind: str, batches: list[Batch]) -> RunOptions:
         options = dataclasses.replace(self.options, today=self.today())
         if kind == "targeted":
-            return dataclasses.replace(options, scope=Hinted(hinted(batches, self.owners), announced(batches)))
+            return dataclasses.replace(options, scope=Hinted(self.targets.touched, announced(batches)))
         if kind == "incremental" and self.since is not None:
             return dataclasses.replace(options, scope=ChangedSince(self.since))
         return options
@@ -181,14 +220,17 @@ class Runner:
             kind = "full"  # nothing to count from yet
         batches = self.state.coalescer.due(now) if kind == "targeted" else \
             self.state.coalescer.drain() if kind == "full" else []
+        if kind == "targeted" and not self._place(batches, now):
+            return
+        if kind != "targeted":
+            self.last_safety, self.state.coalescer.overflowed = now, False  # it covers what was not queued
         started, tally = self.wall(), Tally()
         try:
             _, report = await plan_and_apply(self.spec, self.credentials, self._options(kind, batches),
-                                             lambda plan: True, halt=self.halt, tally=tally)
-        except GuardRefused as refused:
+                                             lambda plan: True, halt=self.halt.for_run(), tally=tally)
+        except GuardRefused as refused:  # part held, the rest applied: not a failed run (see _held)
             self._count(tally)
-            self._after_failure(kind, batches, f"the {kind} reconcile was refused by the mass-change guard",
-                                str(refused))
+            self._held(kind, refused, tally, now, started)
             return
         except ReconcileError as exc:
             self._count(tally)
@@ -227,10 +269,48 @@ class Runner:
             self.next_incremental = now + self.cadence.every
         if kind == "full":
             self.next_full = now + self.cadence.full_every
+            self._show_held({})  # a full run that holds nothing releases what an earlier run held
         logs.line("serve.reconciled", f"{kind} reconcile: {applied} applied"
                   + (f" for {_events(sum(b.hints for b in batches))}" if batches else "")
                   + f"; {sum(tally.requests.values())} requests", kind=kind, result="ok", applied=applied,
                   hints=sum(b.hints for b in batches), requests=tally.requests, throttled=tally.throttled)
+
+    def _held(self, kind: str, refused: GuardRefused, tally: Tally, now: float, started: float) -> None:
+        """The mass-change guard held a breached system's changes (plan/guard.py) and the rest was applied:
+        the run counts as done (its hints are not queued again: the next full run plans the held records
+        again, as does an incremental run where they change again). What is held shows on /readyz (reason
+        only, still ready: webhooks keep coming), on /metrics (`reconcile_changes_held`) and in the log,
+        until a full run holds nothing (the daily one, or the one at start-up after a spec change);
+        `reconcile apply --force` applies it meanwhile."""
+        report = refused.report
+        self._remember(report, tally)
+        applied, failed = (report.count("applied"), report.count("failed")) if report else (0, 0)
+        self.state.metrics.changes(applied, failed)
+        for outcome in report.outcomes if report else ():
+            if outcome.status == "failed":
+                log_failure(outcome)
+        self._show_held({**({} if kind == "full" else self.holding), **{(p.direction, p.system): p
+                                                                          for p in refused.held}})
+        logs.line("serve.held", f"{kind} reconcile: the mass-change guard holds {refused.reason()} "
+                  f"({'; '.join(str(b) for b in refused.plan.guard)}); the rest: {applied} applied, {failed} failed. "
+                  "`reconcile apply --force` applies what is held", level="error", kind=kind,
+                  held=[part.to_json() for part in refused.held], applied=applied, failed=failed)
+        if report is not None and not report.ok:
+            self._after_failure(kind, [], f"the {kind} reconcile ended with failed changes", report.summary())
+            return
+        self.state.metrics.reconciled(kind, True, at=self.wall())
+        self.failures, self.state.readiness.last_failure = 0, None
+        if tally.snapshot is not None:
+            self.owners.learn(tally.snapshot, whole=kind == "full")
+        if kind in ("full", "incremental"):
+            self.since, self.next_incremental = _stamp(started), now + self.cadence.every
+        if kind == "full":
+            self.next_full = now + self.cadence.full_every
+
+    def _show_held(self, holding: dict[tuple[str, str], Held]) -> None:
+        self.holding = holding
+        self.state.metrics.held.set(sum(part.count for part in holding.values()))
+        self.state.readiness.held = "; ".join(str(part) for part in holding.values()) or None
 
     def _remember(self, report: ApplyReport | None, tally: Tally) -> None:
         """What the run wrote, so its webhooks coming back are not planned again (echoes.py); those that
@@ -251,12 +331,37 @@ class Runner:
         for service, sent in tally.requests.items():
             self.state.metrics.requests(service, sent, tally.throttled.get(service, 0))
 
+    def _place(self, batches: list[Batch], now: float) -> bool:
+        """What a targeted run of these batches plans (`self.targets`); False: nothing (no run)."""
+        self.targets = targets(batches, self.owners)
+        left = self.targets.left
+        if left:
+            self.state.metrics.dropped.inc(left)
+            if self.targets.forward:
+                self._forward(now)
+            logs.line("serve.left", f"{left} webhook id{'s' if left != 1 else ''} or event{'s' if left != 1 else ''} "
+                      "not placed (a record serve never read, or beyond its bounds): left to the "
+                      + ("incremental run, brought forward" if self.targets.forward else "interval and daily runs"),
+                      left=left, forward=self.targets.forward)
+        return bool(self.targets)
+
     def _after_failure(self, kind: str, batches: list[Batch], what: str, detail: str) -> None:
         self.state.metrics.reconciled(kind, False)
-        if batches and not self.halt.reason:  # planned again by the retry (or the full run they rode with)
+        parts = sum(1 + len(batch.covered) for batch in batches)
+        if batches and not self.halt.reason and kind == "targeted":  # planned again apart, so one cannot stall all
+            dropped = self.state.coalescer.split(batches)
+            if dropped:
+                hints = sum(batch.hints for batch in dropped)
+                self.state.metrics.dropped.inc(hints)
+                logs.line("serve.dropped", f"{_events(hints)} dropped after failing alone "
+                          f"{self.state.coalescer.tries} times: left to the interval and daily runs",
+                          level="error", hints=hints)
+        elif batches and not self.halt.reason:  # planned again by the retry (or the full run they rode with)
             self.state.coalescer.again(batches)
         pause = self._failed(what, detail)
         now = self.state.clock()
+        if kind == "targeted" and parts > 1 and self.failures <= SPLIT_AT_ONCE:
+            self.retry_at = now  # its halves, each in a run of its own, at once
         if kind == "full":
             self.next_full = now + pause
         elif kind == "incremental":

@@ -15,6 +15,7 @@ from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from reconciler.spec.defaults import defaults_of
+from reconciler.spec.limits import cut, quote
 from reconciler.spec.model import normalise_email, normalise_type_name
 from reconciler.spec.schema import JsonPath
 
@@ -52,28 +53,28 @@ def _url_problem(value: Any, path_problem: Callable[[str, SplitResult], str | No
         parts = urlsplit(value)
         port = parts.port
     except ValueError as exc:
-        return f"{value!r} is not a valid URL ({exc})"
+        return f"{quote(value)} is not a valid URL ({exc})"
     if not parts.hostname:
-        return f"{value!r} has no host name"
+        return f"{quote(value)} has no host name"
     if port == 0:
-        return f"{value!r} has port 0; use a port from 1 to 65535"
+        return f"{quote(value)} has port 0; use a port from 1 to 65535"
     problem = path_problem(value, parts)
     if problem is None and (parts.query or parts.fragment):
-        problem = f"{value!r} must not carry a query (?...) or fragment (#...)"
+        problem = f"{quote(value)} must not carry a query (?...) or fragment (#...)"
     return problem
 
 
 def _moco_api_root_problem(url: str, parts: SplitResult) -> str | None:
     if parts.path.rstrip("/").endswith("/api/v1"):
         return None
-    return f"{url!r} must be the API root ending in /api/v1, e.g. {parts.scheme}://{parts.netloc}/api/v1"
+    return f"{quote(url)} must be the API root ending in /api/v1, e.g. {quote(f'{parts.scheme}://{parts.netloc}/api/v1')}"
 
 
 def _personio_host_problem(url: str, parts: SplitResult) -> str | None:
     if not parts.path.rstrip("/").endswith(("/v1", "/v2")):
         return None
     root = url.rstrip("/").rsplit("/", 1)[0]
-    return f"{url!r} must be the host only, without /v1 or /v2 (reconcile appends /v2/...); write {root!r}"
+    return f"{quote(url)} must be the host only, without /v1 or /v2 (reconcile appends /v2/...); write {quote(root)}"
 
 
 def _check_moco(moco: dict[str, Any]) -> list[Finding]:
@@ -92,7 +93,7 @@ def _check_personio(personio: dict[str, Any]) -> list[Finding]:
     client_id, client_secret = personio["client_id_env"], personio["client_secret_env"]
     if isinstance(client_id, str) and client_id == client_secret:
         out.append((("personio", "client_secret_env"), f"names the same environment variable as client_id_env "
-                                                       f"({client_id}); the id and the secret are two values"))
+                                                       f"({cut(client_id)}); the id and the secret are two values"))
     return out
 
 
@@ -112,7 +113,7 @@ def _check_users(users: dict[str, Any]) -> list[Finding]:
         if email is None:
             continue
         if email in excluded:
-            out.append((("users", "exclude", index), f"{value!r} is already excluded at "
+            out.append((("users", "exclude", index), f"{quote(value)} is already excluded at "
                                                      f"users.exclude[{excluded[email]}] "
                                                      "(emails compare case-insensitively)"))
         else:
@@ -129,12 +130,12 @@ def _check_users(users: dict[str, Any]) -> list[Finding]:
             path = ("users", "overrides", index, side)
             if email in seen[side]:
                 system = "MOCO" if side == "moco" else "Personio"
-                out.append((path, f"{email} is already overridden at users.overrides[{seen[side][email]}].{side}; "
+                out.append((path, f"{cut(email)} is already overridden at users.overrides[{seen[side][email]}].{side}; "
                                   f"each {system} email may appear in one override only"))
             else:
                 seen[side][email] = index
             if email in excluded:
-                out.append((path, f"{email} is both overridden here and excluded at "
+                out.append((path, f"{cut(email)} is both overridden here and excluded at "
                                   f"users.exclude[{excluded[email]}]; keep one of the two"))
     return out
 
@@ -150,7 +151,7 @@ def _check_absence_types(absences: dict[str, Any]) -> list[Finding]:
         if not key:
             continue
         if key in seen:
-            out.append((("absences", "types", name), f"names the same Personio absence type as {seen[key]!r} "
+            out.append((("absences", "types", name), f"names the same Personio absence type as {quote(seen[key])} "
                                                      "(names compare case-insensitively)"))
         else:
             seen[key] = name
@@ -169,7 +170,7 @@ def _check_timezone(name: Any, out: list[Finding]) -> ZoneInfo | None:
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1, cutoff=0.6)
         example = defaults_of()["timezone"]
         hint = f"; did you mean {close[0]!r}?" if close else f"; use an IANA name such as {example}"
-        out.append((("timezone",), f"{name!r} is not a known IANA time zone{hint}"))
+        out.append((("timezone",), f"{quote(name)} is not a known IANA time zone{hint}"))
         return None
 
 

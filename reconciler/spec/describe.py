@@ -33,8 +33,8 @@ def describe_spec(spec: Spec) -> list[str]:
     lines.append(
         f"users matched by email: {overrides} override{'s' if overrides != 1 else ''}, {excluded} excluded"
     )
-    lines.append(f"mass-change guard: apply refuses a run that deletes or updates more than "
-                 f"{spec.safety.max_change_percent:g} % of the records reconcile owns in a system (from "
+    lines.append(f"mass-change guard: apply holds the changes of a system where a run deletes or updates more than "
+                 f"{spec.safety.max_change_percent:g} % of the records reconcile owns there (from "
                  f"{spec.safety.min_owned} owned and {spec.safety.min_changes} changed records on), unless --force")
     kinds = ", ".join(sorted(kind.value for kind in spec.privacy.sensitive_kinds)) or "none"
     lines.append(f"sensitive absence kinds, never paired with a person in Markdown plans, logs, plan files and "

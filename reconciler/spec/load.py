@@ -5,7 +5,9 @@
 schema's defaults fill what the file leaves out (`spec.defaults`), the semantic checks judge the
 meaning (`spec.checks`) and the checked data becomes a `Spec` (`spec.build`). Every problem is
 reported at once (`SpecError`), each with file, line, column, key path and a sentence saying what
-is wrong and what is allowed; positions always point into the user's own file.
+is wrong and what is allowed; positions always point into the user's own file. The message lists the
+first `SHOWN_PROBLEMS` and counts the rest, and no problem quotes more than a short piece of a value,
+so a broken spec gets a short answer however big it is; the sizes a spec may have are in `spec.limits`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from reconciler.errors import ReconcileError
 from reconciler.spec.build import build_spec
 from reconciler.spec.checks import semantic_problems
 from reconciler.spec.defaults import with_defaults
+from reconciler.spec.limits import MAX_SPEC_BYTES, SHOWN_PROBLEMS, cut
 from reconciler.spec.model import Spec
 from reconciler.spec.schema import JsonPath, schema_problems
 from reconciler.spec.yaml_source import Position, YamlSyntaxError, load_yaml
@@ -48,12 +51,16 @@ class SpecError(ReconcileError):
     def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
-        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        lines = [f"{source} is not a valid spec ({count}):"] + [f"  {p}" for p in problems]
+        count = f"{len(problems):,} problem" + ("s" if len(problems) != 1 else "")
+        lines = [f"{source} is not a valid spec ({count}):"] + [f"  {p}" for p in problems[:SHOWN_PROBLEMS]]
+        if len(problems) > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more (the first {SHOWN_PROBLEMS} are shown, in "
+                         "file order; fix these and run reconcile validate again)")
         super().__init__("\n".join(lines))
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_KEY_CHARS = 60  # of one key in a key path; the rest is cut with "…"
 
 
 def format_path(path: JsonPath) -> str:
@@ -62,10 +69,10 @@ def format_path(path: JsonPath) -> str:
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
+        elif _PLAIN_KEY.match(part) and len(part) <= _KEY_CHARS:
             text += f".{part}" if text else part
         else:
-            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
+            escaped = cut(part, _KEY_CHARS).replace("\\", "\\\\").replace('"', '\\"')
             text += f'["{escaped}"]'
     return text
 
@@ -74,7 +81,8 @@ def load_spec(path: Path, *, today: date | None = None) -> Spec:
     """Read, check and build the spec at `path`. Raises `SpecError` listing every problem."""
     source = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_SPEC_BYTES + 1)  # no more: the file may be huge, or endless (a FIFO, /dev/zero)
     except FileNotFoundError:
         raise ReconcileError(
             f"spec file {source} not found (pass -c FILE or set {CONFIG_ENV}; "
@@ -84,6 +92,8 @@ def load_spec(path: Path, *, today: date | None = None) -> Spec:
         raise ReconcileError(f"spec file {source} is a directory, not a file") from None
     except OSError as exc:
         raise ReconcileError(f"cannot read spec file {source}: {exc.strerror}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(source, [_too_big(source)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -94,10 +104,12 @@ def load_spec(path: Path, *, today: date | None = None) -> Spec:
 
 def parse_spec(text: str, *, source: str = "<spec>", today: date | None = None) -> Spec:
     """Check and build the spec in `text`; `source` names it in messages. Raises `SpecError`."""
+    if len(text) > MAX_SPEC_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
+        raise SpecError(source, [_too_big(source)])
     try:
         loaded = load_yaml(text)
     except YamlSyntaxError as exc:
-        raise SpecError(source, [Problem(source, exc.position, (), exc.message)]) from None
+        raise SpecError(source, [Problem(source, exc.position, exc.path, exc.message)]) from None
 
     def problem(path: JsonPath, message: str) -> Problem:
         return Problem(source, loaded.position_of(path), path, message)
@@ -116,3 +128,8 @@ def parse_spec(text: str, *, source: str = "<spec>", today: date | None = None) 
         problems.sort(key=lambda p: (p.position.line, p.position.column) if p.position else (0, 0))
         raise SpecError(source, list(dict.fromkeys(problems)))  # each problem once, in file order
     return build_spec(data, source)
+
+
+def _too_big(source: str) -> Problem:
+    return Problem(source, None, (), f"the file is larger than {MAX_SPEC_BYTES:,} bytes (1 MiB), the most a spec "
+                                     "may be; a real one is a few KB (examples/mapping.yaml is 3.5 KB)")

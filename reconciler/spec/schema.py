@@ -18,6 +18,8 @@ from typing import Any, Iterator, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from reconciler.spec.limits import cut, quote
+
 SCHEMA_NAME = "mapping.schema.json"
 
 JsonPath = tuple[str | int, ...]
@@ -97,6 +99,9 @@ def _sentence(rule: str, expected: Any, value: Any, spec: dict[str, Any], path: 
         return f"must be greater than {expected}, not {shown}"
     if rule == "minLength":
         return "must not be empty"
+    if rule == "maxLength":
+        what = "an email address" if spec.get("format") == "email" else "this"
+        return f"{shown} is too long: {what} may be at most {expected} characters"
     if rule == "minProperties":
         return "must not be empty" + (f" ({_lower_first(spec['description'])})" if "description" in spec else "")
     if rule == "pattern":
@@ -130,7 +135,7 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value) if isinstance(value, str) else str(value)
+    return quote(value) if isinstance(value, str) else cut(str(value))
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:

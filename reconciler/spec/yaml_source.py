@@ -11,7 +11,10 @@ Deliberate departures from plain `yaml.safe_load`:
   `start_date: 2026-02-30` gets a clear message instead of a YAML constructor error.
 - A key written twice in one mapping is an error (PyYAML would silently keep the last one).
 - An alias (`*name`) inside the mapping or list it names, a file that aliases expand to more than
-  `MAX_VALUES` values, and nesting deeper than Python can follow are errors, not crashes.
+  `MAX_VALUES` values or to more than `MAX_TEXT_CHARS` characters of text, a key or value longer than
+  `MAX_SCALAR_CHARS`, and nesting deeper than Python can follow are errors, not crashes. The text is
+  counted as it is built, alias by alias, so a small file that would expand to gigabytes stops at the
+  first alias past the cap (`spec.limits`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 import yaml
+
+from reconciler.spec.limits import MAX_SCALAR_CHARS, MAX_TEXT_CHARS, quote
 
 Path = tuple[str | int, ...]
 
@@ -40,14 +45,29 @@ class YamlProblem:
 
 
 class YamlSyntaxError(Exception):
-    def __init__(self, position: Position | None, message: str) -> None:
+    def __init__(self, position: Position | None, message: str, path: Path = ()) -> None:
         super().__init__(message)
         self.position = position
         self.message = message
+        self.path = path  # where in the document, when the syntax was fine but the content is refused
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver: dates stay strings."""
+    """SafeLoader without the timestamp resolver: dates stay strings. It also remembers where each alias
+    (`*name`) is written: the node an alias gives is the anchored one, which carries the anchor's mark."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_marks: dict[tuple[int, int], Position] = {}  # (parent node, index or key node) → where
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+            if len(self.alias_marks) >= MAX_VALUES:  # each alias is a value: past this the file is refused anyway
+                raise YamlSyntaxError(_position(mark), f"the file holds more than {MAX_VALUES:,} aliases (*name); "
+                                                       "a spec is far smaller")
+            self.alias_marks[(id(parent), index if isinstance(index, int) else id(index))] = _position(mark)
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -73,6 +93,7 @@ class LoadedYaml:
     data: Any
     positions: dict[Path, Position]
     problems: list[YamlProblem]
+    characters: int = 0  # of every key and value read so far, each alias counted in full
 
     def position_of(self, path: Path) -> Position | None:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -113,8 +134,8 @@ def _build(loader: _Loader, node: yaml.Node, path: Path, out: LoadedYaml, open_n
     """The value of `node`; `open_nodes` holds the collections being built around it (aliases can loop)."""
     if len(out.positions) > MAX_VALUES:
         raise YamlSyntaxError(
-            out.position_of(path), f"the file holds more than {MAX_VALUES} values (aliases repeat what they name); "
-                                   "a spec is far smaller"
+            out.position_of(path), f"the file holds more than {MAX_VALUES:,} values (aliases repeat what they name); "
+                                   "a spec is far smaller", path
         )
     if isinstance(node, yaml.CollectionNode):
         if id(node) in open_nodes:
@@ -126,7 +147,23 @@ def _build(loader: _Loader, node: yaml.Node, path: Path, out: LoadedYaml, open_n
             return _build_collection(loader, node, path, out, open_nodes)
         finally:
             open_nodes.discard(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        _count_text(node, path, out)
     return loader.construct_object(node, deep=True)
+
+
+def _count_text(node: yaml.ScalarNode, path: Path, out: LoadedYaml) -> None:
+    """Count the text of `node` (a key or value, met once more); refuse it past the caps."""
+    length = len(node.value)
+    if length > MAX_SCALAR_CHARS:
+        raise YamlSyntaxError(_position(node.start_mark),
+                              f"{quote(node.value)} is too long: no key or value in a spec is longer than "
+                              f"{MAX_SCALAR_CHARS:,} characters", path)
+    out.characters += length
+    if out.characters > MAX_TEXT_CHARS:
+        raise YamlSyntaxError(out.position_of(path),
+                              f"the file's text comes to more than {MAX_TEXT_CHARS:,} characters here, counting "
+                              "each alias (*name) in full; a spec is far smaller", path)
 
 
 def _build_collection(loader: _Loader, node: yaml.CollectionNode, path: Path, out: LoadedYaml,
@@ -140,22 +177,23 @@ def _build_collection(loader: _Loader, node: yaml.CollectionNode, path: Path, ou
                     YamlProblem(path, _position(key_node.start_mark), "a key must be plain text, not a list or mapping")
                 )
                 continue
+            _count_text(key_node, path, out)
             key = key_node.value
             child = (*path, key)
             if key in mapping:
                 first = out.positions.get(child)
                 where = f" (first at line {first.line})" if first else ""
                 out.problems.append(
-                    YamlProblem(child, _position(key_node.start_mark), f"the key '{key}' is written twice{where}")
+                    YamlProblem(child, _position(key_node.start_mark), f"the key {quote(key)} is written twice{where}")
                 )
                 continue
-            out.positions[child] = _position(key_node.start_mark)
+            out.positions[child] = loader.alias_marks.get((id(node), id(key_node))) or _position(key_node.start_mark)
             mapping[key] = _build(loader, value_node, child, out, open_nodes)
         return mapping
     items = []
     for index, item_node in enumerate(node.value):
         child = (*path, index)
-        out.positions[child] = _position(item_node.start_mark)
+        out.positions[child] = loader.alias_marks.get((id(node), index)) or _position(item_node.start_mark)
         items.append(_build(loader, item_node, child, out, open_nodes))
     return items
 

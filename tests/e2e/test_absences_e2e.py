@@ -301,8 +301,9 @@ def test_an_empty_answer_from_personio_is_refused_until_forced(sandbox, setup):
     assert planned.exit_code == 0 and "! Mass-change guard: this run would delete" in planned.output
     refused = reconcile("apply", "-c", str(setup), "--auto-approve")
     assert refused.exit_code == 1
-    assert f"refusing to apply: this run would delete {len(synced)} and update 0 of the {len(synced)} records " \
-           "reconcile owns in MOCO (100 %; the limit is 30 %" in refused.output
+    assert f"refusing to apply the {len(synced)} changes of absences_to_moco in MOCO: the mass-change guard holds " \
+           f"them, as this run would delete {len(synced)} and update 0 of the {len(synced)} records reconcile owns " \
+           "in MOCO (100 %; the limit is 30 %" in refused.output
     assert "Nothing was written" in refused.output and "reconcile apply --force" in refused.output
     assert writes(sandbox) == [] and len([s for s in sandbox.world.moco.schedules.values() if is_ours(s.comment)]) \
         == len(synced)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import subprocess
 import sys
+import time
 
+from reconciler.cli.serve import webhook_secrets
 from reconciler.errors import AuthenticationFailed
 from reconciler.run import RunOptions, check_credentials
 from reconciler.spec import load_spec
 from reconciler.systems.connect import read_credentials
 from tests.conftest import TODAY, side_door
-from tests.e2e.serving import env_of, fast_spec
+from tests.e2e.serving import MOCO_SECRET, PERSONIO_TOKEN, env_of, fast_spec
 
 
 def serve(spec, env, *args: str) -> subprocess.CompletedProcess[str]:
@@ -87,3 +90,45 @@ def test_the_credentials_check_costs_a_request_each_and_gets_past_a_session_it_c
         assert spec.moco.api_key_env in str(refused) and "not-the-key" not in str(refused)
     else:
         raise AssertionError("a wrong MOCO key passed the check")
+
+
+def test_a_short_or_empty_webhook_secret_is_warned_about_by_name_never_by_value(sandbox, tmp_path, capsys):
+    spec = load_spec(fast_spec(sandbox, tmp_path / "mapping.yaml"))
+    moco, personio = webhook_secrets(spec, {"MOCO_WEBHOOK_SECRET": "Q", "PERSONIO_WEBHOOK_SECRET": "  "})
+    said = capsys.readouterr().err
+    assert moco == "Q" and personio is None  # serve starts; an empty secret refuses every Personio delivery
+    assert "$MOCO_WEBHOOK_SECRET" in said and "shorter than 16 characters" in said
+    assert "$PERSONIO_WEBHOOK_SECRET" in said and "is empty" in said
+    assert "Q" not in said.replace("$MOCO_WEBHOOK_SECRET", "")
+    webhook_secrets(spec, {"MOCO_WEBHOOK_SECRET": f"{MOCO_SECRET},x1", "PERSONIO_WEBHOOK_SECRET": PERSONIO_TOKEN})
+    said = capsys.readouterr().err
+    assert "a key in $MOCO_WEBHOOK_SECRET" in said and "PERSONIO" not in said
+
+
+def test_sigterm_during_a_paced_read_stops_at_once_and_says_it_was_reading(sandbox, tmp_path):
+    """Finding 8: the start-up full run reads MOCO at 4 requests a minute; SIGTERM then neither waits the whole
+    --grace nor blames a slow service: nothing was written, so the read is stopped at once and the log says so."""
+    sandbox.knobs["moco"].update({"rate_limit_requests": 4, "rate_limit_seconds": 60})
+    spec = tmp_path / "mapping.yaml"
+    spec.write_text(sandbox.spec_yaml())
+    process = subprocess.Popen([sys.executable, "-m", "reconciler", "serve", "-c", str(spec), "--listen",
+                                "127.0.0.1:0", "--grace", "60", "--log-format", "json", "--today", TODAY.isoformat()],
+                               env=env_of(sandbox), stderr=subprocess.PIPE, text=True)
+    for line in iter(process.stderr.readline, ""):  # type: ignore[union-attr]
+        if '"serve.ready"' in line:
+            break
+    deadline = time.monotonic() + 30
+    while sum(e.service == "moco" for e in list(sandbox.log.entries)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the window's 4 spent: the read waits for the rate limit now
+    time.sleep(0.5)
+    signalled = time.monotonic()
+    process.terminate()
+    _, rest = process.communicate(timeout=90)
+    took = time.monotonic() - signalled
+    assert process.returncode == 0, rest
+    assert took < 20, f"stopping took {took:.0f} s of the 60 s grace\n{rest}"
+    assert "still reading MOCO and Personio and had written nothing" in rest
+    assert "slow to answer" not in rest and "Traceback" not in rest
+    assert not [e for e in sandbox.log.entries if e.method in ("POST", "PUT", "PATCH", "DELETE")
+                and e.service == "moco" and "session" not in e.path]
+    assert all(json.loads(line) for line in rest.splitlines())

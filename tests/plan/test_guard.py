@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from reconciler.errors import PlanError
-from reconciler.plan.guard import breaches
-from reconciler.plan.model import Change
+from reconciler.plan.guard import breaches, held, split
+from reconciler.plan.model import Change, Plan
 from reconciler.records import AbsenceKind
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec import SafetySettings
@@ -68,6 +68,26 @@ def test_an_empty_answer_from_personio_is_a_breach_in_every_format(synced_compan
     assert "> ⚠️ **Mass-change guard**: this run would delete 12" in render_markdown(plan)
     assert json.loads(render_json(plan))["guard"] == [
         {"system": "moco", "owned": 12, "update": 0, "delete": 12, "percent": 100.0, "limit_percent": 30}]
+    assert json.loads(render_json(plan))["held"] == [
+        {"direction": "absences_to_moco", "system": "moco", "count": 12, "share": 100.0, "threshold": 30}]
+    assert "(100 %; the limit is 30 %, safety.max_change_percent). `reconcile apply` holds the 12 changes in MOCO " \
+           "(absences_to_moco) unless --force.\n" in render_text(plan)
+    assert "`reconcile apply` holds the 12 changes in MOCO (absences_to_moco) unless --force." in render_markdown(plan)
+
+
+def test_a_breach_holds_that_systems_changes_and_the_rest_goes_ahead():
+    """Issue 20: a breach in MOCO held every change of the run, Personio's too."""
+    owned = {"moco": ("MOCO", 10), "personio": ("Personio", 10)}
+    hours = dataclasses.replace(delete("personio", 20), direction="hours_to_personio", kind="attendance",
+                                before={"start": "08:00", "end": "12:00", "comment": "[reconcile] MOCO presence 1"})
+    changes = (*[delete("moco", d + 1) for d in range(4)], hours)
+    plan = Plan(changes=changes, guard=breaches(changes, owned, SAFETY), scope=("absences_to_moco", "hours_to_personio"))
+    going, held_back = split(plan)
+    assert going == (hours,) and held_back == changes[:4]
+    assert [str(part) for part in held(plan)] == [
+        "absences_to_moco in MOCO: 4 changes held (40 % of the records reconcile owns there; the limit is 30 %)"]
+    assert "the other changes go ahead" in render_text(plan)
+    assert held(Plan(changes=(hours,), guard=breaches((hours,), owned, SAFETY))) == ()  # 10 %: nothing held
 
 
 def test_a_run_changing_fewer_than_min_changes_is_never_stopped():

@@ -230,12 +230,31 @@ def test_a_plan_file_from_before_typed_changes_is_refused_with_what_to_do(tmp_pa
         load_saved_plan(path, registry)
 
 
-def test_a_plan_is_written_through_a_link_to_its_target(tmp_path):
-    (tmp_path / "plans").mkdir()
+def test_a_plan_is_never_written_through_a_link(tmp_path):
+    """Issue 20: a pull request that commits plan.json as a link could point a CI write anywhere, and the
+    write replaced even a read-only target."""
+    target = tmp_path / "elsewhere" / "authorized_keys"
+    target.parent.mkdir()
+    target.write_text("ssh-ed25519 AAAA the real key\n")
+    target.chmod(0o444)
     link = tmp_path / "plan.json"
-    link.symlink_to(tmp_path / "plans" / "latest.json")
-    save_plan(PLAN, link, KEY)
-    assert link.is_symlink() and json.loads((tmp_path / "plans" / "latest.json").read_text())["changes"]
+    link.symlink_to(target)
+    with pytest.raises(ReconcileError, match=f"cannot write the plan to {link}: it is a symbolic link \\(to {target}\\)"):
+        save_plan(PLAN, link, KEY)
+    assert target.read_text() == "ssh-ed25519 AAAA the real key\n" and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "plan.json"]  # no temporary file left
+
+
+def test_a_read_only_plan_file_is_not_replaced(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text("kept\n")
+    path.chmod(0o444)
+    with pytest.raises(ReconcileError, match=f"cannot write the plan to {path}: it is read-only"):
+        save_plan(PLAN, path, KEY)
+    assert path.read_text() == "kept\n"
+    path.chmod(0o644)
+    save_plan(PLAN, path, KEY)  # a writable one is replaced as before
+    assert json.loads(path.read_text())["changes"]
 
 
 @pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])

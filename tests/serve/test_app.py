@@ -108,11 +108,29 @@ def test_unconfigured_secrets_refuse_every_delivery_without_naming_a_value():
     assert len(served.coalescer) == 0
 
 
-def test_oversized_body_is_413_and_queues_nothing():
+def test_oversized_body_is_413_queues_nothing_and_is_counted():
     served = state()
     body = b'{"id": 1, "pad": "' + b"x" * MAX_BODY + b'"}'
     status, _ = serve(served, lambda c: post(c, "/hooks/moco", io.BytesIO(body), moco_headers(body)))
     assert status == 413 and len(served.coalescer) == 0
+    assert served.metrics.events.labels(source="moco", outcome="too_large")._value.get() == 1
+
+
+def test_refusals_are_counted_each_and_told_once_not_per_request(capsys):
+    """100 forged deliveries: 100 on /metrics, one log line now (the first) and the rest left for the next."""
+    served = state()
+
+    async def forged(client: TestClient) -> list[int]:
+        return [(await post(client, "/hooks/personio", personio_body(), {"Authorization": "wrong"}))[0]
+                for _ in range(100)]
+
+    assert serve(served, forged) == [401] * 100
+    assert served.metrics.events.labels(source="personio", outcome="unauthorized")._value.get() == 100
+    logged = capsys.readouterr().err.splitlines()
+    assert logged == ["webhook refusals: personio: unauthorized 1 (Authorization header is not the configured "
+                      "webhook secret)"]
+    told = served.refusals.flush(served.clock() + 60)
+    assert told is not None and told.fields["refused"] == {"personio": {"unauthorized": 99}}
 
 
 def test_personio_delivery_needs_the_configured_token():

@@ -6,6 +6,7 @@ is asked to plan, /readyz's reason, the counters on /metrics, and how the loop e
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ import pytest
 
 from reconciler.apply import ApplyReport, Outcome
 from reconciler.errors import ReconcileError
+from reconciler.plan.guard import Breach
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.scope import ChangedSince, Hinted
 from reconciler.run import GuardRefused, RunOptions, Tally
@@ -369,26 +371,55 @@ def test_a_full_run_takes_along_the_pending_hints(monkeypatch):
 # ---------------------------------------------------------------------- guard, metrics, bugs
 
 
-def test_the_mass_change_guard_counts_a_failed_run_and_applies_nothing(monkeypatch):
-    refused = GuardRefused(SPEC, Plan(guard=("40 of 50 absences reconcile owns deleted (limit 25%)",)))
+def test_a_part_the_guard_holds_is_not_a_failed_run_and_shows_until_a_full_run_holds_nothing(monkeypatch, capsys):
+    """Issue 20: a breach in MOCO's absences held the whole run (and every run after it), so no working
+    hours reached Personio. Now the rest is applied, serve stays ready, and the held part shows on /readyz,
+    /metrics and in the log until a full run no longer holds it."""
+    held = tuple(dataclasses.replace(change(day), action="delete", after=None, before={"absence_kind": "holiday"},
+                                     target=day, send=None) for day in range(1, 13))
+    plan = Plan(changes=held, guard=(Breach("moco", "MOCO", 20, 0, 12, 30.0),), scope=(ABSENCES, HOURS))
+    rest = ApplyReport([Outcome(change(20), "applied")])
 
     async def refuse(call: Call) -> None:
         call.tally.requests, call.tally.throttled = {"moco": 3, "personio": 2}, {}
-        raise refused
+        raise GuardRefused(SPEC, plan, rest)
 
     serve = Harness(monkeypatch, refuse)
+    seen: list[str | None] = []
+
+    async def scenario() -> None:
+        await serve.start()
+        seen.append(serve.state.readiness.held)
+        await serve.advance(EVERY)  # the incremental run holds nothing new: still held
+        seen.append(serve.state.readiness.held)
+        await serve.advance(FULL_EVERY - EVERY)  # the daily full run holds nothing: released
+        seen.append(serve.state.readiness.held)
+        await serve.stop()
+
+    asyncio.run(scenario())
+    assert seen[0] == seen[1] == ("absences_to_moco in MOCO: 12 changes held (60 % of the records reconcile owns "
+                                  "there; the limit is 30 %)")
+    assert seen[2] is None
+    assert serve.problem() is None  # ready throughout: the webhooks of the other direction keep coming
+    assert (serve.reconciles("full", "failed"), serve.reconciles("full", "ok")) == (0.0, 2.0)
+    assert serve.sample("reconcile_changes_applied_total") == 1.0
+    assert serve.sample("reconcile_api_requests_total", service="moco") == 3.0
+    assert serve.sample("reconcile_changes_held") == 0.0
+    log = capsys.readouterr().err
+    assert "full reconcile: the mass-change guard holds absences_to_moco in MOCO: 12 changes held" in log
+    assert "jane@acme.example" not in log
+
+
+def test_the_held_count_is_a_metric_while_held(monkeypatch):
+    plan = Plan(changes=(change(1),), guard=(Breach("moco", "MOCO", 10, 0, 10, 30.0),), scope=(ABSENCES,))
+    serve = Harness(monkeypatch, GuardRefused(SPEC, plan))
 
     async def scenario() -> None:
         await serve.start()
         await serve.stop()
 
     asyncio.run(scenario())
-    assert [c.approved for c in serve.calls] == [[]]
-    assert (serve.reconciles("full", "failed"), serve.reconciles("full", "ok")) == (1.0, 0.0)
-    assert serve.sample("reconcile_changes_applied_total") == 0.0
-    assert serve.sample("reconcile_api_requests_total", service="moco") == 3.0  # what the plan's read cost
-    problem = serve.problem() or ""
-    assert "the full reconcile was refused by the mass-change guard" in problem and "40 of 50" not in problem
+    assert serve.sample("reconcile_changes_held") == 1.0 and serve.problem() is None
 
 
 

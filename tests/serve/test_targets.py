@@ -1,4 +1,5 @@
-"""What a targeted run plans from due batches: the people and days webhooks named, or a direction whole."""
+"""What a targeted run plans from due batches: the people and days webhooks named, never a direction whole; what
+serve cannot place, or what is beyond its bounds, is left to the interval runs."""
 
 import json
 from datetime import date, time
@@ -9,7 +10,7 @@ from reconciler.records import AbsenceKind, AbsencePeriod, MocoAbsence, Presence
 from reconciler.serve.coalesce import Coalescer
 from reconciler.serve.events import Hint, moco_hint, personio_hint
 from reconciler.serve.owners import Owners
-from reconciler.serve.targets import announced, hinted
+from reconciler.serve.targets import UNKNOWN_IDS_PER_RUN, announced, hinted, targets
 from reconciler.sync import sources
 
 ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
@@ -85,12 +86,41 @@ def test_a_presence_deleted_whose_id_is_known_plans_that_user_and_day_only():
     assert plan(moco("Presence", "delete", {"id": 501}), owners=owners) == {HOURS: Touched(moco={7: frozenset({D1})})}
 
 
-def test_a_delete_whose_id_is_not_known_plans_the_direction_whole():
+def test_a_delete_whose_id_is_not_known_plans_nothing_and_never_the_direction_whole():
+    """Issue 20: a replayed MOCO delete of an id serve never read planned the whole hours direction (29 requests
+    a replay). Now it is left to the interval and daily runs; the known id beside it is still planned."""
     owners = owners_of(presences=[(501, 7, D1)])
-    assert plan(moco("Presence", "delete", {"id": 999}), owners=owners) == {HOURS: None}
-    # one unknown id among known ones is enough: never a guess
-    assert plan(moco("Presence", "delete", {"id": 501}), moco("Presence", "delete", {"id": 999}),
-                owners=owners) == {HOURS: None}
+    assert plan(moco("Presence", "delete", {"id": 999}), owners=owners) == {}
+    queue = Coalescer()
+    queue.add(moco("Presence", "delete", {"id": 501}), now=0)
+    queue.add(moco("Presence", "delete", {"id": 999}), now=0)
+    found = targets(queue.drain(), owners)
+    assert dict(found.touched) == {HOURS: Touched(moco={7: frozenset({D1})})}
+    assert (found.left, found.forward) == (1, False)  # no incremental run sees a MOCO delete: none brought forward
+
+
+def test_a_personio_event_naming_nobody_and_no_id_is_left_to_the_incremental_run_brought_forward():
+    queue = Coalescer()
+    queue.add(personio("absence-period.deleted", {}), now=0)
+    found = targets(queue.drain(), Owners())
+    assert (found.touched, found.left, found.forward) == ((), 1, True)
+
+
+def test_unknown_ids_read_in_one_run_are_capped_and_the_rest_left_to_the_incremental_run():
+    """Issue 20: 1,000 update events naming presence ids serve does not know cost 1,019 MOCO requests (each id
+    MOCO's list did not answer was asked for alone). Now at most UNKNOWN_IDS_PER_RUN travel (one `ids` list);
+    ids serve knows always travel."""
+    owners = owners_of(presences=[(5, 7, D1)])
+    queue = Coalescer(records=10_000)
+    queue.add(moco("Presence", "update", presence_body(5, 7, D1)), now=0)
+    for n in range(1000):
+        queue.add(moco("Presence", "update", presence_body(10_000 + n, 7 + n % 5, D1)), now=0)
+    found = targets(queue.drain(), owners)
+    hours = dict(found.touched)[HOURS]
+    assert 5 in hours.moco_ids and len(hours.moco_ids) == UNKNOWN_IDS_PER_RUN + 1
+    assert hours.moco_moved <= hours.moco_ids
+    assert (found.left, found.forward) == (1000 - UNKNOWN_IDS_PER_RUN, True)
+    assert set(hours.moco) == {7, 8, 9, 10, 11}  # every person named is still planned on the day named
 
 
 def test_a_schedule_deleted_whose_id_is_known_plans_absences_for_that_user_on_that_day():
@@ -141,9 +171,9 @@ def test_1000_hints_for_50_people_plan_each_direction_once_for_exactly_those_peo
         queue.add(moco("Presence", event, presence_body(10_000 + n, user, day)), now=n * 0.001)
         queue.add(personio("absence-period.updated", {"id": f"p{n}", "person_id": str(user)}), now=n * 0.001)
     batches = queue.due(now=5.0)
-    found = hinted(batches, Owners())
-    assert [name for name, _ in found] == [ABSENCES, HOURS]
-    hours, absences = dict(found)[HOURS], dict(found)[ABSENCES]
+    found = targets(batches, Owners(), unknown=1000)
+    assert [name for name, _ in found.touched] == [ABSENCES, HOURS] and found.left == 0
+    hours, absences = dict(found.touched)[HOURS], dict(found.touched)[ABSENCES]
     assert set(hours.moco) == set(range(1000, 1050)) and hours.personio == {}
     assert hours.moco[1000] == {date(2026, 11, 1 + n % 28) for n in range(0, 1000, 50)}
     assert hours.moco_ids == frozenset(range(10_000, 11_000))

@@ -30,3 +30,8 @@ def sandbox() -> Iterator[object]:
     """`reconcile sandbox serve` in its own process on free ports of 127.0.0.1 (12 people)."""
     with soak.start_sandbox(people=12) as running:
         yield running
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "serve_soak: one short seed of bench/soak_serve.py (about 15 s); "
+                                       "deselect with -m 'not serve_soak'")
