@@ -20,7 +20,6 @@ from reconciler.sync.direction import MOCO, PERSONIO, Direction, Person, Watched
 from reconciler.sync.ownership import ABSENCE_MARKER
 from reconciler.systems.connect import Clients
 from reconciler.systems.moco import narrow
-from reconciler.systems.moco.client import EMPLOYMENTS_TO
 from reconciler.systems.personio import narrow as personio_narrow
 
 
@@ -44,7 +43,7 @@ async def touched(clients: Clients, days: Window, since: datetime) -> Touched:
     come from its events or list (read/personio.py): each over the whole window (a period that moved or
     shrank leaves synced days elsewhere)."""
     edited, patterns = await asyncio.gather(clients.moco.changed("/schedules", days.start, days.end, since),
-                                            narrow.changed_employments(clients.moco, since, EMPLOYMENTS_TO))
+                                            narrow.changed_employments(clients.moco, since))
     moco: dict[int, set[date]] = defaultdict(set)
     for user_id, day in edited:
         moco[user_id].add(day)

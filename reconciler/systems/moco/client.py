@@ -35,7 +35,7 @@ from reconciler.systems.http import CLOCK, DAY, MOMENT, Record, Service, Skipped
 EMPLOYMENTS_FROM = "1970-01-01"
 # Far beyond any sync window; a plain date any date parser takes (not 9999-12-31, which some stacks keep
 # for "no end" or cannot store with a time zone added).
-EMPLOYMENTS_TO = "2999-12-31"  # also narrow.changed_employments' and the doctor's (moco-employments)
+EMPLOYMENTS_TO = "2999-12-31"  # also the doctor's (moco-employments)
 
 
 class MocoClient:

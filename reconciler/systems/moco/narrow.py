@@ -15,7 +15,7 @@ from reconciler.errors import NotFound
 from reconciler.records import MocoUser, Presence
 from reconciler.systems.http import MOMENT, Record, read_all
 from reconciler.systems.http.together import together
-from reconciler.systems.moco.client import EMPLOYMENTS_FROM, MocoClient, _presence, _user
+from reconciler.systems.moco.client import MocoClient, _presence, _user
 
 # The global `ids` filter (DOCS entities.md: "comma-separated IDs") documents no upper bound.
 # UNVERIFIED (doctor: moco-users): how many ids MOCO takes in one request. 100 keeps a query near 1,000 characters and a
@@ -113,12 +113,7 @@ async def changed_users(client: MocoClient, since: datetime) -> list[int]:
     return sorted({record.key() for record in records})
 
 
-async def changed_employments(client: MocoClient, since: datetime, to: str) -> list[int]:
-    """The users whose employments (work patterns) were created or changed after `since`. Read with and
-    without `to` (far ahead), as the full read is, since MOCO's docs leave open whether a read without it
-    lists ended employments (systems/moco/client.py)."""
-    stamp = _after(since)
-    lists = await together([client.service.records("/users/employments", {"from": EMPLOYMENTS_FROM,
-                                                                          "updated_after": stamp, **extra},
-                                                   "employment") for extra in ({}, {"to": to})])
-    return sorted({record.ref("user") for found in lists for record in found if not record.is_null("user")})
+async def changed_employments(client: MocoClient, since: datetime) -> list[int]:
+    """The users whose employments (work patterns) were created or changed after `since`: the client's read of
+    employments (both ways, merged by id: systems/moco/client.py, EMPLOYMENTS_FROM) with `updated_after`."""
+    return sorted({employment.user_id for employment in await client._employments({"updated_after": _after(since)})})
