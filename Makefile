@@ -1,19 +1,19 @@
 # The two commands of the README. Both work on a fresh clone with only Python >= 3.11 installed:
 # they create .venv, install reconcile into it, and run.
-#   make demo   the main job against the built-in sandbox
-#   make test   the whole test suite
+#   make demo   the main job against the built-in sandbox (reconcile and its own dependencies only)
+#   make test   the whole test suite (the same, plus the test tools: pytest, mypy, the linters)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench soak soak-serve install clean
+.PHONY: demo test bench soak soak-serve install install-test clean
 
 demo: $(VENV)/.installed
 	$(BIN)/reconcile demo
 
 # The types of reconciler/ first (mypy, strict; its settings are in pyproject.toml), then the suite.
-test: $(VENV)/.installed
+test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -34,15 +34,23 @@ soak: $(VENV)/.installed
 soak-serve: $(VENV)/.installed
 	$(BIN)/python bench/soak_serve.py --seeds 10 $(SOAK_ARGS)
 
+# install: what make demo installs; install-test: what make test installs.
 install: $(VENV)/.installed
 
-# Reinstalled whenever pyproject.toml changes.
+install-test: $(VENV)/.installed-test
+
+# Two stamps, both renewed whenever pyproject.toml changes: .installed is reconcile and its own dependencies
+# (what make demo, bench and the soaks need), .installed-test adds the test extra (what make test needs).
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
 	  echo "reconcile needs Python >= 3.11; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)." >&2; \
 	  echo "Run e.g. 'make $(MAKECMDGOALS) PYTHON=python3.12'." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 

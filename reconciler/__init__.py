@@ -1,3 +1,3 @@
 """reconcile: keeps Personio and MOCO in sync, declared in a reviewable YAML spec."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

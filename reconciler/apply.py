@@ -8,6 +8,8 @@ skipped. Knows no direction: `registry.get(change.direction).steps` does the wri
 - A create whose outcome is unknown is resolved by re-reading that day, never by sending it again:
   found → applied; not found → failed, and the next run plans it afresh.
 - While changes are made, SIGTERM and SIGINT start no new one (`Stopping`): the changes in flight finish.
+- The report lists the outcomes in the plan's order, but those of a sensitive kind together at the end
+  (`shared_order`), as logs name the failed ones once apply is done (`ApplyReport.failed`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ class ApplyReport:
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
+
+    def failed(self) -> list[Outcome]:
+        """The failed changes, in the order logs name them (`shared_order`): once apply is done, never as
+        they fail, so that those of a sensitive kind can stand together at the end."""
+        return [outcome for outcome in shared_order(self.outcomes) if outcome.status == "failed"]
 
     @property
     def ok(self) -> bool:
@@ -156,6 +163,7 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Clients, p
     await asyncio.gather(*(run(day) for day in days.values()))
     order = {id(change): index for index, change in enumerate(changes)}
     report.outcomes.sort(key=lambda o: order[id(o.change)])
+    report.outcomes[:] = shared_order(report.outcomes)
     return report
 
 
@@ -274,6 +282,18 @@ class Stopping:
 # (DELETE /api/v1/schedules/123), an id list or parameter, a day, an email address.
 _RECORD = re.compile(r"(?<=/)\d+\b|(?<=\bids=)[\d,]+|(?<=\bid[=:] )\d+|(?<=\bid=)\d+|\b\d{4}-\d{2}-\d{2}\b|"
                      r"[^\s@()<>\[\]'\"]+@[^\s@()<>\[\]'\"]+")
+
+
+def shared_order(outcomes: list[Outcome]) -> list[Outcome]:
+    """Outcomes in the order outputs meant to be shared list them: those not of a sensitive kind in their
+    order (the plan's: by person and day), then those of a sensitive kind, ordered by what their log lines
+    show (direction, system, kind, action, outcome, `shared_detail`), which names no person; lines alike
+    are alike wherever they stand. In the plan's order, such a line would stand among its person's named
+    ones, and their dates would give the day (plan/privacy.py)."""
+    return [o for o in outcomes if not o.change.sensitive] + sorted(
+        (o for o in outcomes if o.change.sensitive),
+        key=lambda o: (o.change.direction, o.change.system, o.change.kind, o.change.action, o.status,
+                       shared_detail(o)))
 
 
 def shared_detail(outcome: Outcome) -> str:

@@ -16,6 +16,11 @@ What the libraries log goes the same way (issue 20): `configure` gives the root 
 `message` (line breaks and other control characters escaped, cut to MESSAGE_LIMIT characters) and an
 `exception` field with the traceback (cut to TRACE_LIMIT). Under `json`, an exception nothing caught (in
 a thread, or one Python can only report as "ignored") is logged through the same handler.
+
+Errors say the same thing everywhere (issue 21): every line an error writes starts with `error:` (a message of
+several lines, such as a spec's problems, gets it on each), or is one JSON object with `"level": "error"`. The
+format is chosen before click parses the command line (`chosen`), so a usage error, which comes before the
+option is read, is in the format asked for too.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tempfile
 import threading
 import traceback
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -32,6 +39,8 @@ from typing import Any
 import click
 
 FORMATS = ("text", "json")
+ENV = "RECONCILE_LOG_FORMAT"  # the log format when no --log-format is given
+OPTION = "--log-format"
 LEVELS = ("info", "warning", "error")
 
 MESSAGE_LIMIT = 2000  # characters of a library's log message
@@ -72,6 +81,9 @@ def line(event: str, message: str, *, level: str = "info", text: bool = True, **
         record = {"time": _now(), "level": level, "event": event, **fields, "message": message}
         click.echo(json.dumps(record, ensure_ascii=False, default=str), err=True)
     elif text and message:
+        if level == "error":  # every line an error writes starts with `error:` (a failed change, what is held)
+            message = "\n".join(each if each.startswith("error:") else f"error: {each.strip()}"
+                                 for each in message.splitlines())
         click.echo(message, err=True)
 
 
@@ -159,9 +171,46 @@ def _report(what: str, kind: type[BaseException], value: BaseException | None, t
         log.error("%s", what, exc_info=(kind, value, trace))
 
 
-def error(message: str) -> None:
-    """An error that ends the command (the text format: `error: …`)."""
-    line("error", f"error: {message}", level="error")
+def chosen(args: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The log format a command line asks for, read before click parses it (a usage error comes first): the last
+    valid `--log-format X` or `--log-format=X` before a `--`, else $RECONCILE_LOG_FORMAT, else text."""
+    fmt = environ.get(ENV, "text")
+    for index, word in enumerate(args):
+        if word == "--":
+            break
+        value = args[index + 1] if word == OPTION and index + 1 < len(args) else \
+            word.partition("=")[2] if word.startswith(OPTION + "=") else None
+        if value in FORMATS:
+            fmt = value
+    return fmt if fmt in FORMATS else "text"
+
+
+def error(message: str, **fields: Any) -> None:
+    """An error that ends the command: in the text format `error: …` on every line of it (a spec's problems
+    are several), under `json` one object with `"level": "error"`."""
+    if _format == "json":
+        line("error", f"error: {message}", level="error", **fields)
+    else:
+        click.echo("\n".join(f"error: {each}".rstrip() for each in message.splitlines() or [""]), err=True)
+
+
+def bug(failure: BaseException) -> None:
+    """An exception nothing expected (a bug in reconcile): one error line, never a traceback on stderr. The
+    traceback goes into the JSON object's `exception` field, or in the text format into a file it names."""
+    trace = "".join(traceback.format_exception(failure)).rstrip()
+    what = escaped(f"{type(failure).__name__}: {failure}", 300)
+    if _format == "json":
+        error(f"internal error ({what}): this is a bug in reconcile; please report it with this line",
+              exception=_trace(trace))
+        return
+    try:
+        with tempfile.NamedTemporaryFile("w", prefix="reconcile-traceback-", suffix=".txt", delete=False,
+                                         encoding="utf-8") as file:
+            file.write(trace + "\n")
+        saved = f"the traceback in {file.name}"
+    except OSError as exc:
+        saved = f"this line (the traceback could not be saved: {exc.strerror or exc})"
+    error(f"internal error ({what}): this is a bug in reconcile; please report it with {saved}")
 
 
 def stderr_is_terminal() -> bool:

@@ -5,10 +5,14 @@
   with its outcome, so the file pairs no person with health data;
 - the log lines of a plan (`plan.ready`), of a failed change (`change.failed`), which name no person, date
   or record id beside a change of a sensitive kind, and of what the mass-change guard held (`guard.held`).
+
+Seals in the report follow the changes that are not sensitive, ordered by the seal; failed changes of a
+sensitive kind are logged after the others (plan/privacy.py: a withheld entry's place says nothing).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +20,7 @@ from reconciler import __version__, logs
 from reconciler.apply import ApplyReport, Outcome, shared_detail
 from reconciler.plan.guard import Held, held
 from reconciler.plan.model import FORMAT_VERSION, Plan, summarise
-from reconciler.plan.privacy import Shown, seal
+from reconciler.plan.privacy import Shown, shared_json
 
 
 def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: ApplyReport | None, key: bytes,
@@ -25,9 +29,13 @@ def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: 
     outcomes = report.outcomes if report else []
     entries = []
     for outcome in outcomes:
-        change = seal(outcome.change, key) if outcome.change.sensitive else outcome.change.to_json()
         detail = shared_detail(outcome)
-        entries.append(change | {"status": outcome.status, **({"detail": detail} if detail else {})})
+        entries.append(shared_json(outcome.change, key) | {"status": outcome.status,
+                                                           **({"detail": detail} if detail else {})})
+    # As in the plan file: those not sensitive in the order they were planned, then every seal, by the seal.
+    entries = [entry for entry in entries if not entry.get("sealed")] + sorted(
+        (entry for entry in entries if entry.get("sealed")),
+        key=lambda entry: (entry["sealed"], json.dumps(entry, sort_keys=True, ensure_ascii=False)))
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("applied", "failed", "skipped")}
     if error:
         result = "error"
@@ -79,7 +87,9 @@ def log_plan(plan: Plan) -> None:
 
 
 def log_failure(outcome: Outcome) -> None:
-    """A change that failed, as a log line: without person and date when it is of a sensitive kind."""
+    """A change that failed, as a log line: without person and date when it is of a sensitive kind. Logged
+    once apply is done, for the outcomes in `ApplyReport.failed()`'s order: those of a sensitive kind
+    together at the end, in an order of what their lines show, so that none stands among its person's."""
     change = outcome.change
     fields: dict[str, Any] = {"action": change.action, "direction": change.direction, "system": change.system,
                               "kind": change.kind}

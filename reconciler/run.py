@@ -21,7 +21,7 @@ from reconciler.errors import NotFound, ReconcileError, Unavailable
 from reconciler.plan.base import against_base
 from reconciler.plan.guard import GuardRefused, split
 from reconciler.plan.model import Change, Plan, creates
-from reconciler.plan.scope import EVERYONE, Hinted, Scope, Subset
+from reconciler.plan.scope import EVERYONE, ChangedSince, Hinted, Saved, Scope, Subset, sent_bound
 from reconciler.plan.snapshot import Snapshot
 from reconciler.read import Reading, read
 from reconciler.spec import Spec
@@ -96,7 +96,8 @@ def _planned(spec: Spec, reading: Reading, directions: tuple[Direction, ...], op
                       announced=scope.announced if isinstance(scope, Hinted) else frozenset(), matching=matching)
     if reading.scopes is None:
         return plan
-    return dataclasses.replace(plan, since=reading.since, scopes=tuple(reading.scopes.items()),
+    since = sent_bound(reading.since) if isinstance(scope, ChangedSince | Saved) else reading.since  # as sent
+    return dataclasses.replace(plan, since=since, scopes=tuple(reading.scopes.items()),
                                notes=(*reading.notes, *plan.notes))
 
 

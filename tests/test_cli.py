@@ -161,7 +161,7 @@ def test_a_built_wheel_carries_the_schema(tmp_path):
         capture_output=True, text=True,
     )
     assert build.returncode == 0, build.stderr
-    wheel = next(tmp_path.glob("reconcile-*.whl"))
+    wheel = next(tmp_path.glob("personio_moco_reconcile-*.whl"))  # the distribution, named in pyproject.toml
     code = (
         f"import sys; sys.path.insert(0, {str(wheel)!r}); "
         "import reconciler.spec.schema as s; assert s.__file__.startswith(sys.path[0]), s.__file__; "

@@ -70,3 +70,43 @@ def test_text_format_shows_the_library_line_on_one_line_and_gives_the_hooks_back
     assert (sys.excepthook, threading.excepthook, sys.unraisablehook) == before
     logging.getLogger("aiohttp.server").warning("a\nb")
     assert capsys.readouterr().err == "warning: aiohttp.server: a\\nb\n"
+
+
+@pytest.mark.parametrize(("args", "environ", "fmt"), [
+    ([], {}, "text"),
+    (["plan"], {"RECONCILE_LOG_FORMAT": "json"}, "json"),
+    (["plan", "--bogus", "--log-format", "json"], {}, "json"),  # after what click stops at
+    (["--log-format=json", "plan"], {}, "json"),
+    (["plan", "--log-format", "text"], {"RECONCILE_LOG_FORMAT": "json"}, "text"),  # the option over the variable
+    (["plan", "--log-format", "xml"], {"RECONCILE_LOG_FORMAT": "json"}, "json"),  # a bad value chooses nothing
+    (["plan", "--", "--log-format", "json"], {}, "text"),
+    (["plan"], {"RECONCILE_LOG_FORMAT": "yaml"}, "text"),
+])
+def test_the_format_is_chosen_from_the_command_line_before_click_reads_it(args, environ, fmt):
+    """A usage error comes before click has read --log-format: the CLI asks `chosen` first (issue 21)."""
+    assert logs.chosen(args, environ) == fmt
+
+
+def test_an_error_of_several_lines_says_error_on_each_or_is_one_json_object(capsys):
+    logs.error("spec.yaml is not a valid spec (2 problems):\n  spec.yaml:1:1: a\n  spec.yaml:2:1: b")
+    assert capsys.readouterr().err == ("error: spec.yaml is not a valid spec (2 problems):\n"
+                                       "error:   spec.yaml:1:1: a\nerror:   spec.yaml:2:1: b\n")
+    logs.configure("json")
+    try:
+        logs.error("two\nlines")
+        [line] = lines_of(capsys)
+    finally:
+        logs.configure("text")
+    assert (line["level"], line["event"], line["message"]) == ("error", "error", "error: two\nlines")
+
+
+def test_every_error_level_line_says_error_in_text_and_other_levels_are_as_written(capsys):
+    logs.configure("text")
+    logs.line("change.failed", "  failed: create moco absence a@b.example 2026-03-02: MOCO answered 422", level="error")
+    logs.line("guard.held", "error: held already", level="error")
+    logs.line("apply.unsettled", "  warning: could not read back", level="warning")
+    assert capsys.readouterr().err.splitlines() == [
+        "error: failed: create moco absence a@b.example 2026-03-02: MOCO answered 422",
+        "error: held already",
+        "  warning: could not read back",
+    ]

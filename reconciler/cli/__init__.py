@@ -14,7 +14,6 @@ import asyncio
 import errno
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -42,22 +41,22 @@ from reconciler.systems.connect import missing_variables
 
 
 class ReconcileGroup(click.Group):
-    """Runs click in non-standalone mode so that every failure maps to the contract's codes."""
+    """Runs click in non-standalone mode so that every failure maps to the contract's codes and is said the same
+    way: `error: …` lines (or JSON lines, logs.py), never click's usage block, never a traceback."""
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        args = list(sys.argv[1:] if args is None else args)
+        logs.configure(logs.chosen(args, os.environ))  # before parsing: a usage error comes before --log-format
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.ClickException as exc:  # usage errors, bad option values
-            if logs.machine():
-                logs.error(exc.format_message())
-            else:
-                exc.show()
+            logs.error(usage_message(exc))
             code = EXIT_ERROR
-        except click.Abort:
-            click.echo("Aborted.", err=True)
+        except click.Abort:  # Ctrl-C, or the end of input at a prompt
+            logs.error("aborted")
             code = EXIT_ERROR
         except ReconcileError as exc:
             logs.error(str(exc))
@@ -70,10 +69,8 @@ class ReconcileGroup(click.Group):
                 where = f" ({exc.filename})" if exc.filename else ""
                 logs.error(f"{exc.strerror or exc}{where}")
             code = EXIT_ERROR
-        except Exception:
-            trace = traceback.format_exc()
-            logs.line("error", trace.rstrip() + "\ninternal error: this is a bug in reconcile; please report it "
-                      "with the output above", level="error")
+        except Exception as exc:
+            logs.bug(exc)
             code = EXIT_ERROR
         code = code if isinstance(code, int) else EXIT_OK
         if standalone_mode:
@@ -81,8 +78,33 @@ class ReconcileGroup(click.Group):
         return code
 
 
-@click.group(cls=ReconcileGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def usage_message(exc: click.ClickException) -> str:
+    """click's message on one line, in reconcile's words: lower case after `error:`, and where the option's
+    value was not the trouble (an unknown option or command, an argument missing or extra) the help to read."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if message == "Missing command":  # `reconcile`, `reconcile sandbox` (no_args_is_help=False: not click's help)
+        return missing_command(ctx)
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    if isinstance(exc, click.UsageError) and not isinstance(exc, click.BadParameter) and ctx is not None:
+        message = f"{message}; see `{ctx.command_path} --help`"
+    return message
+
+
+def missing_command(ctx: click.Context | None) -> str:
+    group = ctx.command if ctx is not None else None
+    if not isinstance(group, click.Group) or ctx is None:
+        return "missing a command; see `reconcile --help`"
+    names = sorted(name for name, command in group.commands.items() if not command.hidden)
+    which = f"one of {', '.join(names)}" if len(names) > 1 else ", ".join(names)
+    return f"missing a command: {which}; see `{ctx.command_path} --help`"
+
+
+@click.group(cls=ReconcileGroup, no_args_is_help=False,  # no command: an error line, not click's help
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="reconcile", message="%(prog)s %(version)s")
+@log_format_option
 def cli() -> None:
     """Keep Personio and MOCO in sync, declared in a YAML spec.
 
@@ -98,6 +120,7 @@ def cli() -> None:
 
 @cli.command()
 @config_option
+@log_format_option
 def validate(config_path: Path) -> None:
     """Check the spec: its shape against the JSON Schema and its meaning.
 
@@ -114,10 +137,12 @@ def validate(config_path: Path) -> None:
     for line in describe_spec(spec):
         click.echo(f"  {line}")
     for variable in missing_variables(spec, os.environ):
-        click.echo(f"note: ${variable.name} is not set; plan and apply will need it", err=True)
+        logs.line("validate.unset", f"note: ${variable.name} is not set (nor ${variable.name}_FILE, naming a file "
+                  "that holds it); plan and apply will need it", variable=variable.name)
 
 
 @cli.command()
+@log_format_option
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the spec file.
 

@@ -29,12 +29,13 @@ from reconciler.cli.options import (
 from reconciler.errors import ReconcileError
 from reconciler.plan.guard import Held, split
 from reconciler.plan.model import Plan
-from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, write_json
+from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, spec_changed, write_json
 from reconciler.plan.privacy import seal_key
-from reconciler.plan.scope import Saved, Subset
+from reconciler.plan.scope import Saved, Subset, asked_moment
 from reconciler.render import render
 from reconciler.report import log_failure, log_held, log_plan, report_json
 from reconciler.run import GuardRefused, plan_and_apply
+from reconciler.spec import Spec
 from reconciler.sync import registry
 
 SHOWN_DIFFERENCES = 20  # of a refused saved plan; the rest are counted
@@ -59,10 +60,13 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
           timeout: float, today: Any) -> None:
     """Make the changes a fresh plan shows.
 
-    On a terminal it shows the plan and asks; --auto-approve skips the question.
-    With PLANFILE (from `reconcile plan --out`) it makes exactly the saved plan's
-    changes: it re-reads both systems and refuses, writing nothing, if a fresh plan
-    (of the saved plan's scope) differs. A failed change does not stop the others;
+    On a terminal it shows the plan and asks; --auto-approve skips the question;
+    without a terminal and without --auto-approve it refuses. With PLANFILE (from
+    `reconcile plan --out`) it makes exactly the saved plan's changes without
+    asking, as Terraform applies a saved plan (the reviewed plan is the approval):
+    it re-reads both systems and refuses, writing nothing, if a fresh plan (of the
+    saved plan's scope) differs, naming the spec when another one is in use. A
+    failed change does not stop the others;
     the run ends with how many were applied, failed and skipped, and exits 1 if
     any failed. Where a run would delete or update more than safety.max_change_percent
     (default 30 %) of the records reconcile owns in MOCO or Personio, the mass-change
@@ -75,19 +79,23 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
       reconcile plan --out plan.json && reconcile apply plan.json
       reconcile apply --auto-approve --log-format json --report apply-report.json
     """
-    saved = load_saved_plan(planfile, registry) if planfile else None
-    if saved is not None and changed_since:
-        raise ReconcileError(f"{planfile} keeps the scope it was planned with; apply it without --changed-since. "
-                             "Nothing was written.")
-    only_scope, subset = _scope(saved, only, subset_of(users, from_day, to_day))
-    if saved is None and not auto_approve and not _interactive():
-        raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
-                             "--auto-approve, or review a plan file: `reconcile plan --out plan.json`, then "
-                             "`reconcile apply plan.json`. Nothing was written.")
-    spec, credentials = load(config_path)
+    started = datetime.now(UTC)
+    try:
+        saved, only_scope, subset = _checked(planfile, auto_approve, only, subset_of(users, from_day, to_day),
+                                             changed_since)
+        spec, credentials = load(config_path)
+        options = dataclasses.replace(run_options(spec, today, only_scope, timeout, subset, changed_since),
+                                      force=force)
+    except (ReconcileError, click.ClickException) as exc:  # the spec does not load, the options do not fit, …
+        if report_path:  # the report says so: an HR team's files show the run that never started too
+            error = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+            write_json(report_json(spec=str(config_path), plan_file=str(planfile) if planfile else None, plan=None,
+                                   report=None, key=b"", started=started, finished=datetime.now(UTC), error=error),
+                       report_path, "the apply report")
+            logs.line("report.saved", "", path=str(report_path), text=False)
+        raise
     key = seal_key(seal_secrets(credentials))
     reading(spec, "apply")
-    started = datetime.now(UTC)
     fresh: list[Plan] = []
 
     def show(plan: Plan) -> None:
@@ -99,13 +107,14 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
     def approve(plan: Plan) -> bool:
         show(plan)
         if saved is not None:
-            _check_saved(saved, plan, key)
+            _check_saved(saved, plan, key, spec)
             return True
         if auto_approve:
             return True
         going, held = (plan.changes, ()) if force else split(plan)
         also = f" ({len(held)} more held by the mass-change guard)" if held else ""
-        answer = click.prompt(f"Apply these {len(going)} changes{also}? Only 'yes' is accepted", default="",
+        these = "this change" if len(going) == 1 else f"these {len(going)} changes"
+        answer = click.prompt(f"Apply {these}{also}? Only 'yes' is accepted", default="",
                               show_default=False)
         return answer.strip() == "yes"
 
@@ -117,9 +126,8 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
                        "the apply report")
             logs.line("report.saved", "", path=str(report_path), text=False)
 
-    options = dataclasses.replace(run_options(spec, today, only_scope, timeout, subset, changed_since), force=force)
     if saved is not None and saved.scopes is not None:  # a saved incremental plan: its people and days again
-        options = dataclasses.replace(options, scope=Saved(saved.since, saved.scopes))
+        options = dataclasses.replace(options, scope=Saved(asked_moment(saved.since), saved.scopes))
     progress, heartbeat = _progress_printer()
     try:
         result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve, progress=progress,
@@ -142,7 +150,7 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
         raise
     if report is None:
         if saved is not None:
-            _check_saved(saved, result, key)
+            _check_saved(saved, result, key, spec)
         if result.has_changes:
             write_report(None, "cancelled")
             raise ReconcileError("apply cancelled; nothing was written")
@@ -154,6 +162,21 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
     write_report(report)
     if not report.ok:
         raise click.exceptions.Exit(EXIT_ERROR)
+
+
+def _checked(planfile: Path | None, auto_approve: bool, only: str | None, subset: Subset, changed_since: str | None
+             ) -> tuple[SavedPlan | None, tuple[str, ...] | None, Subset]:
+    """The saved plan, if any, and the run's directions and subset; an error for options that do not fit."""
+    saved = load_saved_plan(planfile, registry) if planfile else None
+    if saved is not None and changed_since:
+        raise ReconcileError(f"{planfile} keeps the scope it was planned with; apply it without --changed-since. "
+                             "Nothing was written.")
+    only_scope, subset = _scope(saved, only, subset)
+    if saved is None and not auto_approve and not _interactive():
+        raise ReconcileError("refusing to apply without confirmation: there is no terminal to ask. Pass "
+                             "--auto-approve, or review a plan file: `reconcile plan --out plan.json`, then "
+                             "`reconcile apply plan.json`. Nothing was written.")
+    return saved, only_scope, subset
 
 
 def _scope(saved: SavedPlan | None, only: str | None, subset: Subset) -> tuple[tuple[str, ...] | None, Subset]:
@@ -173,9 +196,8 @@ def _scope(saved: SavedPlan | None, only: str | None, subset: Subset) -> tuple[t
 
 
 def _log_outcome(report: ApplyReport) -> None:
-    for outcome in report.outcomes:
-        if outcome.status == "failed":
-            log_failure(outcome)
+    for outcome in report.failed():  # those of a sensitive kind together, last (apply.py shared_order)
+        log_failure(outcome)
     if report.stopped_by:
         logs.line("apply.stopped", f"  stopped starting changes after: {report.stopped_by}", level="error",
                   reason=report.stopped_by)
@@ -195,13 +217,14 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _check_saved(saved: SavedPlan, fresh: Plan, key: bytes) -> None:
+def _check_saved(saved: SavedPlan, fresh: Plan, key: bytes, spec: Spec) -> None:
     differences = compare_with_saved(saved, fresh, key)
     if differences:
         sealed = any("sealed" in line for line in differences)
+        why = spec_changed(saved, spec) or "so MOCO or Personio changed since it was made"
         raise ReconcileError(
-            f"refusing to apply {saved.path}: a fresh plan differs from the saved one, so MOCO or Personio changed "
-            "since it was made. Nothing was written. What differs:\n" + "\n".join(differences[:SHOWN_DIFFERENCES])
+            f"refusing to apply {saved.path}: a fresh plan differs from the saved one, {why}. Nothing was written. "
+            "What differs:\n" + "\n".join(differences[:SHOWN_DIFFERENCES])
             + (f"\n  … and {len(differences) - SHOWN_DIFFERENCES} more"
                if len(differences) > SHOWN_DIFFERENCES else "")
             + ("\nChanges of sensitive kinds are compared by a seal keyed with the credentials: if they were "

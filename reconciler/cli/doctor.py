@@ -9,8 +9,16 @@ from typing import Any
 
 import click
 
-from reconciler.cli.options import EXIT_ERROR, color, config_option, run_options, timeout_option, today_option
+from reconciler.cli.options import (
+    color,
+    config_option,
+    log_format_option,
+    run_options,
+    timeout_option,
+    today_option,
+)
 from reconciler.doctor import FORMATS, diagnose, render_report
+from reconciler.errors import ReconcileError
 from reconciler.spec import load_spec
 
 
@@ -19,6 +27,7 @@ from reconciler.spec import load_spec
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people, json for scripts.")
 @timeout_option
+@log_format_option
 @today_option
 def doctor(config_path: Path, fmt: str, timeout: float, today: Any) -> None:
     """Check every assumption reconcile makes about your MOCO and Personio accounts. Writes nothing.
@@ -40,4 +49,6 @@ def doctor(config_path: Path, fmt: str, timeout: float, today: Any) -> None:
     report = asyncio.run(diagnose(spec, os.environ, options.today, options.tuning))
     click.echo(render_report(report, fmt, color=fmt == "text"), nl=False, color=color())
     if report.failed:
-        raise click.exceptions.Exit(EXIT_ERROR)
+        failed = report.summary["fail"]
+        raise ReconcileError(f"{failed} check{'s' if failed != 1 else ''} failed; the report says what "
+                             f"{'each' if failed != 1 else 'it'} saw and what to do")

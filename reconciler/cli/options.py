@@ -50,12 +50,14 @@ today_option = click.option(
 
 
 def _configure_logs(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    logs.configure(value)
+    # Not given: as the command line was read before click parsed it (cli.ReconcileGroup), e.g. the group's option.
+    if param.name is None or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.DEFAULT:
+        logs.configure(value)
     return value
 
 
 log_format_option = click.option(
-    "--log-format", type=click.Choice(logs.FORMATS), default="text", show_default=True, envvar="RECONCILE_LOG_FORMAT",
+    "--log-format", type=click.Choice(logs.FORMATS), default="text", show_default=True, envvar=logs.ENV,
     show_envvar=True, is_eager=True, expose_value=False, callback=_configure_logs,
     help="json: every line on stderr is one JSON object (time, level, event, counts, message), for containers; "
          "never a secret or health data.",
@@ -76,8 +78,10 @@ def subset_options(command: Callable[..., Any]) -> Callable[..., Any]:
 changed_since_option = click.option(
     "--changed-since", "changed_since", default=None, metavar="DURATION|TIME",
     help="An incremental run: plan only the people and days whose records changed since then in MOCO or "
-         "Personio (e.g. 75m, 2h, 2026-11-30T08:00:00Z), read by the services' clock. Deletions on days nothing "
-         "else changed need a full run (without this option): run one nightly.")
+         "Personio (e.g. 75m, 2h, 2026-11-30T08:00:00Z), read by the services' clock; a time without a zone "
+         "(2026-11-30T08:00) is UTC, not the spec's timezone. The bound sent, and shown in the plan, is 5 minutes "
+         "earlier, for clocks that differ. Deletions on days nothing else changed need a full run (without this "
+         "option): run one nightly.")
 
 
 def run_scope_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -70,7 +70,7 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     click.echo(render(result, fmt, color=fmt == "text", redact=redact_stdout()), nl=False, color=color())
     log_plan(result)
     if out:
-        save_plan(result, out, seal_key(seal_secrets(credentials)))
+        save_plan(result, out, seal_key(seal_secrets(credentials)), spec)
         logs.line("plan.saved", f"Saved the plan to {out}; `reconcile apply {out}` makes exactly these changes.",
                   path=str(out))
     if detailed_exitcode and result.has_changes:

@@ -7,6 +7,9 @@ from typing import Any
 
 import click
 
+from reconciler.cli.options import log_format_option
+from reconciler.errors import ReconcileError
+
 
 @click.command()
 @click.option("--people", type=click.IntRange(1, 500), default=12, show_default=True,
@@ -14,6 +17,7 @@ import click
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the sandbox company.")
 @click.option("--serve", "serve_demo", is_flag=True,
               help="Run `reconcile serve` against the sandbox instead and show changes arrive within seconds.")
+@log_format_option
 def demo(people: int, seed: int, serve_demo: bool) -> None:
     """The whole loop against a fresh in-process sandbox: plan, apply, plan again.
 
@@ -35,15 +39,16 @@ def demo(people: int, seed: int, serve_demo: bool) -> None:
         from reconciler.demo.serve import run_serve_demo
 
         if not run_serve_demo(people=people, seed=seed):
-            raise click.exceptions.Exit(1)
+            raise ReconcileError("not every change arrived on the other side in time: the ✗ lines say which")
         return
     from reconciler.demo.loop import run_demo
 
     if not run_demo(people=people, seed=seed):
-        raise click.exceptions.Exit(1)
+        raise ReconcileError("the demo did not end as it should: the ✗ lines say what")
 
 
-@click.group()
+@click.group(no_args_is_help=False)  # a missing command is an error line (cli.ReconcileGroup), not the help
+@log_format_option
 def sandbox() -> None:
     """Local stand-ins for MOCO and Personio, seeded with a realistic company.
 
@@ -71,14 +76,18 @@ def sandbox() -> None:
               help="Seconds added to every API answer.")
 @click.option("--spec-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the ready spec [default: a new temporary directory].")
+@log_format_option
 def sandbox_serve(people: int, seed: int, today: Any, moco_port: int, personio_port: int, latency: float,
                   spec_out: Path | None) -> None:
     """Run the MOCO and Personio stand-ins until Ctrl-C.
 
     Prints their URLs, the environment variables to export and the path of a
-    ready spec, so `reconcile validate` (and plan and apply, as they arrive)
-    work against them at once. The side door under /_sandbox/ shows state and
-    the request log and sets latency, rate limits and faults.
+    ready spec, so that `reconcile validate`, `plan`, `apply`, `users`, `doctor`
+    and `serve` work against them at once. MOCO's stand-in runs at 1,200
+    requests per 120 s (MOCO's "unlimited" plan) and Personio's at 1,200 per
+    60 s, as in `reconcile demo`, and the ready spec says so. The side door
+    under /_sandbox/ shows state and the request log and sets latency, rate
+    limits and faults.
 
     \b
     Example:

@@ -14,6 +14,7 @@ import click
 
 from reconciler import logs
 from reconciler.cli.options import config_option, load, log_format_option, run_options, timeout_option, today_option
+from reconciler.errors import ReconcileError
 from reconciler.plan.scope import duration
 from reconciler.serve.app import ServeState
 from reconciler.serve.connections import MAX_CONNECTIONS
@@ -22,6 +23,7 @@ from reconciler.serve.server import Limits, run_server
 from reconciler.serve.signatures import moco_secrets
 from reconciler.spec import Spec
 from reconciler.systems.connect import limiters
+from reconciler.systems.secrets import file_variable, secret
 
 DEFAULT_LISTEN = "0.0.0.0:8080"
 SHORT_SECRET = 16  # characters: a webhook secret shorter than this is warned about (MOCO's keys have 32)
@@ -42,16 +44,20 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 
 def webhook_secrets(spec: Spec, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """The MOCO and Personio webhook secrets from the variables the spec names; a warning for each unset or
-    short one (naming the variable, never the value)."""
+    """The MOCO and Personio webhook secrets from the variables the spec names, or the files their `_FILE` forms
+    name; a warning for each unset or short one (naming the variable, never the value). A file that cannot be
+    read is an error (systems/secrets.py)."""
     found = []
     for service, key, variable in (("MOCO", "moco.webhook_secret_env", spec.moco.webhook_secret_env),
                                    ("Personio", "personio.webhook_secret_env", spec.personio.webhook_secret_env)):
-        raw = environ.get(variable)
-        value = (raw or "").strip() or None
+        try:
+            value = secret(environ, variable)
+        except ReconcileError as exc:
+            raise ReconcileError(f"the {service} webhook secret ({key} in {spec.source}): {exc}") from None
         keys = moco_secrets(value) if service == "MOCO" else [value] if value else []
         if not keys:
-            state = "is not set" if raw is None else "is empty"
+            unset = variable not in environ and file_variable(variable) not in environ
+            state = f"is not set (nor ${file_variable(variable)})" if unset else "is empty"
             logs.line("serve.no_secret", f"warning: ${variable} (named by {key} in {spec.source}) {state}: every "
                       f"{service} webhook delivery will be answered 401, and only the scheduled runs reconcile",
                       level="warning", variable=variable, service=service.lower())

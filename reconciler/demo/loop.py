@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from reconciler.apply import Pace
+from reconciler.apply import Pace, shared_detail, shared_order
 from reconciler.demo.show import DEMO_MOCO_RATE, DEMO_PERSONIO_RATE, heading
 from reconciler.render import render_text
 from reconciler.run import RunOptions, make_plan, plan_and_apply
@@ -48,7 +48,8 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
             return sorted((dataclasses.asdict(p) for p in running.world.personio.attendance_periods.values()
                            if not is_ours(p.comment)), key=lambda p: p["id"])
 
-        click.echo(f"reconcile demo: a sandbox company of {people} people (seed {seed}) around {today}, served on "
+        click.echo(f"reconcile demo: a sandbox company of {people} {'person' if people == 1 else 'people'} "
+                   f"(seed {seed}) around {today}, served on "
                    f"127.0.0.1 (MOCO {running.moco_url}, Personio {running.personio_url}).")
         click.echo("Absences flow Personio → MOCO, working hours MOCO → Personio; what people entered by hand is "
                    "never touched.")
@@ -64,9 +65,13 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         if report is None:
             click.echo("Nothing to apply.")
         else:
-            for outcome in report.outcomes:
+            shared = not sys.stdout.isatty()  # as the plans above: a pipe or a CI log is shared
+            for outcome in shared_order(report.outcomes) if shared else report.outcomes:
                 if outcome.status != "applied":
-                    click.echo(f"  {outcome.status}: {outcome.change.user} {outcome.change.date}: {outcome.detail}")
+                    who = "(a sensitive kind; person and date not shown)" if shared and outcome.change.sensitive \
+                        else f"{outcome.change.user} {outcome.change.date}"
+                    detail = shared_detail(outcome) if shared else outcome.detail
+                    click.echo(f"  {outcome.status}: {who}: {detail}")
             click.echo(report.summary())
 
         heading("3. reconcile plan (again)")

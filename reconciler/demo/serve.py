@@ -100,7 +100,8 @@ async def _demo(people: int, seed: int, folder: Path) -> bool:
         runner = Runner(spec, read_credentials(spec, sandbox.env()), state, options, Cadence(), today=lambda: today)
         port, stop = _free_port(), asyncio.Event()
         serve_url = f"http://127.0.0.1:{port}"
-        click.echo(f"reconcile demo --serve: a sandbox company of {people} people (seed {seed}) around {today}; "
+        click.echo(f"reconcile demo --serve: a sandbox company of {people} {'person' if people == 1 else 'people'} "
+                   f"(seed {seed}) around {today}; "
                    f"MOCO {sandbox.moco_url}, Personio {sandbox.personio_url}.")
         click.echo("`reconcile serve` takes their webhooks and reconciles each change within seconds. Its log "
                    "goes to stderr.")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from reconciler.sandbox.serve import FAST_MOCO_RATE, FAST_PERSONIO_RATE
+
 # The demos run at MOCO's "unlimited" plan rate (1200 requests per 120 s) and a generous Personio
-# budget so a first sync takes seconds; the sandbox enforces these limits and the ready spec states
-# them, so reconcile paces itself below them.
-DEMO_MOCO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 120.0}
-DEMO_PERSONIO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 60.0}
+# budget so a first sync takes seconds, as `reconcile sandbox serve` does; the sandbox enforces these
+# limits and the ready spec states them, so reconcile paces itself below them.
+DEMO_MOCO_RATE = FAST_MOCO_RATE
+DEMO_PERSONIO_RATE = FAST_PERSONIO_RATE
 
 
 def heading(text: str) -> None:

@@ -24,17 +24,18 @@ from reconciler.doctor.personio_time import absence_periods_check, absence_types
 from reconciler.doctor.personio_webhooks import personio_webhooks
 from reconciler.doctor.reads import Context, guarded, trouble
 from reconciler.doctor.unseen import moco_writes, personio_writes, rate_limit, webhook_deliveries
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ReconcileError
 from reconciler.spec import Spec
 from reconciler.systems.connect import (
     Credentials,
     RequiredVariable,
     Tuning,
-    missing_variables,
     open_clients,
+    read_variable,
     required_variables,
 )
 from reconciler.systems.http.together import together
+from reconciler.systems.secrets import file_variable
 
 Step = Callable[[Context], Awaitable[Check]]
 MOCO_STEPS: tuple[tuple[str, Step], ...] = (
@@ -60,11 +61,11 @@ PERSONIO_CHECKS = ("personio-credentials", "personio-scopes", "personio-filters"
 
 async def diagnose(spec: Spec, environ: Mapping[str, str], today: date, tuning: Tuning = Tuning()) -> Report:
     """Every check against the accounts the spec and `environ` name; read-only."""
-    missing = {variable.name for variable in missing_variables(spec, environ)}
     wanted = required_variables(spec)
-    credentials = Credentials(*(environ.get(v.name, "").strip() for v in wanted))
-    moco_missing = [v for v in wanted[:1] if v.name in missing]
-    personio_missing = [v for v in wanted[1:] if v.name in missing]
+    values, problems = _secrets(wanted, environ)
+    credentials = Credentials(*values)
+    moco_missing = [problem for problem in problems if problem[0] in wanted[:1]]
+    personio_missing = [problem for problem in problems if problem[0] in wanted[1:]]
     found: dict[str, Check] = {check.name: check for check in (personio_writes(), moco_writes(),
                                                                  webhook_deliveries())}
     async with open_clients(spec, credentials, tuning) as clients:
@@ -83,12 +84,35 @@ async def diagnose(spec: Spec, environ: Mapping[str, str], today: date, tuning: 
     return Report.of(found)
 
 
-def _unset(name: str, variables: list[RequiredVariable], spec: Spec) -> Check:
-    named = ", ".join(f"${v.name} ({v.what}; named by {v.key} in {spec.source})" for v in variables)
-    return failed(name, f"not set: {named}")
+Problem = tuple[RequiredVariable, str]  # a variable that gives no secret, and why ("": it is not set)
 
 
-async def _moco(ctx: Context, missing: list[RequiredVariable]) -> dict[str, Check]:
+def _secrets(wanted: list[RequiredVariable], environ: Mapping[str, str]) -> tuple[list[str], list[Problem]]:
+    """Each secret (blank when there is none), and each variable that gives none: unset, or naming in its
+    `_FILE` form a file that cannot be read (the reason names the path, never what the file holds)."""
+    values, problems = [], []
+    for variable in wanted:
+        try:
+            value = read_variable(variable, environ)
+        except ReconcileError as exc:
+            value = None
+            problems.append((variable, str(exc)))
+        else:
+            if value is None:
+                problems.append((variable, ""))
+        values.append(value or "")
+    return values, problems
+
+
+def _unset(name: str, problems: list[Problem], spec: Spec) -> Check:
+    unset = [variable for variable, why in problems if not why]
+    named = ", ".join(f"${v.name} ({v.what}; named by {v.key} in {spec.source})" for v in unset)
+    files = ", ".join(f"${file_variable(v.name)}" for v in unset)
+    said = [f"not set: {named}; nor {files}, to name a file that holds it"] if unset else []
+    return failed(name, "; ".join([*said, *(why for _, why in problems if why)]))
+
+
+async def _moco(ctx: Context, missing: list[Problem]) -> dict[str, Check]:
     name = "moco-credentials"
     credentials = _unset(name, missing, ctx.spec) if missing else await guarded(name, moco_credentials(ctx))
     if credentials.status == "fail":
@@ -98,7 +122,7 @@ async def _moco(ctx: Context, missing: list[RequiredVariable]) -> dict[str, Chec
     return {name: credentials, **{check.name: check for check in checks}}
 
 
-async def _personio(ctx: Context, missing: list[RequiredVariable]) -> dict[str, Check]:
+async def _personio(ctx: Context, missing: list[Problem]) -> dict[str, Check]:
     name = "personio-credentials"
     credentials = _unset(name, missing, ctx.spec) if missing else await guarded(name, personio_credentials(ctx))
     if credentials.status == "fail":

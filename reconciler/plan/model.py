@@ -172,6 +172,18 @@ def shared_text(warning: str) -> str:
     return warning.shared if isinstance(warning, Withheld) else warning
 
 
+class HandMade(str):
+    """Free text of a record reconcile did not write (a hand-made comment, "Arzttermin (manuell)"), as a
+    planner puts it in a change's `before` or `removes[].before`: equal to the text, and shown in full to
+    the operator (text plan on a terminal, JSON on stdout), but never in clear in outputs meant to be
+    shared (plan/privacy.py `shared_json`). Marker comments reconcile wrote itself are plain `str`."""
+
+    @classmethod
+    def of(cls, text: str | None, ours: bool) -> str | None:
+        """`text` marked as hand-made unless it is empty or `ours` (it carries reconcile's marker)."""
+        return text if not text or ours else cls(text)
+
+
 @dataclass(frozen=True)
 class PlannedPart:
     """What one direction contributes to a plan."""

@@ -11,12 +11,14 @@ this module knows no direction.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +27,7 @@ from reconciler.plan.guard import held
 from reconciler.plan.model import FORMAT_VERSION, Plan
 from reconciler.plan.privacy import shared_changes, shared_plan_json
 from reconciler.plan.scope import Scopes, Subset
+from reconciler.spec import Spec
 
 
 class Names(Protocol):
@@ -48,14 +51,48 @@ class SavedPlan:
     # An incremental plan (--changed-since): the moment it looked back to, and each direction's scope.
     since: str = ""
     scopes: Scopes | None = None
+    spec: SpecSeen | None = None  # the spec it was planned with; None: not recorded (plan files before 0.5)
 
 
-def save_plan(plan: Plan, path: Path, key: bytes) -> None:
+@dataclass(frozen=True)
+class SpecSeen:
+    """The spec a plan was made with: its file, and a digest of what it says (comments and layout aside)."""
+
+    path: str
+    digest: str
+
+    @classmethod
+    def of(cls, spec: Spec) -> SpecSeen:
+        said = json.dumps(_canonical(dataclasses.replace(spec, source="")), sort_keys=True, default=str)
+        return cls(spec.source, "sha256:" + hashlib.sha256(said.encode()).hexdigest()[:16])
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "digest": self.digest}
+
+
+def _canonical(value: Any) -> Any:
+    """Every setting of a spec as loaded (defaults filled in) as JSON data, in an order that does not depend on
+    the process (sets sorted), so that its digest does not either."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value) if f.repr}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(each) for each in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(each) for each in value]
+    if isinstance(value, dict):
+        return {str(name): _canonical(each) for name, each in value.items()}
+    return value
+
+
+def save_plan(plan: Plan, path: Path, key: bytes, spec: Spec | None = None) -> None:
     """Write the JSON plan atomically, so a reader never sees half a file, and only as a regular file:
     never through a symbolic link (a link committed as plan.json could point a CI write anywhere), never
     over a read-only file, a device or a directory, with the permissions the user's umask gives a new
-    file. Sensitive changes are sealed with `key` (plan/privacy.py)."""
-    write_json(shared_plan_json(plan, key) | {"held": [part.to_json() for part in held(plan)]}, path, "the plan")
+    file. Sensitive changes are sealed with `key` (plan/privacy.py). `spec`: the spec the plan was made
+    with, recorded so that `apply PLANFILE` can say when another one is in use."""
+    made_with = {"spec": SpecSeen.of(spec).to_json()} if spec is not None else {}
+    write_json(shared_plan_json(plan, key) | {"held": [part.to_json() for part in held(plan)]} | made_with, path,
+               "the plan")
 
 
 def write_json(data: Any, path: Path, what: str) -> None:
@@ -119,7 +156,33 @@ def load_saved_plan(path: Path, known: Names) -> SavedPlan:
                              "written. Make and review a new plan: `reconcile plan --out PLANFILE`")
     since, scopes = _incremental(path, data.get("incremental"), known)
     return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope"), known),
-                     subset=_subset(path, data.get("subset")), since=since, scopes=scopes)
+                     subset=_subset(path, data.get("subset")), since=since, scopes=scopes,
+                     spec=_spec(path, data.get("spec")))
+
+
+def _spec(path: Path, value: Any) -> SpecSeen | None:
+    """The spec a saved plan was made with; none recorded (older plan files): None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("path"), str) or \
+            not isinstance(value.get("digest"), str):
+        raise ReconcileError(f"{path}: \"spec\" must be null or hold \"path\" and \"digest\"")
+    return SpecSeen(value["path"], value["digest"])
+
+
+def spec_changed(saved: SavedPlan, spec: Spec) -> str:
+    """Why a saved plan may differ from a fresh one because of the spec: a sentence naming both specs when
+    another spec, or the same file saying something else, is in use; "" when the same spec is (or the plan
+    file does not say)."""
+    if saved.spec is None:
+        return ""
+    now = SpecSeen.of(spec)
+    if now.digest == saved.spec.digest:
+        return ""
+    if os.path.abspath(now.path) == os.path.abspath(saved.spec.path):
+        return f"the spec {now.path} changed since the plan was made ({saved.spec.digest}, now {now.digest})"
+    return f"the plan was made with spec {saved.spec.path} ({saved.spec.digest}), this run uses {now.path} " \
+           f"({now.digest})"
 
 
 def _incremental(path: Path, value: Any, known: Names) -> tuple[str, Scopes | None]:
@@ -128,6 +191,10 @@ def _incremental(path: Path, value: Any, known: Names) -> tuple[str, Scopes | No
     if not isinstance(value, dict) or not isinstance(value.get("since"), str) or \
             not isinstance(value.get("scopes"), dict):
         raise ReconcileError(f"{path}: \"incremental\" must be null or hold \"since\" and \"scopes\"")
+    try:
+        datetime.fromisoformat(value["since"])
+    except ValueError:
+        raise ReconcileError(f"{path}: \"incremental\": \"since\" must be an ISO 8601 time") from None
     scopes = tuple((known.canonical(name), None if subset is None else _subset(path, subset))
                    for name, subset in value["scopes"].items())
     return value["since"], scopes

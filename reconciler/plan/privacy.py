@@ -15,6 +15,16 @@ plan file and the apply report — then:
   still sees every difference; a reader of the file without the credentials cannot tell whose
   change it is, nor test guesses (a person and a date) against it.
 
+Where a withheld entry stands tells nothing either: plans are ordered by person and date, so a seal
+left in its place would sit between its person's named changes (and their dates give the day). Files
+list every change that is not sensitive first, in the plan's order, then all seals together, ordered
+by the seal itself (`shared_order`); warnings list the named ones first, then the shared texts of the
+`Withheld` ones, sorted (`shared_warnings`); failed changes are logged likewise (apply.py `shared_order`).
+
+Free text of records reconcile did not write (a hand-made comment: "Arzttermin (manuell)") stays in
+the two systems too: the planners never put it in a reason, and mark it `HandMade` where a change
+shows such a record (`before`, `removes[].before`); files hold it as an HMAC (`seal_text`).
+
 The text plan on a terminal and `--format json` on stdout keep full detail for the operator.
 """
 
@@ -27,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.model import Change, Conflict, Plan, shared_text
+from reconciler.plan.model import Change, Conflict, HandMade, Plan, Withheld, shared_text
 
 SEAL_CONTEXT = b"reconcile: sealed plan changes, v1"
 CAUSES = ("spec", "routine")  # --base-spec: caused by the spec change, or made with either spec
@@ -44,22 +54,79 @@ def seal_key(secrets: Iterable[str]) -> bytes:
 
 def seal(change: Change, key: bytes) -> dict[str, Any]:
     """A sensitive change as files meant to be shared keep it: no person, date, id or content."""
-    canonical = json.dumps(change.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return {"action": change.action, "direction": change.direction, "system": change.system, "kind": change.kind,
-            "sensitive": True, "sealed": hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()}
+            "sensitive": True, "sealed": _hmac(key, change.to_json())}
+
+
+def seal_text(text: str, record: Any, key: bytes) -> str:
+    """A hand-made comment (`HandMade`) as files meant to be shared keep it: an HMAC-SHA256 of the record's
+    id and the text, keyed as seals are. Not a fixed placeholder: `apply PLANFILE` compares a fresh plan's
+    form with the saved one, and a comment edited by hand since the plan was made (on a record the change
+    replaces or removes) must make it refuse, as any other edit does. Not the text's HMAC alone: two
+    records with the same words would show so. Without the credentials, it reveals nothing, nor lets a
+    guess of the words be tested."""
+    return f"(hand-made comment, sealed {_hmac(key, [record, str(text)])[:32]})"
+
+
+def shared_json(change: Change, key: bytes) -> dict[str, Any]:
+    """A change as plan files and reports hold it: a sensitive one sealed; any other in full, but for the
+    hand-made comments of the records it replaces or removes, each sealed (`seal_text`)."""
+    if change.sensitive:
+        return seal(change, key)
+    out = change.to_json()
+    if isinstance(change.before, dict):
+        out["before"] = _free_text_sealed(change.before, change.target, key)
+    if change.removes:
+        out["removes"] = [{"id": removal.id, "before": _free_text_sealed(removal.before, removal.id, key)}
+                          for removal in change.removes]
+    return out
+
+
+def shared_order(changes: Iterable[Change], key: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """Each change's index in the plan and its shared form, in the order files list them: the changes that
+    are not sensitive in the plan's order, then every seal, ordered by the seal. A seal's place then says
+    nothing of its person or day (in the plan's order it would sit among its person's named changes)."""
+    shared = [(index, shared_json(change, key)) for index, change in enumerate(changes)]
+    named = [(index, data) for index, data in shared if not data.get("sealed")]
+    sealed = sorted(((index, data) for index, data in shared if data.get("sealed")),
+                    key=lambda pair: (pair[1]["sealed"], _canonical(pair[1])))
+    return named + sealed
 
 
 def shared_changes(changes: Iterable[Change], key: bytes) -> list[dict[str, Any]]:
-    """Changes as plan files and reports hold them: sensitive ones sealed, the others in full."""
-    return [seal(change, key) if change.sensitive else change.to_json() for change in changes]
+    """Changes as plan files and reports hold them (`shared_json`), in `shared_order`."""
+    return [data for _, data in shared_order(changes, key)]
+
+
+def shared_warnings(warnings: Iterable[str]) -> tuple[str, ...]:
+    """Warnings as outputs meant to be shared show them: those that name people as they are, in their order,
+    then the shared texts of the `Withheld` ones, sorted, so that none stands beside its person's named ones."""
+    warnings = tuple(warnings)
+    named = tuple(warning for warning in warnings if not isinstance(warning, Withheld))
+    return named + tuple(sorted(shared_text(warning) for warning in warnings if isinstance(warning, Withheld)))
+
+
+def _free_text_sealed(values: dict[str, Any], record: Any, key: bytes) -> dict[str, Any]:
+    return {name: seal_text(value, record, key) if isinstance(value, HandMade) else value
+            for name, value in values.items()}
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _hmac(key: bytes, data: Any) -> str:
+    return hmac.new(key, _canonical(data).encode(), hashlib.sha256).hexdigest()
 
 
 def shared_plan_json(plan: Plan, key: bytes) -> dict[str, Any]:
-    """The JSON plan as a saved plan file holds it (the contract's format, redacted as above)."""
+    """The JSON plan as a saved plan file holds it (the contract's format, redacted as above); `cause` goes
+    with each change wherever `shared_order` puts it."""
     data = plan.to_json()
-    changes = shared_changes(plan.changes, key)
+    ordered = shared_order(plan.changes, key)
+    changes = [change for _, change in ordered]
     shown = Shown.of(plan, redact=True)
-    data["changes"] = [plan.with_cause(index, change) for index, change in enumerate(changes)]
+    data["changes"] = [plan.with_cause(index, change) for index, change in ordered]
     data["conflicts"] = [conflict.to_json() for conflict in shown.conflicts]
     data["warnings"] = list(shown.warnings)
     data["withheld"] = {"changes": shown.withheld_changes, "conflicts": shown.withheld_conflicts}
@@ -86,8 +153,7 @@ class Shown:
             return cls(plan.changes, plan.conflicts, plan.warnings, causes=plan.causes)
         kept = [(change, cause) for change, cause in zip(plan.changes, causes, strict=True) if not change.sensitive]
         conflicts = tuple(conflict for conflict in plan.conflicts if not conflict.sensitive)
-        return cls(tuple(change for change, _ in kept), conflicts,
-                   tuple(shared_text(warning) for warning in plan.warnings),
+        return cls(tuple(change for change, _ in kept), conflicts, shared_warnings(plan.warnings),
                    len(plan.changes) - len(kept), len(plan.conflicts) - len(conflicts),
                    tuple(cause for _, cause in kept) if plan.causes else ())
 

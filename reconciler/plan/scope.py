@@ -124,7 +124,8 @@ def duration(text: str) -> timedelta | None:
 
 
 def parse_since(text: str, now: datetime) -> datetime:
-    """`75m`, `2h`, `1d`, `90s` before `now`, or an ISO 8601 moment (UTC when it names no offset)."""
+    """`75m`, `2h`, `1d`, `90s` before `now`, or an ISO 8601 moment (UTC when it names no offset, not the spec's
+    timezone nor this machine's); the run sends MARGIN earlier (`sent_bound`)."""
     if _DURATION.match(text):
         length = duration(text)
         if length is None:
@@ -142,6 +143,17 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment
 
 
+def sent_bound(asked: str) -> str:
+    """The bound an incremental run sends (ISO 8601): MARGIN before the moment it was asked for (`asked`), so that
+    clocks that differ by less cannot hide a change. A plan shows this one, the moment it looked back to."""
+    return (datetime.fromisoformat(asked) - MARGIN).isoformat(timespec="seconds")
+
+
+def asked_moment(bound: str) -> str:
+    """The moment asked for, from the bound a plan shows (`sent_bound`'s inverse): a saved plan's scope again."""
+    return (datetime.fromisoformat(bound) + MARGIN).isoformat(timespec="seconds")
+
+
 def describe(since: datetime, found: Mapping[str, Subset | None], titles: Mapping[str, str], *,
              personio_deletions: bool = False, targeted: bool = False) -> str:
     """One line: which kind of run it was, and what it covered. `personio_deletions`: Personio's deletions
@@ -152,6 +164,7 @@ def describe(since: datetime, found: Mapping[str, Subset | None], titles: Mappin
         return (f"targeted run at {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}: what webhooks named; " + "; ".join(parts)
                 + ". The interval and nightly runs see the rest")
     left = "Deletions in MOCO" if personio_deletions else "Deletions"
-    return (f"incremental run: changes since {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} (the bound moved back "
-            f"{int(MARGIN.total_seconds() // 60)} min); " + "; ".join(parts) + f". {left} on days nothing else "
-            "changed are seen by a full run")
+    return (f"incremental run: changes since {(since - MARGIN).astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} (the bound sent: "
+            f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} asked for, less {int(MARGIN.total_seconds() // 60)} min for "
+            "clocks that differ); " + "; ".join(parts) + f". {left} on days nothing else changed are seen by a full "
+            "run")

@@ -15,12 +15,18 @@ from reconciler.errors import ReconcileError
 from reconciler.sandbox.seed import MOCO_API_KEY, SeedParams
 from reconciler.sandbox.server import Sandbox
 
+# Both stand-ins run at MOCO's "unlimited" plan rate (1200 requests per 120 s; the standard plan allows 120) and a
+# generous Personio budget, as `reconcile demo` does, so that a first apply takes seconds, not minutes (12 people
+# at MOCO's standard rate: about 4 minutes). The ready spec states them, so reconcile paces itself below them.
+FAST_MOCO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 120.0}
+FAST_PERSONIO_RATE = {"rate_limit_requests": 1200, "rate_limit_seconds": 60.0}
+
 
 def serve(*, people: int, seed: int, today: date | None, moco_port: int, personio_port: int, latency: float,
           spec_out: Path | None) -> None:
     params = SeedParams(seed=seed, people=people, today=today or date.today())
     sandbox = Sandbox(params, moco_port=moco_port, personio_port=personio_port,
-                      moco={"latency": latency}, personio={"latency": latency})
+                      moco={"latency": latency, **FAST_MOCO_RATE}, personio={"latency": latency, **FAST_PERSONIO_RATE})
     try:
         asyncio.run(_run(sandbox, spec_out))
     except KeyboardInterrupt:
@@ -56,10 +62,13 @@ def _announce(sandbox: Sandbox, spec_path: Path) -> None:
     p = sandbox.params
     side_door = sandbox.moco_url.replace("/api/v1", "/_sandbox")
     lines = [
-        f"reconcile sandbox: seed {p.seed}, {p.people} people, data built around {p.today}",
+        f"reconcile sandbox: seed {p.seed}, {p.people} {'person' if p.people == 1 else 'people'} in both systems, "
+        f"data built around {p.today}",
         f"  MOCO API      {sandbox.moco_url}",
         f"  Personio API  {sandbox.personio_url}",
         f"  side door     {side_door}/state, /requests, /knobs, /faults (docs/sandbox.md)",
+        f"  rate limits   MOCO {_rate(sandbox, 'moco')} (MOCO's \"unlimited\" plan; the standard plan allows 120 "
+        f"per 120 s), Personio {_rate(sandbox, 'personio')}; the ready spec states them",
         "",
         "Export these, then use the ready spec:",
         *[f"  export {name}={value}" for name, value in sandbox.env().items()],
@@ -71,3 +80,8 @@ def _announce(sandbox: Sandbox, spec_path: Path) -> None:
         "Stop with Ctrl-C.",
     ]
     click.echo("\n".join(lines))
+
+
+def _rate(sandbox: Sandbox, service: str) -> str:
+    knobs = sandbox.knobs[service]
+    return f"{knobs.rate_limit_requests:,} requests per {knobs.rate_limit_seconds:g} s"

@@ -249,9 +249,8 @@ class Runner:
         applied = report.count("applied") if report else 0
         failed = report.count("failed") if report else 0
         self.state.metrics.changes(applied, failed)
-        for outcome in report.outcomes if report else ():
-            if outcome.status == "failed":
-                log_failure(outcome)
+        for outcome in report.failed() if report else ():  # those of a sensitive kind together, last
+            log_failure(outcome)
         ok = report is None or report.ok
         if not ok:
             self._after_failure(kind, batches, f"the {kind} reconcile ended with failed changes",
@@ -288,9 +287,8 @@ class Runner:
         self._remember(report, tally)
         applied, failed = (report.count("applied"), report.count("failed")) if report else (0, 0)
         self.state.metrics.changes(applied, failed)
-        for outcome in report.outcomes if report else ():
-            if outcome.status == "failed":
-                log_failure(outcome)
+        for outcome in report.failed() if report else ():  # those of a sensitive kind together, last
+            log_failure(outcome)
         self._show_held({**({} if kind == "full" else self.holding), **{(p.direction, p.system): p
                                                                           for p in refused.held}})
         logs.line("serve.held", f"{kind} reconcile: the mass-change guard holds {refused.reason()} "

@@ -13,6 +13,7 @@ def describe_spec(spec: Spec) -> list[str]:
         f"MOCO: {spec.moco.api_root} (key in ${spec.moco.api_key_env}; at most {spec.moco.rate_limit})",
         f"Personio: {spec.personio.base_url} (credentials in ${spec.personio.client_id_env} "
         f"and ${spec.personio.client_secret_env})",
+        f"secrets: each variable above, or a file its _FILE form names (${spec.moco.api_key_env}_FILE, …)",
     ]
     if spec.absences.enabled:
         mapped = ", ".join(f"{name} → {kind}" for name, kind in spec.absences.types)

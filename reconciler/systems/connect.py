@@ -1,4 +1,5 @@
-"""Credentials from the environment, and the clients of one run on one shared aiohttp session.
+"""Credentials from the environment (a variable, or a file its `_FILE` form names), and the clients of one
+run on one shared aiohttp session.
 
 Here each vendor's parts are plugged into the vendor-free HTTP core: MOCO's pager, error reader
 and hints and its static key; Personio's pager, error reader and hints and its OAuth2 token.
@@ -42,6 +43,7 @@ from reconciler.systems.personio import (
     personio_hints,
     read_personio_error,
 )
+from reconciler.systems.secrets import file_variable, is_set, secret
 
 
 @dataclass(frozen=True)
@@ -70,19 +72,31 @@ def required_variables(spec: Spec) -> list[RequiredVariable]:
 
 
 def missing_variables(spec: Spec, environ: Mapping[str, str]) -> list[RequiredVariable]:
-    """The variables the spec names that are unset or blank in `environ`."""
-    return [variable for variable in required_variables(spec) if not environ.get(variable.name, "").strip()]
+    """The variables the spec names that are unset or blank in `environ`, and so is their `_FILE` form."""
+    return [variable for variable in required_variables(spec) if not is_set(environ, variable.name)]
 
 
 def read_credentials(spec: Spec, environ: Mapping[str, str]) -> Credentials:
-    """The secrets the spec names. Every missing variable is named; no value is ever shown."""
+    """The secrets the spec names, each from its variable or the file its `_FILE` form names
+    (systems/secrets.py). Every missing variable is named; no value is ever shown."""
     wanted = required_variables(spec)
-    missing = [f"${name} ({what}; named by {key} in {spec.source})"
-               for name, key, what in missing_variables(spec, environ)]
-    if missing:
+    unset = missing_variables(spec, environ)
+    if unset:
+        missing = [f"${name} ({what}; named by {key} in {spec.source})" for name, key, what in unset]
+        files = ", ".join(f"${file_variable(variable.name)}" for variable in unset)
         raise ReconcileError("environment variable" + ("s" if len(missing) > 1 else "") + " not set: "
-                             + ", ".join(missing))
-    return Credentials(*(environ[variable.name].strip() for variable in wanted))
+                             + ", ".join(missing) + "; or name a file that holds "
+                             + ("each" if len(missing) > 1 else "it") + f" in {files}")
+    return Credentials(*(read_variable(variable, environ) or "" for variable in wanted))
+
+
+def read_variable(variable: RequiredVariable, environ: Mapping[str, str]) -> str | None:
+    """One secret the spec names, from the variable or its `_FILE` form; None when neither is set. A file that
+    cannot give it is a ReconcileError that says what it was for, never what it holds."""
+    try:
+        return secret(environ, variable.name)
+    except ReconcileError as exc:
+        raise ReconcileError(f"{variable.what} ({variable.key} in the spec): {exc}") from None
 
 
 @dataclass

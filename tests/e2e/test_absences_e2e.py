@@ -357,7 +357,7 @@ def test_a_refused_saved_plan_names_at_most_twenty_differences(sandbox, setup, t
         Personio(sandbox)("DELETE", f"/v2/absence-periods/{period.id}")
     result = reconcile("apply", "-c", str(setup), str(planfile), "--force")
     assert result.exit_code == 1
-    listed = [line for line in result.output.splitlines() if line.startswith("  only in ")]
+    listed = [line for line in result.output.splitlines() if line.removeprefix("error: ").startswith("  only in ")]
     assert len(listed) == 20
     more = re.search(r"… and (\d+) more", result.output)
     assert more and int(more.group(1)) > 0

@@ -67,7 +67,7 @@ def test_the_plan_shows_creates_edits_deletes_and_the_overlap_conflict(sandbox, 
     assert "Personio attendance" in out and "MOCO absence" not in out
     assert "max.mustermann@acme.example (Personio: Max.Mustermann@ACME.EXAMPLE)" in out
     assert "(changed in MOCO: times)" in out and "(deleted in MOCO)" in out
-    assert "hand-made Personio attendance (work 09:00–17:30 “Kundentermin vor Ort”) overlaps MOCO presence" in out
+    assert "hand-made Personio attendance (work 09:00–17:30 with a comment) overlaps MOCO presence" in out
     assert "1 MOCO presence is still running; written once it ends" in out
     plan = json.loads(hours_only("plan", "-c", str(setup), "--format", "json").output)
     assert plan["scope"] == ["hours_to_personio"] and plan["partial"] is True

@@ -207,9 +207,9 @@ def test_a_failed_change_of_a_sensitive_kind_is_logged_without_person_and_date(c
     log_failure(Outcome(change(True), "failed", "MOCO answered 422"))
     log_failure(Outcome(change(False), "failed", "MOCO answered 422"))
     text = capsys.readouterr().err.splitlines()
-    assert text == ["  failed: create moco absence (a sensitive kind; person, date and record not shown): MOCO "
+    assert text == ["error: failed: create moco absence (a sensitive kind; person, date and record not shown): MOCO "
                     "answered 422",
-                    "  failed: create moco absence jane@acme.example 2026-12-07: MOCO answered 422"]
+                    "error: failed: create moco absence jane@acme.example 2026-12-07: MOCO answered 422"]
     logs.configure("json")
     try:
         log_failure(Outcome(change(True), "failed", "MOCO answered 422"))

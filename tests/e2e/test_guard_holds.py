@@ -85,5 +85,5 @@ def test_the_question_counts_what_goes_and_what_is_held(sandbox, setup, monkeypa
     assert reconcile("apply", "-c", str(setup), "--auto-approve").exit_code == 0
     presence, synced = storm(sandbox)
     result = reconcile("apply", "-c", str(setup), input="yes\n")
-    assert f"Apply these 1 changes ({synced} more held by the mass-change guard)?" in result.output
+    assert f"Apply this change ({synced} more held by the mass-change guard)?" in result.output
     assert result.exit_code == 1 and synced_periods(sandbox)[presence][0].end.endswith("T18:45:00")

@@ -17,9 +17,11 @@ from tests.examples.test_pipelines import (
     CREDENTIALS,
     EXAMPLES,
     KUBERNETES_VERSIONS,
+    assert_secrets_from_files,
     assert_sized_with_a_writable_tmp,
     cli_problems,
     cronjob_parts,
+    header_of,
     kubernetes_problems,
     load_all,
     offline,
@@ -128,16 +130,16 @@ def test_the_pod_runs_as_the_cronjobs_do_non_root_read_only_no_capabilities():
     assert_sized_with_a_writable_tmp(pod, container)
 
 
-def test_the_credentials_and_webhook_secrets_come_from_the_cronjobs_secret_and_the_spec_from_its_config_map():
+def test_the_credentials_and_webhook_secrets_come_from_files_of_the_cronjobs_secret_and_the_spec_from_its_config_map():
     pod, container = pod_and_container()
     env = {item["name"]: item for item in container["env"]}
-    assert set(env) == {*CREDENTIALS, *WEBHOOK_SECRETS}
-    for name, item in env.items():
-        assert "value" not in item, f"{name} is written into the manifest"
-        reference = item["valueFrom"]["secretKeyRef"]
-        assert (reference["name"], reference["key"]) == ("reconcile-credentials", name)
-        # serve cannot start without the API credentials; a missing webhook secret only refuses that source
-        assert reference.get("optional", False) is (name in WEBHOOK_SECRETS), name
+    assert set(env) == {f"{name}_FILE" for name in (*CREDENTIALS, *WEBHOOK_SECRETS)}
+    assert_secrets_from_files(pod, container, (*CREDENTIALS, *WEBHOOK_SECRETS), header_of(SERVE))
+    _, _, cron_pod, cron_container = cronjob_parts()
+    cron_mounts = {mount["mountPath"]: mount for mount in cron_container["volumeMounts"]}
+    for mount in container["volumeMounts"]:  # the same volumes, where the CronJobs mount them
+        volume = next(volume for volume in pod["volumes"] if volume["name"] == mount["name"])
+        assert volume in cron_pod["volumes"] and mount == cron_mounts[mount["mountPath"]], mount
     mount = next(mount for mount in container["volumeMounts"] if mount["mountPath"] == "/config")
     assert mount["readOnly"] is True
     volume = next(volume for volume in pod["volumes"] if volume["name"] == mount["name"])
@@ -145,13 +147,11 @@ def test_the_credentials_and_webhook_secrets_come_from_the_cronjobs_secret_and_t
 
 
 def test_the_header_says_how_to_make_the_secret_and_holds_no_value():
-    text = SERVE.read_text(encoding="utf-8")
-    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
-    assert "kubectl create secret generic reconcile-credentials" in header
-    assert "kubectl create configmap reconcile-spec" in header
-    for name in (*CREDENTIALS, *WEBHOOK_SECRETS):
-        assert f"--from-literal={name}='...'" in header, f"the header does not say to set up {name}"
+    header = header_of(SERVE)
+    assert "kubectl -n reconcile create secret generic reconcile-credentials" in header
+    assert "kubectl -n reconcile create configmap reconcile-spec" in header
     assert "adapt" in header.lower()
+    assert not re.search(r"--from-literal=[\w-]+='(?!\.\.\.')", header), "a value in the header"
 
 
 def test_the_service_has_the_one_port_and_selects_the_deployments_pods():

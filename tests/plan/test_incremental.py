@@ -72,7 +72,7 @@ def test_the_plan_says_which_kind_of_run_it_was():
     line = describe(NOW, {"hours": Subset(users=("jane@acme.example",), start=date(2026, 11, 27),
                                           end=date(2026, 11, 27)), "absences": None},
                     {"hours": "working hours MOCO → Personio", "absences": "absences Personio → MOCO"})
-    assert line.startswith("incremental run: changes since 2026-11-30T09:00:00Z (the bound moved back "
-                           f"{int(MARGIN.total_seconds() // 60)} min)")
+    assert line.startswith("incremental run: changes since 2026-11-30T08:55:00Z (the bound sent: "
+                           f"2026-11-30T09:00:00Z asked for, less {int(MARGIN.total_seconds() // 60)} min")
     assert "working hours MOCO → Personio: 1 person (jane@acme.example) and days 2026-11-27 to 2026-11-27" in line
     assert "absences Personio → MOCO: nothing changed" in line

@@ -44,6 +44,11 @@ def test_serve_prints_urls_env_and_a_ready_spec_then_stops_on_ctrl_c(tmp_path):
         assert call("GET", personio_url + "/v2/persons").status == 401
         spec = load_spec(spec_path)
         assert spec.moco.api_root == moco_url and spec.personio.base_url == personio_url
+        # as in the demo: MOCO's "unlimited" rate, in the stand-in and the ready spec (a first apply takes seconds)
+        assert (spec.moco.rate_limit.requests, spec.moco.rate_limit.per_seconds) == (1200, 120)
+        assert "rate limits   MOCO 1,200 requests per 120 s" in output
+        knobs = call("GET", moco_url.replace("/api/v1", "/_sandbox/knobs")).json()
+        assert knobs["moco"]["rate_limit_requests"] == 1200
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=20)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from reconciler.plan.model import Action, Change, Conflict, PlannedPart, Removal
+from reconciler.plan.model import Action, Change, Conflict, HandMade, PlannedPart, Removal
 from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Employment, MocoAbsence, halves
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import AbsenceEdit, NewAbsence
@@ -31,14 +31,17 @@ from reconciler.sync.absences_to_moco.types import TypeMap, check_unmatched, typ
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import ABSENCE_MARKER, claim, left_alone
+from reconciler.sync.ownership import ABSENCE_MARKER, claim, is_ours, left_alone
 
 NAME = "absences_to_moco"
 FIELD_WORDS = {"absence_kind": "kind", "am": "morning", "pm": "afternoon", "comment": "source"}
 
 
 def view(absence: MocoAbsence) -> dict[str, Any]:
-    return {"absence_kind": absence.kind.value, "am": absence.am, "pm": absence.pm, "comment": absence.comment}
+    """An absence as a change shows it; a hand-made comment marked as such (`HandMade`: never in clear in
+    outputs meant to be shared)."""
+    return {"absence_kind": absence.kind.value, "am": absence.am, "pm": absence.pm,
+            "comment": HandMade.of(absence.comment, is_ours(absence.comment))}
 
 
 def plan_absences(given: PlanInput) -> PlannedPart:
@@ -84,7 +87,8 @@ def plan_absences(given: PlanInput) -> PlannedPart:
                       ABSENCE_MARKER).all_ours())
     return PlannedPart(
         changes=tuple(changes), conflicts=tuple(conflicts), warnings=tuple(warnings), owned=owned,
-        notes=(f"absences Personio → MOCO from {window} ({len(matching.pairs)} people matched)",),
+        notes=(f"absences Personio → MOCO from {window} ({len(matching.pairs)} "
+               f"{'person' if len(matching.pairs) == 1 else 'people'} matched)",),
     )
 
 
@@ -131,7 +135,8 @@ class _Days:
         blocking = sorted([a for a in owned.handmade if a.kind is not AbsenceKind.UNPLANNABLE] + owned.foreign,
                           key=lambda a: a.id)
         if blocking:
-            shown = ", ".join(f"{a.kind.value}, {halves(a.am, a.pm)}" + (f", “{a.comment}”" if a.comment else "")
+            # The comment's words stay in MOCO (a hand-made one may say why someone was away): only that there is one.
+            shown = ", ".join(f"{a.kind.value}, {halves(a.am, a.pm)}" + (", with a comment" if a.comment else "")
                               for a in blocking)
             return None, Conflict(
                 direction=NAME, system="moco", kind="absence", user=email, person=email, date=day,

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from reconciler.plan.model import Action, Change, Conflict, PlannedPart, Removal
+from reconciler.plan.model import Action, Change, Conflict, HandMade, PlannedPart, Removal
 from reconciler.records import ATTENDANCE_APPROVED, AttendancePeriod, Presence
 from reconciler.sync import sources
 from reconciler.sync.differences import explain
@@ -39,7 +39,7 @@ from reconciler.sync.hours_to_personio.tracked import (
     same_length,
 )
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import ATTENDANCE_MARKER, Claim, claim, left_alone
+from reconciler.sync.ownership import ATTENDANCE_MARKER, Claim, claim, is_ours, left_alone
 
 NAME = "hours_to_personio"
 FIELD_WORDS = {"start": "times", "end": "times", "duration": "duration", "comment": "source"}
@@ -59,10 +59,12 @@ def span(moment_from: datetime, moment_to: datetime | None) -> str:
 
 def view(period: AttendancePeriod) -> dict[str, Any]:
     # A period whose approval Personio does not state counts as approved: re-approving it on every
-    # run would never converge (the third-party v2 fixture carries no `approval` at all).
+    # run would never converge (the third-party v2 fixture carries no `approval` at all). A comment
+    # without reconcile's marker is marked `HandMade`: never in clear in outputs meant to be shared.
+    comment = HandMade.of(period.comment, is_ours(period.comment)) or ""
     if period.duration is not None:
-        return duration_view(period.duration, period.comment, period.status or ATTENDANCE_APPROVED)
-    return {"start": _hhmm(period.start), "end": _hhmm(period.end), "comment": period.comment,
+        return duration_view(period.duration, comment, period.status or ATTENDANCE_APPROVED)
+    return {"start": _hhmm(period.start), "end": _hhmm(period.end), "comment": comment,
             "approval": period.status or ATTENDANCE_APPROVED}
 
 
@@ -140,7 +142,8 @@ def plan_attendances(given: PlanInput) -> PlannedPart:
     running = sum(part.running for part in parts)
     orphans = {f"Personio person {person_id}": len(claims[person_id].all_ours())
                for person_id in sorted(periods_by_person) if person_id not in matching.managed_person_ids}
-    notes = [f"working hours MOCO → Personio from {window} ({len(matching.pairs)} people matched)"]
+    matched = f"{len(matching.pairs)} {'person' if len(matching.pairs) == 1 else 'people'} matched"
+    notes = [f"working hours MOCO → Personio from {window} ({matched})"]
     if running:
         notes.append(f"{running} MOCO presence{'s are' if running != 1 else ' is'} still running; written once "
                      f"{'they end' if running != 1 else 'it ends'}")
@@ -244,8 +247,8 @@ class _Person:
             overlapping = sorted((p for p in owned.handmade + owned.foreign if _overlap(start, end, p)),
                                  key=lambda p: (p.start, p.id))
             if overlapping and not in_step:
-                shown = ", ".join(f"{p.kind.lower()} {span(p.start, p.end)}" + (f" “{p.comment}”" if p.comment else "")
-                                  for p in overlapping)
+                shown = ", ".join(f"{p.kind.lower()} {span(p.start, p.end)}" + (" with a comment" if p.comment else "")
+                                  for p in overlapping)  # its words stay in Personio
                 whose = "hand-made" if all(p in owned.handmade for p in overlapping) else "other"
                 self.conflict(presence.day, f"{whose} Personio attendance ({shown}) overlaps MOCO presence "
                                             f"{span(start, end)}; not written")

@@ -47,13 +47,14 @@ def same_length(period: AttendancePeriod, day: date, length: timedelta, comment:
 
 
 def shown(period: AttendancePeriod, comment: bool = True) -> str:
-    """A period in a sentence: "7:30 h without times “comment”", or "08:00–12:00" for one with times."""
+    """A period in a sentence: "7:30 h without times with a comment", or "08:00–12:00" for one with times.
+    A comment's words are never shown: a hand-made one stays in Personio (it may say why someone was away)."""
     if period.duration is not None:
         text = f"{length_text(period.duration)} h without times"
     else:
         end = period.end.strftime("%H:%M") if period.end is not None else "…"
         text = f"{period.start:%H:%M}–{end}"
-    return text + (f" “{period.comment}”" if comment and period.comment else "")
+    return text + (" with a comment" if comment and period.comment else "")
 
 
 def held_days(presences: Iterable[Presence], owned: Claim[AttendancePeriod]) -> dict[date, list[AttendancePeriod]]:

@@ -244,7 +244,8 @@ def test_a_handmade_absence_on_a_wanted_day_is_a_conflict_and_left_alone(company
     assert days(plan) == ["2026-12-03"]
     (conflict,) = plan.conflicts
     assert (conflict.user, conflict.date) == ("jane@acme.example", d("2026-12-02"))
-    assert "hand-made MOCO absence (absence, full day, “Arzttermin”)" in conflict.reason
+    assert "hand-made MOCO absence (absence, full day, with a comment)" in conflict.reason
+    assert "Arzttermin" not in conflict.reason  # its words stay in MOCO
     assert "Paid vacation (holiday); left alone" in conflict.reason
 
 

@@ -49,7 +49,7 @@ def test_a_day_tracked_as_a_duration_in_personio_is_a_conflict_and_nothing_is_wr
     (conflict,) = plan.conflicts
     assert (conflict.system, conflict.kind, conflict.date, conflict.user) == ("personio", "attendance",
                                                                               d("2026-11-02"), "max@acme.example")
-    assert conflict.reason == HELD.format("7:30 h “Projektarbeit”")
+    assert conflict.reason == HELD.format("7:30 h with a comment")  # its words stay in Personio
     assert not conflict.sensitive and "sensitive" not in conflict.to_json()
 
 

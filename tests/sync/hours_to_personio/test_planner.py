@@ -103,7 +103,7 @@ def test_a_handmade_period_overlapping_a_presence_is_a_conflict_not_a_write(comp
     assert [c.after["start"] for c in plan.changes] == ["18:00"]
     (conflict,) = plan.conflicts
     assert (conflict.system, conflict.kind, conflict.date) == ("personio", "attendance", d("2026-11-19"))
-    assert conflict.reason == ("hand-made Personio attendance (work 09:00–17:30 “Kundentermin”) overlaps MOCO "
+    assert conflict.reason == ("hand-made Personio attendance (work 09:00–17:30 with a comment) overlaps MOCO "
                                "presence 08:55–12:45; not written")
 
 
