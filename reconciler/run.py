@@ -19,11 +19,13 @@ from typing import Any
 from reconciler.apply import ApplyReport, Halt, Pace, Progress, Stopping, apply_changes
 from reconciler.errors import NotFound, ReconcileError, Unavailable
 from reconciler.plan.base import against_base
+from reconciler.plan.cost import cost_of, first_sync, rates
 from reconciler.plan.guard import GuardRefused, split
 from reconciler.plan.model import Change, Plan, creates
 from reconciler.plan.scope import EVERYONE, ChangedSince, Hinted, Saved, Scope, Subset, sent_bound
 from reconciler.plan.snapshot import Snapshot
 from reconciler.read import Reading, read
+from reconciler.render.progress import Watch
 from reconciler.spec import Spec
 from reconciler.sync import registry
 from reconciler.sync.build import build_plan, matching_of
@@ -66,10 +68,12 @@ async def read_people(spec: Spec, credentials: Credentials, options: RunOptions)
         return (await read(clients, spec, (), EVERYONE, options.today)).matching
 
 
-async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions, base: Spec | None = None) -> Plan:
-    """Read both systems concurrently and compute the plan. Writes nothing."""
+async def make_plan(spec: Spec, credentials: Credentials, options: RunOptions, base: Spec | None = None,
+                    watch: Watch | None = None) -> Plan:
+    """Read both systems concurrently and compute the plan. Writes nothing. A `watch` says how the read goes."""
     async with open_clients(spec, credentials, options.tuning) as clients:
-        return (await _fresh_plan(spec, clients, options, base))[0]
+        async with watch.running(clients, rates(spec)) if watch else nullcontext():
+            return (await _fresh_plan(spec, clients, options, base))[0]
 
 
 async def _fresh_plan(spec: Spec, clients: Clients, options: RunOptions, base: Spec | None = None
@@ -79,6 +83,7 @@ async def _fresh_plan(spec: Spec, clients: Clients, options: RunOptions, base: S
     directions = registry.select(options.only)
     reading = await read(clients, spec, directions, options.scope, options.today, base)
     plan = _planned(spec, reading, directions, options, reading.matching)
+    plan = dataclasses.replace(plan, cost=cost_of(plan.changes, rates(spec), first_sync=first_sync(plan)))
     if base is None:
         return plan, reading
     try:
@@ -102,18 +107,21 @@ def _planned(spec: Spec, reading: Reading, directions: tuple[Direction, ...], op
 
 
 async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptions,
-                         approve: Callable[[Plan], bool], progress: Progress | None = None,
+                         approve: Callable[[Plan], bool], progress: Progress | Watch | None = None,
                          heartbeat: float | None = None, *, halt: Halt | None = None,
                          tally: Tally | None = None) -> tuple[Plan, ApplyReport | None]:
     """A fresh plan, then its changes, if `approve(plan)` says so. No changes: nothing is asked.
     While changes are made, SIGTERM and SIGINT start no new one (`Stopping`), unless the caller handles
     signals itself and passes its own `halt`. `tally` is filled with what the run cost and read. Without
     `options.force`, the changes in a system the mass-change guard breached are held: the rest is applied
-    and then `GuardRefused` raised, holding the plan and the rest's report (None: nothing else to apply)."""
+    and then `GuardRefused` raised, holding the plan and the rest's report (None: nothing else to apply).
+    A `Watch` as `progress` is told every phase (render/progress.py: reading, the cost, applying, reading back)."""
     async with open_clients(spec, credentials, options.tuning) as clients:
         read_last: list[Reading] = []
+        watching = progress.running(clients, rates(spec)) if isinstance(progress, Watch) else nullcontext()
         try:
-            return await _plan_and_apply(spec, clients, options, approve, progress, heartbeat, halt, read_last)
+            async with watching:
+                return await _plan_and_apply(spec, clients, options, approve, progress, heartbeat, halt, read_last)
         finally:
             if tally is not None:
                 tally.requests, tally.throttled = clients.requests_sent, clients.throttled
@@ -121,22 +129,31 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
 
 
 async def _plan_and_apply(spec: Spec, clients: Clients, options: RunOptions, approve: Callable[[Plan], bool],
-                          progress: Progress | None, heartbeat: float | None, halt: Halt | None,
+                          progress: Progress | Watch | None, heartbeat: float | None, halt: Halt | None,
                           read_last: list[Reading]) -> tuple[Plan, ApplyReport | None]:
+    watch = progress if isinstance(progress, Watch) else None
     plan, reading = await _fresh_plan(spec, clients, options)
     read_last.append(reading)
+    if watch:
+        watch.planned()
     going, held = (plan.changes, ()) if options.force else split(plan)  # the guard holds a breached system's
     if held and not going:
         raise GuardRefused(spec, plan)
     if not plan.changes or not approve(plan):
         return plan, None
+    if watch:  # the cost of what goes, before the first write
+        watch.applying(cost_of(going, rates(spec), first_sync=first_sync(plan)), len(going))
     with Stopping(signal.SIGTERM, signal.SIGINT) if halt is None else nullcontext(halt) as stopping:
         report = await apply_changes(going, clients, options.pace, progress=progress, halt=stopping,
-                                     heartbeat=heartbeat)
+                                     heartbeat=None if watch else heartbeat)
         if not stopping.reason and not report.stopped_by and _created_something(report):
             again = reading.again()  # the read-back covers what this run planned, not what changed since
             settling = options if again is None else dataclasses.replace(options, scope=again)
+            if watch:
+                watch.settling()
             await _settle(spec, clients, settling, report, stopping, read_last, {c.system for c in held})
+        if watch:
+            watch.finished()
     if held:  # the rest is applied; what the guard held makes the run a refusal all the same
         raise GuardRefused(spec, plan, report)
     return plan, report

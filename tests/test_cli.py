@@ -186,14 +186,20 @@ def test_without_a_terminal_apply_logs_a_progress_line_every_ten_seconds(capsys)
     from types import SimpleNamespace
 
     from reconciler.cli.apply import _progress_printer
+    from reconciler.plan.cost import Cost
 
-    show, every = _progress_printer()
-    assert every == 10.0
+    show = _progress_printer()
+    assert show.every == 10.0 and not show.terminal
+    now = [0.0]
+    show.clock = lambda: now[0]
+    show.applying(Cost((), first_sync=True), 761)
+    now[0] = 30.0
     show(SimpleNamespace(status="failed"), 1, 761)
+    now[0] = 60.0
     show(SimpleNamespace(status="applied"), 2, 761)
     assert capsys.readouterr().err == ""  # nothing per change in a log
-    show(None, 2, 761)
-    assert capsys.readouterr().err == "  applying: 2 of 761 done, 1 failed so far\n"
+    show.beat()
+    assert capsys.readouterr().err == "  applying: 2 of 761 done, 1 failed so far; 2 a minute, about 6.3 h left\n"
 
 
 def test_the_container_image_is_labelled_with_this_version():
@@ -206,10 +212,13 @@ def test_on_a_terminal_apply_draws_a_progress_bar(capsys, monkeypatch):
     from types import SimpleNamespace
 
     from reconciler.cli.apply import _progress_printer
+    from reconciler.plan.cost import Cost
 
     monkeypatch.setattr("reconciler.logs.stderr_is_terminal", lambda: True)
-    show, every = _progress_printer()
-    assert every is None  # drawn per change, no heartbeat
+    show = _progress_printer()
+    assert show.terminal  # drawn per change (and redrawn each second with a wait), no lines
+    show.clock = lambda: 0.0  # too early for a rate
+    show.applying(Cost((), first_sync=True), 4)
     show(SimpleNamespace(status="applied"), 1, 4)
     show(SimpleNamespace(status="failed"), 2, 4)
     assert capsys.readouterr().err == "\r  [#######.......................] 1/4\r  [###############...............] 2/4, 1 failed"
@@ -223,15 +232,18 @@ def test_with_json_logs_apply_logs_progress_as_json_even_on_a_terminal(capsys, m
 
     from reconciler import logs
     from reconciler.cli.apply import _progress_printer
+    from reconciler.plan.cost import Cost
 
     monkeypatch.setattr("reconciler.logs.stderr_is_terminal", lambda: True)
     monkeypatch.setattr(logs, "_format", "json")
-    show, every = _progress_printer()
+    show = _progress_printer()
+    show.applying(Cost((), first_sync=True), 761)
     show(SimpleNamespace(status="failed"), 1, 761)
-    show(None, 1, 761)
+    show.beat()
     record = json.loads(capsys.readouterr().err)
-    assert every == 10.0 and record["event"] == "apply.progress"
+    assert show.every == 10.0 and not show.terminal and record["event"] == "apply.progress"
     assert (record["done"], record["total"], record["failed"], record["level"]) == (1, 761, 1, "info")
+    assert "rate_per_minute" in record and "eta_seconds" in record
 
 
 def test_doctor_is_a_command_and_a_bad_spec_or_format_exits_1(tmp_path):

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from reconciler import logs
-from reconciler.apply import ApplyReport, Outcome
+from reconciler.apply import ApplyReport
 from reconciler.cli.options import (
     EXIT_ERROR,
     color,
@@ -33,6 +33,7 @@ from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_p
 from reconciler.plan.privacy import seal_key
 from reconciler.plan.scope import Saved, Subset, asked_moment
 from reconciler.render import render
+from reconciler.render.progress import Watch
 from reconciler.report import log_failure, log_held, log_plan, report_json
 from reconciler.run import GuardRefused, plan_and_apply
 from reconciler.spec import Spec
@@ -40,7 +41,6 @@ from reconciler.sync import registry
 
 SHOWN_DIFFERENCES = 20  # of a refused saved plan; the rest are counted
 PROGRESS_EVERY = 10.0  # seconds between progress lines in a log (no terminal)
-BAR = 30  # characters of the progress bar on a terminal
 
 
 @click.command()
@@ -128,10 +128,9 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
 
     if saved is not None and saved.scopes is not None:  # a saved incremental plan: its people and days again
         options = dataclasses.replace(options, scope=Saved(asked_moment(saved.since), saved.scopes))
-    progress, heartbeat = _progress_printer()
     try:
-        result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve, progress=progress,
-                                                    heartbeat=heartbeat))
+        result, report = asyncio.run(plan_and_apply(spec, credentials, options, approve,
+                                                    progress=_progress_printer()))
     except GuardRefused as refused:  # what it held makes the run a refusal (exit 1); the rest was applied
         if not fresh:
             show(refused.plan)
@@ -233,27 +232,10 @@ def _check_saved(saved: SavedPlan, fresh: Plan, key: bytes, spec: Spec) -> None:
         )
 
 
-def _progress_printer() -> tuple[Any, float | None]:
-    """On a terminal, a progress bar updated in place; in a log (CI, Kubernetes) or with JSON logs, a
-    line every PROGRESS_EVERY seconds while apply runs: done of total and the failures so far."""
-    failed = 0
-
-    def count(outcome: Outcome | None) -> None:
-        nonlocal failed
-        failed += outcome is not None and outcome.status == "failed"
-
-    def on_terminal(outcome: Outcome | None, done: int, total: int) -> None:
-        count(outcome)
-        if outcome is not None:
-            filled = BAR * done // max(total, 1)
-            click.echo(f"\r  [{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}"
-                       + (f", {failed} failed" if failed else ""), nl=done == total, err=True)
-
-    def in_a_log(outcome: Outcome | None, done: int, total: int) -> None:
-        count(outcome)
-        if outcome is None:
-            logs.line("apply.progress", f"  applying: {done} of {total} done, {failed} failed so far",
-                      done=done, total=total, failed=failed)
-
-    terminal = logs.stderr_is_terminal() and not logs.machine()
-    return (on_terminal, None) if terminal else (in_a_log, PROGRESS_EVERY)
+def _progress_printer() -> Watch:
+    """What apply shows while it runs (render/progress.py): on a terminal, a progress bar updated in place, with
+    the rate, the time left and a rate limit it waits for; in a log (CI, Kubernetes) or with JSON logs, a line
+    every PROGRESS_EVERY seconds: while reading, while applying (done of total, failures, rate, time left,
+    rate limits waited for) and while reading back what was written; and the cost line before the first
+    write when the apply takes a minute or more."""
+    return Watch(terminal=logs.stderr_is_terminal() and not logs.machine(), every=PROGRESS_EVERY)

@@ -25,6 +25,8 @@ from reconciler.cli.options import (
 from reconciler.plan.planfile import save_plan
 from reconciler.plan.privacy import seal_key
 from reconciler.render import FORMATS, render
+from reconciler.render.progress import EVERY as PROGRESS_EVERY
+from reconciler.render.progress import Watch
 from reconciler.report import log_plan
 from reconciler.run import make_plan
 from reconciler.spec import load_spec
@@ -66,7 +68,8 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     base = load_spec(base_path) if base_path else None
     reading(spec, "plan")
     options = run_options(spec, today, only_names(only), timeout, subset, changed_since)
-    result = asyncio.run(make_plan(spec, credentials, options, base))
+    watch = Watch(terminal=logs.stderr_is_terminal() and not logs.machine(), every=PROGRESS_EVERY)  # the read's lines
+    result = asyncio.run(make_plan(spec, credentials, options, base, watch))
     click.echo(render(result, fmt, color=fmt == "text", redact=redact_stdout()), nl=False, color=color())
     log_plan(result)
     if out:

@@ -20,10 +20,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from reconciler import __version__
 from reconciler.plan.scope import Subset
+
+if TYPE_CHECKING:
+    from reconciler.plan.cost import Cost
 
 FORMAT_VERSION = "1"
 ACTIONS = ("create", "update", "delete")
@@ -210,6 +213,8 @@ class Plan:
     base: str = ""  # --base-spec: the file
     since: str = ""  # --changed-since: the moment (UTC, ISO 8601) an incremental run looked back to
     scopes: tuple[tuple[str, Subset | None], ...] = ()  # incremental: per direction, who and which days
+    owned: int = 0  # records of reconcile's own read in the systems written (0: a first sync)
+    cost: Cost | None = None  # the write requests and their time at the spec's rates (plan/cost.py)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -233,6 +238,7 @@ class Plan:
             "format_version": FORMAT_VERSION,
             "changes": [self.with_cause(index, change.to_json()) for index, change in enumerate(self.changes)],
             "summary": self.summary,
+            **({"cost": self.cost.to_json()} if self.cost is not None else {}),
             "conflicts": [conflict.to_json() for conflict in self.conflicts],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
@@ -292,5 +298,5 @@ def merge(parts: list[PlannedPart], *, warnings: tuple[str, ...] = (), scope: tu
         changes=tuple(changes), conflicts=tuple(conflicts),
         warnings=warnings + tuple(w for part in parts for w in part.warnings),
         notes=tuple(n for part in parts for n in part.notes), scope=scope, partial=partial,
-        guard=guard(tuple(changes)),
+        guard=guard(tuple(changes)), owned=sum(part.owned for part in parts),
     )

@@ -104,6 +104,8 @@ def _head(plan: Plan, shown: Shown) -> list[str]:
                 "deletions on days nothing else changed._", ""]
     elif plan.partial:
         out += [f"_Partial plan: only {partial(plan)}._", ""]
+    if plan.cost is not None and plan.cost.worth_saying:  # what the apply costs, when it takes a while
+        out += [f"⏱️ {_cell(str(plan.cost))}", ""]
     if plan.base:
         out += [f"Compared with the base spec `{_cell(plan.base)}`:", ""] + [f"- **{line}**" for line in by_cause(plan)]
         out += [""]

@@ -23,6 +23,8 @@ def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str
     out: list[str] = []
     for note in plan.notes:
         out.append(paint(f"# {note}", dim=True))
+    if plan.cost is not None and plan.cost.worth_saying:  # what the apply costs, when it takes a while
+        out.append(paint(f"# {plan.cost}", dim=True))
     if plan.partial:
         out.append(paint(f"# partial plan: only {partial(plan)}", dim=True))
     if plan.base:

@@ -21,6 +21,10 @@ batches are planned again in halves, each half at once in a run of its own, so o
 hold back the others; a batch failing alone MAX_TRIES times is dropped (coalesce.py). Hints beyond serve's
 bounds (coalesce.py, targets.py) bring the next incremental run forward (FORWARD_GAP). `stop()` (SIGTERM) starts no new run and no new change; the loop ends once the run
 in flight has finished its in-flight writes.
+
+Every run logs its progress as `apply` does without a terminal (render/progress.py): what it reads, the cost
+line before its first write when that takes a minute or more (the start-up full reconcile of a big company),
+and a line every PROGRESS_EVERY seconds while it reads, applies and reads back.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from reconciler.apply import ApplyReport
 from reconciler.errors import ReconcileError
 from reconciler.plan.guard import Held
 from reconciler.plan.scope import ChangedSince, Hinted, duration
+from reconciler.render.progress import Watch
 from reconciler.report import log_failure
 from reconciler.run import GuardRefused, RunOptions, Tally, check_credentials, plan_and_apply
 from reconciler.serve.app import ServeState
@@ -57,6 +62,7 @@ FIRST_RETRY = 30.0  # seconds before retrying a failed run; doubles after each f
 # even when it came just after such a run started (the gap, the run before it and its own run).
 FORWARD_GAP = 30.0
 SPLIT_AT_ONCE = 4  # failures in a row up to which the halves of a failed targeted run are planned at once
+PROGRESS_EVERY = 10.0  # seconds between a long run's progress lines (render/progress.py), as `apply` logs them
 
 
 EVERY = "15m"  # how often an incremental reconcile runs, as `--every` takes it
@@ -229,7 +235,8 @@ class Runner:
         started, tally = self.wall(), Tally()
         try:
             _, report = await plan_and_apply(self.spec, self.credentials, self._options(kind, batches),
-                                             lambda plan: True, halt=self.halt.for_run(), tally=tally)
+                                             lambda plan: True, Watch(every=PROGRESS_EVERY), halt=self.halt.for_run(),
+                                             tally=tally)
         except GuardRefused as refused:  # part held, the rest applied: not a failed run (see _held)
             self._count(tally)
             self._held(kind, refused, tally, now, started)
