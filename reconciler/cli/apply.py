@@ -32,7 +32,7 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, spec_changed, write_json
 from reconciler.plan.privacy import seal_key
 from reconciler.plan.scope import Saved, Subset, asked_moment
-from reconciler.render import render
+from reconciler.render import render_chunks
 from reconciler.render.progress import Watch
 from reconciler.report import log_failure, log_held, log_plan, report_json
 from reconciler.run import GuardRefused, plan_and_apply
@@ -102,7 +102,8 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
         fresh[:] = [plan]
         log_plan(plan)
         if not logs.machine():
-            click.echo(render(plan, "text", color=True, redact=redact_stdout()), nl=False, color=color())
+            for chunk in render_chunks(plan, "text", color=True, redact=redact_stdout()):
+                click.echo(chunk, nl=False, color=color())
 
     def approve(plan: Plan) -> bool:
         show(plan)

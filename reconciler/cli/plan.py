@@ -24,7 +24,7 @@ from reconciler.cli.options import (
 )
 from reconciler.plan.planfile import save_plan
 from reconciler.plan.privacy import seal_key
-from reconciler.render import FORMATS, render
+from reconciler.render import FORMATS, render_chunks
 from reconciler.render.progress import EVERY as PROGRESS_EVERY
 from reconciler.render.progress import Watch
 from reconciler.report import log_plan
@@ -70,7 +70,8 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     options = run_options(spec, today, only_names(only), timeout, subset, changed_since)
     watch = Watch(terminal=logs.stderr_is_terminal() and not logs.machine(), every=PROGRESS_EVERY)  # the read's lines
     result = asyncio.run(make_plan(spec, credentials, options, base, watch))
-    click.echo(render(result, fmt, color=fmt == "text", redact=redact_stdout()), nl=False, color=color())
+    for chunk in render_chunks(result, fmt, color=fmt == "text", redact=redact_stdout()):
+        click.echo(chunk, nl=False, color=color())
     log_plan(result)
     if out:
         save_plan(result, out, seal_key(seal_secrets(credentials)), spec)

@@ -17,15 +17,27 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 from reconciler.errors import ReconcileError
 from reconciler.plan.guard import held
 from reconciler.plan.model import FORMAT_VERSION, Plan
-from reconciler.plan.privacy import shared_changes, shared_plan_json
+from reconciler.plan.planstream import (
+    Fingerprint,
+    Relayout,
+    compared,
+    fresh_fingerprint,
+    saved_changes,
+    saved_head,
+    streamed_changes,
+    whole_changes,
+    write_plan,
+)
+from reconciler.plan.privacy import shared_changes
 from reconciler.plan.scope import Scopes, Subset
 from reconciler.spec import Spec
 
@@ -39,13 +51,14 @@ class Names(Protocol):
         """A direction's name, from it or an older alias; ReconcileError when there is none."""
         ...
 
+T = TypeVar("T")
 LEGACY = ("also_delete",)  # fields older plan files hold that newer ones do not (compared without them)
 
 
 @dataclass(frozen=True)
 class SavedPlan:
     path: Path
-    changes: tuple[dict[str, Any], ...]
+    fingerprint: str  # of the changes it holds (planstream.py), read one at a time: they are not kept
     scope: tuple[str, ...] | None  # the directions it covered (sync/registry.py); None: not recorded
     subset: Subset = Subset()  # the people and days it covered (--user, --from, --to)
     # An incremental plan (--changed-since): the moment it looked back to, and each direction's scope.
@@ -91,13 +104,18 @@ def save_plan(plan: Plan, path: Path, key: bytes, spec: Spec | None = None) -> N
     file. Sensitive changes are sealed with `key` (plan/privacy.py). `spec`: the spec the plan was made
     with, recorded so that `apply PLANFILE` can say when another one is in use."""
     made_with = {"spec": SpecSeen.of(spec).to_json()} if spec is not None else {}
-    write_json(shared_plan_json(plan, key) | {"held": [part.to_json() for part in held(plan)]} | made_with, path,
-               "the plan")
+    extra = {"held": [part.to_json() for part in held(plan)]} | made_with
+    write_file(path, "the plan", lambda out: write_plan(plan, key, extra, out))  # change by change (planstream.py)
 
 
 def write_json(data: Any, path: Path, what: str) -> None:
     """`data` as a JSON file, atomically and only as a regular file (see save_plan)."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    write_file(path, what, lambda out: out.write(text))
+
+
+def write_file(path: Path, what: str, write: Callable[[IO[str]], object]) -> None:
+    """What `write` writes, as a file at `path`: atomically and only as a regular file (see save_plan)."""
     if path.is_symlink():
         raise ReconcileError(f"cannot write {what} to {path}: it is a symbolic link (to {os.readlink(path)}), and "
                              "reconcile does not write through links; remove the link or name another file. "
@@ -112,7 +130,7 @@ def write_json(data: Any, path: Path, what: str) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
@@ -132,8 +150,29 @@ def _umask() -> int:
 def load_saved_plan(path: Path, known: Names) -> SavedPlan:
     """The changes of a saved plan, checked enough to compare them with a fresh plan, and its scope;
     `known` checks the direction names it holds."""
+    data = _reading(path, lambda: saved_head(path))  # all but the changes, in write_plan's layout; else whole
+    if not isinstance(data, dict) or "changes" not in data:
+        raise ReconcileError(f"{path} is not a reconcile plan (no \"changes\"); write one with "
+                             "`reconcile plan --out PLANFILE`")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ReconcileError(f"{path} has plan format_version {data.get('format_version')!r}; this reconcile reads "
+                             f"format version {FORMAT_VERSION}")
+    if not isinstance(data["changes"], list):
+        raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        fingerprint = _reading(path, lambda: _checked(path, streamed_changes(path), data))  # one at a time
+    except Relayout:  # not in write_plan's layout throughout: read whole
+        fingerprint = _reading(path, lambda: _checked(path, whole_changes(path), data))
+    since, scopes = _incremental(path, data.get("incremental"), known)
+    return SavedPlan(path=path, fingerprint=fingerprint, scope=_scope(path, data.get("scope"), known),
+                     subset=_subset(path, data.get("subset")), since=since, scopes=scopes,
+                     spec=_spec(path, data.get("spec")))
+
+
+def _reading(path: Path, read: Callable[[], T]) -> T:
+    """What `read` reads of a plan file, its failures said as the user's to fix."""
+    try:
+        return read()
     except FileNotFoundError:
         raise ReconcileError(f"plan file {path} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -141,23 +180,20 @@ def load_saved_plan(path: Path, known: Names) -> SavedPlan:
     except json.JSONDecodeError as exc:
         raise ReconcileError(f"{path}:{exc.lineno}:{exc.colno}: not a JSON plan ({exc.msg}); write one with "
                              "`reconcile plan --out PLANFILE`") from None
-    if not isinstance(data, dict) or "changes" not in data:
-        raise ReconcileError(f"{path} is not a reconcile plan (no \"changes\"); write one with "
-                             "`reconcile plan --out PLANFILE`")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise ReconcileError(f"{path} has plan format_version {data.get('format_version')!r}; this reconcile reads "
-                             f"format version {FORMAT_VERSION}")
-    changes = data["changes"]
-    if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
-        raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
-    if any("direction" not in change for change in changes):
-        raise ReconcileError(f"{path} was written by an earlier reconcile ({data.get('generator', 'unknown')}), "
-                             "whose plans did not yet carry every record a change writes or removes; nothing was "
-                             "written. Make and review a new plan: `reconcile plan --out PLANFILE`")
-    since, scopes = _incremental(path, data.get("incremental"), known)
-    return SavedPlan(path=path, changes=tuple(changes), scope=_scope(path, data.get("scope"), known),
-                     subset=_subset(path, data.get("subset")), since=since, scopes=scopes,
-                     spec=_spec(path, data.get("spec")))
+
+
+def _checked(path: Path, changes: Iterator[Any], data: dict[str, Any]) -> str:
+    """The fingerprint of a saved plan's changes, each checked to be one of this reconcile's."""
+    print_ = Fingerprint()
+    for change in changes:
+        if not isinstance(change, dict):
+            raise ReconcileError(f"{path}: \"changes\" must be a list of objects")
+        if "direction" not in change:
+            raise ReconcileError(f"{path} was written by an earlier reconcile ({data.get('generator', 'unknown')}), "
+                                 "whose plans did not yet carry every record a change writes or removes; nothing "
+                                 "was written. Make and review a new plan: `reconcile plan --out PLANFILE`")
+        print_.add(compared(change))
+    return print_.digest()
 
 
 def _spec(path: Path, value: Any) -> SpecSeen | None:
@@ -243,10 +279,13 @@ def compare_with_saved(saved: SavedPlan, fresh: Plan, seal: bytes) -> list[str]:
         return f"{change.get('action')} {change.get('system')} {change.get('kind')} {change.get('user')} " \
                f"{change.get('date')}"
 
-    saved_keys = Counter(key(c) for c in saved.changes)
+    if saved.fingerprint == fresh_fingerprint(fresh.changes, seal):  # the same changes, in the same order
+        return []
+    saved_list = _reading(saved.path, lambda: saved_changes(saved.path))  # they differ (or in order only): all
+    saved_keys = Counter(key(c) for c in saved_list)
     fresh_list = shared_changes(fresh.changes, seal)
     fresh_keys = Counter(key(c) for c in fresh_list)
-    lines = [f"  only in the saved plan: {label(c)}" for c in saved.changes
+    lines = [f"  only in the saved plan: {label(c)}" for c in saved_list
              if saved_keys[key(c)] > fresh_keys[key(c)]]
     lines += [f"  only in a fresh plan:   {label(c)}" for c in fresh_list if fresh_keys[key(c)] > saved_keys[key(c)]]
     return lines

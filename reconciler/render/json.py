@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from reconciler.plan.guard import held
 from reconciler.plan.model import Plan
+from reconciler.plan.planstream import plan_chunks
 
 
 def render_json(plan: Plan) -> str:
     return json.dumps(plan_json(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def json_chunks(plan: Plan) -> Iterator[str]:
+    """`render_json` in pieces, a change at a time (issue 22: a first sync's million changes are not held as
+    JSON at once)."""
+    light = dataclasses.replace(plan, changes=(), causes=())
+    return plan_chunks(plan, plan_json(light) | {"held": [part.to_json() for part in held(plan)]})
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:

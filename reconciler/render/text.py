@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
 
 from reconciler.plan.guard import holding
@@ -10,11 +12,18 @@ from reconciler.plan.privacy import Shown
 from reconciler.render.words import SECTION_TITLES, SYMBOLS, also_known_as, by_cause, lines, partial, totals
 
 COLORS = {"create": "green", "update": "yellow", "delete": "red"}
+CHUNK = 2000  # lines of text written at a time
 
 
 def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str:
     """The plan for a terminal; `redact` for a log (no terminal): sensitive changes and conflicts are
     counted, not listed (plan/privacy.py)."""
+    return "".join(text_chunks(plan, color=color, redact=redact))
+
+
+def text_chunks(plan: Plan, *, color: bool = False, redact: bool = False) -> Iterator[str]:
+    """`render_text`, a person at a time (issue 22: a first sync lists a million changes, and its text is not
+    held whole)."""
     shown = Shown.of(plan, redact=redact)
 
     def paint(text: str, fg: str | None = None, dim: bool = False, bold: bool = False) -> str:
@@ -43,6 +52,9 @@ def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str
             if not people:
                 out += ["  (none)", ""]
         for person, changes in people.items():
+            if len(out) >= CHUNK:
+                yield "\n".join(out) + "\n"
+                out = []
             out.append(paint(person, bold=True) + paint(also_known_as(person, changes), dim=True))
             for line in (line for change in changes for line in lines(change)):
                 symbol = paint(SYMBOLS[line.action], fg=COLORS[line.action], bold=True)
@@ -65,4 +77,4 @@ def render_text(plan: Plan, *, color: bool = False, redact: bool = False) -> str
         out += [paint(f"# {shown.withheld()}", dim=True), ""]
     out += [paint(line, bold=True) for line in by_cause(plan)]
     out.append(paint(totals(plan), bold=True))
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"
