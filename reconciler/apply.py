@@ -77,6 +77,10 @@ class ApplyReport:
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
+    def __repr__(self) -> str:  # counts only, as Plan's (a first sync's report holds a million outcomes)
+        return (f"ApplyReport({self.count('applied')} applied, {self.count('failed')} failed, "
+                f"{self.count('skipped')} skipped)")
+
     def failed(self) -> list[Outcome]:
         """The failed changes, in the order logs name them (`shared_order`): once apply is done, never as
         they fail, so that those of a sensitive kind can stand together at the end."""

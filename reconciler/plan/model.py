@@ -220,6 +220,13 @@ class Plan:
     def summary(self) -> dict[str, int]:
         return summarise(self.changes)
 
+    def __repr__(self) -> str:
+        """Counts only. A first sync plans a million changes, and Python formats a finished task's result with
+        repr (asyncio.run, Python 3.11 and 3.12: twice, restoring its Ctrl-C handler): in full that was 1.2 GB
+        and 11 s of CPU at 1,000 people (issue 22)."""
+        return (f"Plan({len(self.changes)} changes {self.summary}, {len(self.conflicts)} conflicts, "
+                f"{len(self.warnings)} warnings, scope={self.scope})")
+
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)

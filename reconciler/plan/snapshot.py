@@ -131,6 +131,9 @@ class Snapshot:
     def __getitem__(self, source: Source) -> tuple[Any, ...]:
         return self.lists.get(source.name, ())
 
+    def __repr__(self) -> str:  # counts only, as Plan's (a year of a big company's records)
+        return f"Snapshot({self.today}, {', '.join(f'{name}: {len(rows)}' for name, rows in self.lists.items())})"
+
 
 def merge_needs(needs: Iterable[Need]) -> tuple[Need, ...]:
     """One need per source, for the union of the windows asked."""

@@ -49,6 +49,9 @@ class Reading:
     people: Snapshot | None = None
     touched: Mapping[str, Touched] | None = None
 
+    def __repr__(self) -> str:  # counts only, as Plan's (a year of a big company's records)
+        return f"Reading({self.snapshot!r}, since={self.since!r})"
+
     def again(self) -> Saved | None:
         """The scope that reads again what this reading planned, reusing who is who (None: a run that is
         not scoped per direction reads again as it read)."""
