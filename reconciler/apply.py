@@ -128,7 +128,6 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Cli
 
 async def _apply(changes: tuple[Change, ...] | list[Change], clients: Clients, pace: Pace, progress: Progress | None,
                  halt: Halt | None, report: ApplyReport) -> ApplyReport:
-    gate = asyncio.Semaphore(pace.concurrency)
     stop = asyncio.Event()
     done = 0
     in_a_row: dict[str, int] = {}  # per service: transient failures since its last success
@@ -137,34 +136,39 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Clients, p
         """One person's day in one system, change after change: deletes, then updates, then creates,
         so a period moving into the place of another never meets it (Personio refuses overlaps)."""
         nonlocal done
-        async with gate:
-            for change in sorted(day, key=lambda c: STEP_ORDER[c.action]):
-                if halt and halt.reason and not stop.is_set():
+        for change in sorted(day, key=lambda c: STEP_ORDER[c.action]):
+            if halt and halt.reason and not stop.is_set():
+                report.halted_by = halt.reason
+                outcome = Outcome(change, "skipped", f"not attempted: stopped by {halt.reason}")
+            elif stop.is_set():
+                outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
+            else:
+                outcome = await _unless_halted(change, clients, pace.verify_delay, halt)
+                if outcome.status == "skipped" and halt:  # given up waiting for its first request
                     report.halted_by = halt.reason
-                    outcome = Outcome(change, "skipped", f"not attempted: stopped by {halt.reason}")
-                elif stop.is_set():
-                    outcome = Outcome(change, "skipped", f"not attempted: {report.stopped_by}")
-                else:
-                    outcome = await _unless_halted(change, clients, pace.verify_delay, halt)
-                    if outcome.status == "skipped" and halt:  # given up waiting for its first request
-                        report.halted_by = halt.reason
-                    service = registry.get(change.direction).service
-                    in_a_row[service] = in_a_row.get(service, 0) + 1 if outcome.transient else 0
-                    if in_a_row[service] >= DOWN_AFTER:
-                        outcome.fatal = True
-                        outcome.detail += f" ({DOWN_AFTER} changes in a row failed like this: {service} is down)"
-                    if outcome.fatal:
-                        report.stopped_by = report.stopped_by or shared_detail(outcome)
-                        stop.set()
-                report.outcomes.append(outcome)
-                done += 1
-                if progress:
-                    progress(outcome, done, len(changes))
+                service = registry.get(change.direction).service
+                in_a_row[service] = in_a_row.get(service, 0) + 1 if outcome.transient else 0
+                if in_a_row[service] >= DOWN_AFTER:
+                    outcome.fatal = True
+                    outcome.detail += f" ({DOWN_AFTER} changes in a row failed like this: {service} is down)"
+                if outcome.fatal:
+                    report.stopped_by = report.stopped_by or shared_detail(outcome)
+                    stop.set()
+            report.outcomes.append(outcome)
+            done += 1
+            if progress:
+                progress(outcome, done, len(changes))
 
     days: dict[tuple[str, str, str, date], list[Change]] = {}
     for change in changes:
         days.setdefault((change.system, change.kind, change.user, change.date), []).append(change)
-    await asyncio.gather(*(run(day) for day in days.values()))
+    waiting = iter(days.values())
+
+    async def worker() -> None:  # takes the next day when one is done: the days start in order, as many at once
+        for day in waiting:      # as `pace.concurrency`, and a first sync's 500,000 days are not all tasks at once
+            await run(day)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, pace.concurrency))))
     order = {id(change): index for index, change in enumerate(changes)}
     report.outcomes.sort(key=lambda o: order[id(o.change)])
     report.outcomes[:] = shared_order(report.outcomes)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
 
 from reconciler.apply import ApplyReport, Pace, apply_changes
@@ -290,3 +290,27 @@ def test_a_failed_sick_day_change_is_logged_and_reported_without_its_record_id(c
     saved = report_json(spec="mapping.yaml", plan_file=None, plan=None, report=report, key=b"k", started=now,
                         finished=now)
     assert "981235" in str(saved["changes"][0]) and "981234" not in str(saved["changes"][1])
+
+
+def test_many_days_are_applied_in_order_with_no_more_of_them_under_way_than_the_concurrency():
+    """A first sync has half a million days: they are taken one after the other by as many workers as the
+    concurrency allows, never all made into tasks at once (issue 22), and they start in plan order."""
+    moco = FakeMoco()
+    most = 0
+    slow_create = moco.create_schedule
+
+    async def counting(*args: Any, **kwargs: Any) -> MocoAbsence:
+        nonlocal most
+        most = max(most, len(asyncio.all_tasks()))
+        await asyncio.sleep(0)
+        return await slow_create(*args, **kwargs)
+
+    moco.create_schedule = counting  # type: ignore[method-assign]
+    changes = [replace(create(1), date=date(2026, 1, 1) + timedelta(days=n),
+                       send=replace(create(1).send, day=date(2026, 1, 1) + timedelta(days=n)))  # type: ignore[type-var]
+               for n in range(300)]
+    report = run(changes, moco, concurrency=4)
+    assert report.ok and len(report.outcomes) == 300
+    assert most <= 1 + 4  # the main task and the four workers
+    posted = [call for call in moco.calls if call.startswith("POST")]
+    assert posted == [f"POST {date(2026, 1, 1) + timedelta(days=n)}" for n in range(300)]
