@@ -239,4 +239,4 @@ def _progress_printer() -> Watch:
     every PROGRESS_EVERY seconds: while reading, while applying (done of total, failures, rate, time left,
     rate limits waited for) and while reading back what was written; and the cost line before the first
     write when the apply takes a minute or more."""
-    return Watch(terminal=logs.stderr_is_terminal() and not logs.machine(), every=PROGRESS_EVERY)
+    return Watch.on_stderr(PROGRESS_EVERY)

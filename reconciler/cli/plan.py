@@ -68,7 +68,7 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     base = load_spec(base_path) if base_path else None
     reading(spec, "plan")
     options = run_options(spec, today, only_names(only), timeout, subset, changed_since)
-    watch = Watch(terminal=logs.stderr_is_terminal() and not logs.machine(), every=PROGRESS_EVERY)  # the read's lines
+    watch = Watch.on_stderr(PROGRESS_EVERY)  # the read's lines
     result = asyncio.run(make_plan(spec, credentials, options, base, watch))
     for chunk in render_chunks(result, fmt, color=fmt == "text", redact=redact_stdout()):
         click.echo(chunk, nl=False, color=color())

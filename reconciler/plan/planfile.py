@@ -52,7 +52,6 @@ class Names(Protocol):
         ...
 
 T = TypeVar("T")
-LEGACY = ("also_delete",)  # fields older plan files hold that newer ones do not (compared without them)
 
 
 @dataclass(frozen=True)
@@ -269,8 +268,7 @@ def compare_with_saved(saved: SavedPlan, fresh: Plan, seal: bytes) -> list[str]:
     changes are compared by their seals (the fresh plan's sealed with the same credentials' key)."""
 
     def key(change: dict[str, Any]) -> str:
-        return json.dumps({name: value for name, value in change.items() if name != "cause" and name not in LEGACY},
-                          sort_keys=True)
+        return json.dumps(compared(change), sort_keys=True)
 
     def label(change: dict[str, Any]) -> str:
         if change.get("sealed"):

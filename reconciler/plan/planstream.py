@@ -22,18 +22,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from reconciler.plan.model import Change, Plan
-from reconciler.plan.privacy import Shown, shared_json
+from reconciler.plan.privacy import Shown, shared_order
 
-COMPARED_WITHOUT = ("cause", "also_delete")  # a change's fields apply PLANFILE leaves out of the compare
+# A change's fields apply PLANFILE leaves out of the compare: `cause` (--base-spec), and `also_delete`, which plan
+# files of reconcile 0.1 to 0.3 held beside `removes`.
+COMPARED_WITHOUT = ("cause", "also_delete")
 
 
 def _dumps(value: Any, indent: str) -> str:
     """`value` as json.dump(…, indent=2) writes it at a depth whose lines start with `indent`."""
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
-
-
-def _canonical(change: dict[str, Any]) -> str:
-    return json.dumps(change, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class Fingerprint:
@@ -56,19 +54,6 @@ class Fingerprint:
         return final.hexdigest()[:16]
 
 
-def _ordered(plan: Plan, key: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each change's index and shared form, in the order files list them (privacy.shared_order), made one at a
-    time: the changes that are not sensitive as they come, then the seals, ordered by the seal."""
-    sealed: list[tuple[int, dict[str, Any]]] = []
-    for index, change in enumerate(plan.changes):
-        data = shared_json(change, key)
-        if data.get("sealed"):
-            sealed.append((index, data))
-        else:
-            yield index, data
-    yield from sorted(sealed, key=lambda pair: (pair[1]["sealed"], _canonical(pair[1])))
-
-
 def _head(plan: Plan, key: bytes, extra: dict[str, Any]) -> dict[str, Any]:
     """The plan file's fields but its changes (a placeholder keeps their place) and fingerprint."""
     light = dataclasses.replace(plan, changes=(), causes=())  # its JSON without a million change dicts
@@ -84,7 +69,7 @@ def _head(plan: Plan, key: bytes, extra: dict[str, Any]) -> dict[str, Any]:
 
 def write_plan(plan: Plan, key: bytes, extra: dict[str, Any], out: IO[str]) -> None:
     """The plan file's text, written to `out` change by change (see the module's docstring)."""
-    changes = ((plan.with_cause(index, change), change) for index, change in _ordered(plan, key))
+    changes = ((plan.with_cause(index, change), change) for index, change in shared_order(plan.changes, key))
     for chunk in object_chunks(_head(plan, key, extra), changes, Fingerprint()):
         out.write(chunk)
 
@@ -220,13 +205,6 @@ def fingerprint_of(changes: Iterable[dict[str, Any]]) -> str:
 def fresh_fingerprint(changes: Iterable[Change], key: bytes) -> str:
     """The fingerprint a plan file of `changes` would hold, without holding their shared forms."""
     print_ = Fingerprint()
-    sealed: list[dict[str, Any]] = []
-    for change in changes:
-        data = shared_json(change, key)
-        if data.get("sealed"):
-            sealed.append(data)
-        else:
-            print_.add(data)
-    for data in sorted(sealed, key=lambda each: (each["sealed"], _canonical(each))):
+    for _, data in shared_order(changes, key):
         print_.add(data)
     return print_.digest()

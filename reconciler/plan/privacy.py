@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,15 +82,19 @@ def shared_json(change: Change, key: bytes) -> dict[str, Any]:
     return out
 
 
-def shared_order(changes: Iterable[Change], key: bytes) -> list[tuple[int, dict[str, Any]]]:
+def shared_order(changes: Iterable[Change], key: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each change's index in the plan and its shared form, in the order files list them: the changes that
     are not sensitive in the plan's order, then every seal, ordered by the seal. A seal's place then says
-    nothing of its person or day (in the plan's order it would sit among its person's named changes)."""
-    shared = [(index, shared_json(change, key)) for index, change in enumerate(changes)]
-    named = [(index, data) for index, data in shared if not data.get("sealed")]
-    sealed = sorted(((index, data) for index, data in shared if data.get("sealed")),
-                    key=lambda pair: (pair[1]["sealed"], _canonical(pair[1])))
-    return named + sealed
+    nothing of its person or day (in the plan's order it would sit among its person's named changes). Made
+    one at a time (a first sync plans a million): only the seals, a few per cent, are held to be sorted."""
+    sealed: list[tuple[int, dict[str, Any]]] = []
+    for index, change in enumerate(changes):
+        data = shared_json(change, key)
+        if data.get("sealed"):
+            sealed.append((index, data))
+        else:
+            yield index, data
+    yield from sorted(sealed, key=lambda pair: (pair[1]["sealed"], _canonical(pair[1])))
 
 
 def shared_changes(changes: Iterable[Change], key: bytes) -> list[dict[str, Any]]:
@@ -123,7 +127,7 @@ def shared_plan_json(plan: Plan, key: bytes) -> dict[str, Any]:
     """The JSON plan as a saved plan file holds it (the contract's format, redacted as above); `cause` goes
     with each change wherever `shared_order` puts it."""
     data = plan.to_json()
-    ordered = shared_order(plan.changes, key)
+    ordered = list(shared_order(plan.changes, key))
     changes = [change for _, change in ordered]
     shown = Shown.of(plan, redact=True)
     data["changes"] = [plan.with_cause(index, change) for index, change in ordered]

@@ -72,6 +72,12 @@ class Watch:
         self._last_line = 0.0  # when the last heartbeat line was written
         self._drawn = 0  # characters of the bar last drawn
 
+    @classmethod
+    def on_stderr(cls, every: float = EVERY) -> Watch:
+        """A command's watch (plan, apply): the bar on a terminal, lines every `every` seconds in a log (no
+        terminal, or JSON logs)."""
+        return cls(terminal=logs.stderr_is_terminal() and not logs.machine(), every=every)
+
     # ------------------------------------------------------------------ what run.py tells it
 
     @asynccontextmanager
