@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -102,14 +104,20 @@ class Measured:
         return found["last"] - found["first"] if found else 0.0
 
 
-def run_reconcile(server: Server, args: list[str], spec_path: Path, out_path: Path, env: dict[str, str]) -> Measured:
-    """`reconcile ARGS -c SPEC`, stdout to `out_path`; the request log is cleared first and read after."""
+def run_reconcile(server: Server, args: list[str], spec_path: Path, out_path: Path, env: dict[str, str],
+                  writing: float | None = None) -> Measured:
+    """`reconcile ARGS -c SPEC`, stdout to `out_path`; the request log is cleared first and read after. With
+    `writing`, an apply is stopped (SIGTERM, as a node drain stops it) once it has written for that many
+    seconds, counted from its cost line (logged before its first write)."""
     server.call("DELETE", "/requests")
     built_before = server.call("GET", "/bench/log")["built_seconds"]
     command = [*RECONCILE, *args, "-c", str(spec_path)]
     with out_path.open("w", encoding="utf-8") as out, (out_path.with_suffix(".err")).open("w") as err:
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        if writing is not None:
+            threading.Thread(target=_stop_after, args=(process, out_path.with_suffix(".err"), writing),
+                             daemon=True).start()
         _, status, usage = os.wait4(process.pid, 0)
         ended = time.monotonic()
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -125,15 +133,27 @@ def run_reconcile(server: Server, args: list[str], spec_path: Path, out_path: Pa
     return measured
 
 
+COST_LINE = re.compile(r"^(first sync|this apply): at least ", re.MULTILINE)  # plan/cost.py, as apply logs it
+
+
+def _stop_after(process: subprocess.Popen[bytes], err_path: Path, seconds: float) -> None:
+    """SIGTERM `process` `seconds` after its cost line appeared in `err_path`."""
+    while process.poll() is None and not COST_LINE.search(err_path.read_text(errors="replace")):
+        time.sleep(0.5)
+    time.sleep(seconds)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+
+
 def summary_of(out_path: Path, stderr: str) -> str:
     """The plan's or the apply's closing line: "Plan: 3 to add, …", "No changes. …", "Apply complete: …"."""
     lines: list[str] = []
     with out_path.open(encoding="utf-8", errors="replace") as out:
         for line in out:
-            if re.match(r"(Plan:|No changes|Apply (complete|finished)|Nothing to apply)", line.strip()):
+            if re.match(r"(Plan:|No changes|Apply (complete|finished|stopped)|Nothing to apply)", line.strip()):
                 lines.append(line.strip())
     for line in stderr.splitlines():
-        if re.match(r"(error:|Apply (complete|finished))", line.strip()):
+        if re.match(r"(error:|Apply (complete|finished|stopped))", line.strip()):
             lines.append(line.strip())
     return lines[-1] if lines else "(no summary line)"
 

@@ -33,6 +33,7 @@ def render(run: dict[str, Any], gaps: str = "") -> str:
     parts = [_head(run), _setup(run), _company(run)]
     for key in PLANS:
         parts.append(_scenario_table(run, key))
+    parts.append(_first_sync(run))
     parts += [_timing(run), _endpoints(run), _applies(run), _targets(run), _notes(run)]
     if gaps.strip():
         parts.append(gaps.strip() + "\n")
@@ -142,6 +143,31 @@ def _scenario_table(run: dict[str, Any], key: str) -> str:
     header = ["people", "MOCO requests", "minimum", "ratio", "minutes at 1/s", "Personio requests", "minimum",
               "ratio", "minutes at 5/s", "wall", "CPU", "peak MiB", "429", "sandbox", "result"]
     return f"## {title[0].upper()}{title[1:]}\n\n" + _table(header, rows, "l" + "r" * 13 + "l")
+
+
+def _first_sync(run: dict[str, Any]) -> str:
+    """The first sync's memory (issue 22): the first plan, the same saved (`plan --out`), and a minute of its apply."""
+    rows = []
+    for size in run["sizes"]:
+        first, saved, applied = (scenario_of(size, key) for key in ("first", "first_out", "first_apply"))
+        if not (first and saved and applied and first.get("run") and saved.get("run") and applied.get("run")):
+            continue
+        reads = sum(requests(first, s) for s in SERVICES)
+        written = sum(requests(applied, s) for s in SERVICES) - reads
+        asked = [sum(requests(each, s) for s in SERVICES) - refused(each) for each in (saved, first)]  # 429s retried
+        rows.append([number(size["people"]), number(first["run"]["max_rss_mib"]), number(saved["run"]["max_rss_mib"]),
+                     f"{saved['file_bytes'] / 2**20:,.0f} MiB", number(applied["run"]["max_rss_mib"]),
+                     number(written), f"{applied['run']['wall']:.0f} s",
+                     f"{number(asked[0])} vs {number(asked[1])}"])
+    if not rows:
+        return ""
+    header = ["people", "first plan, peak MiB", "plan --out, peak MiB", "plan file", "apply PLANFILE, peak MiB",
+              "requests written in its first minute", "apply's wall (read, plan, compare, write, stop)",
+              "requests of plan --out vs the first plan (429s retried not counted)"]
+    return ("## The first sync's memory\n\nThe first plan, the same plan saved (`plan --out`), and `apply` of the saved "
+            "plan stopped by SIGTERM after a minute of writes (what a container's memory limit must hold; the apply "
+            "reads and plans again, compares, then writes). Peak: the process's maximum resident set.\n\n"
+            + _table(header, rows))
 
 
 def _timing(run: dict[str, Any]) -> str:

@@ -1,6 +1,8 @@
 """The scenarios of issue 12 for one company size, in order, against one sandbox process:
 
-1. first plan: nothing synced yet;
+1. first plan: nothing synced yet; the same as `plan --out` (the plan file's size recorded), and the first
+   minute of `apply PLANFILE` (stopped by SIGTERM after a minute of writes; the synced state below is put in
+   around what it wrote);
 2. steady state: a full plan after everything was applied (the synced state put in directly);
 3. incremental: 1 % of the people changed 2 presences each (and 2 of them got a new one-day vacation),
    then `reconcile plan --changed-since 75m` if this reconcile has the option ("not built yet"
@@ -22,6 +24,7 @@ from typing import Any
 
 from harness import MOCO_STANDARD, PERSONIO_STANDARD, Measured, Server, has_option, reconcile_env, run_reconcile
 
+FIRST_MINUTE = 60.0  # seconds of writes a first apply is measured for, then stopped (SIGTERM)
 WINDOWS_OF_WRITES = 3  # a rate-bound apply writes this many windows' worth to a service
 APPLIES = (  # key, title, --only, writes (MOCO, Personio)
     ("apply_moco", "rate-bound apply, MOCO: absences", "absences_to_moco", (WINDOWS_OF_WRITES, 0)),
@@ -39,6 +42,7 @@ class Scenario:
     not_built: str = ""  # why it was not run
     rate_scale: float = 0.0  # the factor the limits' windows were shortened by in this run
     batch: dict[str, Any] = field(default_factory=dict)  # the rate-bound applies: what was removed, for whom
+    file_bytes: int = 0  # plan --out: the plan file's size
 
 
 @dataclass
@@ -71,10 +75,11 @@ def _scenarios(server: Server, people: int, options: Any, folder: Path) -> SizeR
     spec_path = folder / f"mapping-{people}.yaml"
     spec_path.write_text(server.info["spec"], encoding="utf-8")
 
-    def measure(scenario: Scenario, args: list[str], scale: float, spec: Path = spec_path) -> Scenario:
+    def measure(scenario: Scenario, args: list[str], scale: float, spec: Path = spec_path,
+                writing: float | None = None) -> Scenario:
         time.sleep(max(MOCO_STANDARD[1], PERSONIO_STANDARD[1]) / scale)  # an empty window to start from
         scenario.rate_scale = scale
-        scenario.run = run_reconcile(server, args, spec, folder / f"{scenario.key}-{people}.out", env)
+        scenario.run = run_reconcile(server, args, spec, folder / f"{scenario.key}-{people}.out", env, writing)
         progress(people, scenario)
         return scenario
 
@@ -83,6 +88,14 @@ def _scenarios(server: Server, people: int, options: Any, folder: Path) -> SizeR
 
     first = Scenario("first", "first plan (nothing synced yet)", minimum("full"))
     result.scenarios.append(measure(first, ["plan"], options.rate_scale))
+    plan_file = folder / f"plan-{people}.json"
+    saved = Scenario("first_out", "first plan saved: plan --out", minimum("full"))
+    result.scenarios.append(measure(saved, ["plan", "--out", str(plan_file)], options.rate_scale))
+    saved.file_bytes = plan_file.stat().st_size if plan_file.exists() else 0
+    applied = Scenario("first_apply", f"first apply of the saved plan, its first {FIRST_MINUTE:.0f} s of writes",
+                       minimum("full"))
+    result.scenarios.append(measure(applied, ["apply", str(plan_file)], options.rate_scale, writing=FIRST_MINUTE))
+    plan_file.unlink(missing_ok=True)
     started = time.perf_counter()
     result.sync = server.call("POST", "/bench/sync")
     result.sync["seconds"] = round(time.perf_counter() - started, 1)

@@ -134,6 +134,20 @@ def large(run: dict[str, Any]) -> list[Row]:
     ]
 
 
+def first_sync(run: dict[str, Any]) -> list[Row]:
+    size, note = _size(run, 2000)
+    target = ("2,000 people × one year, first sync: `plan --out` and the first minute of `apply` peak < 512 MiB "
+              "(issue 22)")
+    saved, applied = (scenario_of(size, key) if size else None for key in ("first_out", "first_apply"))
+    if not (saved and applied and saved.get("run") and applied.get("run")):
+        return [(target, "not measured", "not met: not measured")]
+    peaks = {"plan --out": saved["run"]["max_rss_mib"], "apply": applied["run"]["max_rss_mib"]}
+    worst = max(peaks, key=lambda name: peaks[name])
+    measured = ", ".join(f"{name} {number(peak)} MiB" for name, peak in peaks.items()) + \
+        f"; plan file {saved['file_bytes'] / 2**20:,.0f} MiB{note}"
+    return [(target, measured, verdict(peaks[worst] < 512, f"{worst} {number(peaks[worst] - 512)} MiB over", note))]
+
+
 def rate_bound(run: dict[str, Any]) -> list[Row]:
     worst: tuple[float, str] | None = None
     listed, refusals = [], 0
@@ -162,4 +176,4 @@ def rate_bound(run: dict[str, Any]) -> list[Row]:
 
 
 def evaluate(run: dict[str, Any]) -> list[Row]:
-    return [*incremental(run), *steady(run), *large(run), *rate_bound(run)]
+    return [*incremental(run), *steady(run), *large(run), *first_sync(run), *rate_bound(run)]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ from reconciler.errors import (
     Unavailable,
 )
 from reconciler.plan.model import Change
+from reconciler.plan.packed import Packed
 from reconciler.sync import registry
 from reconciler.sync.direction import Direction, Steps
 from reconciler.systems.connect import Clients
@@ -68,14 +70,22 @@ class Halt(Protocol):
 
 @dataclass
 class ApplyReport:
-    outcomes: list[Outcome] = field(default_factory=list)
+    # In the plan's order, those of a sensitive kind last (`shared_order`); a first sync's packed (plan/packed.py).
+    outcomes: list[Outcome] | Packed[Outcome] = field(default_factory=list)
     stopped_by: str = ""  # the fatal error that stopped new changes, if any
     halted_by: str = ""  # the signal that stopped new changes, if any
     settled: int = 0  # second copies another run wrote at the same time, removed afterwards (run.py)
     unsettled: str = ""  # why that check could not be made
+    done: int = 0  # changes finished while apply runs (the outcomes are in once it is done)
+
+    # The counts of `outcomes`, made once for each list of them: a first sync's are a million, packed.
+    _counted: tuple[tuple[int, int], Counter[str]] | None = field(default=None, repr=False, compare=False)
 
     def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+        seen = (id(self.outcomes), len(self.outcomes))
+        if isinstance(self.outcomes, list) or self._counted is None or self._counted[0] != seen:
+            self._counted = seen, Counter(outcome.status for outcome in self.outcomes)
+        return self._counted[1][status]
 
     def __repr__(self) -> str:  # counts only, as Plan's (a first sync's report holds a million outcomes)
         return (f"ApplyReport({self.count('applied')} applied, {self.count('failed')} failed, "
@@ -84,7 +94,7 @@ class ApplyReport:
     def failed(self) -> list[Outcome]:
         """The failed changes, in the order logs name them (`shared_order`): once apply is done, never as
         they fail, so that those of a sensitive kind can stand together at the end."""
-        return [outcome for outcome in shared_order(self.outcomes) if outcome.status == "failed"]
+        return shared_order(outcome for outcome in self.outcomes if outcome.status == "failed")
 
     @property
     def ok(self) -> bool:
@@ -105,7 +115,7 @@ class ApplyReport:
 Progress = Callable[[Outcome | None, int, int], None]  # None: a heartbeat while changes run
 
 
-async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Clients, pace: Pace = Pace(), *,
+async def apply_changes(changes: Sequence[Change], clients: Clients, pace: Pace = Pace(), *,
                         progress: Progress | None = None, halt: Halt | None = None,
                         heartbeat: float | None = None) -> ApplyReport:
     """Make `changes`; `progress(outcome, done, total)` after each one, and, with `heartbeat`, also
@@ -117,7 +127,7 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Cli
     async def beat() -> None:
         while True:
             await asyncio.sleep(heartbeat)
-            progress(None, len(report.outcomes), len(changes))
+            progress(None, report.done, len(changes))
 
     pulse = asyncio.ensure_future(beat())
     try:
@@ -126,17 +136,19 @@ async def apply_changes(changes: tuple[Change, ...] | list[Change], clients: Cli
         pulse.cancel()
 
 
-async def _apply(changes: tuple[Change, ...] | list[Change], clients: Clients, pace: Pace, progress: Progress | None,
+async def _apply(changes: Sequence[Change], clients: Clients, pace: Pace, progress: Progress | None,
                  halt: Halt | None, report: ApplyReport) -> ApplyReport:
     stop = asyncio.Event()
     done = 0
     in_a_row: dict[str, int] = {}  # per service: transient failures since its last success
 
-    async def run(day: list[Change]) -> None:
+    in_order = _InOrder()
+
+    async def run(first: int, day: list[Change]) -> None:
         """One person's day in one system, change after change: deletes, then updates, then creates,
         so a period moving into the place of another never meets it (Personio refuses overlaps)."""
         nonlocal done
-        for change in sorted(day, key=lambda c: STEP_ORDER[c.action]):
+        for index, change in sorted(enumerate(day, first), key=lambda item: STEP_ORDER[item[1].action]):
             if halt and halt.reason and not stop.is_set():
                 report.halted_by = halt.reason
                 outcome = Outcome(change, "skipped", f"not attempted: stopped by {halt.reason}")
@@ -154,25 +166,69 @@ async def _apply(changes: tuple[Change, ...] | list[Change], clients: Clients, p
                 if outcome.fatal:
                     report.stopped_by = report.stopped_by or shared_detail(outcome)
                     stop.set()
-            report.outcomes.append(outcome)
-            done += 1
+            in_order.add(index, outcome)
+            done = report.done = done + 1
             if progress:
                 progress(outcome, done, len(changes))
 
-    days: dict[tuple[str, str, str, date], list[Change]] = {}
-    for change in changes:
-        days.setdefault((change.system, change.kind, change.user, change.date), []).append(change)
-    waiting = iter(days.values())
+    waiting = _days(changes)
 
     async def worker() -> None:  # takes the next day when one is done: the days start in order, as many at once
-        for day in waiting:      # as `pace.concurrency`, and a first sync's 500,000 days are not all tasks at once
-            await run(day)
+        for index, day in waiting:  # as `pace.concurrency`, and a first sync's 500,000 days are not all tasks at once
+            await run(index, day)
+            if stop.is_set() or (halt and halt.reason):
+                return
 
     await asyncio.gather(*(worker() for _ in range(max(1, pace.concurrency))))
-    order = {id(change): index for index, change in enumerate(changes)}
-    report.outcomes.sort(key=lambda o: order[id(o.change)])
-    report.outcomes[:] = shared_order(report.outcomes)
+    for index, day in waiting:  # stopped: the days no worker took are not attempted, reported once the changes
+        await run(index, day)   # in flight are done (else a first sync's million would wait for them unpacked)
+    report.outcomes = in_order.finish()
     return report
+
+
+Day = tuple[int, list[Change]]  # the index of its first change in the plan, and its changes
+
+
+def _days(changes: Iterable[Change]) -> Iterator[Day]:
+    """The plan's changes a day at a time: one person's changes in one system on one date, which follow each
+    other in the plan's order (`plan_order`: by person, date, system). Read as the workers take them: a first
+    sync's are never all unpacked at once."""
+    key: tuple[str, str, str, date] | None = None
+    day: list[Change] = []
+    first = 0
+    for index, change in enumerate(changes):
+        this = (change.system, change.kind, change.user, change.date)
+        if this != key and day:
+            yield first, day
+            day, first = [], index
+        key = this
+        day.append(change)
+    if day:
+        yield first, day
+
+
+class _InOrder:
+    """Outcomes as they come, back into the plan's order as soon as every earlier one is in (the days start in
+    order and run a few at once, so few wait), then in `shared_order`: those of a sensitive kind held to be
+    sorted at the end. The rest are packed as they go (plan/packed.py): a first sync makes a million."""
+
+    def __init__(self) -> None:
+        self.next = 0
+        self.early: dict[int, Outcome] = {}
+        self.ordered: Packed[Outcome] = Packed()
+        self.sensitive: list[Outcome] = []
+
+    def add(self, index: int, outcome: Outcome) -> None:
+        self.early[index] = outcome
+        while self.next in self.early:
+            ready = self.early.pop(self.next)
+            (self.sensitive if ready.change.sensitive else self.ordered).append(ready)
+            self.next += 1
+
+    def finish(self) -> Packed[Outcome]:
+        assert not self.early, "an outcome came in for a change not taken in order"
+        self.ordered.extend(shared_order(self.sensitive))
+        return self.ordered
 
 
 HALT_POLL = 0.1  # seconds between looks at the halt while a change waits to send its first request
@@ -292,14 +348,18 @@ _RECORD = re.compile(r"(?<=/)\d+\b|(?<=\bids=)[\d,]+|(?<=\bid[=:] )\d+|(?<=\bid=
                      r"[^\s@()<>\[\]'\"]+@[^\s@()<>\[\]'\"]+")
 
 
-def shared_order(outcomes: list[Outcome]) -> list[Outcome]:
+def shared_order(outcomes: Iterable[Outcome]) -> list[Outcome]:
     """Outcomes in the order outputs meant to be shared list them: those not of a sensitive kind in their
     order (the plan's: by person and day), then those of a sensitive kind, ordered by what their log lines
     show (direction, system, kind, action, outcome, `shared_detail`), which names no person; lines alike
     are alike wherever they stand. In the plan's order, such a line would stand among its person's named
     ones, and their dates would give the day (plan/privacy.py)."""
-    return [o for o in outcomes if not o.change.sensitive] + sorted(
-        (o for o in outcomes if o.change.sensitive),
+    named: list[Outcome] = []
+    sensitive: list[Outcome] = []
+    for outcome in outcomes:
+        (sensitive if outcome.change.sensitive else named).append(outcome)
+    return named + sorted(
+        sensitive,
         key=lambda o: (o.change.direction, o.change.system, o.change.kind, o.change.action, o.status,
                        shared_detail(o)))
 

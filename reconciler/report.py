@@ -13,30 +13,56 @@ sensitive kind are logged after the others (plan/privacy.py: a withheld entry's 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from reconciler import __version__, logs
 from reconciler.apply import ApplyReport, Outcome, shared_detail
 from reconciler.plan.guard import Held, held
-from reconciler.plan.model import FORMAT_VERSION, Plan, summarise
+from reconciler.plan.model import FORMAT_VERSION, Plan
+from reconciler.plan.planfile import write_file
+from reconciler.plan.planstream import object_chunks
 from reconciler.plan.privacy import Shown, shared_json
 
 
 def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: ApplyReport | None, key: bytes,
                 started: datetime, finished: datetime, error: str = "", held: tuple[Held, ...] = ()
                 ) -> dict[str, Any]:
-    outcomes = report.outcomes if report else []
-    entries = []
-    for outcome in outcomes:
+    """The apply report as one JSON object (`write_report` writes the same a change at a time)."""
+    head = _report_head(spec=spec, plan_file=plan_file, plan=plan, report=report, started=started, finished=finished,
+                        error=error, held=held)
+    return head | {"changes": list(_entries(report, key))}
+
+
+def write_report(path: Path, *, key: bytes, **fields: Any) -> None:
+    """`report_json(**fields)` as `path`, byte for byte, written a change at a time: a first sync's report lists a
+    million outcomes (issue 22). Atomically, and only as a regular file (plan/planfile.py `write_file`)."""
+    report: ApplyReport | None = fields.get("report")
+    head = _report_head(**fields) | {"changes": []}
+    entries = ((entry, entry) for entry in _entries(report, key))
+    write_file(path, "the apply report", lambda out: out.writelines(object_chunks(head, entries, None)))
+
+
+def _entries(report: ApplyReport | None, key: bytes) -> Iterator[dict[str, Any]]:
+    """As in the plan file: those not sensitive in the order they were planned, then every seal, by the seal."""
+    sealed = []
+    for outcome in report.outcomes if report else ():
         detail = shared_detail(outcome)
-        entries.append(shared_json(outcome.change, key) | {"status": outcome.status,
-                                                           **({"detail": detail} if detail else {})})
-    # As in the plan file: those not sensitive in the order they were planned, then every seal, by the seal.
-    entries = [entry for entry in entries if not entry.get("sealed")] + sorted(
-        (entry for entry in entries if entry.get("sealed")),
-        key=lambda entry: (entry["sealed"], json.dumps(entry, sort_keys=True, ensure_ascii=False)))
-    counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("applied", "failed", "skipped")}
+        entry = shared_json(outcome.change, key) | {"status": outcome.status, **({"detail": detail} if detail else {})}
+        if entry.get("sealed"):
+            sealed.append(entry)
+        else:
+            yield entry
+    yield from sorted(sealed, key=lambda entry: (entry["sealed"], json.dumps(entry, sort_keys=True,
+                                                                             ensure_ascii=False)))
+
+
+def _report_head(*, spec: str, plan_file: str | None, plan: Plan | None, report: ApplyReport | None,
+                 started: datetime, finished: datetime, error: str = "", held: tuple[Held, ...] = ()
+                 ) -> dict[str, Any]:
+    counts = {status: report.count(status) if report else 0 for status in ("applied", "failed", "skipped")}
     if error:
         result = "error"
     elif report is None:
@@ -56,13 +82,12 @@ def report_json(*, spec: str, plan_file: str | None, plan: Plan | None, report: 
         "subset": plan.subset.to_json() if plan else None,
         "result": result,
         "error": error or None,
-        "planned": summarise(plan.changes) if plan else None,
+        "planned": plan.summary if plan else None,
         "outcomes": counts | {"settled": report.settled if report else 0},
         "halted_by": report.halted_by if report else "",
         "stopped_by": report.stopped_by if report else "",
         "unsettled": report.unsettled if report else "",
         "held": [part.to_json() for part in held],  # by the mass-change guard: not attempted
-        "changes": entries,
     }
 
 

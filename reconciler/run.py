@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from reconciler.apply import ApplyReport, Halt, Pace, Progress, Stopping, apply_changes
+from reconciler.apply import ApplyReport, Halt, Outcome, Pace, Progress, Stopping, apply_changes
 from reconciler.errors import NotFound, ReconcileError, Unavailable
 from reconciler.plan.base import against_base
 from reconciler.plan.cost import cost_of, first_sync, rates
 from reconciler.plan.guard import GuardRefused, split
 from reconciler.plan.model import Change, Plan, creates
+from reconciler.plan.packed import Packed
 from reconciler.plan.scope import EVERYONE, ChangedSince, Hinted, Saved, Scope, Subset, sent_bound
 from reconciler.plan.snapshot import Snapshot
 from reconciler.read import Reading, read
@@ -149,6 +150,8 @@ async def _plan_and_apply(spec: Spec, clients: Clients, options: RunOptions, app
         if not stopping.reason and not report.stopped_by and _created_something(report):
             again = reading.again()  # the read-back covers what this run planned, not what changed since
             settling = options if again is None else dataclasses.replace(options, scope=again)
+            del reading  # the records read go before they are read again: a first sync's are 400 MiB at
+            read_last.clear()  # 2,000 people, and the read-back's more (issue 22)
             if watch:
                 watch.settling()
             await _settle(spec, clients, settling, report, stopping, read_last, {c.system for c in held})
@@ -198,14 +201,24 @@ async def _settle(spec: Spec, clients: Clients, options: RunOptions, report: App
                             "time may have made; the next run removes any")
         return
     wanted = {_key(change) for change in settled.changes}
-    for outcome in report.outcomes:
-        if outcome.status == "failed" and outcome.change.action == "create" and _key(outcome.change) not in wanted:
-            outcome.status, outcome.detail = "applied", "made at the same time by another run"
+    if any(_made_elsewhere(outcome, wanted) for outcome in report.outcomes):  # a first sync's are packed: made anew
+        report.outcomes = Packed(_done_elsewhere(outcome, wanted) for outcome in report.outcomes)
     copies = [change for change in settled.changes if change.surplus and change.system not in (held or ())]
     if copies:
         cleanup = await apply_changes(copies, clients, options.pace, halt=stopping)
-        report.outcomes += cleanup.outcomes
+        report.outcomes.extend(cleanup.outcomes)
         report.settled = sum(change.destroys for change in copies)
+
+
+def _made_elsewhere(outcome: Outcome, wanted: set[tuple[Any, ...]]) -> bool:
+    """A create that failed, whose record the read-back finds: another run made it at the same time."""
+    return outcome.status == "failed" and outcome.change.action == "create" and _key(outcome.change) not in wanted
+
+
+def _done_elsewhere(outcome: Outcome, wanted: set[tuple[Any, ...]]) -> Outcome:
+    if _made_elsewhere(outcome, wanted):
+        return dataclasses.replace(outcome, status="applied", detail="made at the same time by another run")
+    return outcome
 
 
 async def _read_settled(spec: Spec, clients: Clients, options: RunOptions, stopping: Halt,

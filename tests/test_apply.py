@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -263,12 +264,12 @@ def test_a_failed_read_back_after_creating_keeps_the_report_and_says_what_is_mis
                                        "7 twice)") and not report.ok
 
 
-def test_a_failed_sick_day_change_is_logged_and_reported_without_its_record_id(capsys):
+def test_a_failed_sick_day_change_is_logged_and_reported_without_its_record_id(capsys, tmp_path):
     """Issue 20, finding 8: the log line of a failed sick-day change named its MOCO record id (MOCO's
     schedule id finds the person and the day), and so did the apply report beside the sealed change."""
     from datetime import UTC, datetime
 
-    from reconciler.report import log_failure, report_json
+    from reconciler.report import log_failure, report_json, write_report
 
     class Failing(FakeMoco):
         async def delete_schedule(self, schedule_id: int) -> bool:
@@ -290,6 +291,9 @@ def test_a_failed_sick_day_change_is_logged_and_reported_without_its_record_id(c
     saved = report_json(spec="mapping.yaml", plan_file=None, plan=None, report=report, key=b"k", started=now,
                         finished=now)
     assert "981235" in str(saved["changes"][0]) and "981234" not in str(saved["changes"][1])
+    write_report(tmp_path / "report.json", spec="mapping.yaml", plan_file=None, plan=None, report=report, key=b"k",
+                 started=now, finished=now)  # --report: the same, written a change at a time
+    assert (tmp_path / "report.json").read_text() == json.dumps(saved, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_many_days_are_applied_in_order_with_no_more_of_them_under_way_than_the_concurrency():
@@ -314,3 +318,26 @@ def test_many_days_are_applied_in_order_with_no_more_of_them_under_way_than_the_
     assert most <= 1 + 4  # the main task and the four workers
     posted = [call for call in moco.calls if call.startswith("POST")]
     assert posted == [f"POST {date(2026, 1, 1) + timedelta(days=n)}" for n in range(300)]
+
+
+def test_a_long_apply_keeps_its_outcomes_packed_in_plan_order(monkeypatch):
+    """A first sync's report holds a million outcomes: they are packed as they come (plan/packed.py), in the
+    plan's order whatever order the workers finish them in (issue 22)."""
+    from reconciler.plan import packed
+
+    monkeypatch.setattr(packed, "BATCH", 8)
+    moco = FakeMoco()
+    slow_create = moco.create_schedule
+
+    async def uneven(*args: Any, **kwargs: Any) -> MocoAbsence:
+        await asyncio.sleep(0.001 * (len(moco.calls) % 3))  # later days overtake earlier ones
+        return await slow_create(*args, **kwargs)
+
+    moco.create_schedule = uneven  # type: ignore[method-assign]
+    changes = [replace(create(1), date=date(2026, 1, 1) + timedelta(days=n),
+                       send=replace(create(1).send, day=date(2026, 1, 1) + timedelta(days=n)))  # type: ignore[type-var]
+               for n in range(100)]
+    report = run(changes, moco, concurrency=4)
+    assert isinstance(report.outcomes, packed.Packed) and report.outcomes.packed == 12
+    assert [outcome.change.date for outcome in report.outcomes] == [change.date for change in changes]
+    assert report.count("applied") == 100 and report.ok

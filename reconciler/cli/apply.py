@@ -29,12 +29,14 @@ from reconciler.cli.options import (
 from reconciler.errors import ReconcileError
 from reconciler.plan.guard import Held, split
 from reconciler.plan.model import Plan
-from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, spec_changed, write_json
+from reconciler.plan.planfile import SavedPlan, compare_with_saved, load_saved_plan, spec_changed
 from reconciler.plan.privacy import seal_key
 from reconciler.plan.scope import Saved, Subset, asked_moment
 from reconciler.render import render_chunks
 from reconciler.render.progress import Watch
-from reconciler.report import log_failure, log_held, log_plan, report_json
+from reconciler.render.words import file_size
+from reconciler.report import log_failure, log_held, log_plan
+from reconciler.report import write_report as write_report_file
 from reconciler.run import GuardRefused, plan_and_apply
 from reconciler.spec import Spec
 from reconciler.sync import registry
@@ -89,9 +91,8 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
     except (ReconcileError, click.ClickException) as exc:  # the spec does not load, the options do not fit, …
         if report_path:  # the report says so: an HR team's files show the run that never started too
             error = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
-            write_json(report_json(spec=str(config_path), plan_file=str(planfile) if planfile else None, plan=None,
-                                   report=None, key=b"", started=started, finished=datetime.now(UTC), error=error),
-                       report_path, "the apply report")
+            write_report_file(report_path, spec=str(config_path), plan_file=str(planfile) if planfile else None,
+                              plan=None, report=None, key=b"", started=started, finished=datetime.now(UTC), error=error)
             logs.line("report.saved", "", path=str(report_path), text=False)
         raise
     key = seal_key(seal_secrets(credentials))
@@ -121,10 +122,9 @@ def apply(config_path: Path, auto_approve: bool, force: bool, report_path: Path 
 
     def write_report(report: ApplyReport | None, error: str = "", held: tuple[Held, ...] = ()) -> None:
         if report_path:
-            write_json(report_json(spec=str(spec.source), plan_file=str(planfile) if planfile else None,
-                                   plan=fresh[0] if fresh else None, report=report, key=key, started=started,
-                                   finished=datetime.now(UTC), error=error, held=held), report_path,
-                       "the apply report")
+            write_report_file(report_path, spec=str(spec.source), plan_file=str(planfile) if planfile else None,
+                              plan=fresh[0] if fresh else None, report=report, key=key, started=started,
+                              finished=datetime.now(UTC), error=error, held=held)  # a change at a time
             logs.line("report.saved", "", path=str(report_path), text=False)
 
     if saved is not None and saved.scopes is not None:  # a saved incremental plan: its people and days again
@@ -168,6 +168,10 @@ def _checked(planfile: Path | None, auto_approve: bool, only: str | None, subset
              ) -> tuple[SavedPlan | None, tuple[str, ...] | None, Subset]:
     """The saved plan, if any, and the run's directions and subset; an error for options that do not fit."""
     saved = load_saved_plan(planfile, registry) if planfile else None
+    if planfile is not None:  # read a change at a time when it is compared (a first sync's: hundreds of MiB)
+        size = planfile.stat().st_size
+        logs.line("plan.loaded", f"Reading the saved plan {planfile} ({file_size(size)}): applied if a fresh plan makes exactly its changes.",
+                  path=str(planfile), bytes=size)
     if saved is not None and changed_since:
         raise ReconcileError(f"{planfile} keeps the scope it was planned with; apply it without --changed-since. "
                              "Nothing was written.")

@@ -23,12 +23,13 @@ and the run's own read confirmed it, two signals an empty answer does not give.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import ReconcileError
 from reconciler.plan.model import Change, Plan
+from reconciler.plan.packed import Packed
 from reconciler.spec import SafetySettings, Spec
 
 
@@ -103,11 +104,16 @@ def _breached(plan: Plan) -> dict[str, Breach]:
     return {breach.system: breach for breach in plan.guard if isinstance(breach, Breach)}
 
 
-def split(plan: Plan) -> tuple[tuple[Change, ...], tuple[Change, ...]]:
-    """The plan's changes that go ahead and those the guard holds: every change in a breached system."""
+def split(plan: Plan) -> tuple[Sequence[Change], Sequence[Change]]:
+    """The plan's changes that go ahead and those the guard holds: every change in a breached system. Packed
+    as the plan's are (a first sync's: plan/packed.py)."""
     breached = _breached(plan)
-    return (tuple(change for change in plan.changes if change.system not in breached),
-            tuple(change for change in plan.changes if change.system in breached))
+    if not breached:
+        return plan.changes, ()
+    going, holding = Packed[Change](), Packed[Change]()
+    for change in plan.changes:
+        (holding if change.system in breached else going).append(change)
+    return going, holding
 
 
 def held(plan: Plan) -> tuple[Held, ...]:

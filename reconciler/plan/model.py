@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from reconciler import __version__
@@ -200,7 +201,8 @@ class PlannedPart:
 
 @dataclass(frozen=True)
 class Plan:
-    changes: tuple[Change, ...] = ()
+    # In the plan's order; a first sync's are `Packed` (plan/packed.py): a million, held a batch at a time.
+    changes: Sequence[Change] = ()
     conflicts: tuple[Conflict, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # facts about the run worth a line: windows, what is not synced and why
@@ -216,9 +218,14 @@ class Plan:
     owned: int = 0  # records of reconcile's own read in the systems written (0: a first sync)
     cost: Cost | None = None  # the write requests and their time at the spec's rates (plan/cost.py)
 
-    @property
-    def summary(self) -> dict[str, int]:
+    @cached_property
+    def summary(self) -> dict[str, int]:  # counted once: a first sync's changes are read a batch at a time
         return summarise(self.changes)
+
+    @cached_property
+    def sensitive(self) -> int:
+        """How many changes concern a record of a sensitive kind (outputs meant to be shared withhold them)."""
+        return sum(change.sensitive for change in self.changes)
 
     def __repr__(self) -> str:
         """Counts only. A first sync plans a million changes, and Python formats a finished task's result with
@@ -275,8 +282,12 @@ class Plan:
 
     def fingerprint(self) -> str:
         """A digest of the changes alone, every field apply reads included: equal plans, equal prints."""
-        canonical = json.dumps([c.to_json() for c in self.changes], sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        digest = hashlib.sha256(b"[")  # json.dumps of the list of them, made a change at a time
+        for index, change in enumerate(self.changes):
+            digest.update(b"," if index else b"")
+            digest.update(json.dumps(change.to_json(), sort_keys=True, separators=(",", ":")).encode())
+        digest.update(b"]")
+        return digest.hexdigest()[:16]
 
 
 def summarise(changes: Iterable[Change]) -> dict[str, int]:
@@ -288,18 +299,22 @@ def summarise(changes: Iterable[Change]) -> dict[str, int]:
     return {action: counts[action] for action in ACTIONS}
 
 
+_ACTION_ORDER = {action: index for index, action in enumerate(ACTIONS)}
+
+
+def plan_order(change: Change) -> tuple[Any, ...]:
+    """Where a change stands in a plan: by person, day, system, kind, time of day (attendances list in
+    the order of the day), then deletes, updates, creates."""
+    values = change.after or change.before or {}
+    return change.person, change.date, change.system, change.kind, values.get("start") or "", \
+        _ACTION_ORDER[change.action]
+
+
 def merge(parts: list[PlannedPart], *, warnings: tuple[str, ...] = (), scope: tuple[str, ...] = (),
           partial: bool = False, guard: Callable[[tuple[Change, ...]], tuple[Any, ...]] = lambda changes: ()
           ) -> Plan:
     """One plan from the directions' parts, in a stable order."""
-    order = {action: index for index, action in enumerate(ACTIONS)}
-
-    def clock(change: Change) -> str:  # attendances list in the order of the day
-        values = change.after or change.before or {}
-        return values.get("start") or ""
-
-    changes = sorted((c for part in parts for c in part.changes),
-                     key=lambda c: (c.person, c.date, c.system, c.kind, clock(c), order[c.action]))
+    changes = sorted((c for part in parts for c in part.changes), key=plan_order)
     conflicts = sorted((c for part in parts for c in part.conflicts), key=lambda c: (c.person, c.date))
     return Plan(
         changes=tuple(changes), conflicts=tuple(conflicts),

@@ -75,13 +75,14 @@ def write_plan(plan: Plan, key: bytes, extra: dict[str, Any], out: IO[str]) -> N
 
 
 def object_chunks(head: dict[str, Any], changes: Iterator[tuple[dict[str, Any], dict[str, Any]]],
-                  print_: Fingerprint) -> Iterator[str]:
+                  print_: Fingerprint | None) -> Iterator[str]:
     """json.dumps(head, indent=2) + "\\n" in pieces, with `changes` (each as written, and as fingerprinted) in
-    the place of head's "changes", and their fingerprint as head's "fingerprint" (which follows them)."""
+    the place of head's "changes", and their fingerprint as head's "fingerprint" (which follows them; an
+    object without one, as the apply report, passes no `print_`)."""
     yield "{"
     for position, (name, value) in enumerate(head.items()):
         prefix = ("\n  " if position == 0 else ",\n  ") + json.dumps(name, ensure_ascii=False) + ": "
-        if name == "fingerprint":
+        if name == "fingerprint" and print_ is not None:
             yield prefix + json.dumps(print_.digest())
         elif name != "changes":
             yield prefix + _dumps(value, "  ")
@@ -89,7 +90,8 @@ def object_chunks(head: dict[str, Any], changes: Iterator[tuple[dict[str, Any], 
             yield prefix + "["
             count = 0
             for count, (shown, printed) in enumerate(changes, 1):
-                print_.add(printed)
+                if print_ is not None:
+                    print_.add(printed)
                 yield ("\n    " if count == 1 else ",\n    ") + _dumps(shown, "    ")
             yield "\n  ]" if count else "]"
     yield "\n}\n"

@@ -33,11 +33,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.plan.model import Change, Conflict, HandMade, Plan, Withheld, shared_text
+from reconciler.plan.packed import Where
 
 SEAL_CONTEXT = b"reconcile: sealed plan changes, v1"
 CAUSES = ("spec", "routine")  # --base-spec: caused by the spec change, or made with either spec
@@ -119,6 +120,10 @@ def _canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _not_sensitive(change: Change) -> bool:
+    return not change.sensitive
+
+
 def _hmac(key: bytes, data: Any) -> str:
     return hmac.new(key, _canonical(data).encode(), hashlib.sha256).hexdigest()
 
@@ -143,7 +148,7 @@ def shared_plan_json(plan: Plan, key: bytes) -> dict[str, Any]:
 class Shown:
     """What a renderer lists of a plan: all of it, or (redact) what outputs meant to be shared may show."""
 
-    changes: tuple[Change, ...]
+    changes: Sequence[Change]  # a first sync's: read as they are listed (plan/packed.py)
     conflicts: tuple[Conflict, ...]
     warnings: tuple[str, ...]
     withheld_changes: int = 0
@@ -152,14 +157,16 @@ class Shown:
 
     @classmethod
     def of(cls, plan: Plan, *, redact: bool) -> Shown:
-        causes = plan.causes or ("",) * len(plan.changes)
         if not redact:
             return cls(plan.changes, plan.conflicts, plan.warnings, causes=plan.causes)
-        kept = [(change, cause) for change, cause in zip(plan.changes, causes, strict=True) if not change.sensitive]
         conflicts = tuple(conflict for conflict in plan.conflicts if not conflict.sensitive)
-        return cls(tuple(change for change, _ in kept), conflicts, shared_warnings(plan.warnings),
-                   len(plan.changes) - len(kept), len(plan.conflicts) - len(conflicts),
-                   tuple(cause for _, cause in kept) if plan.causes else ())
+        withheld = plan.sensitive
+        kept: Sequence[Change] = Where(plan.changes, _not_sensitive, len(plan.changes) - withheld) \
+            if withheld else plan.changes
+        causes = tuple(cause for change, cause in zip(plan.changes, plan.causes, strict=True)
+                       if not change.sensitive) if plan.causes else ()
+        return cls(kept, conflicts, shared_warnings(plan.warnings), withheld, len(plan.conflicts) - len(conflicts),
+                   causes)
 
     def by_person(self, cause: str = "") -> dict[str, list[Change]]:
         """The shown changes (of one cause, with --base-spec) grouped by person."""
@@ -169,11 +176,26 @@ class Shown:
                 grouped.setdefault(change.person, []).append(change)
         return grouped
 
-    def sections(self) -> list[tuple[str, dict[str, list[Change]]]]:
-        """("", everyone) — or, with --base-spec, ("spec", …) and ("routine", …)."""
+    def people(self, cause: str = "") -> Iterator[tuple[str, list[Change]]]:
+        """`by_person`, a person at a time, as the plan's order has them (by person): a first sync's are not
+        all unpacked at once."""
+        person, theirs = "", list[Change]()
+        for index, change in enumerate(self.changes):
+            if cause and self.causes[index] != cause:
+                continue
+            if change.person != person and theirs:
+                yield person, theirs
+                theirs = []
+            person = change.person
+            theirs.append(change)
+        if theirs:
+            yield person, theirs
+
+    def sections(self) -> list[tuple[str, Iterable[tuple[str, list[Change]]]]]:
+        """("", everyone, a person at a time) — or, with --base-spec, ("spec", …) and ("routine", …), listed."""
         if not self.causes:
-            return [("", self.by_person())]
-        return [(cause, self.by_person(cause)) for cause in CAUSES]
+            return [("", self.people())]
+        return [(cause, list(self.people(cause))) for cause in CAUSES]
 
     def withheld(self) -> str:
         """The line that says what is not listed, or "" when nothing is withheld."""

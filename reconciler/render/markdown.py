@@ -9,7 +9,7 @@ per-person table, the conflicts, the warnings, the notes, and each person's chan
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from reconciler.plan.guard import holding
 from reconciler.plan.model import Change, Plan, summarise
@@ -55,8 +55,7 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     if spec_caused:  # what the spec change causes comes before everything else (--base-spec)
         left_out += _details(spec_caused[0], spec_caused[1], fit)
         sections = sections[1:]
-    people = shown.by_person()
-    if people and not fit(_people_table(people)):
+    if shown.changes and not fit(_people_table(shown.people())):
         left_out.append("the table of people")
     for title, rows, header in (("Conflicts", _conflicts(shown), ["| person | date | reason |", "|---|---|---|"]),
                                 ("Warnings", [f"- {_cell(w)}" for w in shown.warnings], [])):
@@ -76,20 +75,22 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     return "\n".join(head + body + tail) + "\n"
 
 
-def _details(cause: str, people: dict[str, list[Change]], fit: Callable[[list[str]], bool]) -> list[str]:
-    """Each person's changes folded in <details>, as many as fit; what was left out, if anything."""
+def _details(cause: str, people: Iterable[tuple[str, list[Change]]], fit: Callable[[list[str]], bool]) -> list[str]:
+    """Each person's changes folded in <details>, as many as fit; what was left out, if anything. The people
+    come one at a time (a first sync's changes are a million) and are only counted once one does not fit."""
     if cause and not fit([f"#### {SECTION_TITLES[cause]}", ""] + ([] if people else ["None.", ""])):
         return [f"the {SECTION_TITLES[cause].lower()}"]
-    shown = 0
-    for person, changes in people.items():
-        if not fit(_person(person, changes)):
-            break
-        shown += 1
-    if shown == len(people):
+    shown = everyone = hidden = 0
+    for person, changes in people:
+        everyone += 1
+        if everyone == shown + 1 and fit(_person(person, changes)):
+            shown += 1
+        else:
+            hidden += len(changes)
+    if shown == everyone:
         return []
-    hidden = sum(len(changes) for changes in list(people.values())[shown:])
     of = f" {SECTION_TITLES[cause].lower()}" if cause else ""
-    return [f"the details{of} of {len(people) - shown} of {len(people)} people ({counted(hidden, 'change')})"]
+    return [f"the details{of} of {everyone - shown} of {everyone} people ({counted(hidden, 'change')})"]
 
 
 def _size(block: list[str]) -> int:
@@ -132,9 +133,9 @@ def _head(plan: Plan, shown: Shown) -> list[str]:
     return out + [""]
 
 
-def _people_table(people: dict[str, list[Change]]) -> list[str]:
+def _people_table(people: Iterable[tuple[str, list[Change]]]) -> list[str]:
     out = ["| person | add | change | destroy |", "|---|---:|---:|---:|"]
-    for person, changes in people.items():
+    for person, changes in people:
         counts = summarise(changes)
         out.append(f"| {_cell(person)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
     return out + [""]

@@ -49,9 +49,9 @@ def text_chunks(plan: Plan, *, color: bool = False, redact: bool = False) -> Ite
     for cause, people in shown.sections():
         if cause:
             out += [paint(f"── {SECTION_TITLES[cause]} " + "─" * 20, bold=True), ""]
-            if not people:
+            if not people:  # listed, with --base-spec
                 out += ["  (none)", ""]
-        for person, changes in people.items():
+        for person, changes in people:
             if len(out) >= CHUNK:
                 yield "\n".join(out) + "\n"
                 out = []

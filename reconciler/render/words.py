@@ -81,6 +81,17 @@ def by_cause(plan: Plan) -> list[str]:
     return out
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: "812 bytes", "14 KiB", "661 MiB", "1.2 GiB"."""
+    if size < 1024:
+        return f"{size:,} byte{'s' if size != 1 else ''}"
+    for unit, power in (("KiB", 1), ("MiB", 2), ("GiB", 3)):
+        value = size / 1024 ** power
+        if value < 1024 or unit == "GiB":
+            return f"{value:,.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 

@@ -6,18 +6,19 @@ Pure, like the planners it calls: the same inputs always give the same plan.
 
 from __future__ import annotations
 
-import dataclasses
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 
 from reconciler.plan.guard import breaches
-from reconciler.plan.model import Plan, PlannedPart, merge
+from reconciler.plan.model import Change, Conflict, Plan, PlannedPart, plan_order
+from reconciler.plan.packed import Packed
 from reconciler.plan.scope import Subset
 from reconciler.plan.snapshot import Snapshot, Window, fewer_collections
 from reconciler.spec import Spec
 from reconciler.sync import sources
-from reconciler.sync.direction import Direction, PlanInput
-from reconciler.sync.identity import Matching, match_people, only_people
+from reconciler.sync.direction import Direction, PlanInput, Planner
+from reconciler.sync.identity import Matching, Pair, match_people, only_people
 
 
 def matching_of(spec: Spec, snapshot: Snapshot) -> Matching:
@@ -42,26 +43,69 @@ def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...
                 partial: bool, announced: frozenset[str], subset: Subset,
                 scopes: Mapping[str, Subset | None] | None) -> Plan:
     matching = only_people(everyone, subset.users) if subset.users else everyone
-    parts: list[PlannedPart] = []
+    made: list[tuple[PlannedPart | Planner, tuple[Pair, ...]]] = []
     owned: dict[str, tuple[str, int]] = {}
+    planned: set[str] = set()  # the directions planned in this run
     by_changes: set[str] = set()  # directions scoped to what changed (incremental, targeted): plan/guard.py
     for direction in directions:
         scope = scopes.get(direction.name) if scopes is not None else subset
         why_not, window = _why_not(direction, spec, snapshot.today, scope)
         if why_not or scope is None or window is None:
-            parts.append(PlannedPart(notes=(why_not,) if why_not else ()))
+            made.append((PlannedPart(notes=(why_not,) if why_not else ()), ()))
             continue
         matched = matching
         if scopes is not None and scope.users:
             matched = only_people(everyone, scope.users)
             by_changes.add(direction.name)
-        part = direction.plan(PlanInput(spec, snapshot, matched, window))
-        parts.append(part)
-        owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
-    plan = merge(parts, warnings=snapshot.notices + (matching.warnings if scopes is None else ()),
-                 scope=tuple(d.name for d in directions), partial=partial or bool(subset) or scopes is not None,
-                 guard=lambda changes: breaches(changes, owned, spec.safety, frozenset(by_changes), announced))
-    return dataclasses.replace(plan, subset=subset)
+        made.append((direction.plan(PlanInput(spec, snapshot, matched, window)), matched.pairs))
+        planned.add(direction.name)
+    changes, conflicts = _person_by_person(made)
+    parts = [planned if isinstance(planned, PlannedPart) else planned.finish() for planned, _ in made]
+    for direction, part in zip(directions, parts, strict=True):
+        if direction.name in planned:
+            owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
+    guard = breaches(changes, owned, spec.safety, frozenset(by_changes), announced)
+    return Plan(changes=changes, conflicts=tuple(sorted(conflicts, key=lambda c: (c.person, c.date))),
+                warnings=snapshot.notices + (matching.warnings if scopes is None else ()) +
+                tuple(w for part in parts for w in part.warnings),
+                notes=tuple(n for part in parts for n in part.notes), scope=tuple(d.name for d in directions),
+                partial=partial or bool(subset) or scopes is not None, guard=guard,
+                owned=sum(part.owned for part in parts), subset=subset)
+
+
+def _person_by_person(made: list[tuple[PlannedPart | Planner, tuple[Pair, ...]]]
+                      ) -> tuple[Packed[Change], list[Conflict]]:
+    """Every direction's changes and conflicts, a person at a time: each person's changes in the plan's order
+    (`plan_order`), packed as they come (a first sync's are a million), so that no more than one person's are
+    held unpacked. People follow each other by MOCO email, as `plan_order` has them."""
+    whole: dict[str, list[tuple[int, Change]]] = defaultdict(list)  # the directions that plan all at once
+    whole_conflicts: dict[str, list[tuple[int, Conflict]]] = defaultdict(list)
+    pairs: dict[str, list[tuple[int, Pair]]] = defaultdict(list)
+    for index, (planned, planned_pairs) in enumerate(made):
+        if isinstance(planned, PlannedPart):
+            for change in planned.changes:
+                whole[change.person].append((index, change))
+            for conflict in planned.conflicts:
+                whole_conflicts[conflict.person].append((index, conflict))
+        else:
+            for pair in planned_pairs:
+                pairs[pair.moco_email].append((index, pair))
+    changes: Packed[Change] = Packed()
+    conflicts: list[Conflict] = []
+    for person in sorted(whole.keys() | whole_conflicts.keys() | pairs.keys()):
+        theirs: list[Change] = []
+        for index, (planned, _) in enumerate(made):  # in the directions' order: ties keep it, as `merge` does
+            if isinstance(planned, PlannedPart):
+                theirs += [change for at, change in whole.get(person, ()) if at == index]
+                conflicts += [conflict for at, conflict in whole_conflicts.get(person, ()) if at == index]
+                continue
+            for at, pair in pairs.get(person, ()):
+                if at == index:
+                    part = planned.person(pair)
+                    theirs += part.changes
+                    conflicts += part.conflicts
+        changes.extend(sorted(theirs, key=plan_order))
+    return changes, conflicts
 
 
 def _why_not(direction: Direction, spec: Spec, today: date, scope: Subset | None) -> tuple[str | None, Window | None]:

@@ -36,6 +36,23 @@ class PlanInput:
     window: Window
 
 
+class Planner(Protocol):
+    """A direction's plan made a person at a time: a first sync plans about 500 changes a person, and
+    sync/build.py packs each person's as they come (plan/packed.py) instead of holding a million. Made from
+    a `PlanInput` (what concerns the whole run is worked out then); `person(pair)` plans one of its matched
+    people, in the order of `matching.pairs`; `finish()`, once all are planned, gives the whole run's
+    warnings (each person's among them, in order), notes and `owned`, and raises its `PlanError`s. Pure: no
+    I/O, and the same calls give the same plan."""
+
+    def person(self, pair: Pair) -> PlannedPart:
+        """One person's changes and conflicts."""
+        ...
+
+    def finish(self) -> PlannedPart:
+        """The rest: warnings, notes, `owned`."""
+        ...
+
+
 class Steps(Protocol):
     """How a direction's changes are made through the clients (`apply.py` runs them); each step gets the
     change's typed `send` as the planner made it."""
@@ -125,7 +142,9 @@ class Direction:
     off: Callable[[Spec], str | None]  # why the spec does not sync it (a note for the plan), or None
     window: Callable[[Spec, date], Window]  # the days it syncs, given today
     reads: Callable[[Spec, Window], tuple[Need, ...]]  # what it needs read for those days
-    plan: Callable[[PlanInput], PlannedPart]  # pure: the changes, conflicts and warnings
+    # Pure: the changes, conflicts and warnings, all at once (a direction whose plans are small) or a person at
+    # a time (`Planner`: those whose first sync plans a change per person and day).
+    plan: Callable[[PlanInput], PlannedPart | Planner]
     describe: Callable[[Mapping[str, Any]], str]  # how one of its records reads, e.g. "holiday, morning"
     steps: Steps
     marker: Marker  # the comment its records carry (sync/ownership.py): ours, not hand-made

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
+from reconciler.render.words import file_size
 from tests.conftest import TODAY, Personio
 from tests.e2e.test_absences_e2e import writes
 from tests.factories import Sent
@@ -59,6 +60,11 @@ def test_no_health_data_can_be_read_from_the_markdown_the_logs_the_plan_file_or_
     assert applied.stdout == ""  # with JSON logs, every line is a log record on stderr
     records = [json.loads(line) for line in (planned.stderr + absences.stderr + applied.stderr).splitlines()]
     assert {"run.start", "plan.ready", "plan.saved", "apply.done", "report.saved"} <= {r["event"] for r in records}
+    size = plan_file.stat().st_size  # the saved plan's size, said when it is written and when it is read
+    said = [r for r in records if r["event"] in ("plan.saved", "plan.loaded") and r["path"] == str(plan_file)]
+    assert [(r["event"], r["bytes"]) for r in said][-2:] == [("plan.saved", size), ("plan.loaded", size)]
+    assert said[-2]["changes"] == len(data["changes"])
+    assert all(f"({file_size(size)}" in r["message"] for r in said[-2:])  # e.g. "(14 KiB, 187 changes)"
     assert all({"time", "level", "event", "message"} <= set(r) for r in records)
     logs = planned.stderr + absences.stderr + applied.stderr
     assert "sick" not in logs.lower() and not paired(logs, pairs)

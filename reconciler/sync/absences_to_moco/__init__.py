@@ -15,7 +15,7 @@ from reconciler.records import AbsencePeriod, MocoAbsence, halves
 from reconciler.spec import Spec
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import MocoAbsenceSteps
-from reconciler.sync.absences_to_moco.planner import NAME, plan_absences
+from reconciler.sync.absences_to_moco.planner import NAME, AbsencePlanner
 from reconciler.sync.direction import MOCO, PERSONIO, Direction, Person, Watched
 from reconciler.sync.ownership import ABSENCE_MARKER
 from reconciler.systems.connect import Clients
@@ -86,6 +86,6 @@ def describe(values: Mapping[str, Any]) -> str:
 
 DIRECTION = Direction(
     name=NAME, title="absences Personio → MOCO", system="moco", service="MOCO", kind="absence", off=off,
-    window=window, reads=reads, plan=plan_absences, describe=describe, steps=MocoAbsenceSteps(), marker=ABSENCE_MARKER,
+    window=window, reads=reads, plan=AbsencePlanner, describe=describe, steps=MocoAbsenceSteps(), marker=ABSENCE_MARKER,
     touched=touched, watches=WATCHES, aliases=("absences",),
 )

@@ -44,52 +44,65 @@ def view(absence: MocoAbsence) -> dict[str, Any]:
             "comment": HandMade.of(absence.comment, is_ours(absence.comment))}
 
 
-def plan_absences(given: PlanInput) -> PlannedPart:
-    spec, snapshot, matching, window = given.spec, given.snapshot, given.matching, given.window
-    periods_by_person: dict[str, list[AbsencePeriod]] = defaultdict(list)
-    all_periods = snapshot[sources.PERSONIO_ABSENCE_PERIODS]
-    for period in all_periods:
-        if period.status == ABSENCE_APPROVED and period.overlaps(window.start, window.end):
-            periods_by_person[period.person_id].append(period)
-    types = type_map(spec, snapshot[sources.PERSONIO_ABSENCE_TYPES], matching.pairs, periods_by_person)
-    warnings = list(types.warnings)
+class AbsencePlanner:
+    """Plans a person at a time (`Planner`, sync/direction.py): what concerns the whole run (the type map,
+    the records by person, hand-made absences of people not matched) is worked out once, here."""
 
-    absences_by_user: dict[int, dict[date, list[MocoAbsence]]] = defaultdict(lambda: defaultdict(list))
-    for absence in snapshot[sources.MOCO_SCHEDULES]:
-        if absence.day in window:
-            absences_by_user[absence.user_id][absence.day].append(absence)
-    employments_by_user: dict[int, list[Employment]] = defaultdict(list)
-    for employment in snapshot[sources.MOCO_EMPLOYMENTS]:
-        employments_by_user[employment.user_id].append(employment)
+    def __init__(self, given: PlanInput) -> None:
+        spec, snapshot, matching, window = given.spec, given.snapshot, given.matching, given.window
+        self.spec, self.matching, self.window = spec, matching, window
+        periods_by_person: dict[str, list[AbsencePeriod]] = defaultdict(list)
+        all_periods = snapshot[sources.PERSONIO_ABSENCE_PERIODS]
+        for period in all_periods:
+            if period.status == ABSENCE_APPROVED and period.overlaps(window.start, window.end):
+                periods_by_person[period.person_id].append(period)
+        self.periods_by_person = periods_by_person
+        self.types = type_map(spec, snapshot[sources.PERSONIO_ABSENCE_TYPES], matching.pairs, periods_by_person)
+        self.warnings = list(self.types.warnings)
+        absences_by_user: dict[int, dict[date, list[MocoAbsence]]] = defaultdict(lambda: defaultdict(list))
+        for absence in snapshot[sources.MOCO_SCHEDULES]:
+            if absence.day in window:
+                absences_by_user[absence.user_id][absence.day].append(absence)
+        self.absences_by_user = absences_by_user
+        employments_by_user: dict[int, list[Employment]] = defaultdict(list)
+        for employment in snapshot[sources.MOCO_EMPLOYMENTS]:
+            employments_by_user[employment.user_id].append(employment)
+        self.employments_by_user = employments_by_user
+        self.days_of = _Days(periods_by_id={p.id: p for p in all_periods}, type_names=self.types.names,
+                             sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds))
+        self.emails = {u.id: u.email for u in snapshot[sources.MOCO_USERS]}
+        self.lost: dict[str, int] = defaultdict(int)  # see `_lost`, added up person by person
 
-    days_of = _Days(periods_by_id={p.id: p for p in all_periods}, type_names=types.names,
-                    sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds))
-    changes: list[Change] = []
-    conflicts: list[Conflict] = []
-    for pair in matching.pairs:
-        days = absences_by_user.get(pair.user.id, {})
-        wanted, pair_warnings = wanted_days(pair, periods_by_person.get(pair.person.id, []), types.kinds,
-                                            types.names, employments_by_user.get(pair.user.id, []), days, window,
-                                            spec.privacy.sensitive_kinds)
-        warnings += pair_warnings
+    def person(self, pair: Pair) -> PlannedPart:
+        days = self.absences_by_user.get(pair.user.id, {})
+        wanted, pair_warnings = wanted_days(pair, self.periods_by_person.get(pair.person.id, []), self.types.kinds,
+                                            self.types.names, self.employments_by_user.get(pair.user.id, []), days,
+                                            self.window, self.spec.privacy.sensitive_kinds)
+        self.warnings += pair_warnings
+        changes: list[Change] = []
+        conflicts: list[Conflict] = []
         for day in sorted(set(wanted) | set(days)):
-            change, conflict = days_of.plan_day(pair, day, wanted.get(day), days.get(day, []))
+            change, conflict = self.days_of.plan_day(pair, day, wanted.get(day), days.get(day, []))
             changes += [change] if change else []
             conflicts += [conflict] if conflict else []
+        for name, count in _lost(changes, self.days_of.periods_by_id, self.types).items():
+            self.lost[name] += count
+        return PlannedPart(changes=tuple(changes), conflicts=tuple(conflicts))
 
-    check_unmatched(types, _lost(changes, days_of.periods_by_id, types), spec.source)
-    emails = {u.id: u.email for u in snapshot[sources.MOCO_USERS]}
-    orphans = {emails.get(user_id, f"MOCO user {user_id}"): len(claim(
-                   (a for entries in days.values() for a in entries), ABSENCE_MARKER).all_ours())
-               for user_id, days in sorted(absences_by_user.items()) if user_id not in matching.managed_user_ids}
-    warnings += left_alone(orphans, "absence")
-    owned = len(claim((a for days in absences_by_user.values() for entries in days.values() for a in entries),
-                      ABSENCE_MARKER).all_ours())
-    return PlannedPart(
-        changes=tuple(changes), conflicts=tuple(conflicts), warnings=tuple(warnings), owned=owned,
-        notes=(f"absences Personio → MOCO from {window} ({len(matching.pairs)} "
-               f"{'person' if len(matching.pairs) == 1 else 'people'} matched)",),
-    )
+    def finish(self) -> PlannedPart:
+        check_unmatched(self.types, dict(self.lost), self.spec.source)
+        matching = self.matching
+        orphans = {self.emails.get(user_id, f"MOCO user {user_id}"): len(claim(
+                       (a for entries in days.values() for a in entries), ABSENCE_MARKER).all_ours())
+                   for user_id, days in sorted(self.absences_by_user.items())
+                   if user_id not in matching.managed_user_ids}
+        owned = len(claim((a for days in self.absences_by_user.values() for entries in days.values() for a in entries),
+                          ABSENCE_MARKER).all_ours())
+        return PlannedPart(
+            warnings=(*self.warnings, *left_alone(orphans, "absence")), owned=owned,
+            notes=(f"absences Personio → MOCO from {self.window} ({len(matching.pairs)} "
+                   f"{'person' if len(matching.pairs) == 1 else 'people'} matched)",),
+        )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from reconciler.spec import Spec
 from reconciler.sync import sources
 from reconciler.sync.direction import MOCO, PERSONIO, Direction, Followup, Person, Watched
 from reconciler.sync.hours_to_personio.apply import PersonioAttendanceSteps
-from reconciler.sync.hours_to_personio.planner import NAME, plan_attendances
+from reconciler.sync.hours_to_personio.planner import NAME, AttendancePlanner
 from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import ATTENDANCE_MARKER, attendance_source
 from reconciler.systems.connect import Clients
@@ -153,7 +153,7 @@ def describe(values: Mapping[str, Any]) -> str:
 
 DIRECTION = Direction(
     name=NAME, title="working hours MOCO → Personio", system="personio", service="Personio", kind="attendance",
-    off=off, window=window, reads=reads, plan=plan_attendances, describe=describe, steps=PersonioAttendanceSteps(),
+    off=off, window=window, reads=reads, plan=AttendancePlanner, describe=describe, steps=PersonioAttendanceSteps(),
     marker=ATTENDANCE_MARKER, aliases=("attendances",), touched=touched,
     followups=(Followup(sources.MOCO_PRESENCES, presences_of),), watches=WATCHES, untraced=UNTRACED,
 )

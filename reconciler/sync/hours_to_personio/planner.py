@@ -117,40 +117,53 @@ def _overlap(start: datetime, end: datetime, period: AttendancePeriod) -> bool:
     return period.start < end and start < other_end
 
 
-def plan_attendances(given: PlanInput) -> PlannedPart:
-    snapshot, matching, window = given.snapshot, given.matching, given.window
-    presences_by_user: dict[int, list[Presence]] = defaultdict(list)
-    unreadable: set[int] = set()  # presences MOCO gives without user or start: their periods stay as they are
-    first, last = window.start, window.end  # `in window`, for every record read
-    for presence in snapshot[sources.MOCO_PRESENCES]:
-        if not first <= presence.day <= last:
-            continue
-        if not presence.readable:
-            unreadable.add(presence.id)
-        else:
-            presences_by_user[presence.user_id].append(presence)
-    periods_by_person: dict[str, list[AttendancePeriod]] = defaultdict(list)
-    for period in snapshot[sources.PERSONIO_ATTENDANCE_PERIODS]:
-        if first <= period.start.date() <= last:
-            periods_by_person[period.person_id].append(period)
-    claims = {person_id: claim(periods, ATTENDANCE_MARKER) for person_id, periods in periods_by_person.items()}
+class AttendancePlanner:
+    """Plans a person at a time (`Planner`, sync/direction.py): the records by person are sorted out once, here."""
 
-    as_duration = given.spec.attendances.record_as == "duration"
-    parts = [_Person(pair, unreadable, as_duration).plan(presences_by_user.get(pair.user.id, []),
-                                            claims.get(pair.person.id) or claim((), ATTENDANCE_MARKER))
-             for pair in matching.pairs]
-    running = sum(part.running for part in parts)
-    orphans = {f"Personio person {person_id}": len(claims[person_id].all_ours())
-               for person_id in sorted(periods_by_person) if person_id not in matching.managed_person_ids}
-    matched = f"{len(matching.pairs)} {'person' if len(matching.pairs) == 1 else 'people'} matched"
-    notes = [f"working hours MOCO → Personio from {window} ({matched})"]
-    if running:
-        notes.append(f"{running} MOCO presence{'s are' if running != 1 else ' is'} still running; written once "
-                     f"{'they end' if running != 1 else 'it ends'}")
-    return PlannedPart(changes=tuple(c for part in parts for c in part.changes),
-                       conflicts=tuple(c for part in parts for c in part.conflicts),
-                       warnings=tuple(left_alone(orphans, "attendance period")), notes=tuple(notes),
-                       owned=sum(len(owned.all_ours()) for owned in claims.values()))
+    def __init__(self, given: PlanInput) -> None:
+        snapshot, self.matching, self.window = given.snapshot, given.matching, given.window
+        presences_by_user: dict[int, list[Presence]] = defaultdict(list)
+        self.unreadable: set[int] = set()  # presences MOCO gives without user or start: their periods stay as they are
+        first, last = self.window.start, self.window.end  # `in window`, for every record read
+        for presence in snapshot[sources.MOCO_PRESENCES]:
+            if not first <= presence.day <= last:
+                continue
+            if not presence.readable:
+                self.unreadable.add(presence.id)
+            else:
+                presences_by_user[presence.user_id].append(presence)
+        periods_by_person: dict[str, list[AttendancePeriod]] = defaultdict(list)
+        for period in snapshot[sources.PERSONIO_ATTENDANCE_PERIODS]:
+            if first <= period.start.date() <= last:
+                periods_by_person[period.person_id].append(period)
+        self.presences_by_user, self.periods_by_person = presences_by_user, periods_by_person
+        self.as_duration = given.spec.attendances.record_as == "duration"
+        self.running = 0
+        self.owned = 0  # the synced periods of the people planned, added up as they are
+        self.planned: set[str] = set()
+
+    def person(self, pair: Pair) -> PlannedPart:
+        owned = claim(self.periods_by_person.get(pair.person.id, ()), ATTENDANCE_MARKER)
+        self.owned += len(owned.all_ours()) if pair.person.id not in self.planned else 0
+        self.planned.add(pair.person.id)
+        planned = _Person(pair, self.unreadable, self.as_duration).plan(
+            self.presences_by_user.get(pair.user.id, []), owned)
+        self.running += planned.running
+        return PlannedPart(changes=tuple(planned.changes), conflicts=tuple(planned.conflicts))
+
+    def finish(self) -> PlannedPart:
+        matching, running = self.matching, self.running
+        others = {person_id: len(claim(self.periods_by_person[person_id], ATTENDANCE_MARKER).all_ours())
+                  for person_id in sorted(self.periods_by_person) if person_id not in self.planned}
+        orphans = {f"Personio person {person_id}": count for person_id, count in others.items()
+                   if person_id not in matching.managed_person_ids}
+        matched = f"{len(matching.pairs)} {'person' if len(matching.pairs) == 1 else 'people'} matched"
+        notes = [f"working hours MOCO → Personio from {self.window} ({matched})"]
+        if running:
+            notes.append(f"{running} MOCO presence{'s are' if running != 1 else ' is'} still running; written once "
+                         f"{'they end' if running != 1 else 'it ends'}")
+        return PlannedPart(warnings=tuple(left_alone(orphans, "attendance period")), notes=tuple(notes),
+                           owned=self.owned + sum(others.values()))
 
 
 @dataclass
