@@ -118,7 +118,7 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
     and then `GuardRefused` raised, holding the plan and the rest's report (None: nothing else to apply).
     A `Watch` as `progress` is told every phase (render/progress.py: reading, the cost, applying, reading back)."""
     async with open_clients(spec, credentials, options.tuning) as clients:
-        read_last: list[Reading] = []
+        read_last: list[Reading] | None = [] if tally is not None else None  # kept for `tally` only
         watching = progress.running(clients, rates(spec)) if isinstance(progress, Watch) else nullcontext()
         try:
             async with watching:
@@ -131,10 +131,13 @@ async def plan_and_apply(spec: Spec, credentials: Credentials, options: RunOptio
 
 async def _plan_and_apply(spec: Spec, clients: Clients, options: RunOptions, approve: Callable[[Plan], bool],
                           progress: Progress | Watch | None, heartbeat: float | None, halt: Halt | None,
-                          read_last: list[Reading]) -> tuple[Plan, ApplyReport | None]:
+                          read_last: list[Reading] | None) -> tuple[Plan, ApplyReport | None]:
     watch = progress if isinstance(progress, Watch) else None
     plan, reading = await _fresh_plan(spec, clients, options)
-    read_last.append(reading)
+    again = reading.again()  # the read-back covers what this run planned, not what changed since
+    if read_last is not None:  # the caller learns from what was read (serve: whose records are whose)
+        read_last.append(reading)
+    del reading  # else the records go before the first write: a first sync's are 400 MiB at 2,000 people (issue 22)
     if watch:
         watch.planned()
     going, held = (plan.changes, ()) if options.force else split(plan)  # the guard holds a breached system's
@@ -148,10 +151,9 @@ async def _plan_and_apply(spec: Spec, clients: Clients, options: RunOptions, app
         report = await apply_changes(going, clients, options.pace, progress=progress, halt=stopping,
                                      heartbeat=None if watch else heartbeat)
         if not stopping.reason and not report.stopped_by and _created_something(report):
-            again = reading.again()  # the read-back covers what this run planned, not what changed since
             settling = options if again is None else dataclasses.replace(options, scope=again)
-            del reading  # the records read go before they are read again: a first sync's are 400 MiB at
-            read_last.clear()  # 2,000 people, and the read-back's more (issue 22)
+            if read_last is not None:  # the records read go before they are read again (issue 22)
+                read_last.clear()
             if watch:
                 watch.settling()
             await _settle(spec, clients, settling, report, stopping, read_last, {c.system for c in held})
