@@ -213,6 +213,19 @@ class AttendancePeriod:
         return self.start.date()
 
 
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    """One holiday of one person on one day, from the holiday calendars of their office or company (Personio
+    `GET /v2/holidays`, read in personio/holidays.py)."""
+
+    id: str
+    person_id: str
+    day: date
+    name: str
+    half_day: bool  # covers half the day, not the whole
+    kind: str  # public | company: a public holiday, or one the company defined
+
+
 def builder(cls: type[R]) -> Callable[..., R]:
     """A constructor for the frozen slotted dataclass `cls` taking every field by position, in the order
     declared, that skips the generated `__init__` (which sets each field through `object.__setattr__`,

@@ -18,6 +18,7 @@ from reconciler.doctor.moco_time import moco_employments, moco_presences, moco_s
 from reconciler.doctor.model import Check, Report, failed, skipped
 from reconciler.doctor.personio_access import personio_credentials, personio_scopes
 from reconciler.doctor.personio_filters import personio_filters
+from reconciler.doctor.personio_holidays import holidays_check
 from reconciler.doctor.personio_people import pagination, person_emails, person_statuses
 from reconciler.doctor.personio_reads import persons_pages
 from reconciler.doctor.personio_time import absence_periods_check, absence_types_check, attendance_periods_check
@@ -51,6 +52,7 @@ PERSONIO_STEPS: tuple[tuple[str, str | None, Step], ...] = (
     ("absence-types", "personio:absences:read", absence_types_check),
     ("absence-periods", "personio:absences:read", absence_periods_check),
     ("attendance-periods", "personio:attendances:read", attendance_periods_check),
+    ("personio-holidays", "personio:absences:read", holidays_check),
     ("personio-webhooks", None, personio_webhooks),
     ("personio-rate-limit", "personio:persons:read", lambda ctx: _rate_limit(ctx, "personio")),
 )

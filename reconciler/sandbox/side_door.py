@@ -17,6 +17,11 @@ It lives under `/_sandbox/` on both ports and is clearly not part of either API:
     DELETE /_sandbox/records/{service}/{collection}/{id}   remove a record behind the API's back
     /_sandbox/webhooks, /_sandbox/deliveries   register webhooks, see what was sent (side_door_webhooks.py)
 
+The Personio holiday calendars are records too: `PATCH /_sandbox/records/personio/holiday-calendars/berlin`
+with `{"removed": ["2026-12-25"]}` takes a day out of Berlin's calendar, and
+`PATCH /_sandbox/records/personio/persons/{id}` with `{"office": "Munich"}` moves a person to the other office
+(and raises `person.updated`, as Personio does for any change of a person).
+
 A Personio absence or attendance period changed or removed here raises the webhook events its API would;
 a MOCO presence, schedule or user changed or removed here is delivered as a change made in MOCO's UI.
 """

@@ -30,5 +30,6 @@ class World:
                 "absence_types": [asdict(t) for t in self.personio.absence_types.values()],
                 "absence_periods": [asdict(p) for p in self.personio.absence_periods.values()],
                 "attendance_periods": [asdict(p) for p in self.personio.attendance_periods.values()],
+                "holiday_calendars": [asdict(c) for c in self.personio.holiday_calendars.values()],
             },
         }

@@ -51,7 +51,7 @@ def test_the_text_report_is_a_line_a_check_and_a_summary(setup):
     lines = ran.stdout.rstrip("\n").split("\n")
     assert [line.split()[1] for line in lines[:len(NAMES)]] == list(NAMES)
     assert [line.split()[0] for line in lines[:len(NAMES)]] == list(BASELINE.values())
-    assert lines[-1].startswith("Doctor: 17 pass, 1 warn, 0 fail, 5 skip; no check failed")
+    assert lines[-1].startswith("Doctor: 18 pass, 1 warn, 0 fail, 5 skip; no check failed")
 
 
 def test_a_webhook_recording_deletions_only_warns_that_incremental_runs_poll(setup, sandbox):
@@ -117,8 +117,8 @@ def test_absence_periods_without_approval_fail_naming_the_field(setup, sandbox):
 
 @pytest.mark.parametrize("scope, needing", [
     ("personio:persons:read", ["personio-person-emails", "personio-person-statuses", "personio-pagination",
-                               "personio-rate-limit"]),
-    ("personio:absences:read", ["absence-types", "absence-periods"]),
+                               "personio-holidays", "personio-rate-limit"]),
+    ("personio:absences:read", ["absence-types", "absence-periods", "personio-holidays"]),
     ("personio:attendances:read", ["attendance-periods"]),
 ])
 def test_a_withheld_read_scope_fails_naming_it_and_skips_what_needs_it(setup, sandbox, scope, needing):
@@ -198,7 +198,7 @@ def test_refused_personio_secret_fails_and_skips_every_personio_check(setup, san
     assert "$PERSONIO_CLIENT_SECRET" in ran.detail("personio-credentials")
     personio = ["personio-scopes", "personio-person-emails", "personio-person-statuses", "personio-filters",
                 "personio-pagination", "absence-types", "absence-periods", "attendance-periods",
-                "personio-webhooks", "personio-rate-limit"]
+                "personio-holidays", "personio-webhooks", "personio-rate-limit"]
     assert all(ran.statuses[name] == "skip" and "personio-credentials" in ran.detail(name) for name in personio)
     assert "not-the-secret" not in ran.output
 
@@ -244,3 +244,21 @@ def test_an_unreachable_service_fails_its_credentials_quickly(setup, monkeypatch
     ran = doctor(setup, "--format", "json", "--timeout", "2")
     assert ran.code == 1
     assert ran.statuses["moco-credentials"] == "fail" and "unreachable" in ran.detail("moco-credentials")
+
+
+def test_holidays_are_read_as_reconcile_reads_them_and_a_wrong_shape_is_a_warning_naming_the_field(setup, sandbox,
+                                                                                                   monkeypatch):
+    ran = doctor(setup, "--format", "json")
+    detail = ran.detail("personio-holidays")
+    assert ran.statuses["personio-holidays"] == "pass" and "read as reconcile reads them" in detail
+    assert "public" in detail and "company" in detail and "half days" in detail
+    from reconciler.sandbox.personio import holidays as stand_in
+
+    shown = stand_in.entry_json
+    monkeypatch.setattr(stand_in, "entry_json", lambda person_id, holiday: {
+        **{k: v for k, v in shown(person_id, holiday).items() if k != "half_day"}, "halfDay": holiday.half_day})
+    ran = doctor(setup, "--format", "json")
+    detail = ran.detail("personio-holidays")
+    assert ran.statuses["personio-holidays"] == "warn" and ran.code == 0
+    assert "half_day is missing" in detail and "halfDay" in detail and "reads no holidays yet" in detail
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", detail)  # not the entry's id (one per person and day)

@@ -181,3 +181,26 @@ def test_awkward_variants_read_the_same(sandbox):
     pages = -(-len(stored) // 100)
     assert len(probes) == 5 and len(reads) == pages + 5  # the list once, not once per kind
     assert len(persons) == len(sandbox.world.personio.persons)
+
+
+def test_the_holidays_client_reads_what_the_sandbox_serves_for_both_offices(sandbox):
+    """The client's reading of `GET /v2/holidays` and the stand-in's entries agree (both keep the team's guess at
+    the entry's fields, personio.md §13.2): every person's holidays, full and half days, of their office."""
+    persons = list(sandbox.world.personio.persons.values())
+    offices = {person.id: person.office for person in persons}
+
+    async def body(clients) -> Any:
+        return await clients.personio.holidays([p.id for p in persons], date(2026, 1, 1), date(2026, 12, 31),
+                                               today=TODAY)
+
+    found = with_clients(sandbox, body)
+    by_person: dict[str, dict[date, Any]] = {}
+    for holiday in found:
+        by_person.setdefault(holiday.person_id, {})[holiday.day] = holiday
+    assert set(by_person) == set(offices) and {"Berlin", "Munich"} <= set(offices.values())
+    for person_id, days in by_person.items():
+        munich = offices[person_id] == "Munich"
+        assert (date(2026, 1, 6) in days) is munich and (date(2026, 3, 8) in days) is not munich  # calendars list weekends too
+        assert days[date(2026, 12, 24)].half_day and days[date(2026, 12, 24)].kind == "company"
+        assert not days[date(2026, 12, 25)].half_day and days[date(2026, 12, 25)].kind == "public"
+    assert len({holiday.id for holiday in found}) == len(found)  # one id per person and day

@@ -14,10 +14,14 @@ Faithful to ../shared/api/personio.md and DECISIONS.md:
   event; every create, update and delete of a period (through the API or the side door) records an
   event, listed by `GET /v2/webhooks/{id}/events` (30 days, `occurred_at.gte/.lte`, `event_name`,
   cursor pages). Needs `personio:webhooks:read` (a scope in `withheld_scopes` answers 403).
+- Holidays (§13.2): `GET /v2/holidays`, one entry per person and date from the holiday calendars of the
+  person's office and of the company, worked out per request; `person.id` (≤ 50), `date.gte` and `date.lte`
+  required, the range within 10 years back and 3 ahead of the sandbox's today. Needs `personio:absences:read`.
 
 routes.py builds the application; auth.py issues and checks tokens; service.py holds what every
 handler shares (cursor pages, filters), errors.py the refusals; persons.py, absences.py,
-attendances.py and webhooks.py the handlers; records.py the stored records.
+attendances.py, holidays.py and webhooks.py the handlers; records.py the stored records; calendars.py
+which days each holiday calendar holds.
 """
 
 from reconciler.sandbox.personio.routes import personio_app

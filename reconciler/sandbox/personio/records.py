@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from reconciler.sandbox.common import utc_now
+from reconciler.sandbox.personio.calendars import BERLIN, MUNICH
 from reconciler.systems.personio import durations
 
 
@@ -30,6 +31,10 @@ class PersonioPerson:
     employment_id: str = ""
     created_at: str = field(default_factory=utc_now)
     updated_at: str = field(default_factory=utc_now)
+    # The office their employment is at: its holiday calendar gives their public holidays (GET /v2/holidays).
+    # Personio keeps it on the employment; the stand-in, which serves no employments, keeps it here and shows
+    # it in no API answer. A name no calendar has gives the person the company's holidays alone.
+    office: str = BERLIN
 
 
 @dataclass
@@ -198,6 +203,27 @@ class PersonioWebhookEvent:
 
 
 @dataclass
+class PersonioHolidayCalendar:
+    """A holiday calendar, sandbox-only in shape (Personio's API has none; `GET /v2/holidays` gives its days per
+    person). Its days come from a rule set of calendars.py for any year, less the days in `removed`."""
+
+    id: str
+    name: str
+    rules: str  # "berlin" | "bavaria" | "company": the rule set of calendars.holidays_in
+    office: str | None  # the office whose people it applies to; None: the whole company's
+    removed: list[str] = field(default_factory=list)  # "YYYY-MM-DD" days taken out of it (through the side door)
+
+
+def company_calendars() -> dict[str, PersonioHolidayCalendar]:
+    """The seeded company's calendars: one per office, and the company's own for everyone. Fixed ids and no random
+    draws, so that no seed changes."""
+    calendars = (PersonioHolidayCalendar("berlin", "Feiertage Berlin", "berlin", BERLIN),
+                 PersonioHolidayCalendar("bavaria", "Feiertage Bayern", "bavaria", MUNICH),
+                 PersonioHolidayCalendar("company", "Firmenfeiertage", "company", None))
+    return {c.id: c for c in calendars}
+
+
+@dataclass
 class PersonioState:
     persons: dict[str, PersonioPerson] = field(default_factory=dict)
     absence_types: dict[str, PersonioAbsenceType] = field(default_factory=dict)
@@ -208,6 +234,7 @@ class PersonioState:
     # One webhook config, created with the world and enabled for every period event; its events as they occur.
     webhooks: dict[str, PersonioWebhook] = field(default_factory=lambda: {WEBHOOK_ID: PersonioWebhook()})
     webhook_events: list[PersonioWebhookEvent] = field(default_factory=list)
+    holiday_calendars: dict[str, PersonioHolidayCalendar] = field(default_factory=company_calendars)
     withheld_scopes: set[str] = field(default_factory=set)  # sandbox-only: scopes its credential lacks (403)
     # sandbox-only: where a recorded event goes to be delivered (the sandbox's outbox); None: nowhere
     deliver: Callable[[PersonioWebhook, PersonioWebhookEvent], None] | None = field(

@@ -11,6 +11,7 @@ from reconciler.sandbox.personio.absences import Absences
 from reconciler.sandbox.personio.attendances import Attendances
 from reconciler.sandbox.personio.auth import TOKEN_PATH, Tokens
 from reconciler.sandbox.personio.errors import rate_limited
+from reconciler.sandbox.personio.holidays import Holidays
 from reconciler.sandbox.personio.persons import Persons
 from reconciler.sandbox.personio.webhooks import Webhooks
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 def personio_app(sandbox: Sandbox) -> web.Application:
     tokens = Tokens(sandbox)
     persons, absences, attendances = Persons(sandbox), Absences(sandbox), Attendances(sandbox)
-    webhooks = Webhooks(sandbox)
+    webhooks, holidays = Webhooks(sandbox), Holidays(sandbox)
     app = web.Application(middlewares=[pipeline(sandbox, "personio", tokens.rate_key, rate_limited)])
     r = app.router
     r.add_post(TOKEN_PATH, tokens.token)
@@ -35,6 +36,7 @@ def personio_app(sandbox: Sandbox) -> web.Application:
     r.add_get("/v2/attendance-periods/{id}", attendances.get_attendance_period)
     r.add_patch("/v2/attendance-periods/{id}", attendances.patch_attendance_period)
     r.add_delete("/v2/attendance-periods/{id}", attendances.delete_attendance_period)
+    r.add_get("/v2/holidays", holidays.list_holidays)
     r.add_get("/v2/webhooks", webhooks.list_webhooks)
     r.add_get("/v2/webhooks/{id}/events", webhooks.list_events)
     return app

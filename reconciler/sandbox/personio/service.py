@@ -43,7 +43,7 @@ def _decode_cursor(cursor: str) -> tuple[dict[str, str], int]:
 # the call reads or writes. A scope in `PersonioState.withheld_scopes` answers 403, as Personio answers a
 # credential without it (samples/personio-v2-error-403-scope-live.json).
 SCOPES = (("/v2/persons", "persons"), ("/v2/absence-types", "absences"), ("/v2/absence-periods", "absences"),
-          ("/v2/attendance-periods", "attendances"), ("/v2/webhooks", "webhooks"))
+          ("/v2/attendance-periods", "attendances"), ("/v2/webhooks", "webhooks"), ("/v2/holidays", "absences"))
 
 
 def scope_of(method: str, path: str) -> str | None:

@@ -16,7 +16,7 @@ from reconciler.sandbox.seed.attendances import (
 )
 from reconciler.sandbox.seed.company import Company
 from reconciler.sandbox.seed.params import SeedParams
-from reconciler.sandbox.seed.people import seed_people
+from reconciler.sandbox.seed.people import seed_offices, seed_people
 from reconciler.sandbox.world import World
 
 
@@ -31,4 +31,5 @@ def generate_world(params: SeedParams) -> World:
     seed_handmade_attendances(company, employees)
     seed_earlier_attendance_sync(company, employees)
     seed_duration_only_attendances(company, employees)
+    seed_offices(company)
     return World(moco=company.moco, personio=company.personio)

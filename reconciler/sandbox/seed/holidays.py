@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from reconciler.sandbox.personio.calendars import easter_sunday
+
 
 def german_public_holidays(year: int) -> dict[date, str]:
     """Nation-wide German public holidays plus Berlin's Frauentag."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month = (h + l_ - 7 * m + 114) // 31
-    day = (h + l_ - 7 * m + 114) % 31 + 1
-    easter = date(year, month, day)
+    easter = easter_sunday(year)
     return {
         date(year, 1, 1): "Neujahr",
         date(year, 3, 8): "Internationaler Frauentag",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from reconciler.sandbox.moco.records import MocoEmployment, MocoKey
+from reconciler.sandbox.personio.calendars import BERLIN, MUNICH
 from reconciler.sandbox.personio.records import PersonioAbsenceType
 from reconciler.sandbox.seed.company import FULL_TIME, Company, Employee
 from reconciler.sandbox.seed.params import (
@@ -102,3 +103,11 @@ def seed_people(company: Company) -> list[Employee]:
     company.moco.keys[MOCO_API_KEY] = MocoKey(owner_user_id=None, staff=True)
     company.moco.keys[MOCO_USER_KEY] = MocoKey(owner_user_id=robot.id, staff=False)
     return employees
+
+
+def seed_offices(company: Company) -> None:
+    """Every other Personio person (in the order they were added) works in Munich, the rest in Berlin: their
+    offices' holiday calendars differ. By position, not by a random draw, so that every other seeded record
+    stays as it was before persons had offices."""
+    for index, person in enumerate(company.personio.persons.values()):
+        person.office = MUNICH if index % 2 else BERLIN

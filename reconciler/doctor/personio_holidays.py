@@ -1,0 +1,87 @@
+"""The `personio-holidays` check: whether Personio's `GET /v2/holidays` answers on this account, and whether its
+entries have the fields reconcile reads (systems/personio/holidays.py `SHAPE`: the team's guess until Personio
+publishes them).
+
+It reads the holidays of the first 50 persons (by id) for the coming year, a few pages at most, and reads every
+entry as reconcile would. No sync direction reads holidays yet, so what it finds is a warning at worst, never a
+failure; the detail says what was seen: counts, kinds and field names, never a person or a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from reconciler.doctor.model import Check, passed, skipped, warned
+from reconciler.doctor.personio_reads import persons, sampled
+from reconciler.doctor.reads import Context, cursor_sample
+from reconciler.errors import ApiError, PermissionDenied, UnexpectedResponse
+from reconciler.systems.http import Record, Source
+from reconciler.systems.personio import holidays
+
+NAME = "personio-holidays"
+PERSON_IDS = 50  # Personio's most a request
+DAYS_AHEAD = 365
+PAGES = 5
+SOURCE = Source("Personio", f"GET {holidays.PATH}")
+NOT_YET = "reconcile reads no holidays yet"
+
+
+async def holidays_check(ctx: Context) -> Check:
+    try:
+        everyone = await persons(ctx)
+    except PermissionDenied:  # the holidays are asked for by person
+        return skipped(NAME, "skipped: Personio refused personio:persons:read, which names the persons to ask "
+                             "holidays for (see personio-scopes)")
+    ids = sorted({str(row["id"]) for row in everyone if isinstance(row, dict) and row.get("id")})
+    if not ids:
+        return skipped(NAME, "no Personio person to ask holidays for")
+    days = holidays.bounds(ctx.today, ctx.today + timedelta(days=DAYS_AHEAD), ctx.today)
+    assert days is not None  # today is always within Personio's range
+    params = {"person.id": ",".join(ids[:PERSON_IDS]), **holidays.params(*days)}
+    try:
+        sample = await cursor_sample(ctx.clients.personio.service, holidays.PATH, params, PAGES)
+    except UnexpectedResponse:
+        raise
+    except ApiError as error:
+        if error.status in (400, 404):
+            return warned(NAME, f"GET {holidays.PATH} is not available to this account ({error.status}); {NOT_YET}")
+        raise
+    return judge(sample.rows, sampled(sample, "entry"), len(ids[:PERSON_IDS]))
+
+
+def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int) -> Check:
+    """Every entry read as reconcile reads it (`holidays.read_holiday`); the fields and kinds found."""
+    kinds: Counter[str] = Counter()
+    half = 0
+    for row in rows:
+        try:
+            holiday = holidays.read_holiday(Record(SOURCE, holidays.KIND, row))
+        except UnexpectedResponse as error:
+            fields = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
+            return warned(NAME, f"an entry does not have the shape reconcile reads ({_without_values(error)}); its "
+                                f"fields: {fields}; {NOT_YET}")
+        kinds[holiday.kind] += 1
+        half += holiday.half_day
+    if not rows:
+        return passed(NAME, f"GET {holidays.PATH} answers: no holiday in the coming year for {people} persons; the "
+                            "entries' fields could not be looked at")
+    expected = {holidays.SHAPE.id, holidays.SHAPE.person, holidays.SHAPE.date, holidays.SHAPE.name,
+                holidays.SHAPE.half_day, holidays.SHAPE.type}
+    others = sorted({name for row in rows for name in row} - expected)
+    also = f"; fields besides those read: {', '.join(others)}" if others else ""
+    counted = ", ".join(f"{count:,} {kind}" for kind, count in sorted(kinds.items()))
+    return passed(NAME, f"{seen} for {people} persons in the coming year read as reconcile reads them ({counted}; "
+                        f"{half:,} half days){also}")
+
+
+def _without_values(error: UnexpectedResponse) -> str:
+    """What the reader says of the field, e.g. `half_day is missing, expected true or false`: without the entry's
+    id, and without the value unless it is the `type` (a person's id or a day stays out of the report)."""
+    said = error.message.split(f"{SOURCE.endpoint}: ", 1)[-1]
+    return said if said.startswith(f"{holidays.SHAPE.type} ") else _VALUE.sub("", said)
+
+
+_VALUE = re.compile(r" \(.*?\)(?=, expected)")
