@@ -42,10 +42,10 @@ def easter_sunday(year: int) -> date:
     return date(year, month, day)
 
 
-def _germany(year: int) -> dict[date, str]:
-    """The public holidays of every German state."""
+def national(year: int) -> dict[date, str]:
+    """The public holidays of every German state, year after year (no one-off days)."""
     easter = easter_sunday(year)
-    days = {
+    return {
         date(year, 1, 1): "Neujahr",
         easter - timedelta(days=2): "Karfreitag",
         easter + timedelta(days=1): "Ostermontag",
@@ -56,6 +56,11 @@ def _germany(year: int) -> dict[date, str]:
         date(year, 12, 25): "1. Weihnachtstag",
         date(year, 12, 26): "2. Weihnachtstag",
     }
+
+
+def _germany(year: int) -> dict[date, str]:
+    """The public holidays of every German state that year, one-off days included."""
+    days = national(year)
     if year == 2017:  # the Reformation's 500th anniversary, once a holiday everywhere
         days[date(2017, 10, 31)] = "Reformationstag"
     return days

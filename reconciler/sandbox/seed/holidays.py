@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from reconciler.sandbox.personio.calendars import easter_sunday
+from reconciler.sandbox.personio.calendars import national
 
 
 def german_public_holidays(year: int) -> dict[date, str]:
-    """Nation-wide German public holidays plus Berlin's Frauentag."""
-    easter = easter_sunday(year)
-    return {
-        date(year, 1, 1): "Neujahr",
-        date(year, 3, 8): "Internationaler Frauentag",
-        easter - timedelta(days=2): "Karfreitag",
-        easter + timedelta(days=1): "Ostermontag",
-        date(year, 5, 1): "Tag der Arbeit",
-        easter + timedelta(days=39): "Christi Himmelfahrt",
-        easter + timedelta(days=50): "Pfingstmontag",
-        date(year, 10, 3): "Tag der Deutschen Einheit",
-        date(year, 12, 25): "1. Weihnachtstag",
-        date(year, 12, 26): "2. Weihnachtstag",
-    }
+    """Nation-wide German public holidays plus Berlin's Frauentag (every year, and no one-off days: the seeded
+    MOCO account's entries, which the Personio stand-in's Berlin calendar refines), in the order they were
+    always seeded (Frauentag second)."""
+    return {date(year, 1, 1): "Neujahr", date(year, 3, 8): "Internationaler Frauentag"} | national(year)
