@@ -164,9 +164,9 @@ def _first_sync(run: dict[str, Any]) -> str:
     header = ["people", "first plan, peak MiB", "plan --out, peak MiB", "plan file", "apply PLANFILE, peak MiB",
               "requests written in its first minute", "apply's wall (read, plan, compare, write, stop)",
               "requests of plan --out vs the first plan (429s retried not counted)"]
-    return ("## The first sync's memory\n\nThe first plan, the same plan saved (`plan --out`), and `apply` of the saved "
-            "plan stopped by SIGTERM after a minute of writes (what a container's memory limit must hold; the apply "
-            "reads and plans again, compares, then writes). Peak: the process's maximum resident set.\n\n"
+    return ("## The first sync's memory\n\nThe first plan, the same plan saved (`plan --out`), and `apply` of the "
+            "saved plan stopped by SIGTERM after a minute of writes (what a container's memory limit must hold; the "
+            "apply reads and plans again, compares, then writes). Peak: the process's maximum resident set.\n\n"
             + _table(header, rows))
 
 

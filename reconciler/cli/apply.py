@@ -170,8 +170,8 @@ def _checked(planfile: Path | None, auto_approve: bool, only: str | None, subset
     saved = load_saved_plan(planfile, registry) if planfile else None
     if planfile is not None:  # read a change at a time when it is compared (a first sync's: hundreds of MiB)
         size = planfile.stat().st_size
-        logs.line("plan.loaded", f"Reading the saved plan {planfile} ({file_size(size)}): applied if a fresh plan makes exactly its changes.",
-                  path=str(planfile), bytes=size)
+        logs.line("plan.loaded", f"Reading the saved plan {planfile} ({file_size(size)}): applied if a fresh plan "
+                  "makes exactly its changes.", path=str(planfile), bytes=size)
     if saved is not None and changed_since:
         raise ReconcileError(f"{planfile} keeps the scope it was planned with; apply it without --changed-since. "
                              "Nothing was written.")

@@ -200,7 +200,8 @@ def test_the_holidays_client_reads_what_the_sandbox_serves_for_both_offices(sand
     assert set(by_person) == set(offices) and {"Berlin", "Munich"} <= set(offices.values())
     for person_id, days in by_person.items():
         munich = offices[person_id] == "Munich"
-        assert (date(2026, 1, 6) in days) is munich and (date(2026, 3, 8) in days) is not munich  # calendars list weekends too
+        assert (date(2026, 1, 6) in days) is munich  # Epiphany: Bavaria's
+        assert (date(2026, 3, 8) in days) is not munich  # Women's Day: Berlin's (a Sunday: calendars list weekends)
         assert days[date(2026, 12, 24)].half_day and days[date(2026, 12, 24)].kind == "company"
         assert not days[date(2026, 12, 25)].half_day and days[date(2026, 12, 25)].kind == "public"
     assert len({holiday.id for holiday in found}) == len(found)  # one id per person and day

@@ -30,8 +30,8 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ENTRY_IDS = uuid.UUID("6f1d3c2e-8a4b-4e0f-9c71-2d5b8e6a4f10")
 
 
-# UNVERIFIED (personio.md §13.2; doctor: personio-holidays): Personio has not published the fields of a holiday entry. This is the team's
-# decision until it does, in this one place.
+# UNVERIFIED (personio.md §13.2; doctor: personio-holidays): Personio has not published the fields of a holiday
+# entry. This is the team's decision until it does, in this one place.
 def entry_json(person_id: str, holiday: Holiday) -> dict[str, Any]:
     day = holiday.day.isoformat()
     return {"id": str(uuid.uuid5(_ENTRY_IDS, f"{person_id}/{day}")), "person": {"id": person_id}, "date": day,
