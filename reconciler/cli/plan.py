@@ -27,7 +27,7 @@ from reconciler.plan.privacy import seal_key
 from reconciler.render import FORMATS, render_chunks
 from reconciler.render.progress import EVERY as PROGRESS_EVERY
 from reconciler.render.progress import Watch
-from reconciler.render.words import counted, file_size
+from reconciler.render.words import file_size
 from reconciler.report import log_plan
 from reconciler.run import make_plan
 from reconciler.spec import load_spec
@@ -77,7 +77,8 @@ def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool,
     if out:
         save_plan(result, out, seal_key(seal_secrets(credentials)), spec)
         size = out.stat().st_size
-        held = f"{file_size(size)}, {counted(len(result.changes), 'change')}"
+        count = len(result.changes)
+        held = f"{file_size(size)}, {count:,} change{'' if count == 1 else 's'}"  # "661 MiB, 1,000,284 changes"
         logs.line("plan.saved", f"Saved the plan to {out} ({held}); `reconcile apply {out}` makes exactly these "
                   "changes.", path=str(out), bytes=size, changes=len(result.changes))
     if detailed_exitcode and result.has_changes:

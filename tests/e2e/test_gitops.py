@@ -63,7 +63,7 @@ def test_no_health_data_can_be_read_from_the_markdown_the_logs_the_plan_file_or_
     size = plan_file.stat().st_size  # the saved plan's size, said when it is written and when it is read
     said = [r for r in records if r["event"] in ("plan.saved", "plan.loaded") and r["path"] == str(plan_file)]
     assert [(r["event"], r["bytes"]) for r in said][-2:] == [("plan.saved", size), ("plan.loaded", size)]
-    assert said[-2]["changes"] == len(data["changes"])
+    assert said[-2]["changes"] == len(data["changes"]) and f"{len(data['changes']):,} changes)" in said[-2]["message"]
     assert all(f"({file_size(size)}" in r["message"] for r in said[-2:])  # e.g. "(14 KiB, 187 changes)"
     assert all({"time", "level", "event", "message"} <= set(r) for r in records)
     logs = planned.stderr + absences.stderr + applied.stderr
