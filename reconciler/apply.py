@@ -139,7 +139,6 @@ async def apply_changes(changes: Sequence[Change], clients: Clients, pace: Pace 
 async def _apply(changes: Sequence[Change], clients: Clients, pace: Pace, progress: Progress | None,
                  halt: Halt | None, report: ApplyReport) -> ApplyReport:
     stop = asyncio.Event()
-    done = 0
     in_a_row: dict[str, int] = {}  # per service: transient failures since its last success
 
     in_order = _InOrder()
@@ -147,7 +146,6 @@ async def _apply(changes: Sequence[Change], clients: Clients, pace: Pace, progre
     async def run(first: int, day: list[Change]) -> None:
         """One person's day in one system, change after change: deletes, then updates, then creates,
         so a period moving into the place of another never meets it (Personio refuses overlaps)."""
-        nonlocal done
         for index, change in sorted(enumerate(day, first), key=lambda item: STEP_ORDER[item[1].action]):
             if halt and halt.reason and not stop.is_set():
                 report.halted_by = halt.reason
@@ -167,9 +165,9 @@ async def _apply(changes: Sequence[Change], clients: Clients, pace: Pace, progre
                     report.stopped_by = report.stopped_by or shared_detail(outcome)
                     stop.set()
             in_order.add(index, outcome)
-            done = report.done = done + 1
+            report.done += 1
             if progress:
-                progress(outcome, done, len(changes))
+                progress(outcome, report.done, len(changes))
 
     waiting = _days(changes)
 

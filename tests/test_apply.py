@@ -296,6 +296,13 @@ def test_a_failed_sick_day_change_is_logged_and_reported_without_its_record_id(c
     assert (tmp_path / "report.json").read_text() == json.dumps(saved, indent=2, ensure_ascii=False) + "\n"
 
 
+def creates_on_days(count: int) -> list[Change]:
+    """One absence create a day for `count` days from 1 January 2026: a first sync's many days, in plan order."""
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(count)]
+    return [replace(create(1), date=day, send=replace(create(1).send, day=day))  # type: ignore[type-var]
+            for day in days]
+
+
 def test_many_days_are_applied_in_order_with_no_more_of_them_under_way_than_the_concurrency():
     """A first sync has half a million days: they are taken one after the other by as many workers as the
     concurrency allows, never all made into tasks at once (issue 22), and they start in plan order."""
@@ -310,9 +317,7 @@ def test_many_days_are_applied_in_order_with_no_more_of_them_under_way_than_the_
         return await slow_create(*args, **kwargs)
 
     moco.create_schedule = counting  # type: ignore[method-assign]
-    changes = [replace(create(1), date=date(2026, 1, 1) + timedelta(days=n),
-                       send=replace(create(1).send, day=date(2026, 1, 1) + timedelta(days=n)))  # type: ignore[type-var]
-               for n in range(300)]
+    changes = creates_on_days(300)
     report = run(changes, moco, concurrency=4)
     assert report.ok and len(report.outcomes) == 300
     assert most <= 1 + 4  # the main task and the four workers
@@ -334,9 +339,7 @@ def test_a_long_apply_keeps_its_outcomes_packed_in_plan_order(monkeypatch):
         return await slow_create(*args, **kwargs)
 
     moco.create_schedule = uneven  # type: ignore[method-assign]
-    changes = [replace(create(1), date=date(2026, 1, 1) + timedelta(days=n),
-                       send=replace(create(1).send, day=date(2026, 1, 1) + timedelta(days=n)))  # type: ignore[type-var]
-               for n in range(100)]
+    changes = creates_on_days(100)
     report = run(changes, moco, concurrency=4)
     assert isinstance(report.outcomes, packed.Packed) and report.outcomes.packed == 12
     assert [outcome.change.date for outcome in report.outcomes] == [change.date for change in changes]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
@@ -20,9 +21,9 @@ from reconciler.doctor.reads import Context, cursor_sample
 from reconciler.errors import ApiError, PermissionDenied, UnexpectedResponse
 from reconciler.systems.http import Record, Source
 from reconciler.systems.personio import holidays
+from reconciler.systems.personio.client import PERSON_IDS_PER_REQUEST
 
 NAME = "personio-holidays"
-PERSON_IDS = 50  # Personio's most a request
 DAYS_AHEAD = 365
 PAGES = 5
 SOURCE = Source("Personio", f"GET {holidays.PATH}")
@@ -40,7 +41,7 @@ async def holidays_check(ctx: Context) -> Check:
         return skipped(NAME, "no Personio person to ask holidays for")
     days = holidays.bounds(ctx.today, ctx.today + timedelta(days=DAYS_AHEAD), ctx.today)
     assert days is not None  # today is always within Personio's range
-    params = {"person.id": ",".join(ids[:PERSON_IDS]), **holidays.params(*days)}
+    params = {"person.id": ",".join(ids[:PERSON_IDS_PER_REQUEST]), **holidays.params(*days)}
     try:
         sample = await cursor_sample(ctx.clients.personio.service, holidays.PATH, params, PAGES)
     except UnexpectedResponse:
@@ -49,7 +50,7 @@ async def holidays_check(ctx: Context) -> Check:
         if error.status in (400, 404):
             return warned(NAME, f"GET {holidays.PATH} is not available to this account ({error.status}); {NOT_YET}")
         raise
-    return judge(sample.rows, sampled(sample, "entry"), len(ids[:PERSON_IDS]))
+    return judge(sample.rows, sampled(sample, "entry"), len(ids[:PERSON_IDS_PER_REQUEST]))
 
 
 def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int) -> Check:
@@ -60,16 +61,15 @@ def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int) -> Check:
         try:
             holiday = holidays.read_holiday(Record(SOURCE, holidays.KIND, row))
         except UnexpectedResponse as error:
-            fields = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
+            names = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
             return warned(NAME, f"an entry does not have the shape reconcile reads ({_without_values(error)}); its "
-                                f"fields: {fields}; {NOT_YET}")
+                                f"fields: {names}; {NOT_YET}")
         kinds[holiday.kind] += 1
         half += holiday.half_day
     if not rows:
         return passed(NAME, f"GET {holidays.PATH} answers: no holiday in the coming year for {people} persons; the "
                             "entries' fields could not be looked at")
-    expected = {holidays.SHAPE.id, holidays.SHAPE.person, holidays.SHAPE.date, holidays.SHAPE.name,
-                holidays.SHAPE.half_day, holidays.SHAPE.type}
+    expected = {getattr(holidays.SHAPE, field.name) for field in fields(holidays.Shape) if field.name != "kinds"}
     others = sorted({name for row in rows for name in row} - expected)
     also = f"; fields besides those read: {', '.join(others)}" if others else ""
     counted = ", ".join(f"{count:,} {kind}" for kind, count in sorted(kinds.items()))

@@ -14,8 +14,6 @@ counts and saves is exactly what apply does:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from reconciler import __version__
+from reconciler.plan.digest import Fingerprint
 from reconciler.plan.scope import Subset
 
 if TYPE_CHECKING:
@@ -282,12 +281,10 @@ class Plan:
 
     def fingerprint(self) -> str:
         """A digest of the changes alone, every field apply reads included: equal plans, equal prints."""
-        digest = hashlib.sha256(b"[")  # json.dumps of the list of them, made a change at a time
-        for index, change in enumerate(self.changes):
-            digest.update(b"," if index else b"")
-            digest.update(json.dumps(change.to_json(), sort_keys=True, separators=(",", ":")).encode())
-        digest.update(b"]")
-        return digest.hexdigest()[:16]
+        print_ = Fingerprint(ascii=True)  # a change at a time (plan/digest.py)
+        for change in self.changes:
+            print_.add(change.to_json())
+        return print_.digest()
 
 
 def summarise(changes: Iterable[Change]) -> dict[str, int]:

@@ -35,10 +35,6 @@ class Packed(Sequence[T]):
         self._unpacked: tuple[int, list[T]] | None = None  # the batch last read by index
         self.extend(items)
 
-    @classmethod
-    def of(cls, items: Iterable[T]) -> Packed[T]:
-        return items if isinstance(items, Packed) else cls(items)
-
     def append(self, item: T) -> None:
         self._open.append(item)
         self._length += 1

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
 from reconciler.errors import ReconcileError
+from reconciler.plan.digest import Fingerprint
 from reconciler.plan.guard import held
 from reconciler.plan.model import FORMAT_VERSION, Plan
 from reconciler.plan.planstream import (
-    Fingerprint,
     Relayout,
     compared,
     fresh_fingerprint,
@@ -105,12 +105,6 @@ def save_plan(plan: Plan, path: Path, key: bytes, spec: Spec | None = None) -> N
     made_with = {"spec": SpecSeen.of(spec).to_json()} if spec is not None else {}
     extra = {"held": [part.to_json() for part in held(plan)]} | made_with
     write_file(path, "the plan", lambda out: write_plan(plan, key, extra, out))  # change by change (planstream.py)
-
-
-def write_json(data: Any, path: Path, what: str) -> None:
-    """`data` as a JSON file, atomically and only as a regular file (see save_plan)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    write_file(path, what, lambda out: out.write(text))
 
 
 def write_file(path: Path, what: str, write: Callable[[IO[str]], object]) -> None:

@@ -8,19 +8,19 @@ neither `plan --out` nor `apply PLANFILE` may hold them all as JSON text or as d
 - `saved_head` reads a plan file's fields without its changes, and `streamed_changes` its changes one at a
   time, from the layout `write_plan` gives them (each change an object of its own lines, indented by four
   spaces); a file in any other layout (edited, or formatted by another tool) is read whole instead, as before.
-- `Fingerprint` hashes changes as the plan file's `fingerprint` does, so that `apply PLANFILE` can tell a saved
-  plan equal to a fresh one (`fresh_fingerprint`) without holding either's changes.
+- `fresh_fingerprint` hashes a plan's changes as its file's `fingerprint` does (plan/digest.py), so that
+  `apply PLANFILE` can tell a saved plan equal to a fresh one without holding either's changes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from reconciler.plan.digest import Fingerprint
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.privacy import Shown, shared_order
 
@@ -32,26 +32,6 @@ COMPARED_WITHOUT = ("cause", "also_delete")
 def _dumps(value: Any, indent: str) -> str:
     """`value` as json.dump(…, indent=2) writes it at a depth whose lines start with `indent`."""
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
-
-
-class Fingerprint:
-    """The plan file's `fingerprint`, hashed change by change: sha256 of the changes' canonical JSON list
-    (`ascii`: escaped as `Plan.fingerprint` does, for the JSON plan on stdout)."""
-
-    def __init__(self, *, ascii: bool = False) -> None:
-        self._hash = hashlib.sha256(b"[")
-        self._first = True
-        self._ascii = ascii
-
-    def add(self, change: dict[str, Any]) -> None:
-        text = json.dumps(change, sort_keys=True, separators=(",", ":"), ensure_ascii=self._ascii)
-        self._hash.update((text if self._first else "," + text).encode())
-        self._first = False
-
-    def digest(self) -> str:
-        final = self._hash.copy()
-        final.update(b"]")
-        return final.hexdigest()[:16]
 
 
 def _head(plan: Plan, key: bytes, extra: dict[str, Any]) -> dict[str, Any]:
@@ -194,14 +174,6 @@ def saved_changes(path: Path) -> list[Any]:
 def compared(change: dict[str, Any]) -> dict[str, Any]:
     """A saved change as it is compared: without `cause` (and older files' fields)."""
     return {name: value for name, value in change.items() if name not in COMPARED_WITHOUT}
-
-
-def fingerprint_of(changes: Iterable[dict[str, Any]]) -> str:
-    """The fingerprint of saved changes as compared (`compared`)."""
-    print_ = Fingerprint()
-    for change in changes:
-        print_.add(compared(change))
-    return print_.digest()
 
 
 def fresh_fingerprint(changes: Iterable[Change], key: bytes) -> str:

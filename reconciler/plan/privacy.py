@@ -168,17 +168,9 @@ class Shown:
         return cls(kept, conflicts, shared_warnings(plan.warnings), withheld, len(plan.conflicts) - len(conflicts),
                    causes)
 
-    def by_person(self, cause: str = "") -> dict[str, list[Change]]:
-        """The shown changes (of one cause, with --base-spec) grouped by person."""
-        grouped: dict[str, list[Change]] = {}
-        for index, change in enumerate(self.changes):
-            if not cause or self.causes[index] == cause:
-                grouped.setdefault(change.person, []).append(change)
-        return grouped
-
     def people(self, cause: str = "") -> Iterator[tuple[str, list[Change]]]:
-        """`by_person`, a person at a time, as the plan's order has them (by person): a first sync's are not
-        all unpacked at once."""
+        """The shown changes (of one cause, with --base-spec) grouped by person, a person at a time, as the
+        plan's order has them (by person): a first sync's are not all unpacked at once."""
         person, theirs = "", list[Change]()
         for index, change in enumerate(self.changes):
             if cause and self.causes[index] != cause:

@@ -98,6 +98,6 @@ def test_shown_counts_what_it_withholds(company):
     plan = company_with_a_sick_week(company)
     shown = Shown.of(plan, redact=True)
     assert (shown.withheld_changes, shown.withheld_conflicts) == (4, 1)
-    assert list(shown.by_person()) == ["max@acme.example"]
+    assert [person for person, _ in shown.people()] == ["max@acme.example"]
     assert Shown.of(plan, redact=False).withheld() == ""
     assert shared_plan_json(plan, KEY)["fingerprint"] != plan.fingerprint()  # not a hash of the sick days
