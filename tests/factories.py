@@ -20,6 +20,7 @@ from reconciler.records import (
     AbsenceType,
     AttendancePeriod,
     Employment,
+    Holiday,
     MocoAbsence,
     MocoUser,
     Person,
@@ -74,6 +75,7 @@ class Company:
     periods: list[AbsencePeriod] = field(default_factory=list)
     presences: list[Presence] = field(default_factory=list)
     attendances: list[AttendancePeriod] = field(default_factory=list)
+    holidays: list[Holiday] = field(default_factory=list)
     types: tuple[AbsenceType, ...] = TYPES
     today: date = TODAY
 
@@ -133,9 +135,18 @@ class Company:
         self.attendances.append(period)
         return period
 
+    def holiday(self, person: Person, day: str, name: str = "Feiertag", *, half_day: bool = False,
+                kind: str = "public", holiday_id: str | None = None) -> Holiday:
+        """A day of `person`'s Personio holiday calendars."""
+        holiday = Holiday(id=holiday_id or f"h{next(_ids)}", person_id=person.id, day=d(day), name=name,
+                          half_day=half_day, kind=kind)
+        self.holidays.append(holiday)
+        return holiday
+
     def clients(self) -> SimpleNamespace:
         """Fake MOCO and Personio clients over this company's lists, with the real clients' methods."""
-        return SimpleNamespace(moco=_FakeMoco(self), personio=_FakePersonio(self))
+        return SimpleNamespace(moco=_FakeMoco(self), personio=_FakePersonio(self),
+                               server_now=lambda: datetime.combine(self.today, time(12)))
 
     def snapshot(self, directions: tuple[Direction, ...] | None = None, spec: Spec | None = None) -> Snapshot:
         """What a run reads from this company, through the real snapshot code."""
@@ -209,6 +220,10 @@ class _FakePersonio:
 
     async def attendance_periods(self, start: date, end: date) -> list[AttendancePeriod]:
         return [p for p in self.company.attendances if _within(p.start.date(), start, end)]
+
+    async def holidays(self, person_ids: list[str], start: date, end: date, *, today: date) -> list[Holiday]:
+        assert today == self.company.today
+        return [h for h in self.company.holidays if h.person_id in person_ids and _within(h.day, start, end)]
 
     async def create_attendance(self, person_id: str, start: datetime, end: datetime, comment: str) -> str:
         period = AttendancePeriod(id=f"a{next(_ids)}", person_id=person_id, kind="WORK", start=start, end=end,

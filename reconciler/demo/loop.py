@@ -25,7 +25,7 @@ from reconciler.render import render_text
 from reconciler.run import RunOptions, make_plan, plan_and_apply
 from reconciler.sandbox import Sandbox, SandboxThread, SeedParams
 from reconciler.spec import load_spec
-from reconciler.sync.ownership import is_ours
+from reconciler.sync.ownership import HOLIDAY_MARKER, is_ours
 from reconciler.systems.connect import read_credentials
 
 
@@ -35,7 +35,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
                       personio=DEMO_PERSONIO_RATE)
     with SandboxThread(sandbox) as running, tempfile.TemporaryDirectory(prefix="reconcile-demo-") as folder:
         spec_path = Path(folder) / "mapping.yaml"
-        spec_path.write_text(running.spec_yaml(), encoding="utf-8")
+        spec_path.write_text(running.spec_yaml(holidays=True), encoding="utf-8")
         spec = load_spec(spec_path)
         credentials = read_credentials(spec, running.env())
         options = RunOptions(today=today, pace=Pace(verify_delay=0.2))
@@ -51,8 +51,9 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         click.echo(f"reconcile demo: a sandbox company of {people} {'person' if people == 1 else 'people'} "
                    f"(seed {seed}) around {today}, served on "
                    f"127.0.0.1 (MOCO {running.moco_url}, Personio {running.personio_url}).")
-        click.echo("Absences flow Personio → MOCO, working hours MOCO → Personio; what people entered by hand is "
-                   "never touched.")
+        click.echo("Absences flow Personio → MOCO, and so do public holidays, from the holiday calendars of the "
+                   "company's two offices (Berlin, Munich); working hours flow MOCO → Personio. What people entered "
+                   "by hand is never touched.")
         before, periods_before = handmade(), handmade_periods()
 
         heading("1. reconcile plan")
@@ -86,6 +87,8 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
         before = [record for record in before if record["id"] not in replaced]
         after = [record for record in handmade() if record["id"] not in replaced]
         requests = running.log.counts()
+        holidays = [s for s in running.world.moco.schedules.values() if HOLIDAY_MARKER.source(s.comment)]
+        afternoons = sum(not s.am for s in holidays)
         heading("What happened")
         checks = [
             (report is not None and report.ok, "apply made every planned change"),
@@ -94,6 +97,9 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
                               + (f" ({len(replaced)} “not plannable” replaced as planned)" if replaced else "")),
             (periods_before == handmade_periods(), f"all {len(periods_before)} hand-made Personio attendance periods "
                                                    "are unchanged"),
+            (not [c for c in second.changes if c.direction == "holidays_to_moco"],
+             f"{len(holidays)} public holidays from each person's Personio holiday calendars are in "
+             f"MOCO ({afternoons} of them half days, as afternoons); where MOCO had one by hand, it stays"),
             (second.conflicts == first.conflicts, "hand-made entries where the sync wants to write are still "
                                                   "reported as conflicts, never overwritten"),
         ]

@@ -3,8 +3,10 @@ entries have the fields reconcile reads (systems/personio/holidays.py `SHAPE`: t
 publishes them).
 
 It reads the holidays of the first 50 persons (by id) for the coming year, a few pages at most, and reads every
-entry as reconcile would. No sync direction reads holidays yet, so what it finds is a warning at worst, never a
-failure; the detail says what was seen: counts, kinds and field names, never a person or a date.
+entry as reconcile would. Where the spec syncs holidays (`holidays.sync`), an endpoint that does not answer or an
+entry that does not read is a failure: every run would stop there. Where it does not, it is a warning (the day
+the switch is turned on, it would be). The detail says what was seen: counts, kinds and field names, never a
+person or a date.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
-from reconciler.doctor.model import Check, passed, skipped, warned
+from reconciler.doctor.model import Check, failed, passed, skipped, warned
 from reconciler.doctor.personio_reads import persons, sampled
 from reconciler.doctor.reads import Context, cursor_sample
 from reconciler.errors import ApiError, PermissionDenied, UnexpectedResponse
@@ -27,7 +29,8 @@ NAME = "personio-holidays"
 DAYS_AHEAD = 365
 PAGES = 5
 SOURCE = Source("Personio", f"GET {holidays.PATH}")
-NOT_YET = "reconcile reads no holidays yet"
+NOT_YET = "holidays.sync is false: no run reads them yet"
+SYNCED = "holidays.sync is true: every run that syncs holidays stops here"
 
 
 async def holidays_check(ctx: Context) -> Check:
@@ -48,12 +51,20 @@ async def holidays_check(ctx: Context) -> Check:
         raise
     except ApiError as error:
         if error.status in (400, 404):
-            return warned(NAME, f"GET {holidays.PATH} is not available to this account ({error.status}); {NOT_YET}")
+            what = f"is not available to this account ({error.status})" if error.status == 404 else \
+                f"answered 400 to the parameters reconcile sends ({', '.join(params)}; the page size " \
+                f"{holidays.PAGE_SIZE} is a guess)"
+            return _bad(ctx.spec.holidays.sync, f"GET {holidays.PATH} {what}")
         raise
-    return judge(sample.rows, sampled(sample, "entry"), len(ids[:PERSON_IDS_PER_REQUEST]))
+    return judge(sample.rows, sampled(sample, "entry"), len(ids[:PERSON_IDS_PER_REQUEST]), ctx.spec.holidays.sync)
 
 
-def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int) -> Check:
+def _bad(synced: bool, what: str) -> Check:
+    """A failure where holidays are synced; else a warning."""
+    return failed(NAME, f"{what}; {SYNCED}") if synced else warned(NAME, f"{what}; {NOT_YET}")
+
+
+def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int, synced: bool = False) -> Check:
     """Every entry read as reconcile reads it (`holidays.read_holiday`); the fields and kinds found."""
     kinds: Counter[str] = Counter()
     half = 0
@@ -62,8 +73,8 @@ def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int) -> Check:
             holiday = holidays.read_holiday(Record(SOURCE, holidays.KIND, row))
         except UnexpectedResponse as error:
             names = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
-            return warned(NAME, f"an entry does not have the shape reconcile reads ({_without_values(error)}); its "
-                                f"fields: {names}; {NOT_YET}")
+            return _bad(synced, f"an entry does not have the shape reconcile reads ({_without_values(error)}); its "
+                                f"fields: {names}")
         kinds[holiday.kind] += 1
         half += holiday.half_day
     if not rows:

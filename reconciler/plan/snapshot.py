@@ -50,19 +50,24 @@ class Source:
     """A list one system can be asked for, e.g. MOCO's schedules; equal by name. Read whole (`every`:
     users, absence types) or for a window of days (`every_in`: schedules, presences); and, where the
     service can be asked per person (`some`, `some_in`), for some people only: MOCO by user id (`by`
-    "moco"), Personio by person id ("personio")."""
+    "moco"), Personio by person id ("personio"). A list that can only be asked for named people (Personio's
+    holidays) is read for everyone `after` another list (its people): `every`/`every_in` then get that list's
+    records as their last argument, and the two reads of a run share the other list's one read."""
 
     name: str  # e.g. "moco.schedules"
-    every: Callable[[Any], Records] | None = field(default=None, repr=False)
-    every_in: Callable[[Any, Window], Records] | None = field(default=None, repr=False)
+    every: Callable[..., Records] | None = field(default=None, repr=False)
+    every_in: Callable[..., Records] | None = field(default=None, repr=False)
     some: Callable[[Any, Who], Records] | None = field(default=None, repr=False)
     some_in: Callable[[Any, Window, Who], Records] | None = field(default=None, repr=False)
     by: str = ""
+    after: Source | None = None  # read for everyone with this list's records (see above)
 
     def __post_init__(self) -> None:
         if (self.every is None) == (self.every_in is None) or (self.some and not self.every) or \
                 (self.some_in and not self.every_in) or bool(self.some or self.some_in) != bool(self.by):
             raise ValueError(f"{self.name}: read whole or by window, per person only with `by`")
+        if self.after is not None and (self.after.after is not None or self.after.windowed):
+            raise ValueError(f"{self.name}: read after a list read whole, which itself is read first")
 
     @property
     def windowed(self) -> bool:
@@ -81,10 +86,12 @@ def whole(name: str, every: Callable[[Any], Records], some: Callable[[Any, Who],
     return Source(name, every=every, some=some, by=by)
 
 
-def windowed(name: str, every: Callable[[Any, Window], Records],
-             some: Callable[[Any, Window, Who], Records] | None = None, by: str = "") -> Source:
-    """A list read for a window of days, whole or per person where `some` is given."""
-    return Source(name, every_in=every, some_in=some, by=by)
+def windowed(name: str, every: Callable[..., Records],
+             some: Callable[[Any, Window, Who], Records] | None = None, by: str = "",
+             after: Source | None = None) -> Source:
+    """A list read for a window of days, whole or per person where `some` is given; `after` another list
+    read whole, `every` gets its records as a third argument."""
+    return Source(name, every_in=every, some_in=some, by=by, after=after)
 
 
 @dataclass(frozen=True)
@@ -103,13 +110,20 @@ class Need:
     def per_person(self) -> bool:
         return bool(self.source.some or self.source.some_in)
 
-    def read(self, clients: Any) -> Records:
+    @property
+    def after(self) -> Source | None:
+        """The list this read needs first: its source's `after`, unless it names its people."""
+        return self.source.after if self.who is None or not self.per_person else None
+
+    def read(self, clients: Any, before: Sequence[Any] = ()) -> Records:
+        """The list; `before` is the records of `after`, when there is one."""
         source, window, who = self.source, self.window, self.who
+        first = (before,) if self.after is not None else ()
         if window is None:
             assert source.every is not None
-            return source.every(clients) if who is None or source.some is None else source.some(clients, who)
+            return source.every(clients, *first) if who is None or source.some is None else source.some(clients, who)
         assert source.every_in is not None
-        return source.every_in(clients, window) if who is None or source.some_in is None else \
+        return source.every_in(clients, window, *first) if who is None or source.some_in is None else \
             source.some_in(clients, window, who)
 
 

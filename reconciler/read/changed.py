@@ -16,9 +16,11 @@ write); a spec change. A full run sees all of it: run one nightly.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from reconciler.plan.scope import ALL_DAYS, Subset, Touched, merge_days
 from reconciler.plan.snapshot import Window
@@ -66,12 +68,17 @@ async def changed_since(clients: Clients, spec: Spec, directions: tuple[Directio
 
 def _moco_reads(clients: Clients, directions: list[Direction], days: Mapping[str, Window | None], bound: datetime
                 ) -> dict[str, Awaitable[Touched]]:
-    """Each direction's reads of what changed in MOCO (`Direction.touched`), not yet awaited."""
-    asked = {}
+    """Each direction's reads of what changed in MOCO (`Direction.touched`), started. Directions that ask the
+    same over the same days (absences and holidays: MOCO's absences and employments) share one read."""
+    asked: dict[str, Awaitable[Touched]] = {}
+    started: dict[tuple[Any, Window], asyncio.Future[Touched]] = {}
     for direction in directions:
         window = days.get(direction.name)
         if direction.touched is not None and window is not None:
-            asked[direction.name] = direction.touched(clients, window, bound)
+            key = (direction.touched, window)
+            if key not in started:
+                started[key] = asyncio.ensure_future(direction.touched(clients, window, bound))
+            asked[direction.name] = started[key]
     return asked
 
 

@@ -3,11 +3,13 @@ each once, for the union of the windows asked (`fetch_snapshot`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from reconciler.plan.scope import Subset
-from reconciler.plan.snapshot import Need, Snapshot, fewer_collections, merge_needs
+from reconciler.plan.snapshot import Need, Snapshot, Source, fewer_collections, merge_needs
 from reconciler.spec import Spec
 from reconciler.sync.direction import Direction
 from reconciler.sync.sources import IDENTITY
@@ -27,10 +29,29 @@ def needs(spec: Spec, today: date, directions: Iterable[Direction], subset: Subs
     return tuple(wanted)
 
 
-async def fetch_snapshot(clients: Clients, today: date, needs: Iterable[Need]) -> Snapshot:
-    """Read every needed list at once, each once."""
+async def fetch_snapshot(clients: Clients, today: date, needs: Iterable[Need],
+                         known: Mapping[str, Sequence[Any]] | None = None) -> Snapshot:
+    """Read every needed list at once, each once. A list read `after` another (Personio's holidays, after
+    its persons) waits for that one's read of this run, or takes it from `known` (lists read already: who
+    is who), or else reads it first itself."""
     merged = merge_needs(needs)
+    reads: dict[Source, asyncio.Future[Any]] = {}
+
+    async def after(need: Need) -> Sequence[Any]:
+        first = need.after
+        assert first is not None
+        if first in reads:
+            return await asyncio.shield(reads[first])  # shared: its own read's failure is raised by it
+        if known is not None and first.name in known:
+            return known[first.name]
+        return await Need(first).read(clients)
+
+    async def read(need: Need) -> Sequence[Any]:
+        return await (need.read(clients, await after(need)) if need.after is not None else need.read(clients))
+
+    for need in merged:
+        reads[need.source] = asyncio.ensure_future(read(need))
     with fewer_collections():
-        results = await together(need.read(clients) for need in merged)  # one failing stops the others
+        results = await together(reads.values())  # one failing stops the others
     return Snapshot(today=today, lists={need.source.name: tuple(found) for need, found in zip(merged, results)},
                     notices=tuple(getattr(clients, "notices", ())))

@@ -173,7 +173,8 @@ async def _records(run: _Run, identity: Snapshot, matching: Matching, found: Fou
             chosen[direction.name], follows = _reads_of(run, direction, scope, matching, touched)
             later += follows
     later = _deferred(chosen, later)
-    rest = await fetch_snapshot(run.clients, run.today, [need for own in chosen.values() for need in own])
+    rest = await fetch_snapshot(run.clients, run.today, [need for own in chosen.values() for need in own],
+                                identity.lists)
     first = Snapshot(run.today, {**identity.lists, **rest.lists}, rest.notices)
     reads = [(followup.source, followup.read(run.clients, first, window, (touched or {})[direction.name], pairs))
              for direction, window, pairs in later for followup in direction.followups]

@@ -5,9 +5,10 @@ finds nothing to do, and a full sync of a company would return as thousands of e
 of everyone. (A MOCO create or update of reconcile's own absence is told apart by events.py already:
 `X-Moco-Origin: api` and the marker.)
 
-`Echoes` remembers, for WINDOW seconds after a run, what it wrote: per direction the ids of the records it
-updated or deleted, and, where its records lie on one day (sync/direction.py, `Watched.one_day`), the
-(person, day) of each it wrote, since a created record's new id is not known (a Personio attendance period).
+`Echoes` remembers, for WINDOW seconds after a run, what it wrote: per kind of record (two directions may
+write one: MOCO's absences are both the absences' and the holidays') the ids of the records it updated or
+deleted, and, where its records lie on one day (sync/direction.py, `Watched.one_day`), the (person, day) of
+each it wrote, since a created record's new id is not known (a Personio attendance period).
 A hint naming such an id, or one whose person and days were all written then, is an echo and is not
 planned. A create event that names its person but no day (Personio's dataless `attendance-period.created`,
 issue 20) is an echo while reconcile created more records for that person in that window than such events
@@ -38,12 +39,19 @@ def _written(direction: str, source: str) -> Watched | None:
     return found.record_kind(source) if found is not None and found.system == source else None
 
 
+def _table(direction: str, source: str) -> str | None:
+    """The kind of record `direction` writes in `source`, as one system names it ("moco Schedule"): what
+    the echoes of its writes are remembered by. None when it writes nothing there."""
+    kind = _written(direction, source)
+    return f"{source} {kind.name}" if kind is not None else None
+
+
 class Echoes:
     def __init__(self, window: float = WINDOW) -> None:
         self.window = window
-        self._ids: dict[tuple[str, str], float] = {}  # (direction, record id) -> until when its events are echoes
-        self._days: dict[tuple[str, str, date], float] = {}  # (direction, person, day) -> until when
-        self._created: dict[tuple[str, str], list[float]] = {}  # (direction, person) -> until when, per create
+        self._ids: dict[tuple[str, str], float] = {}  # (kind of record, record id) -> until when its events are echoes
+        self._days: dict[tuple[str, str, date], float] = {}  # (kind of record, person, day) -> until when
+        self._created: dict[tuple[str, str], list[float]] = {}  # (kind of record, person) -> until when, per create
 
     def remember(self, outcomes: Iterable[Outcome], person_of: Mapping[str, Mapping[str, Person]], now: float) -> None:
         """What a run wrote. `person_of`: per system, an email (lower-case) -> that person's id there."""
@@ -53,27 +61,27 @@ class Echoes:
             change = outcome.change
             if outcome.status == "skipped":
                 continue
+            kind, table = _written(change.direction, change.system), _table(change.direction, change.system)
             for ident in (change.target, *(removal.id for removal in change.removes)):
                 if ident is not None:
-                    self._ids[(change.direction, str(ident))] = until
-            kind = _written(change.direction, change.system)
+                    self._ids[(table or change.direction, str(ident))] = until
             person = person_of.get(change.system, {}).get(change.user.lower())
-            if kind is not None and kind.one_day and person is not None:
-                self._days[(change.direction, str(person), change.date)] = until
-            if kind is not None and person is not None and change.action == "create" and outcome.status == "applied":
-                self._created.setdefault((change.direction, str(person)), []).append(until)
+            if kind is not None and table is not None and kind.one_day and person is not None:
+                self._days[(table, str(person), change.date)] = until
+            if table is not None and person is not None and change.action == "create" and outcome.status == "applied":
+                self._created.setdefault((table, str(person)), []).append(until)
 
     def covers(self, direction: str, source: str, person: int | str | None, days: frozenset[date],
                records: frozenset[int | str], now: float) -> bool:
         """Whether what a hint or a batch names was all written by reconcile moments ago: a direction's
         records are written in one system only, so its ids are those of the system `source` names."""
-        kind = _written(direction, source)
-        if kind is None:
+        kind, table = _written(direction, source), _table(direction, source)
+        if kind is None or table is None:
             return False
-        if records and all(self._ids.get((direction, str(record)), 0.0) > now for record in records):
+        if records and all(self._ids.get((table, str(record)), 0.0) > now for record in records):
             return True
         return (kind.one_day and person is not None and bool(days) and date.min not in days
-                and all(self._days.get((direction, str(person), day), 0.0) > now for day in days))
+                and all(self._days.get((table, str(person), day), 0.0) > now for day in days))
 
     def batch(self, batch: Batch, now: float) -> bool:
         """Whether a pending batch (its hints came while the run that wrote was going) holds only echoes."""
@@ -84,12 +92,13 @@ class Echoes:
     def _own_creates(self, direction: str, source: str, person: int | str | None, count: int, now: float) -> bool:
         """Whether `count` create events for `person` that name no day are reconcile's own creates coming back:
         it made at least that many for them within the window not yet matched; matched ones are used up."""
-        if person is None or _written(direction, source) is None:
+        table = _table(direction, source)
+        if person is None or table is None:
             return False
-        left = [until for until in self._created.get((direction, str(person)), ()) if until > now]
+        left = [until for until in self._created.get((table, str(person)), ()) if until > now]
         if len(left) < count:
             return False
-        self._created[(direction, str(person))] = left[count:]
+        self._created[(table, str(person))] = left[count:]
         return True
 
     def hint(self, hint: Hint, now: float) -> str | None:

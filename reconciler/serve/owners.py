@@ -36,8 +36,16 @@ def _key(record: int | str) -> int | str:
     return record
 
 
+def _listed(direction: str, source: str) -> str | None:
+    """The list that teaches the owners of `direction`'s records in `source` (e.g. "moco.schedules"): two
+    directions that watch one list (absences and holidays, MOCO's absences) share what it taught."""
+    found = registry.find(direction)
+    return next((w.listed.name for w in found.watches if w.system == source and w.listed is not None), None) \
+        if found is not None else None
+
+
 class Owners:
-    """Per (direction, source system): record id -> (person, day)."""
+    """Per (list, source system): record id -> (person, day)."""
 
     def __init__(self) -> None:
         self._people: list[Person] = []
@@ -55,18 +63,23 @@ class Owners:
         return (at << _DAY_BITS) | (day.toordinal() if day is not None else _NO_DAY)
 
     def remember(self, direction: str, source: str, record: int | str, person: Person, day: date | None) -> None:
-        self._of.setdefault((direction, source), {})[_key(record)] = self._pack(person, day)
+        self._of.setdefault((_listed(direction, source) or direction, source), {})[_key(record)] = \
+            self._pack(person, day)
 
     def learn(self, snapshot: Snapshot, *, whole: bool = False) -> None:
         """Remember the owner of every record `snapshot` holds, in the lists the directions watch
         (sync/direction.py, `Watched.listed`). `whole` (a full run's read): forget what it does not hold,
         for the lists it read."""
+        taught: set[tuple[str, str]] = set()
         for direction in registry.DIRECTIONS:
             for watched in direction.watches:
                 listed, owner = watched.listed, watched.owner
                 if listed is None or owner is None or listed.name not in snapshot.lists:
                     continue
-                key = (direction.name, watched.system)
+                key = (listed.name, watched.system)
+                if key in taught:  # another direction watches this list too: learnt once
+                    continue
+                taught.add(key)
                 known = {} if whole else self._of.setdefault(key, {})
                 for record in snapshot.lists[listed.name]:
                     person, day = owner(record)
@@ -77,7 +90,7 @@ class Owners:
 
     def find(self, direction: str, source: str, record: int | str) -> tuple[Person, date | None] | None:
         """The person and day (None: not known) of a record, or None when its owner is not known."""
-        packed = self._of.get((direction, source), {}).get(_key(record))
+        packed = self._of.get((_listed(direction, source) or direction, source), {}).get(_key(record))
         if packed is None:
             return None
         ordinal = packed & _DAY_MASK

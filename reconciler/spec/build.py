@@ -13,6 +13,7 @@ from reconciler.records import AbsenceKind, AttendanceDirection
 from reconciler.spec.model import (
     AbsenceSettings,
     AttendanceSettings,
+    HolidaySettings,
     MocoSettings,
     PersonioSettings,
     PrivacySettings,
@@ -61,6 +62,7 @@ def build_spec(data: dict[str, Any], source: str) -> Spec:
             else (),
             unmapped=absences["unmapped"],
         ),
+        holidays=HolidaySettings(sync=data["holidays"]["sync"], kinds=frozenset(data["holidays"]["kinds"])),
         attendances=AttendanceSettings(direction=AttendanceDirection(data["attendances"]["direction"]),
                                        record_as=data["attendances"]["record_as"]),
         safety=SafetySettings(max_change_percent=data["safety"]["max_change_percent"],

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from reconciler.records import AttendanceDirection
 from reconciler.spec.model import Spec
 
+# Personio serves holidays from at most 10 years before today to at most 3 years after it (personio.md §13.2);
+# systems/personio/holidays.py bounds its reads by the same years (YEARS_AHEAD), a layer above the spec's.
+HOLIDAY_YEARS_AHEAD = 3
+_HOLIDAY_KINDS = ("public", "company")  # in the schema's order
 
-def describe_spec(spec: Spec) -> list[str]:
-    """A few lines telling what the spec will do, for people reading `validate` output."""
+
+def describe_spec(spec: Spec, today: date | None = None) -> list[str]:
+    """A few lines telling what the spec will do, for people reading `validate` output; `today` defaults to
+    today in the spec's timezone."""
     lines = [
         f"sync from {spec.start_date} (timezone {spec.timezone})",
         f"MOCO: {spec.moco.api_root} (key in ${spec.moco.api_key_env}; at most {spec.moco.rate_limit})",
@@ -23,6 +31,7 @@ def describe_spec(spec: Spec) -> list[str]:
         )
     else:
         lines.append("absences: not synced (absences.enabled: false)")
+    lines.append(_holidays(spec, today or spec.today()))
     if spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
         written = "duration-only periods (a length a day, no times)" if spec.attendances.record_as == "duration" \
             else "periods with times"
@@ -41,3 +50,26 @@ def describe_spec(spec: Spec) -> list[str]:
     lines.append(f"sensitive absence kinds, never paired with a person in Markdown plans, logs, plan files and "
                  f"reports: {kinds}")
     return lines
+
+
+def _holidays(spec: Spec, today: date) -> str:
+    """The holidays line: what is synced, over which days, and whether Personio serves all of them."""
+    if not spec.holidays.sync:
+        return "holidays: not synced (holidays.sync: false)"
+    kinds = ", ".join(kind for kind in _HOLIDAY_KINDS if kind in spec.holidays.kinds)
+    line = (f"holidays Personio → MOCO as public_holiday absences ({kinds}), over the absences' window "
+            f"(up to today + {spec.absences.until_days} days)")
+    end, served = today + timedelta(days=spec.absences.until_days), holiday_horizon(today)
+    if end > served:
+        line += (f"; note: Personio serves holidays only up to {HOLIDAY_YEARS_AHEAD} years ahead ({served}), "
+                 f"so the days after it up to {end} get no holiday")
+    return line
+
+
+def holiday_horizon(today: date) -> date:
+    """The last day Personio serves holidays for: `HOLIDAY_YEARS_AHEAD` years after `today` (29 February
+    becomes 28 February, as systems/personio/holidays.py counts it)."""
+    try:
+        return today.replace(year=today.year + HOLIDAY_YEARS_AHEAD)
+    except ValueError:  # 29 February in a year without one
+        return date(today.year + HOLIDAY_YEARS_AHEAD, 2, 28)

@@ -62,6 +62,15 @@ class AbsenceSettings:
 
 
 @dataclass(frozen=True)
+class HolidaySettings:
+    """Holidays Personio → MOCO: the holidays of each person's Personio holiday calendars (`GET /v2/holidays`)
+    become MOCO absences of kind public_holiday, over the absences' window; hand-made ones are never touched."""
+
+    sync: bool
+    kinds: frozenset[str]  # which Personio holidays: public (public holidays), company (the company's own)
+
+
+@dataclass(frozen=True)
 class SafetySettings:
     max_change_percent: float  # of the records reconcile owns in one system
     min_owned: int  # the guard applies from this many owned records on
@@ -92,6 +101,7 @@ class Spec:
     personio: PersonioSettings
     users: UserSettings
     absences: AbsenceSettings
+    holidays: HolidaySettings
     safety: SafetySettings
     attendances: AttendanceSettings
     version: int

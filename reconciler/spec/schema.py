@@ -68,7 +68,22 @@ def _explain(error: ValidationError) -> Iterator[tuple[JsonPath, str]]:
                 hint = _REQUIRED_HINTS.get((*path, key)) or _description((*path, key))
                 yield (*path, key), "is required but missing" + (f" ({_lower_first(hint)})" if hint else "")
         return
+    if rule == "uniqueItems" and isinstance(value, list):
+        yield from _repeated(path, value)
+        return
     yield path, _sentence(rule, error.validator_value, value, spec, path)
+
+
+def _repeated(path: JsonPath, items: list[Any]) -> Iterator[tuple[JsonPath, str]]:
+    """Each item of a list that must not repeat one that an earlier item already lists, at its own index."""
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key in first:
+            yield (*path, index), f"{_show(item)} is already listed at {where}[{first[key]}]; list each once"
+        else:
+            first[key] = index
 
 
 def _sentence(rule: str, expected: Any, value: Any, spec: dict[str, Any], path: JsonPath) -> str:
@@ -102,6 +117,9 @@ def _sentence(rule: str, expected: Any, value: Any, spec: dict[str, Any], path: 
     if rule == "maxLength":
         what = "an email address" if spec.get("format") == "email" else "this"
         return f"{shown} is too long: {what} may be at most {expected} characters"
+    if rule == "minItems":
+        described = f" ({_lower_first(spec['description'])})" if "description" in spec else ""
+        return "must not be empty" + described if expected == 1 else f"must list at least {expected} items"
     if rule == "minProperties":
         return "must not be empty" + (f" ({_lower_first(spec['description'])})" if "description" in spec else "")
     if rule == "pattern":

@@ -2,7 +2,8 @@
 
 A record reconcile writes carries a marker comment naming where it came from: a synced MOCO
 absence `[reconcile] Personio absence <period id>`, a synced Personio attendance period
-`[reconcile] MOCO presence <presence id>`. A direction only ever updates or deletes records that
+`[reconcile] MOCO presence <presence id>`, a synced MOCO public holiday `[reconcile] Personio holiday
+<holiday entry id>`. A direction only ever updates or deletes records that
 carry its own marker (DECISIONS.md, "Ownership"). Records without any marker were made by hand;
 records with a marker of another form are neither, and are never touched.
 """
@@ -52,9 +53,13 @@ def _pattern(label: str, id_pattern: str) -> re.Pattern[str]:
 
 ABSENCE_MARKER = Marker("Personio absence", r"\S+")
 ATTENDANCE_MARKER = Marker("MOCO presence", r"\d+", int)
+# Holidays and absences both write MOCO absences; their labels differ, so each claims only its own records
+# and sees the other's as foreign (never touched).
+HOLIDAY_MARKER = Marker("Personio holiday", r"\S+")
 
-# The two markers' comment and source id, by name (the sandbox seeds synced records with them).
+# The markers' comment and source id, by name (the sandbox seeds synced records with them).
 absence_comment, absence_source = ABSENCE_MARKER.comment, ABSENCE_MARKER.source
+holiday_comment, holiday_source = HOLIDAY_MARKER.comment, HOLIDAY_MARKER.source
 attendance_comment, attendance_source = ATTENDANCE_MARKER.comment, ATTENDANCE_MARKER.source
 
 

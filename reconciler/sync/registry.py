@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from reconciler.errors import ReconcileError
 from reconciler.sync.absences_to_moco import DIRECTION as ABSENCES_TO_MOCO
 from reconciler.sync.direction import Direction, Watched
+from reconciler.sync.holidays_to_moco import DIRECTION as HOLIDAYS_TO_MOCO
 from reconciler.sync.hours_to_personio import DIRECTION as HOURS_TO_PERSONIO
 
 DIRECTIONS: tuple[Direction, ...] = (
     ABSENCES_TO_MOCO,
+    HOLIDAYS_TO_MOCO,
     HOURS_TO_PERSONIO,
 )
 

@@ -22,6 +22,15 @@ PERSONIO_ABSENCE_PERIODS = windowed(
 PERSONIO_ATTENDANCE_PERIODS = windowed(
     "personio.attendance_periods", lambda clients, days: clients.personio.attendance_periods(days.start, days.end),
     lambda clients, days, who: clients.personio.attendance_periods(days.start, days.end, who), by="personio")
+# Personio lists holidays only for the people named (person.id is required): for everyone, after the persons
+# (one read of them for both). Personio bounds the days by its own today, so the services' clock says it.
+PERSONIO_HOLIDAYS = windowed(
+    "personio.holidays",
+    lambda clients, days, persons: clients.personio.holidays([p.id for p in persons], days.start, days.end,
+                                                             today=clients.server_now().date()),
+    lambda clients, days, who: clients.personio.holidays(who, days.start, days.end,
+                                                         today=clients.server_now().date()),
+    by="personio", after=PERSONIO_PERSONS)
 
 # Who is who: every run reads both systems' people, whatever the directions.
 IDENTITY = (MOCO_USERS, PERSONIO_PERSONS)

@@ -246,8 +246,7 @@ def test_an_unreachable_service_fails_its_credentials_quickly(setup, monkeypatch
     assert ran.statuses["moco-credentials"] == "fail" and "unreachable" in ran.detail("moco-credentials")
 
 
-def test_holidays_are_read_as_reconcile_reads_them_and_a_wrong_shape_is_a_warning_naming_the_field(setup, sandbox,
-                                                                                                   monkeypatch):
+def test_holidays_are_read_as_reconcile_reads_them_and_a_wrong_shape_names_the_field(setup, sandbox, monkeypatch):
     ran = doctor(setup, "--format", "json")
     detail = ran.detail("personio-holidays")
     assert ran.statuses["personio-holidays"] == "pass" and "read as reconcile reads them" in detail
@@ -260,5 +259,27 @@ def test_holidays_are_read_as_reconcile_reads_them_and_a_wrong_shape_is_a_warnin
     ran = doctor(setup, "--format", "json")
     detail = ran.detail("personio-holidays")
     assert ran.statuses["personio-holidays"] == "warn" and ran.code == 0
-    assert "half_day is missing" in detail and "halfDay" in detail and "reads no holidays yet" in detail
+    assert "half_day is missing" in detail and "halfDay" in detail and "holidays.sync is false" in detail
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", detail)  # not the entry's id (one per person and day)
+    # Where the spec syncs holidays, every run would stop on that entry: a failure, exit code 1.
+    setup.write_text(setup.read_text().replace("holidays:\n  sync: false", "holidays:\n  sync: true"))
+    ran = doctor(setup, "--format", "json")
+    assert ran.statuses["personio-holidays"] == "fail" and ran.code == 1
+    assert "half_day is missing" in ran.detail("personio-holidays")
+    assert "holidays.sync is true" in ran.detail("personio-holidays")
+
+
+@pytest.mark.parametrize(("status", "says"), [
+    (404, "GET /v2/holidays is not available to this account (404)"),
+    (400, "GET /v2/holidays answered 400 to the parameters reconcile sends (person.id, date.gte, date.lte, limit; "
+          "the page size 50 is a guess)"),
+])
+def test_holidays_not_answered_fail_only_where_they_are_synced(setup, sandbox, status, says):
+    from reconciler.sandbox import Fault
+
+    for synced, verdict, code in (("false", "warn", 0), ("true", "fail", 1)):
+        setup.write_text(re.sub(r"holidays:\n  sync: \w+", f"holidays:\n  sync: {synced}", setup.read_text()))
+        sandbox.add_fault("personio", Fault(method="GET", path="/v2/holidays", status=status, times=1))
+        ran = doctor(setup, "--format", "json")
+        assert ran.statuses["personio-holidays"] == verdict and ran.code == code
+        assert ran.detail("personio-holidays").startswith(says)

@@ -266,8 +266,9 @@ def test_plan_out_to_an_unwritable_place_is_an_error(sandbox, setup, tmp_path):
 def test_demo_runs_the_whole_loop():
     result = CliRunner().invoke(cli, ["demo", "--people", "6"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "✗" not in result.output and result.output.count("✓") == 5
+    assert "✗" not in result.output and result.output.count("✓") == 6
     assert "the second plan has nothing left to do" in result.output
+    assert re.search(r"✓ \d+ public holidays from each person's Personio holiday calendars are in MOCO", result.output)
 
 
 def test_help_mentions_the_contract_options():
@@ -370,8 +371,8 @@ def test_only_with_a_saved_plan_of_another_scope_says_so(sandbox, setup, tmp_pat
     sandbox.log.clear()
     result = reconcile("apply", "-c", str(setup), str(planfile), "--only", "absences")
     assert result.exit_code == 1
-    assert f"{planfile} covers absences_to_moco, hours_to_personio, but --only asks for absences_to_moco" \
-        in result.output and "MOCO or Personio changed" not in result.output
+    assert f"{planfile} covers absences_to_moco, holidays_to_moco, hours_to_personio, but --only asks for " \
+           "absences_to_moco" in result.output and "MOCO or Personio changed" not in result.output
     assert writes(sandbox) == []
 
 

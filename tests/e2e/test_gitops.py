@@ -123,8 +123,8 @@ def test_a_scoped_plan_says_so_and_a_saved_plan_keeps_its_scope(setup, tmp_path)
     wanted = [c for c in everyone if c["person"] == person and "2026-11-02" <= c["date"] <= "2026-11-20"]
     assert len(data["changes"]) == len(wanted)
     text = run("plan", "-c", str(setup), "--user", person, "--from", "2026-11-02")
-    assert f"# partial plan: only absences Personio → MOCO, working hours MOCO → Personio; 1 person ({person})" \
-           in text.stdout
+    assert ("# partial plan: only absences Personio → MOCO, holidays Personio → MOCO, working hours MOCO → "
+            f"Personio; 1 person ({person})") in text.stdout
     other = run("apply", "-c", str(setup), str(plan_file), "--user", "someone@else.example")
     assert other.exit_code == 1 and "was planned for 1 person" in other.output and "Nothing was written" in other.output
     applied = run("apply", "-c", str(setup), str(plan_file))

@@ -14,6 +14,12 @@ planners tell apart:
   carrying another direction's marker;
 - synced MOCO absences: right, stale (wrong kind or halves, a day the period no longer covers, a
   period that is gone, pending or rejected), duplicated;
+- holidays synced in about half the companies (all kinds, only public or only company ones; rarely with
+  absences not synced): Personio holidays near the absence window (full and half days, weekends, days of an
+  absence period, two entries on one day); synced MOCO public holidays, right, stale (gone from Personio,
+  moved to another day, on a vacation day, wrong kind or halves) and duplicated; hand-made public holidays and
+  "not plannable" ones on holiday days. Companies without holidays synced still draw them all: a synced
+  public holiday then counts as a holiday for absences;
 - MOCO presences, running ones and ones over midnight (and start = end, which reads as 24 hours);
 - hand-made Personio attendance periods (work and break, open, another direction's marker);
 - synced Personio periods: in step, edited, moved, un-approved, duplicated, or naming a presence
@@ -28,9 +34,9 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import strategies as st
 
 from reconciler.plan.snapshot import Window
-from reconciler.records import AbsenceKind, AbsenceType, Employment, MocoUser, Person, Presence
+from reconciler.records import AbsenceKind, AbsencePeriod, AbsenceType, Employment, Holiday, MocoUser, Person, Presence
 from reconciler.spec import Spec
-from reconciler.sync.ownership import absence_comment, attendance_comment
+from reconciler.sync.ownership import absence_comment, attendance_comment, holiday_comment
 from tests.factories import TODAY, TYPES, Company, make_spec
 
 START = date(2026, 11, 2)  # a Monday, the spec's start_date
@@ -57,6 +63,12 @@ HANDMADE_KINDS = (AbsenceKind.UNPLANNABLE, AbsenceKind.UNPLANNABLE, AbsenceKind.
 HANDMADE_MOCO_COMMENTS = ("", "", "Arzttermin", "1. Weihnachtstag", "[reconcile] MOCO presence 12")
 HANDMADE_PERSONIO_COMMENTS = ("", "", "Workshop", "[reconcile] Personio absence p1")
 GHOST_PRESENCE = 9_000_000  # ids of presences deleted in MOCO (synced periods still name them)
+HOLIDAY_SPECS = ("holidays: {sync: true}\n", "holidays: {sync: true}\n", "holidays: {sync: true, kinds: [public]}\n",
+                 "holidays: {sync: true, kinds: [company]}\n")
+HOLIDAY_NAMES = {"public": ("Buß- und Bettag", "1. Weihnachtstag", "Reformationstag"),
+                 "company": ("Betriebsausflug", "Heiligabend")}
+HOLIDAY_DAY_KINDS = (AbsenceKind.PUBLIC_HOLIDAY, AbsenceKind.PUBLIC_HOLIDAY, AbsenceKind.UNPLANNABLE,
+                     AbsenceKind.UNPLANNABLE, AbsenceKind.HOLIDAY)  # hand-made ones on a Personio holiday
 
 
 @dataclass
@@ -96,6 +108,9 @@ def _case(email: str, how: str) -> str:
 @st.composite
 def companies(draw: st.DrawFn) -> Drawn:
     until_days = draw(st.sampled_from([7, 21]))
+    # Drawn first: a long example's last draws come out as zeros more often than a chance says.
+    holiday_spec = draw(st.sampled_from(HOLIDAY_SPECS)) if draw(chance(50)) else ""
+    absences = not (holiday_spec and draw(chance(5)))  # holidays alone: synced absences are then another direction's
     company = Company(types=ALL_TYPES)
     story: list[str] = [f"until_days={until_days}"]
     overrides: list[tuple[str, str]] = []
@@ -129,8 +144,10 @@ def companies(draw: st.DrawFn) -> Drawn:
         if user is not None:
             _employments(draw, company, user, pattern_name, story)
         periods = _periods(draw, company, person, story) if person else []
+        holidays = _holidays(draw, company, person, periods, until_days, story) if person else []
         if user is not None:
             _moco_absences(draw, company, user, periods, story)
+            _moco_holidays(draw, company, user, periods, holidays, story)
             presences = _presences(draw, company, user, story)
         else:
             presences = []
@@ -144,7 +161,12 @@ def companies(draw: st.DrawFn) -> Drawn:
         if excludes:
             extra += "  exclude: [" + ", ".join(excludes) + "]\n"
         story.append(extra.replace("\n", " ").strip())
-    spec = make_spec(extra, start=START.isoformat(), until_days=until_days, types=SPEC_TYPES)
+    story.append(holiday_spec.strip() or "holidays not synced")
+    if not absences:
+        story.append("absences: {enabled: false}")
+    extra += holiday_spec
+    types = SPEC_TYPES + ("" if absences else "  enabled: false\n")
+    spec = make_spec(extra, start=START.isoformat(), until_days=until_days, types=types)
     return Drawn(company, spec, Window(START, TODAY + timedelta(days=until_days)), Window(START, TODAY), story)
 
 
@@ -177,7 +199,8 @@ def _periods(draw: st.DrawFn, company: Company, person: Person, story: list[str]
                                 status=draw(st.sampled_from(["APPROVED"] * 4 + ["PENDING", "REJECTED"])))
         periods.append(period)
         story.append(f"  period {period.id} {period.type_id} {period.status} {first}..{last or 'open'}"
-                     f"{' pm-first' if period.first_day_pm_only else ''}{' am-last' if period.last_day_am_only else ''}")
+                     f"{' pm-first' if period.first_day_pm_only else ''}"
+                     f"{' am-last' if period.last_day_am_only else ''}")
     return periods
 
 
@@ -209,6 +232,56 @@ def _moco_absences(draw: st.DrawFn, company: Company, user: MocoUser, periods: l
                                       comment=absence_comment(source))
             story.append(f"  synced MOCO absence {absence.id} {day} {absence.kind.value} am={am} pm={pm} "
                          f"for {source}")
+
+
+def _holidays(draw: st.DrawFn, company: Company, person: Person, periods: list[AbsencePeriod], until_days: int,
+              story: list[str]) -> list[Holiday]:
+    """The person's Personio holidays: often on a day of one of their absence periods, mostly in the window (a
+    few days beyond), now and then two entries on one day (a public and a company holiday, or a full and a
+    half day)."""
+    holidays: list[Holiday] = []
+    near_window = (START - timedelta(days=3), TODAY + timedelta(days=until_days + 3))
+    for _ in range(draw(st.integers(0, 4))):
+        near = draw(st.sampled_from(periods)) if periods and draw(chance(40)) else None
+        days = near_window if draw(chance(80)) else ABSENCE_DAYS
+        day = near.first_day + timedelta(days=draw(st.integers(0, 3))) if near else draw(days_between(*days))
+        for _entry in range(2 if draw(chance(15)) else 1):
+            kind = draw(st.sampled_from(["public", "public", "company"]))
+            holiday = company.holiday(person, day.isoformat(), draw(st.sampled_from(HOLIDAY_NAMES[kind])),
+                                      half_day=draw(chance(30)), kind=kind)
+            holidays.append(holiday)
+            story.append(f"  Personio holiday {holiday.id} {day} ({day:%a}) {kind}"
+                         f"{' half day' if holiday.half_day else ''}{f' on a day of period {near.id}' if near else ''}")
+    return holidays
+
+
+def _moco_holidays(draw: st.DrawFn, company: Company, user: MocoUser, periods: list[AbsencePeriod],
+                   holidays: list[Holiday], story: list[str]) -> None:
+    """Public holidays synced earlier (maybe stale), and hand-made absences on Personio holiday days."""
+    vacation_days = [p.first_day + timedelta(days=n) for p in periods if p.type_id == "t-vac" for n in range(3)]
+    for _ in range(draw(st.integers(0, 3))):
+        source = draw(st.sampled_from([h.id for h in holidays] + ["h-gone"]))
+        holiday = next((h for h in holidays if h.id == source), None)
+        how = draw(st.sampled_from(["on its day"] * 3 + ["another day", "a vacation day"]))
+        if holiday is not None and how == "on its day":
+            day = holiday.day
+        elif how == "a vacation day" and vacation_days:
+            day = draw(st.sampled_from(vacation_days))
+        else:
+            day = draw(days_between(*ABSENCE_DAYS))
+        for _copy in range(2 if draw(chance(20)) else 1):
+            am, pm = draw(st.sampled_from([(True, True), (True, True), (False, True), (True, False)]))
+            kind = AbsenceKind.PUBLIC_HOLIDAY if draw(chance(90)) else draw(st.sampled_from(KINDS))
+            absence = company.absence(user, day.isoformat(), kind, am=am, pm=pm, comment=holiday_comment(source))
+            story.append(f"  synced MOCO holiday {absence.id} {day} ({day:%a}) {kind.value} am={am} pm={pm} "
+                         f"for {source} ({how})")
+    for holiday in holidays:
+        if draw(chance(25)):
+            am, pm = _halves(draw)
+            absence = company.absence(user, holiday.day.isoformat(), draw(st.sampled_from(HOLIDAY_DAY_KINDS)),
+                                      am=am, pm=pm, comment=draw(st.sampled_from(HANDMADE_MOCO_COMMENTS)))
+            story.append(f"  hand-made MOCO absence {absence.id} {absence.day} {absence.kind.value} am={am} pm={pm} "
+                         f"{absence.comment!r} on the day of holiday {holiday.id}")
 
 
 def _presences(draw: st.DrawFn, company: Company, user: MocoUser, story: list[str]) -> list[Presence]:

@@ -105,3 +105,20 @@ def earlier_presence_over_one_synced_before() -> Drawn:
     company.attendance(person, "2026-11-10T11:00:00", "2026-11-10T13:00:00", attendance_comment(later.id))
     return _drawn(company, ["ann: MOCO presences 2026-11-10 08:00-12:00 (new) and 11:00-13:00 (synced before: "
                             "its Personio period 11:00-13:00 is there)"])
+
+
+def conflict_naming_a_period_the_plan_fixes() -> Drawn:
+    """Convergence of conflicts (NOT fixed; found by the soak profile while adding holidays, unrelated to them):
+    two presences 10:00-10:30 on one day; the later one's synced period ends a day late. The plan updates that
+    period to 10:30 and reports the earlier presence as a conflict whose reason shows the period as it was
+    ("overlaps 10:00–2026-11-11 10:30"); after apply the same conflict reads "overlaps 10:00–10:30", so the
+    second plan's conflicts differ from the first's. Pinned as an expected failure (`.xfail`): once the hours
+    planner describes the period as its own plan leaves it (or the property compares conflicts without
+    their wording), the example passes and Hypothesis says so: drop the xfail then."""
+    company = Company(types=ALL_TYPES)
+    user, person = company.person("ann@acme.example")
+    company.presence(user, "2026-11-10", "10:00", "10:30")
+    later = company.presence(user, "2026-11-10", "10:00", "10:30")
+    company.attendance(person, "2026-11-10T10:00:00", "2026-11-11T10:30:00", attendance_comment(later.id))
+    return _drawn(company, ["ann: MOCO presences 2026-11-10 10:00-10:30, twice; the later one's synced Personio "
+                            "period 2026-11-10T10:00 .. 2026-11-11T10:30 (a day late)"])

@@ -132,7 +132,8 @@ def test_a_deleted_schedule_sends_only_its_id(sandbox, moco, receiver):
     assert moco("DELETE", f"/schedules/{schedule}").status == 200
     (headers, body), = receiver.wait_for(1)
     assert body == f'{{"id":{schedule}}}'.encode()
-    assert checked_moco(headers, body) == Hint(MOCO, (ABSENCES,), None, ALL_DAYS, schedule, "Schedule delete")
+    assert checked_moco(headers, body) == Hint(MOCO, (ABSENCES, "holidays_to_moco"), None, ALL_DAYS, schedule,
+                                               "Schedule delete")  # both write MOCO absences
     shown = deliveries(sandbox, until="delivered")
     assert [(d["event"], d["attempts"], d["status"]) for d in shown] == [("Schedule delete", 1, 200)]
 

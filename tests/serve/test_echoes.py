@@ -69,6 +69,19 @@ def test_moco_deletes_of_reconciles_own_absences_are_echoes_but_a_presence_with_
     assert echoes.hint(presence, 1.0) is None  # another table: MOCO ids are per kind of record
 
 
+def test_a_schedule_either_moco_absence_direction_deleted_is_an_echo_for_both():
+    """Absences and holidays both write MOCO absences: a Schedule delete concerns both, and whichever deleted
+    the record, the webhook is reconcile's own write (MOCO ids are per kind of record, not per direction)."""
+    schedule = moco_hint(b'{"id": 5}', {"X-Moco-Target": "Schedule", "X-Moco-Event": "delete"})
+    assert isinstance(schedule, Hint) and schedule.directions == (ABSENCES, "holidays_to_moco")
+    for direction in (ABSENCES, "holidays_to_moco"):
+        echoes = Echoes()
+        echoes.remember([written("delete", 5, direction=direction, system="moco")], PERSON_OF, now=0.0)
+        assert echoes.hint(schedule, 1.0)
+        other = moco_hint(b'{"id": 6}', {"X-Moco-Target": "Schedule", "X-Moco-Event": "delete"})
+        assert echoes.hint(other, 1.0) is None
+
+
 def test_queued_echoes_are_dropped_and_a_batch_with_one_real_change_stays():
     echoes, queue = Echoes(), Coalescer()
     queue.add(period("a1"), 0.0)  # came while the run that wrote a1 was going

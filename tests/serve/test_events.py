@@ -11,7 +11,7 @@ from reconciler.plan.scope import ALL_DAYS
 from reconciler.serve.events import MOCO, PERSONIO, Hint, Ignored, Malformed, moco_hint, personio_hint
 from reconciler.sync.ownership import absence_comment, attendance_comment
 
-ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
+ABSENCES, HOLIDAYS, HOURS = "absences_to_moco", "holidays_to_moco", "hours_to_personio"
 
 
 def moco(target, event, record, **extra_headers):
@@ -38,20 +38,20 @@ def test_the_person_is_the_records_owner_not_who_made_the_change():
 def test_schedule_hand_edit_is_absences_for_the_whole_window():
     hint = moco("Schedule", "update", SCHEDULE)
     assert isinstance(hint, Hint)
-    assert (hint.directions, hint.person, hint.days) == ((ABSENCES,), 567, ALL_DAYS)
+    assert (hint.directions, hint.person, hint.days) == ((ABSENCES, HOLIDAYS), 567, ALL_DAYS)
 
 
 def test_user_change_plans_that_person_in_both_directions():
     for event in ("update", "delete"):
         hint = moco("User", event, {"id": 567})
         assert isinstance(hint, Hint)
-        assert (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOURS}, 567, ALL_DAYS)
+        assert (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOLIDAYS, HOURS}, 567, ALL_DAYS)
 
 
-@pytest.mark.parametrize("target, direction", [("Presence", HOURS), ("Schedule", ABSENCES)])
-def test_delete_without_person_is_a_whole_direction_hint_with_the_record_id(target, direction):
+@pytest.mark.parametrize("target, directions", [("Presence", (HOURS,)), ("Schedule", (ABSENCES, HOLIDAYS))])
+def test_delete_without_person_is_a_whole_direction_hint_with_the_record_id(target, directions):
     hint = moco(target, "delete", {"id": 55, "custom_properties": {}})
-    assert hint == Hint(MOCO, (direction,), None, ALL_DAYS, 55, f"{target} delete")
+    assert hint == Hint(MOCO, directions, None, ALL_DAYS, 55, f"{target} delete")
 
 
 def test_our_own_marked_schedule_write_through_the_api_is_ignored():
@@ -117,7 +117,7 @@ def test_personio_absence_event_is_the_whole_window_of_its_person():
 
 def test_personio_person_event_plans_both_directions():
     hint = personio("person.updated", {"id": 77})
-    assert isinstance(hint, Hint) and (set(hint.directions), hint.person) == ({ABSENCES, HOURS}, "77")
+    assert isinstance(hint, Hint) and (set(hint.directions), hint.person) == ({ABSENCES, HOLIDAYS, HOURS}, "77")
 
 
 def test_personio_unsynced_event_is_ignored():
@@ -126,8 +126,8 @@ def test_personio_unsynced_event_is_ignored():
 
 def test_personio_employment_event_plans_its_person_in_both_directions_and_never_takes_its_id_for_one():
     hint = personio("employment.updated", {"id": "e-5", "person": {"id": 77}})
-    assert isinstance(hint, Hint) and (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOURS}, "77",
-                                                                                          ALL_DAYS)
+    assert isinstance(hint, Hint)
+    assert (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOLIDAYS, HOURS}, "77", ALL_DAYS)
     nobody = personio("employment.updated", {"id": 1})
     assert isinstance(nobody, Ignored) and "names no person" in nobody.reason
 

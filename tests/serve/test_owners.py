@@ -48,6 +48,7 @@ def test_a_full_runs_snapshot_teaches_the_owner_and_day_of_every_synced_record()
     assert owners.find(HOURS, PERSONIO, "31") == ("77", D1)  # the day the period starts on
     assert owners.find(ABSENCES, PERSONIO, "41") == ("78", D1)  # the absence's first day
     assert len(owners) == 4
+    assert owners.find("holidays_to_moco", MOCO, 12) == (8, D2)  # the same list teaches both, learnt once
 
 
 def test_an_id_never_read_is_not_known():

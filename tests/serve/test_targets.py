@@ -13,7 +13,7 @@ from reconciler.serve.owners import Owners
 from reconciler.serve.targets import UNKNOWN_IDS_PER_RUN, announced, hinted, targets
 from reconciler.sync import sources
 
-ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
+ABSENCES, HOLIDAYS, HOURS = "absences_to_moco", "holidays_to_moco", "hours_to_personio"
 TODAY = date(2026, 11, 30)
 D1, D2 = date(2026, 11, 26), date(2026, 11, 27)
 
@@ -125,7 +125,8 @@ def test_unknown_ids_read_in_one_run_are_capped_and_the_rest_left_to_the_increme
 
 def test_a_schedule_deleted_whose_id_is_known_plans_absences_for_that_user_on_that_day():
     owners = owners_of(presences=[(5, 9, D2)], schedules=[(5, 7, D1)])  # same id, another kind of record
-    assert plan(moco("Schedule", "delete", {"id": 5}), owners=owners) == {ABSENCES: Touched(moco={7: frozenset({D1})})}
+    assert plan(moco("Schedule", "delete", {"id": 5}), owners=owners) == {
+        ABSENCES: Touched(moco={7: frozenset({D1})}), HOLIDAYS: Touched(moco={7: frozenset({D1})})}
 
 
 def test_a_personio_absence_period_deleted_whose_id_is_known_plans_that_person_whole_window():
@@ -148,13 +149,14 @@ def test_hints_of_two_directions_give_one_entry_each():
     found = plan(moco("Presence", "create", presence_body(501, 7, D1)), moco("Schedule", "update",
                  {"id": 12, "date": D2.isoformat(), "comment": "", "am": True, "pm": True, "user": {"id": 8}}))
     assert found == {HOURS: Touched(moco={7: frozenset({D1})}, moco_ids=frozenset({501})),
-                     ABSENCES: Touched(moco={8: ALL_DAYS})}
+                     ABSENCES: Touched(moco={8: ALL_DAYS}), HOLIDAYS: Touched(moco={8: ALL_DAYS})}
 
 
 def test_a_user_change_plans_both_directions_for_that_user_whole_window():
     # the user's id is no presence id: nothing is read by it, nothing is taken for moved
     assert plan(moco("User", "update", {"id": 7})) == {HOURS: Touched(moco={7: ALL_DAYS}),
-                                                       ABSENCES: Touched(moco={7: ALL_DAYS})}
+                                                       ABSENCES: Touched(moco={7: ALL_DAYS}),
+                                                       HOLIDAYS: Touched(moco={7: ALL_DAYS})}
 
 
 def test_a_user_change_does_not_plan_the_owner_of_a_presence_with_the_same_number():

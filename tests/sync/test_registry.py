@@ -10,14 +10,15 @@ import pytest
 from reconciler.sync import registry, sources
 from reconciler.sync.direction import MOCO, PERSONIO, Watched
 
-ABSENCES, HOURS = "absences_to_moco", "hours_to_personio"
+ABSENCES, HOLIDAYS, HOURS = "absences_to_moco", "holidays_to_moco", "hours_to_personio"
 
 
 def test_a_webhook_concerns_the_directions_that_watch_what_it_names():
     assert [d.name for d, _ in registry.watching(MOCO, "Presence")] == [HOURS]
-    assert [d.name for d, _ in registry.watching(MOCO, "Schedule")] == [ABSENCES]
-    assert [d.name for d, _ in registry.watching(MOCO, "User")] == [ABSENCES, HOURS]
+    assert [d.name for d, _ in registry.watching(MOCO, "Schedule")] == [ABSENCES, HOLIDAYS]
+    assert [d.name for d, _ in registry.watching(MOCO, "User")] == [ABSENCES, HOLIDAYS, HOURS]
     assert [d.name for d, _ in registry.watching(PERSONIO, "absence-period")] == [ABSENCES]
+    assert [d.name for d, _ in registry.watching(PERSONIO, "person")] == [ABSENCES, HOLIDAYS, HOURS]
     assert registry.watching(MOCO, "Project") == () and registry.watching(PERSONIO, "presence") == ()
 
 
@@ -26,6 +27,8 @@ def test_each_direction_names_its_record_kind_in_each_system():
     assert (absences.record_kind(MOCO).name, absences.record_kind(PERSONIO).name) == ("Schedule", "absence-period")
     assert (hours.record_kind(MOCO).name, hours.record_kind(PERSONIO).name) == ("Presence", "attendance-period")
     assert not absences.record_kind(PERSONIO).one_day and hours.record_kind(MOCO).by_id
+    holidays = registry.get(HOLIDAYS)  # Personio sends nothing when a holiday calendar changes
+    assert (holidays.record_kind(MOCO).name, holidays.record_kind(PERSONIO)) == ("Schedule", None)
 
 
 @pytest.mark.parametrize(("declared", "says"), [

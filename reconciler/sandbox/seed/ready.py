@@ -13,8 +13,9 @@ from reconciler.sandbox.seed.params import (
 
 
 def ready_spec(params: SeedParams, moco_api_root: str, personio_url: str, moco_rate: tuple[int, float],
-               personio_rate: tuple[int, float] = (600, 60.0)) -> str:
-    """A spec for the seeded company, pointing at the running stand-ins."""
+               personio_rate: tuple[int, float] = (600, 60.0), *, holidays: bool = False) -> str:
+    """A spec for the seeded company, pointing at the running stand-ins; `holidays` syncs the holidays of each
+    person's Personio holiday calendars (the demo does)."""
     types = "\n".join(f"    {name}: {kind}" for name, (_c, kind, _u) in ABSENCE_TYPES.items() if kind)
     return f"""\
 # A ready spec for the reconcile sandbox (seed {params.seed}, {params.people} people, today {params.today}).
@@ -49,6 +50,9 @@ absences:
 
 attendances:
   direction: moco_to_personio
+
+holidays:
+  sync: {str(holidays).lower()}
 """
 
 

@@ -65,6 +65,7 @@ def _update_period(record: Any, send: dict[str, Any]) -> None:  # PATCH with ski
 
 WRITERS: dict[str, _Writer] = {
     "absences_to_moco": _Writer(lambda world: world.moco.schedules, _new_schedule, _update_schedule),
+    "holidays_to_moco": _Writer(lambda world: world.moco.schedules, _new_schedule, _update_schedule),
     "hours_to_personio": _Writer(lambda world: world.personio.attendance_periods, _new_period, _update_period),
 }
 

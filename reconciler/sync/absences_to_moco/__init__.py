@@ -33,8 +33,10 @@ def window(spec: Spec, today: date) -> Window:
 
 
 def reads(spec: Spec, days: Window) -> tuple[Need, ...]:
+    """Where holidays are synced, their days too (they belong to the holiday): the same read as theirs."""
+    holidays = (Need(sources.PERSONIO_HOLIDAYS, days),) if spec.holidays.sync else ()
     return (Need(sources.MOCO_EMPLOYMENTS), Need(sources.MOCO_SCHEDULES, days), Need(sources.PERSONIO_ABSENCE_TYPES),
-            Need(sources.PERSONIO_ABSENCE_PERIODS, days))
+            Need(sources.PERSONIO_ABSENCE_PERIODS, days), *holidays)
 
 
 async def touched(clients: Clients, days: Window, since: datetime) -> Touched:

@@ -1,20 +1,22 @@
 """Which MOCO absence each day of one person's window should hold, from their approved Personio
 absence periods: working days only (the MOCO employment pattern, no weekends, no public holidays),
-half days as half days, and one kind per day where periods overlap."""
+half days as half days, and one kind per day where periods overlap. A public holiday is a hand-made one
+in MOCO, or, where holidays are synced (holidays_to_moco), a day of the person's Personio holiday
+calendar (`skip`): that day belongs to the holiday."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from reconciler.plan.model import Withheld
 from reconciler.plan.snapshot import Window
-from reconciler.records import AbsenceKind, AbsencePeriod, Employment, MocoAbsence
+from reconciler.records import AbsenceKind, AbsencePeriod, Employment, Holiday, MocoAbsence
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import ABSENCE_MARKER, is_ours
+from reconciler.sync.ownership import ABSENCE_MARKER, HOLIDAY_MARKER, is_ours
 
 # Which kind MOCO keeps when approved periods overlap on a day: sickness during a vacation is not
 # vacation (German law credits those days back), a vacation outranks neutral absences, and so on.
@@ -42,11 +44,16 @@ class Wanted:
 
 def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, AbsenceKind], type_names: dict[str, str],
                 employments: list[Employment], moco_days: dict[date, list[MocoAbsence]], window: Window,
-                sensitive: Collection[AbsenceKind] = frozenset()) -> tuple[dict[date, Wanted], list[str]]:
-    """The MOCO absence each day of the window should hold for one person."""
+                sensitive: Collection[AbsenceKind] = frozenset(), skip: Collection[date] | None = None
+                ) -> tuple[dict[date, Wanted], list[str]]:
+    """The MOCO absence each day of the window should hold for one person. `skip`: the person's Personio
+    holidays where holidays are synced; None where they are not, and then a public holiday reconcile synced
+    earlier still counts as one (it stays in MOCO)."""
     warnings: list[str] = []
     holidays = {day for day, entries in moco_days.items()
-                if any(a.kind is AbsenceKind.PUBLIC_HOLIDAY and not is_ours(a.comment) for a in entries)}
+                if any(a.kind is AbsenceKind.PUBLIC_HOLIDAY and (not is_ours(a.comment) or (
+                    skip is None and HOLIDAY_MARKER.source(a.comment) is not None)) for a in entries)}
+    holidays |= set(skip or ())
     candidates: dict[date, list[Wanted]] = defaultdict(list)
     unpatterned: set[date] = set()
     for period in periods:
@@ -57,7 +64,7 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
         for day in days.days():
             if day.weekday() >= 5 or day in holidays:
                 continue
-            hours = _hours(employments, day)
+            hours = working_hours(employments, day)
             if hours is None:
                 unpatterned.add(day)
                 hours = (DEFAULT_PATTERN[0][day.weekday()], DEFAULT_PATTERN[1][day.weekday()])
@@ -97,7 +104,24 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
     return wanted, warnings
 
 
-def _hours(employments: list[Employment], day: date) -> tuple[float, float] | None:
+def holiday_days(holidays: Iterable[Holiday], kinds: Collection[str]) -> dict[str, dict[date, Holiday]]:
+    """The Personio holidays of the kinds synced (`holidays.kinds`), by person and day: absences leave these
+    days to holidays_to_moco, which writes them. Where two calendars give a person one day, the full day wins
+    over a half day, then the lowest id."""
+    by_person: dict[str, dict[date, Holiday]] = defaultdict(dict)
+    for holiday in holidays:
+        if holiday.kind not in kinds:
+            continue
+        days = by_person[holiday.person_id]
+        seen = days.get(holiday.day)
+        if seen is None or (holiday.half_day, holiday.id) < (seen.half_day, seen.id):
+            days[holiday.day] = holiday
+    return dict(by_person)
+
+
+def working_hours(employments: list[Employment], day: date) -> tuple[float, float] | None:
+    """A person's (morning, afternoon) hours on `day` by their latest MOCO employment covering it; None when
+    none does."""
     covering = [e for e in employments if e.covers(day)]
     if not covering:
         return None

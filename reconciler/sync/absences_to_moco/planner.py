@@ -13,6 +13,9 @@ Pure: a `PlanInput` in, changes, conflicts and warnings out; no I/O. The rules:
 - Synced absences no longer wanted (cancelled, rejected, shortened, no longer mapped) are deleted;
   changed ones updated. A day is only ever touched through one change, which names every record it
   writes or removes.
+- Where holidays are synced (`holidays.sync`), a day of the person's Personio holiday calendar belongs to
+  the holiday (holidays_to_moco writes it): no absence is wanted there, and the holidays' own records are
+  not in the way elsewhere (that direction removes those no longer in Personio, in the same apply).
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ from datetime import date
 from typing import Any
 
 from reconciler.plan.model import Action, Change, Conflict, HandMade, PlannedPart, Removal
-from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Employment, MocoAbsence, halves
+from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Employment, Holiday, MocoAbsence, halves
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import AbsenceEdit, NewAbsence
-from reconciler.sync.absences_to_moco.days import Wanted, wanted_days
+from reconciler.sync.absences_to_moco.days import Wanted, holiday_days, wanted_days
 from reconciler.sync.absences_to_moco.types import TypeMap, check_unmatched, type_map
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import ABSENCE_MARKER, claim, is_ours, left_alone
+from reconciler.sync.ownership import ABSENCE_MARKER, HOLIDAY_MARKER, claim, is_ours, left_alone
 
 NAME = "absences_to_moco"
 FIELD_WORDS = {"absence_kind": "kind", "am": "morning", "pm": "afternoon", "comment": "source"}
@@ -68,16 +71,20 @@ class AbsencePlanner:
         for employment in snapshot[sources.MOCO_EMPLOYMENTS]:
             employments_by_user[employment.user_id].append(employment)
         self.employments_by_user = employments_by_user
+        self.holidays = holiday_days(snapshot[sources.PERSONIO_HOLIDAYS], spec.holidays.kinds) \
+            if spec.holidays.sync else None
         self.days_of = _Days(periods_by_id={p.id: p for p in all_periods}, type_names=self.types.names,
-                             sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds))
+                             sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds),
+                             holidays=self.holidays)
         self.emails = {u.id: u.email for u in snapshot[sources.MOCO_USERS]}
         self.lost: dict[str, int] = defaultdict(int)  # see `_lost`, added up person by person
 
     def person(self, pair: Pair) -> PlannedPart:
         days = self.absences_by_user.get(pair.user.id, {})
+        skip = None if self.holidays is None else self.holidays.get(pair.person.id, {}).keys()
         wanted, pair_warnings = wanted_days(pair, self.periods_by_person.get(pair.person.id, []), self.types.kinds,
                                             self.types.names, self.employments_by_user.get(pair.user.id, []), days,
-                                            self.window, self.spec.privacy.sensitive_kinds)
+                                            self.window, self.spec.privacy.sensitive_kinds, skip)
         self.warnings += pair_warnings
         changes: list[Change] = []
         conflicts: list[Conflict] = []
@@ -112,6 +119,7 @@ class _Days:
     periods_by_id: dict[str, AbsencePeriod]
     type_names: dict[str, str]
     sensitive: frozenset[str] = frozenset()  # kinds (privacy.sensitive_kinds) whose records are health data
+    holidays: dict[str, dict[date, Holiday]] | None = None  # by person and day, where holidays are synced
 
     def plan_day(self, pair: Pair, day: date, wanted: Wanted | None, entries: list[MocoAbsence]
                  ) -> tuple[Change | None, Conflict | None]:
@@ -142,10 +150,13 @@ class _Days:
         if wanted is None:
             if not ours:
                 return None, None
-            return change("delete", ours[0], ours[1:], reason=self._gone_reason(ours[0]),
+            return change("delete", ours[0], ours[1:], reason=self._gone_reason(pair, ours[0], entries),
                           source=f"Personio absence {ABSENCE_MARKER.source(ours[0].comment)}"), None
 
-        blocking = sorted([a for a in owned.handmade if a.kind is not AbsenceKind.UNPLANNABLE] + owned.foreign,
+        # Synced holidays are in the way only where holidays are not synced: else this day is not one of the
+        # person's Personio holidays, and holidays_to_moco deletes them before this day's create or update.
+        foreign = [a for a in owned.foreign if self.holidays is None or HOLIDAY_MARKER.source(a.comment) is None]
+        blocking = sorted([a for a in owned.handmade if a.kind is not AbsenceKind.UNPLANNABLE] + foreign,
                           key=lambda a: a.id)
         if blocking:
             # The comment's words stay in MOCO (a hand-made one may say why someone was away): only that there is one.
@@ -184,7 +195,13 @@ class _Days:
             reason += f"; removes {len(extras)} more record{'s' if len(extras) != 1 else ''} on this day"
         return change("update", keep, extras, after=after, send=send, reason=reason, source=source), None
 
-    def _gone_reason(self, absence: MocoAbsence) -> str:
+    def _gone_reason(self, pair: Pair, absence: MocoAbsence, entries: list[MocoAbsence]) -> str:
+        holiday = (self.holidays or {}).get(pair.person.id, {}).get(absence.day)
+        if holiday is not None:
+            return f"the day is a holiday in Personio ({holiday.name}), synced as one"
+        if any(a.kind is AbsenceKind.PUBLIC_HOLIDAY and (not is_ours(a.comment) or (
+                self.holidays is None and HOLIDAY_MARKER.source(a.comment) is not None)) for a in entries):
+            return "the day is a public holiday in MOCO"  # as days.py counts them
         period = self.periods_by_id.get(ABSENCE_MARKER.source(absence.comment) or "")
         if period is None:
             return "no longer in Personio"

@@ -54,7 +54,8 @@ def test_the_first_request_carries_all_three_filters_and_the_next_only_the_curso
 
     found, seen = read(["7", "3"], date(2026, 12, 1), date(2026, 12, 31), pages)
     first, second = seen
-    assert query(first) == {"person.id": ["3,7"], "date.gte": ["2026-12-01"], "date.lte": ["2026-12-31"]}
+    assert query(first) == {"person.id": ["3,7"], "date.gte": ["2026-12-01"], "date.lte": ["2026-12-31"],
+                            "limit": ["50"]}
     assert query(second) == {"cursor": ["c2"]}
     assert [(h.id, h.person_id, h.day) for h in found] == [("h1", "3", date(2026, 12, 25)),
                                                            ("h2", "7", date(2026, 12, 26))]
@@ -112,7 +113,7 @@ def test_entries_read_full_and_half_days_of_both_kinds_and_only_what_was_asked()
                              kind="public")]
 
 
-ENDPOINT = "GET /v2/holidays?date.lte=2026-12-31&date.gte=2026-12-01&person.id=3"
+ENDPOINT = "GET /v2/holidays?date.lte=2026-12-31&limit=50&date.gte=2026-12-01&person.id=3"
 
 
 @pytest.mark.parametrize(("fields", "said"), [
