@@ -17,7 +17,7 @@ Pure: a `PlanInput` in, changes, conflicts and warnings out; no I/O. The rules:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -59,7 +59,7 @@ class HolidayPlanner:
             self.employments_by_user[employment.user_id].append(employment)
         self.emails = {u.id: u.email for u in snapshot[sources.MOCO_USERS]}
         self.days_of = _Days(absences_synced=spec.absences.enabled, kinds=spec.holidays.kinds,
-                             sensitive=PUBLIC in spec.privacy.sensitive_kinds)
+                             sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds))
         self.warnings: list[str] = []
 
     def person(self, pair: Pair) -> PlannedPart:
@@ -97,19 +97,32 @@ class _Days:
 
     absences_synced: bool  # absences_to_moco's records on a holiday are removed by it (absences.enabled)
     kinds: frozenset[str]  # the kinds synced (holidays.kinds)
-    sensitive: bool = False  # public holidays are not health data, unless privacy.sensitive_kinds says so
+    sensitive: frozenset[str] = frozenset()  # kinds (privacy.sensitive_kinds) whose records are health data
 
     def plan_day(self, pair: Pair, day: date, wanted: WantedHoliday | None, entries: list[MocoAbsence],
                  listed: Holiday | None = None) -> tuple[Change | None, Conflict | None]:
         """The one change (or conflict) for one person's day; `listed`: Personio's holiday that day of any
-        kind, to say why a synced one goes."""
+        kind, to say why a synced one goes. Either is marked sensitive when a record it writes, removes or
+        leaves alone is of a sensitive kind (a holiday is not, by default; a hand-made sick day beside it is)."""
+        change, conflict = self._plan_day(pair, day, wanted, entries, listed)
+        if change:
+            records = (change.before, change.after, *(removal.before for removal in change.removes))
+            kinds = {record["absence_kind"] for record in records if record}
+            return replace(change, sensitive=not kinds.isdisjoint(self.sensitive)), None
+        if conflict:
+            kinds = {absence.kind.value for absence in entries} | {PUBLIC.value}
+            return None, replace(conflict, sensitive=not kinds.isdisjoint(self.sensitive))
+        return None, None
+
+    def _plan_day(self, pair: Pair, day: date, wanted: WantedHoliday | None, entries: list[MocoAbsence],
+                  listed: Holiday | None) -> tuple[Change | None, Conflict | None]:
         owned = claim(entries, HOLIDAY_MARKER)
         ours = sorted(owned.all_ours(), key=lambda a: a.id)
         email = pair.moco_email
 
         def change(action: Action, target: MocoAbsence, extras: list[MocoAbsence], **fields: Any) -> Change:
             return Change(action=action, direction=NAME, system="moco", kind="absence", user=email, person=email,
-                          date=day, before=view(target), target=target.id, sensitive=self.sensitive,
+                          date=day, before=view(target), target=target.id,
                           removes=tuple(Removal(a.id, view(a)) for a in extras), **fields)
 
         if wanted is None:
@@ -131,7 +144,7 @@ class _Days:
             shown = ", ".join(f"{a.kind.value}, {halves(a.am, a.pm)}" + (", with a comment" if a.comment else "")
                               for a in blocking)
             return None, Conflict(direction=NAME, system="moco", kind="absence", user=email, person=email,
-                                  date=day, sensitive=self.sensitive,
+                                  date=day,
                                   reason=f"hand-made MOCO absence ({shown}) on a day Personio says is "
                                          f"{wanted.holiday.name} ({KIND_WORDS.get(wanted.holiday.kind, 'holiday')}); "
                                          "left alone")
@@ -143,8 +156,7 @@ class _Days:
         if not candidates:
             new = NewAbsence(PUBLIC, wanted.am, wanted.pm, send.comment, user_id=pair.user.id, day=day)
             return Change(action="create", direction=NAME, system="moco", kind="absence", user=email, person=email,
-                          date=day, after=after, send=new, reason=wanted.what, source=source,
-                          sensitive=self.sensitive), None
+                          date=day, after=after, send=new, reason=wanted.what, source=source), None
         keep, extras = candidates[0], candidates[1:]
         replacing = keep not in ours
         if not replacing and _same(view(keep), after):

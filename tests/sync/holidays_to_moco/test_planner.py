@@ -307,3 +307,27 @@ def test_a_synced_absence_on_a_public_holiday_in_moco_goes_saying_so(company, ja
     [change] = company.plan(make_spec()).changes
     assert (change.direction, change.action, change.reason) == (
         "absences_to_moco", "delete", "the day is a public holiday in MOCO")
+
+
+# ----------------------------------------------------------------------------- privacy
+
+
+def test_a_conflict_with_a_hand_made_sick_day_is_sensitive(company, jane):
+    """The holiday is not health data; a hand-made sick day on it is: the conflict naming it is withheld."""
+    user, person = jane
+    company.holiday(person, "2026-12-25")
+    company.absence(user, "2026-12-25", AbsenceKind.SICK_DAY)
+    plan = holidays_only(company)
+    [conflict] = plan.conflicts
+    assert conflict.sensitive and "sick_day" in conflict.reason
+
+
+def test_a_replaced_not_plannable_is_sensitive_where_the_spec_says_so(company, jane):
+    user, person = jane
+    company.holiday(person, "2026-12-25")
+    company.absence(user, "2026-12-25", UNPLANNABLE)
+    spec = make_spec("holidays: {sync: true}\nprivacy: {sensitive_kinds: [sick_day, unplannable]}\n")
+    [change] = holidays_only(company, spec).changes
+    assert change.action == "update" and change.sensitive
+    [plain] = holidays_only(company).changes
+    assert not plain.sensitive
