@@ -61,7 +61,7 @@ async def sync(sandbox: Any) -> dict[str, Any]:
     """Reconcile's plan for the whole company, made and put into the stores directly."""
     knobs = without_limits(sandbox)
     try:
-        text = sandbox.spec_yaml()
+        text = sandbox.spec_yaml()  # the benchmark's: holidays synced (all three directions) unless --no-holidays
         spec = parse_spec(text, today=sandbox.params.today)
         credentials = read_credentials(spec, sandbox_env())
         options = RunOptions(today=sandbox.params.today)

@@ -84,3 +84,30 @@ def number(value: float, digits: int = 0) -> str:
 
 def scenario_of(size: dict[str, Any], key: str) -> dict[str, Any] | None:
     return next((s for s in size["scenarios"] if s["key"] == key), None)
+
+
+HOLIDAYS = "GET /v2/holidays"  # Personio's holidays (the client's holidays.PATH), read when holidays are synced
+
+
+def before_of(run: dict[str, Any], people: int, key: str) -> dict[str, Any] | None:
+    """The scenario `key` at `people` in the earlier run the JSON keeps as `before` (benchmark.py --before)."""
+    return ((run.get("before") or {}).get("sizes", {}).get(str(people)) or {}).get(key)
+
+
+def besides_holidays(scenario: dict[str, Any], earlier: dict[str, Any] | None) -> list[tuple[str, str, int, int, int]]:
+    """The endpoints other than the holidays whose requests are not what they were in `earlier` (the same
+    scenario before holidays were synced) nor within their minimum, once the service's 429s retried are taken
+    off: (service, endpoint, requests, before, minimum). Empty: holidays added their pages and nothing more."""
+    found = []
+    for service in SERVICES:
+        least = minimum_by_endpoint(scenario, service)
+        counts = by_endpoint(scenario, service)
+        then = (earlier or {}).get("counts", {}).get(service, {})
+        retried = int(((scenario.get("run") or {}).get("services", {}).get(service) or {}).get("refused", 0))
+        for endpoint in sorted({*counts, *then}):
+            if endpoint == HOLIDAYS:
+                continue
+            count = counts.get(endpoint, 0)
+            if count - retried > max(then.get(endpoint, 0), least.get(endpoint, 0)):
+                found.append((service, endpoint, count, then.get(endpoint, 0), least.get(endpoint, 0)))
+    return found

@@ -3,7 +3,13 @@ read, pages = ceil(records / largest page size) (at least 1: an empty answer is 
 token and one request per write. Lists and windows are the sync's own: MOCO users, employments,
 schedules from start_date to today + until_days, presences from start_date to today; Personio persons,
 absence types, absence periods overlapping the absence window, attendance periods starting in the
-hours window. Each row: (service, endpoint, what is read, records, page size, pages).
+hours window, and (holidays synced) the holidays of the absence window. Each row: (service, endpoint,
+what is read, records, page size, pages).
+
+Personio's holidays are asked for named people only, PERSON_IDS_PER_REQUEST ids a request (the client's
+chunks: ids sorted as it sorts them), each chunk its own cursor of holidays.PAGE_SIZE entries a page: its
+minimum is a row per chunk, max(1, ceil(entries / PAGE_SIZE)), the entries worked out by the sandbox's own
+model (`person_holidays`) over the days the client asks for (`holidays.bounds`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,10 @@ import math
 from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import Any
+
+from reconciler.sandbox.personio.holidays import person_holidays
+from reconciler.systems.personio import holidays
+from reconciler.systems.personio.client import PERSON_IDS_PER_REQUEST
 
 MOCO_PAGE = 100  # per_page at most 100
 PERSONS_PAGE = 50  # /v2/persons: limit at most 50
@@ -35,8 +45,26 @@ def _overlaps(period: Any, first: str, last: str) -> bool:
     return period.starts_from[:10] <= last and end[:10] >= first
 
 
-def full(world: Any, params: Any) -> list[Row]:
-    """A full plan: every list over the whole window."""
+def holiday_rows(world: Any, params: Any, person_ids: Collection[str], whose: str = "") -> list[Row]:
+    """Personio's holidays of `person_ids` over the absence window: a row per chunk of PERSON_IDS_PER_REQUEST ids
+    (sorted as the client sorts them), max(1, ceil(entries / holidays.PAGE_SIZE)) pages each; none for nobody
+    or for days Personio does not take (the client sends nothing then)."""
+    days = holidays.bounds(params.start_date, params.today + timedelta(days=params.until_days), params.today)
+    ids = sorted(i for i in person_ids if i in world.personio.persons)
+    if days is None or not ids:
+        return []
+    first, last = days
+    chunks = [ids[i:i + PERSON_IDS_PER_REQUEST] for i in range(0, len(ids), PERSON_IDS_PER_REQUEST)]
+    return [row("personio", f"GET {holidays.PATH}",
+                f"{whose}holidays {first}..{last}, persons {n * PERSON_IDS_PER_REQUEST + 1}–"
+                f"{n * PERSON_IDS_PER_REQUEST + len(chunk)}",
+                sum(len(person_holidays(world.personio, world.personio.persons[i], first, last)) for i in chunk),
+                holidays.PAGE_SIZE)
+            for n, chunk in enumerate(chunks)]
+
+
+def full(world: Any, params: Any, synced: bool = True) -> list[Row]:
+    """A full plan: every list over the whole window; with holidays `synced`, every person's holidays."""
     start, absences_end, today = windows(params)
     moco, personio = world.moco, world.personio
     return [
@@ -53,14 +81,15 @@ def full(world: Any, params: Any) -> list[Row]:
             sum(1 for p in personio.absence_periods.values() if _overlaps(p, start, absences_end)), PERSONIO_PAGE),
         row("personio", "GET /v2/attendance-periods", f"periods starting {start}..{today}",
             sum(1 for p in personio.attendance_periods.values() if start <= p.start[:10] <= today), PERSONIO_PAGE),
+        *(holiday_rows(world, params, personio.persons) if synced else ()),
     ]
 
 
-def incremental(world: Any, params: Any, touched: Any) -> list[Row]:
+def incremental(world: Any, params: Any, touched: Any, synced: bool = True) -> list[Row]:
     """An incremental run after `touched`: what changed (MOCO: `updated_after` on absences, presences, users
     and employments; Personio: the events of the webhook that records every change, and the periods they
     name read by id), then what the planners need for those people and days from the other system (each
-    list once, narrowed to them)."""
+    list once, narrowed to them; with holidays synced, the holidays of the people whose absences changed)."""
     moco, personio = world.moco, world.personio
     changed = [moco.presences[i] for i in touched.presences if i in moco.presences]
     periods = [personio.absence_periods[i] for i in touched.absence_periods if i in personio.absence_periods]
@@ -97,13 +126,18 @@ def incremental(world: Any, params: Any, touched: Any) -> list[Row]:
         row("personio", "GET /v2/attendance-periods", "their periods on the days concerned",
             sum(1 for a in personio.attendance_periods.values() if (a.person_id, a.start[:10]) in hour_days),
             PERSONIO_PAGE),
+        # Absences read the holidays of their people (a holiday's days belong to it) over their scope's days:
+        # a period changed is planned again over the whole window. Holidays themselves change unseen (no event,
+        # no time of change), so nobody else's are read.
+        *(holiday_rows(world, params, absent_persons, "their ") if synced else ()),
     ]
 
 
 def scoped_apply(world: Any, params: Any, user_ids: Collection[int], writes: dict[str, int],
-                 only: str | None = None) -> list[Row]:
+                 only: str | None = None, synced: bool = True) -> list[Row]:
     """`apply --user …` for `user_ids` (with `only`, one direction): who is who (every user and person),
-    those people's lists over the whole window, and one request per write."""
+    those people's lists over the whole window (holidays synced: their holidays, which absences read too),
+    and one request per write."""
     start, absences_end, today = windows(params)
     moco, personio = world.moco, world.personio
     persons = {personio_id(world, u) for u in user_ids}
@@ -133,6 +167,9 @@ def scoped_apply(world: Any, params: Any, user_ids: Collection[int], writes: dic
         row("personio", "GET /v2/persons", "all persons", len(personio.persons), PERSONS_PAGE),
         *(absences if only in (None, "absences_to_moco") else ()),
         *(hours if only in (None, "hours_to_personio") else ()),
+        # Absences read their people's holidays too (a holiday's days belong to it), holidays their own: one read.
+        *(holiday_rows(world, params, {p for p in persons if p}, "their ")
+          if synced and only in (None, "absences_to_moco", "holidays_to_moco") else ()),
     ]
 
 

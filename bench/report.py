@@ -7,9 +7,12 @@ from typing import Any
 
 import targets
 from figures import (
+    HOLIDAYS,
     NAMES,
     SERVICES,
     after_last_answer,
+    before_of,
+    besides_holidays,
     by_endpoint,
     minimum,
     minimum_by_endpoint,
@@ -24,6 +27,9 @@ from figures import (
     span,
 )
 
+from reconciler.systems.personio.client import PERSON_IDS_PER_REQUEST
+from reconciler.systems.personio.holidays import PAGE_SIZE
+
 PLANS = ("first", "steady", "incremental")
 
 
@@ -34,7 +40,7 @@ def render(run: dict[str, Any], gaps: str = "") -> str:
     for key in PLANS:
         parts.append(_scenario_table(run, key))
     parts.append(_first_sync(run))
-    parts += [_timing(run), _endpoints(run), _applies(run), _targets(run), _notes(run)]
+    parts += [_holidays(run), _timing(run), _endpoints(run), _applies(run), _targets(run), _notes(run)]
     if gaps.strip():
         parts.append(gaps.strip() + "\n")
     return "\n".join(parts)
@@ -55,7 +61,8 @@ def _head(run: dict[str, Any]) -> str:
 
 What reconcile costs on a company with one year of history (issue 12): requests against the fewest the
 data needs, minutes at each service's standard limit, wall time, CPU, peak memory and 429 answers, for
-a first plan, the steady state, an incremental run and rate-bound applies. Written by `make bench`
+a first plan, the steady state, an incremental run and rate-bound applies, with holidays synced (all three
+directions, the main job). Written by `make bench`
 (bench/benchmark.py); the raw figures are in bench/results.json. The earlier benchmark of the six-week
 sandbox company (plan → apply → plan) is bench/cycle.py, its results bench/RESULTS.md.
 
@@ -89,7 +96,9 @@ def _setup(run: dict[str, Any]) -> str:
   Personio attendance periods, then both) and run `reconcile apply --auto-approve --user …` for them.
 - Minimum: for every list the run needs, pages = ceil(records / largest page size) over the sync's windows
   (MOCO 100 a page; Personio persons 50, other lists 100), counted in the sandbox's stores; plus one token
-  and one request a write. bench/minimum.py says which lists and windows.
+  and one request a write. Personio's holidays are asked for 50 people a request, each 50 its own cursor of
+  50 entries a page: max(1, ceil(entries / 50)) for each 50, from the sandbox's calendars over the days the
+  client asks for. bench/minimum.py says which lists and windows.
 - The stand-ins build a whole list for each page they serve, which no longer works at a million records;
   the benchmark's sandbox process keeps built lists until something writes and builds them in a worker
   thread (bench/fastlists.py). The answers are the same, page by page. "Sandbox" below is the time it
@@ -168,6 +177,72 @@ def _first_sync(run: dict[str, Any]) -> str:
             "saved plan stopped by SIGTERM after a minute of writes (what a container's memory limit must hold; the "
             "apply reads and plans again, compares, then writes). Peak: the process's maximum resident set.\n\n"
             + _table(header, rows))
+
+
+def _holidays(run: dict[str, Any]) -> str:
+    """What syncing holidays adds to a run: Personio's holidays against their minimum, and every other endpoint
+    against the same scenario in the run without them (`before`, benchmark.py --before)."""
+    earlier = run.get("before")
+    rows, steady = [], []
+    for size in run["sizes"]:
+        for key in PLANS:
+            scenario = scenario_of(size, key)
+            if not scenario or not scenario.get("run"):
+                continue
+            then = before_of(run, size["people"], key)
+            holidays = by_endpoint(scenario, "personio").get(HOLIDAYS, 0)
+            least = minimum_by_endpoint(scenario, "personio").get(HOLIDAYS, 0)
+            others = {s: requests(scenario, s) - (holidays if s == "personio" else 0) for s in SERVICES}
+            old = {s: sum((then or {}).get("counts", {}).get(s, {}).values()) for s in SERVICES}
+            measured = scenario["run"]
+            row = [number(size["people"]), key, f"{number(holidays)} / {number(least)}"]
+            for service in ("personio", "moco"):
+                row.append(f"{number(others[service])} ({number(old[service])})" if then else number(others[service]))
+            row.append(_differences(scenario, then) if then else "–")
+            row.append(str(refused(scenario)) + (f" ({sum(then['refused'].values())})" if then else ""))
+            for field, shown in (("cpu", "{:.1f} s"), ("max_rss_mib", "{:,.0f}"), ("wall", "{:.1f} s")):
+                row.append(shown.format(measured[field]) + (f" ({shown.format(then[field])})" if then else ""))
+            rows.append(row)
+            if key == "steady":
+                steady.append((size["people"], holidays, least, besides_holidays(scenario, then), then is not None))
+    if not rows:
+        return ""
+    header = ["people", "scenario", f"`{HOLIDAYS}` / minimum", "other Personio requests (before)",
+              "MOCO requests (before)", "other endpoints not as before: now (before; minimum)", "429 (before)",
+              "CPU (before)",
+              "peak MiB (before)", "wall (before)"]
+    text = ("## Holidays synced: what they add\n\nThe ready spec syncs holidays (`holidays: {sync: true}`): every run "
+            "above is the main job, all three directions. A full run reads the holidays of every Personio person, "
+            f"`{HOLIDAYS}` with {PERSON_IDS_PER_REQUEST} person ids a request and a cursor of {PAGE_SIZE} entries a "
+            f"page for each {PERSON_IDS_PER_REQUEST}; its minimum is max(1, ceil(entries / {PAGE_SIZE})) pages for "
+            f"each {PERSON_IDS_PER_REQUEST} people, the entries counted in the sandbox's own calendars "
+            "over the absences' window (start_date to today + until_days). Incremental runs read the holidays of the "
+            "people whose absences changed. ")
+    if earlier:
+        text += ("In brackets: the same scenario in the run without holidays recorded before (measured at: "
+                 f"{earlier.get('measured_at') or '?'}; {earlier['date']}). The endpoints named are those whose "
+                 "requests differ from it, with their minimum; 429 answers are retried and counted as requests.")
+    lines = []
+    for people, holidays, least, over, compared in steady:
+        other = ("every other endpoint as without holidays or within its minimum" if not over else "over both: "
+                 + "; ".join(f"{NAMES[s]} `{e}` {number(n)} ({number(b)} before, minimum {number(m)})"
+                             for s, e, n, b, m in over)) if compared else "no run without holidays to compare with"
+        lines.append(f"- Steady-state full plan at {number(people)} people: `{HOLIDAYS}` {number(holidays)} requests "
+                     f"for a minimum of {number(least)}; {other}.")
+    return text + "\n\n" + "\n".join(lines) + "\n\n" + _table(header, rows, "ll" + "r" * 3 + "l" + "r" * 4)
+
+
+def _differences(scenario: dict[str, Any], then: dict[str, Any]) -> str:
+    """The endpoints besides the holidays whose requests are not what they were without holidays."""
+    found = []
+    for service in SERVICES:
+        least = minimum_by_endpoint(scenario, service)
+        counts, old = by_endpoint(scenario, service), then.get("counts", {}).get(service, {})
+        for endpoint in sorted({*counts, *old} - {HOLIDAYS}):
+            if counts.get(endpoint, 0) != old.get(endpoint, 0):
+                found.append(f"{NAMES[service]} `{endpoint}` {number(counts.get(endpoint, 0))} "
+                             f"({number(old.get(endpoint, 0))}; {number(least.get(endpoint, 0))})")
+    return "; ".join(found) or "none"
 
 
 def _timing(run: dict[str, Any]) -> str:

@@ -43,6 +43,7 @@ class Scenario:
     rate_scale: float = 0.0  # the factor the limits' windows were shortened by in this run
     batch: dict[str, Any] = field(default_factory=dict)  # the rate-bound applies: what was removed, for whom
     file_bytes: int = 0  # plan --out: the plan file's size
+    asked: list[str] = field(default_factory=list)  # the incremental run: each request as the sandbox saw it
 
 
 @dataclass
@@ -61,7 +62,7 @@ class SizeResult:
 
 def run_size(people: int, options: Any, folder: Path) -> SizeResult:
     server = Server(people, options.seed, options.history_days, options.absence_days, options.latency,
-                    options.rate_scale)
+                    options.rate_scale, () if getattr(options, "holidays", True) else ("--no-holidays",))
     try:
         return _scenarios(server, people, options, folder)
     finally:
@@ -106,6 +107,7 @@ def _scenarios(server: Server, people: int, options: Any, folder: Path) -> SizeR
     incremental = Scenario("incremental", "incremental: plan --changed-since 75m", minimum("incremental"))
     if has_option("plan", "--changed-since"):
         measure(incremental, ["plan", "--changed-since", "75m"], options.rate_scale)
+        incremental.asked = asked(server)
     else:
         incremental.not_built = "not built yet: this reconcile has no `plan --changed-since`"
         print(f"  {people:>5} people  {incremental.title}: {incremental.not_built}", flush=True)
@@ -121,6 +123,14 @@ def _scenarios(server: Server, people: int, options: Any, folder: Path) -> SizeR
                 *(arg for email in batch["users"] for arg in ("--user", email))]
         result.scenarios.append(measure(scenario, args, options.apply_rate_scale, apply_spec))
     return result
+
+
+def asked(server: Server) -> list[str]:
+    """The requests of the run just measured, in the order they came: "service METHOD path?query (status)"
+    (a few dozen for an incremental run: which people and days each list was read for)."""
+    log = server.call("GET", "/requests")
+    return [f"{e['service']} {e['method']} {e['path']}" + (f"?{e['query']}" if e["query"] else "") + f" ({e['status']})"
+            for e in log["requests"]]
 
 
 def progress(people: int, scenario: Scenario) -> None:

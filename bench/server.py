@@ -17,6 +17,10 @@ latency, no limit, not logged):
                      moment (seconds on this machine's monotonic clock); the seconds spent building
                      lists (fastlists.py) so far
 
+The ready spec syncs holidays (`spec_yaml(holidays=True)`; --no-holidays: not, as before issue 23): every
+scenario runs all three directions, and a full run reads Personio's holidays of every person (`GET
+/v2/holidays`, minimum.py counts their pages).
+
 Rate limits are the services' standard ones with windows shortened by --rate-scale (MOCO 120 requests
 / 120 s ÷ F, Personio 300 / 60 s ÷ F, the spec's default for Personio), in the stand-ins and in the
 ready spec alike.
@@ -55,8 +59,10 @@ def scaled(standard: tuple[int, float], factor: float) -> dict[str, Any]:
 class BenchSandbox(Sandbox):
     """The stand-ins with the benchmark's faster lists (fastlists.py) and its routes."""
 
-    def __init__(self, params: SeedParams, latency: float, factor: float, plain: bool = False) -> None:
+    def __init__(self, params: SeedParams, latency: float, factor: float, plain: bool = False,
+                 holidays: bool = True) -> None:
         self.plain = plain  # the stand-ins as they are, without fastlists.py (selfcheck.py compares)
+        self.holidays = holidays  # the ready spec syncs holidays (--no-holidays: not, as before issue 23)
         if not plain:
             fastlists.install()
         super().__init__(params, moco={"latency": latency, **scaled(MOCO_STANDARD, factor)},
@@ -67,6 +73,12 @@ class BenchSandbox(Sandbox):
         self.touched = changes.Touched()
         self.unsynced: dict[str, Any] = {"user_ids": [], "removed": {"moco": 0, "personio": 0}}
         self.unsynced_before: list[int] = []  # people an earlier unsync chose: never chosen again
+
+    def spec_yaml(self, *, holidays: bool | None = None) -> str:
+        """The ready spec with holidays synced (`holidays: {sync: true}`, unless --no-holidays): every run is the
+        main job, all three directions; the side door's /spec, the synced state (changes.py) and the applies'
+        spec take it too."""
+        return super().spec_yaml(holidays=self.holidays if holidays is None else holidays)
 
     async def start(self) -> BenchSandbox:  # Sandbox.start, plus the benchmark's middleware and routes
         for service, factory in (("moco", moco_app), ("personio", personio_app)):
@@ -122,12 +134,12 @@ class BenchSandbox(Sandbox):
     async def _minimum(self, request: web.Request) -> web.Response:
         kind = request.query.get("kind", "full")
         if kind == "incremental":
-            rows = minimum.incremental(self.world, self.params, self.touched)
+            rows = minimum.incremental(self.world, self.params, self.touched, self.holidays)
         elif kind == "apply":
             rows = minimum.scoped_apply(self.world, self.params, set(self.unsynced["user_ids"]),
-                                        self.unsynced["removed"], request.query.get("only") or None)
+                                        self.unsynced["removed"], request.query.get("only") or None, self.holidays)
         else:
-            rows = minimum.full(self.world, self.params)
+            rows = minimum.full(self.world, self.params, self.holidays)
         return web.json_response(minimum.as_json(rows))
 
     async def _log(self, request: web.Request) -> web.Response:
@@ -174,11 +186,13 @@ def main() -> None:
     parser.add_argument("--rate-scale", type=float, default=100.0)
     parser.add_argument("--stamp", help="date every record so (UTC, YYYY-MM-DDTHH:MM:SSZ); default a day ago")
     parser.add_argument("--plain", action="store_true", help="the stand-ins without the benchmark's faster lists")
+    parser.add_argument("--no-holidays", dest="holidays", action="store_false",
+                        help="the ready spec without holidays synced (as before issue 23)")
     args = parser.parse_args()
     sys.setswitchinterval(0.001)  # a list built in the worker thread lets the event loop in often
     params = SeedParams(seed=args.seed, people=args.people, today=args.today, history_days=args.history_days,
                         absence_days_per_year=args.absence_days)
-    sandbox = BenchSandbox(params, args.latency, args.rate_scale, plain=args.plain)
+    sandbox = BenchSandbox(params, args.latency, args.rate_scale, plain=args.plain, holidays=args.holidays)
     if args.stamp:
         restamp(sandbox.world, args.stamp)
     asyncio.run(serve(sandbox))

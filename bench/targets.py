@@ -1,13 +1,17 @@
-"""Issue 12's targets, each with the measured value, met or not met, and the gap."""
+"""Issue 12's targets (and issue 23's: what syncing holidays may add), each with the measured value, met or not
+met, and the gap."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from figures import (
+    HOLIDAYS,
     NAMES,
     SERVICES,
     after_last_answer,
+    before_of,
+    besides_holidays,
     by_endpoint,
     minimum_by_endpoint,
     number,
@@ -175,5 +179,35 @@ def rate_bound(run: dict[str, Any]) -> list[Row]:
              verdict(not gaps, "; ".join(gaps)))]
 
 
+def holidays(run: dict[str, Any]) -> list[Row]:
+    """Issue 23: a full run with holidays synced costs the holidays' pages and nothing more. Judged on each size's
+    steady-state full plan: `GET /v2/holidays` at its minimum, every other endpoint at what the same run made
+    without holidays (`before`) or within its minimum; 429s retried (counted as requests) are taken off."""
+    target = "A full run with holidays synced costs the holidays' pages and nothing more (issue 23)"
+    listed: list[str] = []
+    gaps: list[str] = []
+    for size in run["sizes"]:
+        scenario = scenario_of(size, "steady")
+        if not scenario or not scenario.get("run"):
+            continue
+        then = before_of(run, size["people"], "steady")
+        read = by_endpoint(scenario, "personio").get(HOLIDAYS, 0)
+        least = minimum_by_endpoint(scenario, "personio").get(HOLIDAYS, 0)
+        retried = int(scenario["run"]["services"].get("personio", {}).get("refused", 0))
+        over = besides_holidays(scenario, then)
+        listed.append(f"{number(size['people'])}: `{HOLIDAYS}` {number(read)} for {number(least)}, "
+                      + ("the rest as before" if not over else f"{len(over)} other endpoint(s) over")
+                      + ("" if then else " (no run without holidays to compare with: against the minimum)"))
+        if not least or read == 0:
+            gaps.append(f"{number(size['people'])} people: holidays not read")
+        elif read - retried > least:
+            gaps.append(f"{number(size['people'])} people: `{HOLIDAYS}` {number(read - least)} over its minimum")
+        gaps += [f"{number(size['people'])} people: {NAMES[s]} `{e}` {number(n)} ({number(b)} without holidays, "
+                 f"minimum {number(m)})" for s, e, n, b, m in over]
+    if not listed:
+        return [(target, "not measured", "not met: not measured")]
+    return [(target, "; ".join(listed), verdict(not gaps, "; ".join(gaps)))]
+
+
 def evaluate(run: dict[str, Any]) -> list[Row]:
-    return [*incremental(run), *steady(run), *large(run), *first_sync(run), *rate_bound(run)]
+    return [*incremental(run), *steady(run), *holidays(run), *large(run), *first_sync(run), *rate_bound(run)]
