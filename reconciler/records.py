@@ -70,10 +70,21 @@ class MocoUser:
     first_name: str
     last_name: str
     active: bool
+    tags: tuple[str, ...] = ()  # MOCO's user tags, as MOCO lists them
+    unit_id: int | None = None  # the user's team (MOCO `unit`); None when MOCO names none
+    unit_name: str = ""
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class MocoUnit:
+    """A MOCO team (`GET /units`): every user belongs to one."""
+
+    id: int
+    name: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ class World:
                 "employments": [asdict(e) for e in self.moco.employments.values()],
                 "schedules": [asdict(s) for s in self.moco.schedules.values()],
                 "presences": [asdict(p) for p in self.moco.presences.values()],
+                "units": [asdict(u) for u in self.moco.units.values()],
             },
             "personio": {
                 "persons": [asdict(p) for p in self.personio.persons.values()],

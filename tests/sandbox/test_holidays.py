@@ -166,12 +166,14 @@ def test_removing_a_holiday_from_a_calendar_and_moving_a_person_change_the_answe
 
 
 def seeded_digest(params: SeedParams) -> tuple[dict[str, int], str]:
-    """Counts and a digest of every seeded record, less what holidays added (persons' `office`, the calendars)
-    and the timestamps that follow the clock."""
+    """Counts and a digest of every seeded record, less what holidays added (persons' `office`, the calendars),
+    what people added (MOCO users' `tags`, `unit_id`, `welcome_email`, the units) and the timestamps that
+    follow the clock."""
     dump = generate_world(params).dump()
-    rows = {service: {name: [{k: v for k, v in row.items() if not k.endswith("_at") and k != "office"}
+    added = ("office", "tags", "unit_id", "welcome_email")
+    rows = {service: {name: [{k: v for k, v in row.items() if not k.endswith("_at") and k not in added}
                              for row in records]
-                      for name, records in collections.items() if name != "holiday_calendars"}
+                      for name, records in collections.items() if name not in ("holiday_calendars", "units")}
             for service, collections in dump.items()}
     counts = {f"{service}.{name}": len(records) for service, collections in rows.items()
               for name, records in collections.items()}

@@ -12,9 +12,14 @@ Faithful to ../shared/api/moco.md and the recorded traffic in ../shared/api/samp
 - `assignment.name` is German; `assignment.code` is a string (and absent with a knob, as in all
   recordings). Weekends are accepted.
 
+- Users are created (`POST /users`: firstname, lastname, email, unit_id; a taken email is 422) and changed
+  (`PUT /users/{id}`, `active: false` archives); `GET /units` lists the teams ("Team 1", "Development",
+  "Sales"); employments are created (`from` defaults to today; an overlapping one is 422: UNVERIFIED, doctor:
+  moco-writes) and changed (`PUT`/`PATCH`, e.g. `to`). Staff keys only; each write raises the `User` web hook.
+
 routes.py builds the application; service.py holds what every handler shares (auth, pages,
-filters), errors.py the refusals; users.py, schedules.py and presences.py the handlers; records.py
-the stored records.
+filters), errors.py the refusals; users.py (users, teams), employments.py, schedules.py and presences.py
+the handlers; records.py the stored records.
 """
 
 from reconciler.sandbox.moco.routes import API, moco_app

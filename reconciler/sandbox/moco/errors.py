@@ -15,6 +15,7 @@ _SERVER_ERROR_PAGE = (
 BLANK = "muss ausgefüllt werden"
 INVALID = "ist nicht gültig"
 OVERLAPS = "range overlaps"  # recorded live in English even on German accounts (CLI probe)
+TAKEN = "ist bereits vergeben"  # a taken email on POST /users (recorded: samples/moco-error-422.json)
 
 
 def unauthorized() -> Reply:

@@ -24,6 +24,27 @@ MOCO_ASSIGNMENT_COLORS = {1: "#DDD", 2: "#BBB", 3: "#CCC", 4: "#BBB", 5: "#CCC"}
 MOCO_COMPANY = "acme"
 
 
+# The teams every MOCO state has (no random draw: the seeded records stay as they were). Every user shows
+# "Team 1" unless put in another; its id is the one the sandbox's users always showed.
+TEAM_1 = 909_181_617
+SEEDED_UNITS = ((TEAM_1, "Team 1"), (909_181_618, "Development"), (909_181_619, "Sales"))
+UNITS_ENTERED = "2018-10-17T09:33:46Z"  # as the docs' example (units.md): fixed, so seeded worlds compare equal
+
+
+@dataclass
+class MocoUnit:
+    """A team (everii-Group/mocoapp-api-docs `sections/units.md`: id, name, users, created_at, updated_at)."""
+
+    id: int
+    name: str
+    created_at: str = UNITS_ENTERED
+    updated_at: str = UNITS_ENTERED
+
+
+def seeded_units() -> dict[int, MocoUnit]:
+    return {ident: MocoUnit(ident, name) for ident, name in SEEDED_UNITS}
+
+
 @dataclass
 class MocoUser:
     id: int
@@ -34,11 +55,19 @@ class MocoUser:
     extern: bool = False
     created_at: str = field(default_factory=utc_now)
     updated_at: str = field(default_factory=utc_now)
+    tags: list[str] = field(default_factory=list)
+    unit_id: int = TEAM_1
+    # What `POST /users` was sent as `welcome_email` (None: not created through the API). MOCO shows it
+    # nowhere; the stand-in keeps it so that tests can see whether a welcome email was asked for.
+    welcome_email: bool | None = None
 
     def ref(self) -> dict[str, Any]:
         return {"id": self.id, "firstname": self.firstname, "lastname": self.lastname}
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, units: dict[int, MocoUnit]) -> dict[str, Any]:
+        """The user as `GET /users` shows it, its team named from `units` (the state's)."""
+        unit = units.get(self.unit_id)
+        unit_name = unit.name if unit else ""
         return {
             "id": self.id,
             "firstname": self.firstname,
@@ -53,9 +82,9 @@ class MocoUser:
             "birthday": None,
             "iban": None,
             "avatar_url": None,
-            "tags": [],
+            "tags": list(self.tags),
             "custom_properties": {},
-            "unit": {"id": 909181617, "name": "Team 1"},
+            "unit": {"id": self.unit_id, "name": unit_name},
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -138,6 +167,7 @@ class MocoState:
     presences: dict[int, MocoPresence] = field(default_factory=dict)
     keys: dict[str, MocoKey] = field(default_factory=dict)
     web_hooks: dict[int, MocoWebHook] = field(default_factory=dict)  # none until a test or a person adds one
+    units: dict[int, MocoUnit] = field(default_factory=seeded_units)  # the teams (SEEDED_UNITS)
     next_id: int = 800_000_000
 
     def new_id(self) -> int:

@@ -119,5 +119,6 @@ def side_door_changed(sandbox: Sandbox, collection: str, before: dict[str, Any],
         notify(sandbox, target, "delete", {"id": before["id"]}, through_api=False, actor=actor)
         return
     record = (Presences(sandbox).presence_json(after) if target == "Presence"
-              else Schedules(sandbox).schedule_json(after) if target == "Schedule" else after.to_api())
+              else Schedules(sandbox).schedule_json(after) if target == "Schedule"
+              else after.to_api(sandbox.world.moco.units))
     notify(sandbox, target, "update", record, through_api=False, actor=actor)

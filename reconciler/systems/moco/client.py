@@ -1,4 +1,5 @@
-"""The MOCO API v1 client: users, employments, schedules (absences), presences (working hours).
+"""The MOCO API v1 client: users, employments, schedules (absences), presences (working hours); the teams
+and the writes that create and archive users are its `MocoPeople` part (people.py).
 
 Thin over the HTTP core (`reconciler.systems.http.Service`, given MOCO's pager and error reader by
 `connect.py`); it knows MOCO's endpoints and payloads and turns them into the domain records of
@@ -21,6 +22,7 @@ from typing import Any
 from reconciler.errors import NotFound, UnexpectedResponse
 from reconciler.records import AbsenceKind, Employment, MocoAbsence, MocoUser, Presence, builder
 from reconciler.systems.http import CLOCK, DAY, MOMENT, Record, Service, Skipped, Source, read_all, relied_on
+from reconciler.systems.moco.people import MocoPeople, _user
 
 # UNVERIFIED (doctor: moco-employments): MOCO's docs call `from` required on /users/employments and say
 # "`to` can be left blank for all open ended employments" (moco.md §4). That may mean a request without `to`
@@ -38,7 +40,7 @@ EMPLOYMENTS_FROM = "1970-01-01"
 EMPLOYMENTS_TO = "2999-12-31"  # also the doctor's (moco-employments)
 
 
-class MocoClient:
+class MocoClient(MocoPeople):  # users' teams and the people writes: people.py
     def __init__(self, service: Service) -> None:
         self.service = service
         self.notices: list[str] = []  # one sentence per record skipped, e.g. a presence with from: null
@@ -206,11 +208,6 @@ class MocoClient:
         if absence is None:
             raise record.unusable("is of an absence kind this tool does not know")
         return absence
-
-
-def _user(r: Record) -> MocoUser:
-    return MocoUser(id=r.key(), email=r.text("email").strip().lower(), first_name=r.text("firstname"),
-                    last_name=r.text("lastname"), active=r.flag("active", True))
 
 
 def _owner(r: Record) -> int:

@@ -15,7 +15,8 @@ from reconciler.errors import NotFound
 from reconciler.records import MocoUser, Presence
 from reconciler.systems.http import MOMENT, Record, read_all
 from reconciler.systems.http.together import together
-from reconciler.systems.moco.client import MocoClient, _presence, _user
+from reconciler.systems.moco.client import MocoClient, _presence
+from reconciler.systems.moco.people import _user
 
 # The global `ids` filter (DOCS entities.md: "comma-separated IDs") documents no upper bound.
 # UNVERIFIED (doctor: moco-users): how many ids MOCO takes in one request. 100 keeps a query near 1,000 characters and a
