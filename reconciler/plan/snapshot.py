@@ -115,10 +115,12 @@ class Need:
         """The list this read needs first: its source's `after`, unless it names its people."""
         return self.source.after if self.who is None or not self.per_person else None
 
-    def read(self, clients: Any, before: Sequence[Any] = ()) -> Records:
-        """The list; `before` is the records of `after`, when there is one."""
+    def read(self, clients: Any, before: Sequence[Any] | None = None) -> Records:
+        """The list; `before` is the records of `after`, when there is one (fetch_snapshot gives them)."""
         source, window, who = self.source, self.window, self.who
-        first = (before,) if self.after is not None else ()
+        if (before is None) != (self.after is None):
+            raise ValueError(f"{source.name} is read {'after' if self.after else 'without'} another list's records")
+        first = (before,) if before is not None else ()
         if window is None:
             assert source.every is not None
             return source.every(clients, *first) if who is None or source.some is None else source.some(clients, who)

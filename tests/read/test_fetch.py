@@ -85,3 +85,9 @@ def test_a_list_read_after_another_must_follow_one_read_whole():
 
     with pytest.raises(ValueError, match="read after a list read whole"):
         windowed("x", lambda c, d, before: [], after=sources.PERSONIO_ABSENCE_PERIODS)
+
+
+def test_a_list_read_after_another_is_never_read_without_its_records():
+    """Read alone, the holidays would be asked for nobody and come back empty: refused instead."""
+    with pytest.raises(ValueError, match="personio.holidays is read after another list's records"):
+        Need(sources.PERSONIO_HOLIDAYS, DAYS).read(clients(Personio()))
