@@ -164,6 +164,23 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonioEmployment:
+    """One employment of a Personio person (`GET /v2/persons/{id}/employments`, read in personio/employments.py):
+    when it starts, its termination date (`end`, the last day employed; None while none is set), the weekly hours
+    and the department's org unit id, each None when the credential may not read it or it is not set. `fields`
+    names the attributes that came (as read: start_date, termination_date, weekly_working_hours, department), so
+    that a sparse answer can be told from an empty one."""
+
+    id: str
+    person_id: str
+    start: date | None
+    end: date | None
+    weekly_hours: float | None
+    department_id: str | None
+    fields: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class AbsenceType:
     id: str
     name: str

@@ -28,6 +28,7 @@ CHECKS: tuple[tuple[str, str], ...] = (
     ("absence-periods", "absence periods carry approval.status, and how day-based ones end"),
     ("attendance-periods", "attendance periods: their fields, approval, and duration-only ones"),
     ("personio-holidays", "Personio's holidays per person: available, and their entries' fields"),
+    ("personio-employments", "Personio employments: available, and the attributes hires and leavers need"),
     ("personio-webhooks", "Personio webhook configs and their events, for incremental runs"),
     ("personio-rate-limit", "what Personio says about its rate limit"),
     ("personio-writes", "what only a write to Personio would show"),

@@ -17,6 +17,7 @@ from reconciler.doctor.moco_access import moco_credentials, moco_pagination, moc
 from reconciler.doctor.moco_time import moco_employments, moco_presences, moco_schedules
 from reconciler.doctor.model import Check, Report, failed, skipped
 from reconciler.doctor.personio_access import personio_credentials, personio_scopes
+from reconciler.doctor.personio_employments import employments_check
 from reconciler.doctor.personio_filters import personio_filters
 from reconciler.doctor.personio_holidays import holidays_check
 from reconciler.doctor.personio_people import pagination, person_emails, person_statuses
@@ -53,6 +54,7 @@ PERSONIO_STEPS: tuple[tuple[str, str | None, Step], ...] = (
     ("absence-periods", "personio:absences:read", absence_periods_check),
     ("attendance-periods", "personio:attendances:read", attendance_periods_check),
     ("personio-holidays", "personio:absences:read", holidays_check),
+    ("personio-employments", "personio:persons:read", employments_check),
     ("personio-webhooks", None, personio_webhooks),
     ("personio-rate-limit", "personio:persons:read", lambda ctx: _rate_limit(ctx, "personio")),
 )

@@ -20,7 +20,9 @@ It lives under `/_sandbox/` on both ports and is clearly not part of either API:
 The Personio holiday calendars are records too: `PATCH /_sandbox/records/personio/holiday-calendars/berlin`
 with `{"removed": ["2026-12-25"]}` takes a day out of Berlin's calendar, and
 `PATCH /_sandbox/records/personio/persons/{id}` with `{"office": "Munich"}` moves a person to the other office
-(and raises `person.updated`, as Personio does for any change of a person).
+(and raises `person.updated`, as Personio does for any change of a person). The same PATCH takes a person's
+employment: `hire_date`, `termination_date` ("YYYY-MM-DD" or null), `weekly_hours`, `department_id` (an id of
+`org-units`); a change of these raises `employment.updated` instead, where a webhook config enables it.
 
 A Personio absence or attendance period changed or removed here raises the webhook events its API would;
 a MOCO presence, schedule or user changed or removed here is delivered as a change made in MOCO's UI.

@@ -32,5 +32,6 @@ class World:
                 "absence_periods": [asdict(p) for p in self.personio.absence_periods.values()],
                 "attendance_periods": [asdict(p) for p in self.personio.attendance_periods.values()],
                 "holiday_calendars": [asdict(c) for c in self.personio.holiday_calendars.values()],
+                "org_units": [asdict(u) for u in self.personio.org_units.values()],
             },
         }

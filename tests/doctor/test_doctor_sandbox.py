@@ -51,7 +51,7 @@ def test_the_text_report_is_a_line_a_check_and_a_summary(setup):
     lines = ran.stdout.rstrip("\n").split("\n")
     assert [line.split()[1] for line in lines[:len(NAMES)]] == list(NAMES)
     assert [line.split()[0] for line in lines[:len(NAMES)]] == list(BASELINE.values())
-    assert lines[-1].startswith("Doctor: 18 pass, 1 warn, 0 fail, 5 skip; no check failed")
+    assert lines[-1].startswith("Doctor: 19 pass, 1 warn, 0 fail, 5 skip; no check failed")
 
 
 def test_a_webhook_recording_deletions_only_warns_that_incremental_runs_poll(setup, sandbox):
@@ -93,8 +93,10 @@ def test_no_person_and_no_date_of_one_in_any_output(setup, sandbox, fmt):
     ("personio", {"absence_approval": False}, {"absence-periods": "fail"}, 1),
     ("moco", {"employments_without_to": "open_ended"}, {"moco-employments": "warn"}, 0),
     ("moco", {"assignment_code": False}, {"moco-schedules": "warn"}, 0),
-    # A credential without the email attribute: no email (matching is impossible), and no status either.
-    ("personio", {"sparse_persons": True}, {"personio-person-emails": "fail", "personio-person-statuses": "warn"}, 1),
+    # A credential without the email attribute: no email (matching is impossible), and no status either; its
+    # employments come with id, person and status alone.
+    ("personio", {"sparse_persons": True}, {"personio-person-emails": "fail", "personio-person-statuses": "warn",
+                                            "personio-employments": "warn"}, 1),
 ], ids=["absence_approval", "employments_without_to", "assignment_code", "sparse_persons"])
 def test_a_knob_turns_exactly_its_check(setup, sandbox, service, knobs, expected, code):
     sandbox.knobs[service].update(knobs)
@@ -117,7 +119,7 @@ def test_absence_periods_without_approval_fail_naming_the_field(setup, sandbox):
 
 @pytest.mark.parametrize("scope, needing", [
     ("personio:persons:read", ["personio-person-emails", "personio-person-statuses", "personio-pagination",
-                               "personio-holidays", "personio-rate-limit"]),
+                               "personio-holidays", "personio-employments", "personio-rate-limit"]),
     ("personio:absences:read", ["absence-types", "absence-periods", "personio-holidays"]),
     ("personio:attendances:read", ["attendance-periods"]),
 ])
@@ -198,7 +200,7 @@ def test_refused_personio_secret_fails_and_skips_every_personio_check(setup, san
     assert "$PERSONIO_CLIENT_SECRET" in ran.detail("personio-credentials")
     personio = ["personio-scopes", "personio-person-emails", "personio-person-statuses", "personio-filters",
                 "personio-pagination", "absence-types", "absence-periods", "attendance-periods",
-                "personio-holidays", "personio-webhooks", "personio-rate-limit"]
+                "personio-holidays", "personio-employments", "personio-webhooks", "personio-rate-limit"]
     assert all(ran.statuses[name] == "skip" and "personio-credentials" in ran.detail(name) for name in personio)
     assert "not-the-secret" not in ran.output
 
@@ -283,3 +285,51 @@ def test_holidays_not_answered_fail_only_where_they_are_synced(setup, sandbox, s
         ran = doctor(setup, "--format", "json")
         assert ran.statuses["personio-holidays"] == verdict and ran.code == code
         assert ran.detail("personio-holidays").startswith(says)
+
+
+def test_employments_pass_with_the_fields_found_and_warn_on_a_renamed_one(setup, sandbox, monkeypatch):
+    ran = doctor(setup, "--format", "json")
+    detail = ran.detail("personio-employments")
+    assert ran.statuses["personio-employments"] == "pass", detail
+    assert detail == ("an employment reads with start_date, termination_date, weekly_working_hours, department; "
+                      "the departments list answers")
+    from reconciler.sandbox.personio import employments as stand_in
+
+    shown = stand_in.employment_json
+
+    def renamed(person, *, sparse=False):
+        moved = shown(person, sparse=sparse)
+        moved["termination"] = {"termination_date": moved.pop("termination_date")}
+        moved["weeklyHours"] = moved.pop("weekly_working_hours")
+        return moved
+
+    monkeypatch.setattr(stand_in, "employment_json", renamed)
+    ran = doctor(setup, "--format", "json")
+    detail = ran.detail("personio-employments")
+    assert ran.statuses["personio-employments"] == "warn" and ran.code == 0
+    assert "termination_date (as termination.termination_date)" in detail
+    assert "missing: weekly_working_hours (hires would get no MOCO employment)" in detail
+    assert "no direction syncs people yet" in detail
+    persons = sandbox.world.personio.persons.values()
+    assert not any(p.id in detail or (p.hire_date or "-") in detail or p.employment_id in detail for p in persons)
+
+
+def test_employments_sparse_or_refused_warn(setup, sandbox):
+    from reconciler.sandbox import Fault
+
+    sandbox.knobs["personio"].update({"sparse_persons": True})
+    ran = doctor(setup, "--format", "json")
+    detail = ran.detail("personio-employments")
+    assert ran.statuses["personio-employments"] == "warn" and "an employment reads with none; missing: start_date" \
+        in detail, detail
+    sandbox.knobs["personio"].update({"sparse_persons": False})
+    person = min(sandbox.world.personio.persons, key=int)  # the first the persons list names
+    sandbox.add_fault("personio", Fault(method="GET", path=f"/v2/persons/{person}/employments", status=403, times=1))
+    ran = doctor(setup, "--format", "json")
+    assert ran.statuses["personio-employments"] == "warn" and ran.code == 0
+    assert ran.detail("personio-employments").startswith("GET /v2/persons/{id}/employments was refused (403")
+    sandbox.add_fault("personio", Fault(method="GET", path="/v2/org-units", status=404, times=1))
+    ran = doctor(setup, "--format", "json")
+    assert ran.statuses["personio-employments"] == "warn"
+    assert "the departments list (GET /v2/org-units?type=DEPARTMENT) was refused (404)" in \
+        ran.detail("personio-employments")

@@ -167,13 +167,15 @@ def test_removing_a_holiday_from_a_calendar_and_moving_a_person_change_the_answe
 
 def seeded_digest(params: SeedParams) -> tuple[dict[str, int], str]:
     """Counts and a digest of every seeded record, less what holidays added (persons' `office`, the calendars),
-    what people added (MOCO users' `tags`, `unit_id`, `welcome_email`, the units) and the timestamps that
-    follow the clock."""
+    what people added (MOCO users' `tags`, `unit_id`, `welcome_email`, the units; persons' employments, the org
+    units) and the timestamps that follow the clock."""
     dump = generate_world(params).dump()
-    added = ("office", "tags", "unit_id", "welcome_email")
+    added = ("office", "tags", "unit_id", "welcome_email", "hire_date", "termination_date", "weekly_hours",
+             "department_id")
     rows = {service: {name: [{k: v for k, v in row.items() if not k.endswith("_at") and k not in added}
                              for row in records]
-                      for name, records in collections.items() if name not in ("holiday_calendars", "units")}
+                      for name, records in collections.items()
+                      if name not in ("holiday_calendars", "units", "org_units")}
             for service, collections in dump.items()}
     counts = {f"{service}.{name}": len(records) for service, collections in rows.items()
               for name, records in collections.items()}

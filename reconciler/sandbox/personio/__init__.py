@@ -17,10 +17,13 @@ Faithful to ../shared/api/personio.md and DECISIONS.md:
 - Holidays (§13.2): `GET /v2/holidays`, one entry per person and date from the holiday calendars of the
   person's office and of the company, worked out per request; `person.id` (≤ 50), `date.gte` and `date.lte`
   required, the range within 10 years back and 3 ahead of the sandbox's today. Needs `personio:absences:read`.
+- Employments: `GET /v2/persons/{id}/employments` (one per person, from its hire and termination dates, weekly
+  hours and department; cursor pages, limit ≤ 50, 404 for an unknown person) and the departments,
+  `GET /v2/org-units?type=department`. Both need `personio:persons:read`.
 
 routes.py builds the application; auth.py issues and checks tokens; service.py holds what every
 handler shares (cursor pages, filters), errors.py the refusals; persons.py, absences.py,
-attendances.py, holidays.py and webhooks.py the handlers; records.py the stored records; calendars.py
+attendances.py, holidays.py, employments.py and webhooks.py the handlers; records.py the stored records; calendars.py
 which days each holiday calendar holds.
 """
 

@@ -35,6 +35,36 @@ class PersonioPerson:
     # Personio keeps it on the employment; the stand-in, which serves no employments, keeps it here and shows
     # it in no API answer. A name no calendar has gives the person the company's holidays alone.
     office: str = BERLIN
+    # Their employment (GET /v2/persons/{id}/employments, employments.py; its id is `employment_id`): first day,
+    # termination date (the last day), weekly hours and department (an org unit id of `PersonioState.org_units`).
+    # "YYYY-MM-DD" or None; None renders as null. Changed through the side door, they raise `employment.updated`.
+    hire_date: str | None = None
+    termination_date: str | None = None
+    weekly_hours: float | None = None
+    department_id: str | None = None
+
+
+EMPLOYMENT_FIELDS = ("hire_date", "termination_date", "weekly_hours", "department_id")
+
+
+@dataclass
+class PersonioOrgUnit:
+    """An org unit (`GET /v2/org-units`): the stand-in keeps departments only."""
+
+    id: str
+    name: str
+    type: str = "DEPARTMENT"
+
+    def to_api(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "type": self.type.lower()}
+
+
+# The seeded company's departments, with fixed ids (no random draw, so that no seed changes).
+ENGINEERING, SALES = "1001", "1002"
+
+
+def company_departments() -> dict[str, PersonioOrgUnit]:
+    return {ENGINEERING: PersonioOrgUnit(ENGINEERING, "Engineering"), SALES: PersonioOrgUnit(SALES, "Sales")}
 
 
 @dataclass
@@ -155,9 +185,12 @@ PERIOD_EVENTS = ("absence-period.created", "absence-period.updated.status", "abs
 # them (one events read a run); a test or a later receiver may enable every period event.
 DELETION_EVENTS = ("absence-period.deleted", "attendance-period.deleted")
 # Every event an incremental run reads instead of polling (reconciler/read/personio.py): the period events and
-# those of persons. The stand-in has no employments API, so it raises no `employment.*` event.
+# those of persons.
 PERSON_EVENTS = ("person.created", "person.updated", "person.deleted")
 CHANGE_EVENTS = (*PERIOD_EVENTS, *PERSON_EVENTS)
+# A person's employment changed through the side door (EMPLOYMENT_FIELDS) raises `employment.updated` where a
+# config enables it; no config does unless a test or receiver says so (kept out of CHANGE_EVENTS for that).
+EMPLOYMENT_EVENTS = ("employment.created", "employment.updated", "employment.deleted")
 WEBHOOK_ID = "533e7206-f4a3-11ed-9c8b-436fad0b82d1"  # the id in Personio's own example, fixed: seeds stay alike
 
 
@@ -235,6 +268,7 @@ class PersonioState:
     webhooks: dict[str, PersonioWebhook] = field(default_factory=lambda: {WEBHOOK_ID: PersonioWebhook()})
     webhook_events: list[PersonioWebhookEvent] = field(default_factory=list)
     holiday_calendars: dict[str, PersonioHolidayCalendar] = field(default_factory=company_calendars)
+    org_units: dict[str, PersonioOrgUnit] = field(default_factory=company_departments)
     withheld_scopes: set[str] = field(default_factory=set)  # sandbox-only: scopes its credential lacks (403)
     # sandbox-only: where a recorded event goes to be delivered (the sandbox's outbox); None: nowhere
     deliver: Callable[[PersonioWebhook, PersonioWebhookEvent], None] | None = field(

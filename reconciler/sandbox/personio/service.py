@@ -41,9 +41,11 @@ def _decode_cursor(cursor: str) -> tuple[dict[str, str], int]:
 
 # The scope each resource needs (personio.md §2.2: each v2 endpoint states its own), by path prefix and whether
 # the call reads or writes. A scope in `PersonioState.withheld_scopes` answers 403, as Personio answers a
-# credential without it (samples/personio-v2-error-403-scope-live.json).
+# credential without it (samples/personio-v2-error-403-scope-live.json). Employments (under /v2/persons) and org
+# units are guarded by the persons scope: UNVERIFIED (doctor: personio-employments), as reconcile assumes it.
 SCOPES = (("/v2/persons", "persons"), ("/v2/absence-types", "absences"), ("/v2/absence-periods", "absences"),
-          ("/v2/attendance-periods", "attendances"), ("/v2/webhooks", "webhooks"), ("/v2/holidays", "absences"))
+          ("/v2/attendance-periods", "attendances"), ("/v2/webhooks", "webhooks"), ("/v2/holidays", "absences"),
+          ("/v2/org-units", "persons"))
 
 
 def scope_of(method: str, path: str) -> str | None:

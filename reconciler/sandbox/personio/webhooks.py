@@ -1,6 +1,7 @@
 """Personio webhooks: the configs (`GET /v2/webhooks`) and each config's events (`GET /v2/webhooks/{id}/events`),
 and `record`, which every create, update and delete of an absence or attendance period calls (the API's and
-the side door's), so that the events list holds what happened.
+the side door's), so that the events list holds what happened; a person's employment changed through the side
+door raises `employment.updated`.
 
 What Personio documents (developer.personio.de/reference/get_v2-webhooks-id-events.md, …/get_v2-webhooks.md,
 …/v2.0/reference/webhooks): both need the scope `personio:webhooks:read`; the configs list filters by
@@ -24,6 +25,7 @@ from aiohttp import web
 from reconciler.sandbox.deliveries import Outbox
 from reconciler.sandbox.personio.errors import bad_request, not_found, problem
 from reconciler.sandbox.personio.records import (
+    EMPLOYMENT_FIELDS,
     PersonioAbsencePeriod,
     PersonioAttendancePeriod,
     PersonioPerson,
@@ -40,26 +42,32 @@ KEPT = timedelta(days=30)  # "Only events in the last 30 days will be included."
 MAX_LIMIT, DEFAULT_LIMIT = 200, 100
 
 
-def event_payload(record: PersonioAbsencePeriod | PersonioAttendancePeriod | PersonioPerson, names_person: bool
-                  ) -> dict[str, Any]:
+def event_payload(record: PersonioAbsencePeriod | PersonioAttendancePeriod | PersonioPerson, names_person: bool,
+                  *, employment: bool = False) -> dict[str, Any]:
     """What an event's `payload` holds. UNVERIFIED (doctor: personio-webhooks): Personio calls its webhooks
     dataless notifications and no example payload of a period event could be read; the stand-in sends the
     period's id and, unless its config says otherwise (`names_person`, sandbox-only), the person's, as the
-    v2 objects name it. A person event's payload is the person's id."""
+    v2 objects name it. A person event's payload is the person's id; an employment event's (`employment`) is
+    the employment's id and, as a period's, its person's."""
     if isinstance(record, PersonioPerson):
-        return {"id": record.id}
+        if not employment:
+            return {"id": record.id}
+        ident = record.employment_id or f"employment-{record.id}"
+        return {"id": ident, "person": {"id": record.id}} if names_person else {"id": ident}
     return {"id": record.id, "person": {"id": record.person_id}} if names_person else {"id": record.id}
 
 
 def record(state: PersonioState, event_name: str,
            period: PersonioAbsencePeriod | PersonioAttendancePeriod | PersonioPerson) -> None:
-    """An event for every enabled config whose `enabled_events` include `event_name`."""
+    """An event for every enabled config whose `enabled_events` include `event_name` (an `employment.*` event's
+    record is the person whose employment it is)."""
     occurred = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for config in state.webhooks.values():
         if config.status == "ENABLED" and event_name in (config.enabled_events or ()):
             event = PersonioWebhookEvent(
                 id=str(uuid.uuid4()), webhook_id=config.id, event_name=event_name, occurred_at=occurred,
-                payload=event_payload(period, config.names_person))
+                payload=event_payload(period, config.names_person,
+                                      employment=event_name.startswith("employment.")))
             state.webhook_events.append(event)
             if config.token and state.deliver is not None:
                 state.deliver(config, event)
@@ -96,7 +104,14 @@ def side_door_changed(state: PersonioState, collection: str, before: dict[str, A
     raise none."""
     if collection == "persons":
         person = after if isinstance(after, PersonioPerson) else PersonioPerson(**before)
-        record(state, "person.deleted" if after is None else "person.updated", person)
+        if after is None:
+            record(state, "person.deleted", person)
+            return
+        changed = {name for name, value in vars(person).items() if before.get(name) != value and name != "updated_at"}
+        if changed & set(EMPLOYMENT_FIELDS):  # Personio keeps these on the employment: its own event
+            record(state, "employment.updated", person)
+        if not changed or changed - set(EMPLOYMENT_FIELDS):
+            record(state, "person.updated", person)
         return
     kind = {"absence_periods": "absence-period", "attendance_periods": "attendance-period"}.get(collection)
     if kind is None:

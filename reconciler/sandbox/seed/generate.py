@@ -16,7 +16,7 @@ from reconciler.sandbox.seed.attendances import (
 )
 from reconciler.sandbox.seed.company import Company
 from reconciler.sandbox.seed.params import SeedParams
-from reconciler.sandbox.seed.people import seed_offices, seed_people
+from reconciler.sandbox.seed.people import seed_employments, seed_offices, seed_people
 from reconciler.sandbox.world import World
 
 
@@ -32,4 +32,5 @@ def generate_world(params: SeedParams) -> World:
     seed_earlier_attendance_sync(company, employees)
     seed_duration_only_attendances(company, employees)
     seed_offices(company)
+    seed_employments(company, employees)
     return World(moco=company.moco, personio=company.personio)

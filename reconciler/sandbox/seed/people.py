@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from reconciler.sandbox.moco.records import MocoEmployment, MocoKey
 from reconciler.sandbox.personio.calendars import BERLIN, MUNICH
-from reconciler.sandbox.personio.records import PersonioAbsenceType
+from reconciler.sandbox.personio.records import ENGINEERING, SALES, PersonioAbsenceType
 from reconciler.sandbox.seed.company import FULL_TIME, Company, Employee
 from reconciler.sandbox.seed.params import (
     ABSENCE_TYPES,
@@ -111,3 +111,35 @@ def seed_offices(company: Company) -> None:
     stays as it was before persons had offices."""
     for index, person in enumerate(company.personio.persons.values()):
         person.office = MUNICH if index % 2 else BERLIN
+
+
+HIRED_EVERY = 30  # days between two seeded hires, in the order persons were added, the last HIRED_BEFORE days …
+HIRED_BEFORE = 365  # … before the seed's start date
+LEFT_DAYS_AGO = 30  # an INACTIVE person's termination date: this many days before the sandbox's today
+
+
+def seed_employments(company: Company, employees: list[Employee]) -> None:
+    """Every Personio person's employment: hired HIRED_EVERY days apart, the last added HIRED_BEFORE days before
+    the seed's start (everyone was employed before the first seeded day); an INACTIVE one terminated LEFT_DAYS_AGO days
+    ago; weekly hours those of the MOCO pattern in force today (40 for a person without one); departments
+    Engineering and Sales by turns of two. By position, not by a random draw, so that every other seeded record
+    stays as it was before persons had employments."""
+    hours = {e.person.id: _hours_today(company, e) for e in employees if e.person is not None}
+    persons = list(company.personio.persons.values())
+    for index, person in enumerate(persons):
+        before = HIRED_BEFORE + HIRED_EVERY * (len(persons) - 1 - index)
+        person.hire_date = (company.start - timedelta(days=before)).isoformat()
+        if person.status == "INACTIVE":
+            person.termination_date = (company.p.today - timedelta(days=LEFT_DAYS_AGO)).isoformat()
+        person.weekly_hours = hours.get(person.id, 40.0)
+        person.department_id = SALES if index // 2 % 2 else ENGINEERING
+
+
+def _hours_today(company: Company, employee: Employee) -> float:
+    """The weekly hours of the employee's MOCO employment that covers today (the last one when none does)."""
+    user = employee.moco_user
+    mine = [e for e in company.moco.employments.values() if user is not None and e.user_id == user.id]
+    today = company.p.today.isoformat()
+    current = [e for e in mine if (e.from_date or "") <= today and (e.to_date is None or today <= e.to_date)]
+    chosen = (current or mine)[-1:] if mine else []
+    return float(sum(chosen[0].am) + sum(chosen[0].pm)) if chosen else 40.0

@@ -1,4 +1,4 @@
-"""The Personio API v2 client: persons, absence types and periods, attendance periods, holidays.
+"""The Personio API v2 client: persons, absence types and periods, attendance periods, holidays, employments.
 
 Thin over the HTTP core (`reconciler.systems.http.Service`, given Personio's pager, error reader
 and token by `connect.py`): it knows Personio's endpoints and payloads and turns them into the
@@ -17,10 +17,18 @@ from sys import intern
 from typing import Any, Protocol, TypeVar
 
 from reconciler.errors import NotFound, UnexpectedResponse
-from reconciler.records import AbsencePeriod, AbsenceType, AttendancePeriod, Holiday, Person, builder
+from reconciler.records import (
+    AbsencePeriod,
+    AbsenceType,
+    AttendancePeriod,
+    Holiday,
+    Person,
+    PersonioEmployment,
+    builder,
+)
 from reconciler.systems.http import DAY, MOMENT, Reader, Record, Service, Source, relied_on
 from reconciler.systems.http.together import together
-from reconciler.systems.personio import durations, holidays
+from reconciler.systems.personio import durations, employments, holidays
 
 # Personio documents `person.id` as a comma list on attendance periods; on absence periods it names the
 # filter without saying. UNVERIFIED (doctor: personio-filters): a list there too. Either way every answer is filtered
@@ -173,6 +181,15 @@ class PersonioClient:
         wanted = set(person_ids)
         read = await self._of(wanted, holidays.PATH, [holidays.params(*days)], holidays.KIND, holidays.read_holiday)
         return [h for h in read if h.person_id in wanted and days[0] <= h.day <= days[1]]
+
+    async def employments(self, person_ids: Collection[str]) -> list[PersonioEmployment]:
+        """The employments of `person_ids`, one list per person read all at once (employments.py); a person
+        deleted meanwhile has none. Nobody asked for sends nothing."""
+        return await employments.read(self.service, person_ids, self.notices)
+
+    async def departments(self) -> dict[str, str]:
+        """Every department, org unit id -> name (employments.py)."""
+        return await employments.departments(self.service, self.notices)
 
     async def _of(self, persons: Collection[str] | None, path: str, slices: list[dict[str, Any]], noun: str,
                   parse: Callable[[Record], T], fast: Callable[[dict[str, Any]], T | None] | None = None) -> list[T]:
