@@ -113,10 +113,19 @@ def test_the_side_door_seeds_duration_only_days_on_reset(sandbox, personio):
     assert not any(p.duration_only for p in sandbox.world.personio.attendance_periods.values())
 
 
+def _unclocked(dump):
+    """A world's dump without the stamps that follow the clock (two builds may straddle a second)."""
+    if isinstance(dump, dict):
+        return {key: _unclocked(value) for key, value in dump.items() if not key.endswith("_at")}
+    if isinstance(dump, list):
+        return [_unclocked(value) for value in dump]
+    return dump
+
+
 def test_the_knob_at_0_seeds_exactly_the_company_it_always_did(sandbox):
-    plain = generate_world(sandbox.params).dump()
-    assert generate_world(dataclasses.replace(sandbox.params, duration_only_days=0)).dump() == plain
-    more = generate_world(dataclasses.replace(sandbox.params, duration_only_days=2)).dump()
+    plain = _unclocked(generate_world(sandbox.params).dump())
+    assert _unclocked(generate_world(dataclasses.replace(sandbox.params, duration_only_days=0)).dump()) == plain
+    more = _unclocked(generate_world(dataclasses.replace(sandbox.params, duration_only_days=2)).dump())
     assert more["moco"] == plain["moco"]
     assert {p["id"] for p in plain["personio"]["attendance_periods"]} < \
         {p["id"] for p in more["personio"]["attendance_periods"]}
