@@ -10,11 +10,9 @@ names and counts, never a person, an id or a date.
 
 from __future__ import annotations
 
-import re
-
 from reconciler.doctor.model import Check, passed, skipped, warned
 from reconciler.doctor.personio_reads import persons
-from reconciler.doctor.reads import Context
+from reconciler.doctor.reads import Context, field_said
 from reconciler.errors import ApiError, PermissionDenied, UnexpectedResponse
 from reconciler.systems.http import Record, Source
 from reconciler.systems.personio import employments
@@ -80,7 +78,7 @@ def judge(rows: list[object], departments: str = "") -> Check:
         read = employments.read_employment(Record(SOURCE, employments.KIND, row))
     except UnexpectedResponse as error:
         names = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
-        return warned(NAME, f"an employment does not read as reconcile reads it ({_without_values(error)}); its "
+        return warned(NAME, f"an employment does not read as reconcile reads it ({field_said(error, SOURCE)}); its "
                             f"fields: {names}; {NOT_YET}{also}")
     assert isinstance(row, dict)  # it read
     found = [name for name, _ in NEEDED if name in read.fields]
@@ -95,9 +93,3 @@ def judge(rows: list[object], departments: str = "") -> Check:
     return passed(NAME, f"an employment reads with {said}; the departments list answers")
 
 
-def _without_values(error: UnexpectedResponse) -> str:
-    """What the reader says of the field, without the employment's id and without the value (a date)."""
-    return _VALUE.sub("", error.message.split(f"{SOURCE.endpoint}: ", 1)[-1])
-
-
-_VALUE = re.compile(r" \(.*?\)(?=, expected)")

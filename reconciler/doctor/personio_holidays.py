@@ -11,7 +11,6 @@ person or a date.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import fields
 from datetime import timedelta
@@ -19,7 +18,7 @@ from typing import Any
 
 from reconciler.doctor.model import Check, failed, passed, skipped, warned
 from reconciler.doctor.personio_reads import persons, sampled
-from reconciler.doctor.reads import Context, cursor_sample
+from reconciler.doctor.reads import Context, cursor_sample, field_said
 from reconciler.errors import ApiError, PermissionDenied, UnexpectedResponse
 from reconciler.systems.http import Record, Source
 from reconciler.systems.personio import holidays
@@ -73,8 +72,8 @@ def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int, synced: bool
             holiday = holidays.read_holiday(Record(SOURCE, holidays.KIND, row))
         except UnexpectedResponse as error:
             names = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
-            return _bad(synced, f"an entry does not have the shape reconcile reads ({_without_values(error)}); its "
-                                f"fields: {names}")
+            said = field_said(error, SOURCE, keep=holidays.SHAPE.type)
+            return _bad(synced, f"an entry does not have the shape reconcile reads ({said}); its fields: {names}")
         kinds[holiday.kind] += 1
         half += holiday.half_day
     if not rows:
@@ -88,11 +87,3 @@ def judge(rows: tuple[dict[str, Any], ...], seen: str, people: int, synced: bool
                         f"{half:,} half days){also}")
 
 
-def _without_values(error: UnexpectedResponse) -> str:
-    """What the reader says of the field, e.g. `half_day is missing, expected true or false`: without the entry's
-    id, and without the value unless it is the `type` (a person's id or a day stays out of the report)."""
-    said = error.message.split(f"{SOURCE.endpoint}: ", 1)[-1]
-    return said if said.startswith(f"{holidays.SHAPE.type} ") else _VALUE.sub("", said)
-
-
-_VALUE = re.compile(r" \(.*?\)(?=, expected)")

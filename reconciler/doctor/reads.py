@@ -30,7 +30,7 @@ from reconciler.errors import (
 )
 from reconciler.spec import Spec
 from reconciler.systems.connect import Clients
-from reconciler.systems.http import Service
+from reconciler.systems.http import Service, Source
 
 # The Personio scope each of its resources needs (personio.md §2.2), by path prefix.
 PERSONIO_SCOPES = (("/v2/persons", "personio:persons:read"), ("/v2/absence-types", "personio:absences:read"),
@@ -194,3 +194,14 @@ async def guarded(name: str, check: Awaitable[Check]) -> Check:
         raise
     except Exception as error:  # noqa: BLE001 - a diagnosis never ends in a traceback
         return failed(name, trouble(error))
+
+
+_VALUE = re.compile(r" \(.*?\)(?=, expected)")
+
+
+def field_said(error: UnexpectedResponse, source: Source, keep: str | None = None) -> str:
+    """What a reader says of a record's field (e.g. `half_day is missing, expected true or false`), for a check's
+    detail: without the record's id, and without the value (a person's id or a day stays out of the report),
+    unless the field is `keep` (a value of configuration, such as a holiday's `type`)."""
+    said = error.message.split(f"{source.endpoint}: ", 1)[-1]
+    return said if keep is not None and said.startswith(f"{keep} ") else _VALUE.sub("", said)
