@@ -16,6 +16,7 @@ from reconciler.sandbox.moco.records import MocoKey, MocoState
 PER_PAGE_MAX = 100
 
 Owned = TypeVar("Owned")  # a record with a user_id: a schedule or a presence
+R = TypeVar("R")
 
 
 def parse_date(value: Any) -> date | None:
@@ -106,9 +107,17 @@ class MocoService(ServiceApi):
 
     def find(self, request: web.Request, key: MocoKey, records: dict[int, Owned]) -> Owned:
         """The record named by the path's id, or an empty 404 (also when the key may not see it)."""
+        record = self.named(request, records)
+        if not self.visible(key, record):
+            raise empty(404)
+        return record
+
+    @staticmethod
+    def named(request: web.Request, records: dict[int, R]) -> R:
+        """The record the path's id names, or an empty 404."""
         raw = request.match_info["id"]
         record = records.get(int(raw)) if raw.isdigit() else None
-        if record is None or not self.visible(key, record):
+        if record is None:
             raise empty(404)
         return record
 

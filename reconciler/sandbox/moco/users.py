@@ -15,7 +15,7 @@ from aiohttp import web
 
 from reconciler.sandbox.common import json_response, query_int, utc_now
 from reconciler.sandbox.moco.employments import employment_json
-from reconciler.sandbox.moco.errors import BLANK, INVALID, TAKEN, empty, invalid
+from reconciler.sandbox.moco.errors import BLANK, INVALID, TAKEN, invalid
 from reconciler.sandbox.moco.records import MocoKey, MocoUnit, MocoUser
 from reconciler.sandbox.moco.service import MocoService, flag
 from reconciler.sandbox.moco.web_hooks import notify
@@ -70,11 +70,7 @@ class Users(MocoService):
     def _user(self, request: web.Request, key: MocoKey) -> MocoUser:
         """The user the path names (staff keys only), or an empty 404."""
         self.require_staff(key)
-        raw = request.match_info["id"]
-        user = self.state.users.get(int(raw)) if raw.isdigit() else None
-        if user is None:
-            raise empty(404)
-        return user
+        return self.named(request, self.state.users)
 
     async def get_user(self, request: web.Request) -> web.Response:
         return json_response(self._user(request, self.auth(request)).to_api(self.state.units))
@@ -168,8 +164,4 @@ class Users(MocoService):
 
     async def get_unit(self, request: web.Request) -> web.Response:
         self.require_staff(self.auth(request))
-        raw = request.match_info["id"]
-        unit = self.state.units.get(int(raw)) if raw.isdigit() else None
-        if unit is None:
-            raise empty(404)
-        return json_response(self.unit_json(unit))
+        return json_response(self.unit_json(self.named(request, self.state.units)))

@@ -20,7 +20,7 @@ import orjson
 from aiohttp import web
 
 from reconciler.sandbox.common import json_response
-from reconciler.sandbox.moco.errors import BLANK, INVALID, empty, invalid
+from reconciler.sandbox.moco.errors import BLANK, INVALID, invalid
 from reconciler.sandbox.moco.records import MocoWebHook
 from reconciler.sandbox.moco.service import MocoService
 
@@ -73,11 +73,7 @@ class WebHooks(MocoService):
 
     def _find(self, request: web.Request) -> MocoWebHook:
         self.require_staff(self.auth(request))
-        raw = request.match_info["id"]
-        hook = self.state.web_hooks.get(int(raw)) if raw.isdigit() else None
-        if hook is None:
-            raise empty(404)
-        return hook
+        return self.named(request, self.state.web_hooks)
 
     async def get_web_hook(self, request: web.Request) -> web.Response:
         return json_response(self._find(request).to_api())
