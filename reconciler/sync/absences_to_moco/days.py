@@ -62,13 +62,7 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
             continue
         days = Window(max(period.first_day, window.start), min(period.last_day or window.end, window.end))
         for day in days.days():
-            if day.weekday() >= 5 or day in holidays:
-                continue
-            hours = working_hours(employments, day)
-            if hours is None:
-                unpatterned.add(day)
-                hours = (DEFAULT_PATTERN[0][day.weekday()], DEFAULT_PATTERN[1][day.weekday()])
-            if hours == (0.0, 0.0):
+            if day in holidays or not works(employments, day, unpatterned):
                 continue
             am = not (period.first_day_pm_only and day == period.first_day)
             pm = not (period.last_day_am_only and day == period.last_day)
@@ -77,10 +71,7 @@ def wanted_days(pair: Pair, periods: list[AbsencePeriod], kinds: dict[str, Absen
                                 "and morning-only; skipped")
                 continue
             candidates[day].append(Wanted(kind, am, pm, period, type_names.get(period.type_id, period.type_id)))
-    if unpatterned:
-        warnings.append(f"{pair.moco_email}: no MOCO employment pattern covers {len(unpatterned)} absence "
-                        f"day{'s' if len(unpatterned) != 1 else ''} ({min(unpatterned)}…); treated as working "
-                        "Monday to Friday")
+    warnings += unpatterned_warning(pair, unpatterned, "absence")
 
     wanted: dict[date, Wanted] = {}
     overlaps: dict[tuple[str, str], list[date]] = defaultdict(list)
@@ -117,6 +108,27 @@ def holiday_days(holidays: Iterable[Holiday], kinds: Collection[str]) -> dict[st
         if seen is None or (holiday.half_day, holiday.id) < (seen.half_day, seen.id):
             days[holiday.day] = holiday
     return dict(by_person)
+
+
+def works(employments: list[Employment], day: date, unpatterned: set[date]) -> bool:
+    """Whether the person works on `day`: a weekday with hours in their MOCO employment pattern. Without a
+    pattern that day they are taken to work Monday to Friday, and the day is added to `unpatterned`."""
+    if day.weekday() >= 5:
+        return False
+    hours = working_hours(employments, day)
+    if hours is None:
+        unpatterned.add(day)
+        hours = (DEFAULT_PATTERN[0][day.weekday()], DEFAULT_PATTERN[1][day.weekday()])
+    return hours != (0.0, 0.0)
+
+
+def unpatterned_warning(pair: Pair, days: set[date], noun: str) -> list[str]:
+    """What to say of a person's `days` (of an absence, a holiday) that no MOCO pattern covers."""
+    if not days:
+        return []
+    plural = "s" if len(days) != 1 else ""
+    return [f"{pair.moco_email}: no MOCO employment pattern covers {len(days)} {noun} day{plural} ({min(days)}…); "
+            "treated as working Monday to Friday"]
 
 
 def working_hours(employments: list[Employment], day: date) -> tuple[float, float] | None:

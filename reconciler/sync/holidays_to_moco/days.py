@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.plan.snapshot import Window
 from reconciler.records import AbsenceKind, Employment, Holiday
-from reconciler.sync.absences_to_moco.days import DEFAULT_PATTERN, working_hours
+from reconciler.sync.absences_to_moco.days import unpatterned_warning, works
 from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import HOLIDAY_MARKER
 
@@ -39,19 +39,7 @@ class WantedHoliday:
 def wanted_holidays(pair: Pair, holidays: dict[date, Holiday], employments: list[Employment], window: Window
                     ) -> tuple[dict[date, WantedHoliday], list[str]]:
     """The public holiday each day of the window should hold for one person, and what to say about it."""
-    wanted: dict[date, WantedHoliday] = {}
-    unpatterned: list[date] = []
-    for day, holiday in holidays.items():
-        if day not in window or day.weekday() >= 5:
-            continue
-        hours = working_hours(employments, day)
-        if hours is None:
-            unpatterned.append(day)
-            hours = (DEFAULT_PATTERN[0][day.weekday()], DEFAULT_PATTERN[1][day.weekday()])
-        if hours == (0.0, 0.0):
-            continue
-        wanted[day] = WantedHoliday(holiday, am=not holiday.half_day, pm=True)
-    warnings = [f"{pair.moco_email}: no MOCO employment pattern covers {len(unpatterned)} holiday "
-                f"day{'s' if len(unpatterned) != 1 else ''} ({min(unpatterned)}…); treated as working Monday "
-                "to Friday"] if unpatterned else []
-    return wanted, warnings
+    unpatterned: set[date] = set()
+    wanted = {day: WantedHoliday(holiday, am=not holiday.half_day, pm=True) for day, holiday in holidays.items()
+              if day in window and works(employments, day, unpatterned)}
+    return wanted, unpatterned_warning(pair, unpatterned, "holiday")
