@@ -21,20 +21,26 @@ Pure: a `PlanInput` in, changes, conflicts and warnings out; no I/O. The rules:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from reconciler.plan.model import Action, Change, Conflict, HandMade, PlannedPart, Removal
-from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Employment, Holiday, MocoAbsence, halves
+from reconciler.records import ABSENCE_APPROVED, AbsenceKind, AbsencePeriod, Holiday, MocoAbsence, halves
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import AbsenceEdit, NewAbsence
 from reconciler.sync.absences_to_moco.days import Wanted, holiday_days, wanted_days
+from reconciler.sync.absences_to_moco.moco_days import (
+    absences_by_user,
+    employments_by_user,
+    owned_and_left,
+    sensitivity,
+)
 from reconciler.sync.absences_to_moco.types import TypeMap, check_unmatched, type_map
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import ABSENCE_MARKER, HOLIDAY_MARKER, claim, is_ours, left_alone
+from reconciler.sync.ownership import ABSENCE_MARKER, HOLIDAY_MARKER, claim, is_ours
 
 NAME = "absences_to_moco"
 FIELD_WORDS = {"absence_kind": "kind", "am": "morning", "pm": "afternoon", "comment": "source"}
@@ -62,15 +68,8 @@ class AbsencePlanner:
         self.periods_by_person = periods_by_person
         self.types = type_map(spec, snapshot[sources.PERSONIO_ABSENCE_TYPES], matching.pairs, periods_by_person)
         self.warnings = list(self.types.warnings)
-        absences_by_user: dict[int, dict[date, list[MocoAbsence]]] = defaultdict(lambda: defaultdict(list))
-        for absence in snapshot[sources.MOCO_SCHEDULES]:
-            if absence.day in window:
-                absences_by_user[absence.user_id][absence.day].append(absence)
-        self.absences_by_user = absences_by_user
-        employments_by_user: dict[int, list[Employment]] = defaultdict(list)
-        for employment in snapshot[sources.MOCO_EMPLOYMENTS]:
-            employments_by_user[employment.user_id].append(employment)
-        self.employments_by_user = employments_by_user
+        self.absences_by_user = absences_by_user(snapshot[sources.MOCO_SCHEDULES], window)
+        self.employments_by_user = employments_by_user(snapshot[sources.MOCO_EMPLOYMENTS])
         self.holidays = holiday_days(snapshot[sources.PERSONIO_HOLIDAYS], spec.holidays.kinds) \
             if spec.holidays.sync else None
         self.days_of = _Days(periods_by_id={p.id: p for p in all_periods}, type_names=self.types.names,
@@ -99,14 +98,10 @@ class AbsencePlanner:
     def finish(self) -> PlannedPart:
         check_unmatched(self.types, dict(self.lost), self.spec.source)
         matching = self.matching
-        orphans = {self.emails.get(user_id, f"MOCO user {user_id}"): len(claim(
-                       (a for entries in days.values() for a in entries), ABSENCE_MARKER).all_ours())
-                   for user_id, days in sorted(self.absences_by_user.items())
-                   if user_id not in matching.managed_user_ids}
-        owned = len(claim((a for days in self.absences_by_user.values() for entries in days.values() for a in entries),
-                          ABSENCE_MARKER).all_ours())
+        owned, left = owned_and_left(self.absences_by_user, ABSENCE_MARKER, matching.managed_user_ids, self.emails,
+                                     "absence")
         return PlannedPart(
-            warnings=(*self.warnings, *left_alone(orphans, "absence")), owned=owned,
+            warnings=(*self.warnings, *left), owned=owned,
             notes=(f"absences Personio → MOCO from {self.window} ({len(matching.pairs)} "
                    f"{'person' if len(matching.pairs) == 1 else 'people'} matched)",),
         )
@@ -126,15 +121,7 @@ class _Days:
         """The one change (or conflict) for one person's day; either is marked sensitive when a record it
         writes, removes or leaves alone is of a sensitive kind, or Personio's absence that day is."""
         change, conflict = self._plan_day(pair, day, wanted, entries)
-        kinds = {wanted.kind.value} if wanted else set()
-        if change:
-            records = (change.before, change.after, *(removal.before for removal in change.removes))
-            kinds |= {record["absence_kind"] for record in records if record}
-            return replace(change, sensitive=not kinds.isdisjoint(self.sensitive)), None
-        if conflict:
-            kinds |= {absence.kind.value for absence in entries}
-            return None, replace(conflict, sensitive=not kinds.isdisjoint(self.sensitive))
-        return None, None
+        return sensitivity(change, conflict, entries, {wanted.kind.value} if wanted else (), self.sensitive)
 
     def _plan_day(self, pair: Pair, day: date, wanted: Wanted | None, entries: list[MocoAbsence]
                   ) -> tuple[Change | None, Conflict | None]:

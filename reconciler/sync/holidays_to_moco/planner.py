@@ -16,16 +16,21 @@ Pure: a `PlanInput` in, changes, conflicts and warnings out; no I/O. The rules:
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from reconciler.plan.model import Action, Change, Conflict, PlannedPart, Removal
-from reconciler.records import AbsenceKind, Employment, Holiday, MocoAbsence, halves
+from reconciler.records import AbsenceKind, Holiday, MocoAbsence, halves
 from reconciler.sync import sources
 from reconciler.sync.absences_to_moco.apply import AbsenceEdit, NewAbsence
 from reconciler.sync.absences_to_moco.days import holiday_days
+from reconciler.sync.absences_to_moco.moco_days import (
+    absences_by_user,
+    employments_by_user,
+    owned_and_left,
+    sensitivity,
+)
 from reconciler.sync.absences_to_moco.planner import FIELD_WORDS, view
 from reconciler.sync.differences import explain
 from reconciler.sync.direction import PlanInput
@@ -35,7 +40,7 @@ from reconciler.sync.holidays_to_moco.days import (
     wanted_holidays,
 )
 from reconciler.sync.identity import Pair
-from reconciler.sync.ownership import ABSENCE_MARKER, HOLIDAY_MARKER, claim, left_alone
+from reconciler.sync.ownership import ABSENCE_MARKER, HOLIDAY_MARKER, claim
 
 NAME = "holidays_to_moco"
 PUBLIC = AbsenceKind.PUBLIC_HOLIDAY
@@ -49,14 +54,8 @@ class HolidayPlanner:
         self.kinds = tuple(kind for kind in ("public", "company") if kind in spec.holidays.kinds)
         self.holidays = holiday_days(snapshot[sources.PERSONIO_HOLIDAYS], spec.holidays.kinds)
         self.every_kind = holiday_days(snapshot[sources.PERSONIO_HOLIDAYS], KIND_WORDS)  # to say why one goes
-        absences_by_user: dict[int, dict[date, list[MocoAbsence]]] = defaultdict(lambda: defaultdict(list))
-        for absence in snapshot[sources.MOCO_SCHEDULES]:
-            if absence.day in self.window:
-                absences_by_user[absence.user_id][absence.day].append(absence)
-        self.absences_by_user = absences_by_user
-        self.employments_by_user: dict[int, list[Employment]] = defaultdict(list)
-        for employment in snapshot[sources.MOCO_EMPLOYMENTS]:
-            self.employments_by_user[employment.user_id].append(employment)
+        self.absences_by_user = absences_by_user(snapshot[sources.MOCO_SCHEDULES], self.window)
+        self.employments_by_user = employments_by_user(snapshot[sources.MOCO_EMPLOYMENTS])
         self.emails = {u.id: u.email for u in snapshot[sources.MOCO_USERS]}
         self.days_of = _Days(absences_synced=spec.absences.enabled, kinds=spec.holidays.kinds,
                              sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds))
@@ -77,15 +76,11 @@ class HolidayPlanner:
         return PlannedPart(changes=tuple(changes), conflicts=tuple(conflicts))
 
     def finish(self) -> PlannedPart:
-        orphans = {self.emails.get(user_id, f"MOCO user {user_id}"): len(claim(
-                       (a for entries in days.values() for a in entries), HOLIDAY_MARKER).all_ours())
-                   for user_id, days in sorted(self.absences_by_user.items())
-                   if user_id not in self.matching.managed_user_ids}
-        owned = len(claim((a for days in self.absences_by_user.values() for entries in days.values() for a in entries),
-                          HOLIDAY_MARKER).all_ours())
+        owned, left = owned_and_left(self.absences_by_user, HOLIDAY_MARKER, self.matching.managed_user_ids,
+                                     self.emails, "public holiday")
         people = len(self.matching.pairs)
         return PlannedPart(
-            warnings=(*self.warnings, *left_alone(orphans, "public holiday")), owned=owned,
+            warnings=(*self.warnings, *left), owned=owned,
             notes=(f"holidays Personio → MOCO from {self.window} ({people} {'person' if people == 1 else 'people'} "
                    f"matched; kinds: {', '.join(self.kinds)})",),
         )
@@ -105,14 +100,7 @@ class _Days:
         kind, to say why a synced one goes. Either is marked sensitive when a record it writes, removes or
         leaves alone is of a sensitive kind (a holiday is not, by default; a hand-made sick day beside it is)."""
         change, conflict = self._plan_day(pair, day, wanted, entries, listed)
-        if change:
-            records = (change.before, change.after, *(removal.before for removal in change.removes))
-            kinds = {record["absence_kind"] for record in records if record}
-            return replace(change, sensitive=not kinds.isdisjoint(self.sensitive)), None
-        if conflict:
-            kinds = {absence.kind.value for absence in entries} | {PUBLIC.value}
-            return None, replace(conflict, sensitive=not kinds.isdisjoint(self.sensitive))
-        return None, None
+        return sensitivity(change, conflict, entries, {PUBLIC.value} if wanted else (), self.sensitive)
 
     def _plan_day(self, pair: Pair, day: date, wanted: WantedHoliday | None, entries: list[MocoAbsence],
                   listed: Holiday | None) -> tuple[Change | None, Conflict | None]:
