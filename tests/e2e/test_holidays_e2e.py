@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import json
 import urllib.parse
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -24,6 +24,7 @@ from reconciler.spec import load_spec
 from reconciler.sync.ownership import HOLIDAY_MARKER, is_ours
 from reconciler.systems.connect import read_credentials
 from tests.conftest import TODAY, side_door
+from tests.e2e.test_incremental import written_long_ago
 
 PARAMS = SeedParams(seed=1, people=12, today=TODAY)
 WINDOW = (PARAMS.start_date, TODAY + timedelta(days=PARAMS.until_days))
@@ -155,14 +156,8 @@ def test_an_incremental_run_plans_the_holidays_of_the_people_something_touched(s
     """Holidays send no webhook and carry no time of change: an incremental run plans them for the people and days
     a change touched, here a synced holiday edited by hand in MOCO, reading only that person's holidays."""
     assert reconcile("apply", "-c", str(spec), "--auto-approve").exit_code == 0
-    past = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    written_long_ago(sandbox)
     world = sandbox.world
-    for records in (world.moco.presences, world.moco.schedules, world.personio.absence_periods,
-                    world.personio.attendance_periods):
-        for record in records.values():  # all of it written two hours ago: nothing changed since
-            record.updated_at = past
-    for event in world.personio.webhook_events:
-        event.occurred_at = past.replace("Z", ".000Z")
     ours = next(s for s in world.moco.schedules.values() if HOLIDAY_MARKER.source(s.comment) and s.am is False)
     assert moco("PUT", f"/schedules/{ours.id}", json_body={"am": True}).status == 200  # by hand: all day
     sandbox.log.entries.clear()
