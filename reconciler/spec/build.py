@@ -15,6 +15,7 @@ from reconciler.spec.model import (
     AttendanceSettings,
     HolidaySettings,
     MocoSettings,
+    PeopleSettings,
     PersonioSettings,
     PrivacySettings,
     RateLimit,
@@ -63,11 +64,25 @@ def build_spec(data: dict[str, Any], source: str) -> Spec:
             unmapped=absences["unmapped"],
         ),
         holidays=HolidaySettings(sync=data["holidays"]["sync"], kinds=frozenset(data["holidays"]["kinds"])),
+        people=_people(data["people"]),
         attendances=AttendanceSettings(direction=AttendanceDirection(data["attendances"]["direction"]),
                                        record_as=data["attendances"]["record_as"]),
         safety=SafetySettings(max_change_percent=data["safety"]["max_change_percent"],
                               min_owned=data["safety"]["min_owned"], min_changes=data["safety"]["min_changes"]),
         privacy=PrivacySettings(frozenset(AbsenceKind(kind) for kind in data["privacy"]["sensitive_kinds"])),
+    )
+
+
+def _people(people: dict[str, Any]) -> PeopleSettings:
+    """The people settings; team and department names lose their surrounding spaces."""
+    unit = people["unit"]
+    default_team: str | None = unit["default"]
+    return PeopleSettings(
+        create_in_moco=people["create_in_moco"],
+        archive_in_moco=people["archive_in_moco"],
+        welcome_email=people["welcome_email"],
+        default_team=default_team.strip() if default_team is not None else None,
+        teams_by_department=tuple((name.strip(), team.strip()) for name, team in unit["by_department"].items()),
     )
 
 

@@ -1,4 +1,4 @@
-"""What the JSON Schema cannot say about a spec: URLs, time zone, sync window, duplicates.
+"""What the JSON Schema cannot say about a spec: URLs, time zone, sync window, duplicates, team names.
 
 `semantic_problems` reads data that `spec.defaults.with_defaults` completed, so every setting with a
 default is there to read. It tolerates values of the wrong type (the schema reports those) and
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from reconciler.spec.defaults import defaults_of
 from reconciler.spec.limits import cut, quote
-from reconciler.spec.model import normalise_email, normalise_type_name
+from reconciler.spec.model import normalise_department_name, normalise_email, normalise_type_name
 from reconciler.spec.schema import JsonPath
 
 Finding = tuple[JsonPath, str]
@@ -31,6 +31,7 @@ def semantic_problems(data: dict[str, Any], today: date | None) -> list[Finding]
     out += _check_users(_section(data, "users"))
     absences = _section(data, "absences")
     out += _check_absence_types(absences)
+    out += _check_people(_section(data, "people"))
     zone = _check_timezone(data["timezone"], out)
     out += _check_window(data.get("start_date"), absences["until_days"], zone, today)
     return out
@@ -156,6 +157,42 @@ def _check_absence_types(absences: dict[str, Any]) -> list[Finding]:
         else:
             seen[key] = name
     return out
+
+
+def _check_people(people: dict[str, Any]) -> list[Finding]:
+    """Team and department names that are only spaces, a department mapped twice, and hires switched on without
+    the team they fall back to. Whether a team exists in MOCO is checked at plan time (`GET /units`)."""
+    out: list[Finding] = []
+    unit = people.get("unit")
+    if not isinstance(unit, dict):
+        unit = defaults_of("people", "unit")
+    default = unit.get("default")
+    if _blank(default):
+        out.append((("people", "unit", "default"), "is only spaces; write the name of a MOCO team"))
+    if people.get("create_in_moco") is True and default is None:
+        out.append((("people", "create_in_moco"), "is true, but a hire whose department maps to no team needs a "
+                                                  "team: set people.unit.default (a MOCO team name)"))
+    by_department = unit.get("by_department")
+    if not isinstance(by_department, dict):
+        return out
+    seen: dict[str, str] = {}
+    for name, team in by_department.items():
+        path = ("people", "unit", "by_department", name)
+        if _blank(name):
+            out.append((path, f"{quote(name)} is only spaces; write the name of a Personio department"))
+        elif (key := normalise_department_name(name)) in seen:
+            out.append((path, f"names the same Personio department as {quote(seen[key])} "
+                              "(names compare case-insensitively)"))
+        elif name:
+            seen[key] = name
+        if _blank(team):
+            out.append((path, "is only spaces; write the name of a MOCO team"))
+    return out
+
+
+def _blank(value: Any) -> bool:
+    """Text that is not empty (the schema reports that) but only spaces."""
+    return isinstance(value, str) and bool(value) and not value.strip()
 
 
 def _check_timezone(name: Any, out: list[Finding]) -> ZoneInfo | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from reconciler.records import AttendanceDirection
+from reconciler.spec.limits import cut
 from reconciler.spec.model import Spec
 
 # Personio serves holidays from at most 10 years before today to at most 3 years after it (personio.md §13.2);
@@ -32,6 +33,7 @@ def describe_spec(spec: Spec, today: date | None = None) -> list[str]:
     else:
         lines.append("absences: not synced (absences.enabled: false)")
     lines.append(_holidays(spec, today or spec.today()))
+    lines.append(_people(spec))
     if spec.attendances.direction is AttendanceDirection.MOCO_TO_PERSONIO:
         written = "duration-only periods (a length a day, no times)" if spec.attendances.record_as == "duration" \
             else "periods with times"
@@ -64,6 +66,25 @@ def _holidays(spec: Spec, today: date) -> str:
         line += (f"; note: Personio serves holidays only up to {HOLIDAY_YEARS_AHEAD} years ahead ({served}), "
                  f"so the days after it up to {end} get no holiday")
     return line
+
+
+def _people(spec: Spec) -> str:
+    """The people line: what happens to hires and to leavers, only for what is switched on."""
+    people = spec.people
+    if not people.create_in_moco and not people.archive_in_moco:
+        return "people: not synced (people.create_in_moco and people.archive_in_moco: false)"
+    parts = []
+    if people.create_in_moco:
+        mapped = len(people.teams_by_department)
+        about = [f"team {cut(people.default_team or '')}"]
+        if mapped:
+            about.append(f"{mapped:,} department{'s' if mapped != 1 else ''} mapped")
+        if people.welcome_email:
+            about.append("MOCO sends its welcome email")
+        parts.append(f"hires become MOCO users ({'; '.join(about)})")
+    if people.archive_in_moco:
+        parts.append("leavers are archived after their last day")
+    return "people Personio → MOCO: " + ", ".join(parts)
 
 
 def holiday_horizon(today: date) -> date:

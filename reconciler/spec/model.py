@@ -71,6 +71,20 @@ class HolidaySettings:
 
 
 @dataclass(frozen=True)
+class PeopleSettings:
+    """The employee lifecycle Personio → MOCO (the direction people_to_moco): a hire becomes a MOCO user with an
+    employment, a leaver's MOCO user is archived after their last day. Team names are MOCO's (`GET /units`), as
+    written, surrounding spaces taken off; whether a team exists is checked at plan time, not here."""
+
+    create_in_moco: bool
+    archive_in_moco: bool
+    welcome_email: bool  # sent as MOCO's welcome_email when a user is created
+    default_team: str | None  # the team of a hire whose department maps to none; set whenever create_in_moco is
+    # Personio department name → MOCO team name, in file order; departments compare by normalise_department_name.
+    teams_by_department: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class SafetySettings:
     max_change_percent: float  # of the records reconcile owns in one system
     min_owned: int  # the guard applies from this many owned records on
@@ -102,6 +116,7 @@ class Spec:
     users: UserSettings
     absences: AbsenceSettings
     holidays: HolidaySettings
+    people: PeopleSettings
     safety: SafetySettings
     attendances: AttendanceSettings
     version: int
@@ -119,6 +134,12 @@ class Spec:
 def normalise_type_name(name: str) -> str:
     """How absence type names compare: case and surrounding/inner runs of spaces do not matter."""
     return " ".join(name.split()).casefold()
+
+
+def normalise_department_name(name: str) -> str:
+    """How Personio department names compare (`people.unit.by_department`): case and surrounding spaces do not
+    matter."""
+    return name.strip().casefold()
 
 
 def normalise_email(email: str) -> str:
