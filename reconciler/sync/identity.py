@@ -39,6 +39,9 @@ class Matching:
     managed_person_ids: frozenset[str]
     # The matching table (`reconcile users`): emails of everyone not paired, and why.
     only_personio: tuple[str, ...] = ()  # active, no MOCO user with that email (or the override's)
+    # The same people as records, each with the MOCO email their user would have (the override's, else their
+    # own): who a lifecycle direction may create a MOCO user for.
+    unmatched: tuple[tuple[Person, str], ...] = ()
     only_moco: tuple[str, ...] = ()  # active, no Personio person with that email
     excluded: tuple[str, ...] = ()  # users.exclude, from either system
     archived: tuple[str, ...] = ()  # matched, but archived in MOCO: nothing can be written for them
@@ -79,6 +82,7 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
                 table["shared"].append(f"{email} ({len(same)} {system})")
 
     pairs: list[Pair] = []
+    unmatched: list[tuple[Person, str]] = []
     claimed: dict[int, str] = {}  # MOCO user id -> the Personio email it is paired with
     # Explicit overrides claim their MOCO user first; a MOCO user is never paired twice (that would
     # write one person's hours onto two Personio persons and make absences flip back and forth).
@@ -100,6 +104,7 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
                 warnings.append(f"Personio person {email}{via} has no MOCO user with that email; add "
                                 "users.overrides or users.exclude")
                 table["only_personio"].append(email + via)
+                unmatched.append((person, target))
             continue
         user = candidates[0]
         if user.id in claimed:
@@ -139,6 +144,7 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
         warnings=tuple(warnings),
         managed_user_ids=frozenset(p.user.id for p in pairs),
         managed_person_ids=frozenset(p.person.id for p in pairs),
+        unmatched=tuple(sorted(unmatched, key=lambda found: found[1])),
         **{column: tuple(sorted(set(rows))) for column, rows in table.items()},
     )
 
