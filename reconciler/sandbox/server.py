@@ -62,12 +62,14 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         return sandbox_env()
 
-    def spec_yaml(self, *, holidays: bool = False) -> str:
-        """The ready spec (seed/ready.py); `holidays`: with `holidays.sync: true`."""
+    def spec_yaml(self, *, holidays: bool = False, people: bool = False) -> str:
+        """The ready spec (seed/ready.py); `holidays`: with `holidays.sync: true`; `people`: with the section
+        `people` creating hires' MOCO users and archiving leavers' (PEOPLE_SECTION)."""
         moco, personio = self.knobs["moco"], self.knobs["personio"]
         return ready_spec(self.params, self.moco_url, self.personio_url,
                           (moco.rate_limit_requests, moco.rate_limit_seconds),
-                          (personio.rate_limit_requests, personio.rate_limit_seconds), holidays=holidays)
+                          (personio.rate_limit_requests, personio.rate_limit_seconds), holidays=holidays,
+                          people=people)
 
     # ------------------------------------------------------------------ life cycle
 

@@ -39,6 +39,9 @@ class SeedParams:
     # 0: none. N: N days on which someone tracked their hours in Personio as a duration-only period (no times)
     # while MOCO has that day's presences too: conflicts, nothing written there (seed/attendances.py).
     duration_only_days: int = 0
+    # False: none. True: on top of everything above, the employee lifecycle's cases (issue 24, the direction
+    # people_to_moco): hires without a MOCO user, a leaver and a pending leaver with one (seed/people.py, LIFECYCLE).
+    lifecycle: bool = False
 
     @property
     def start_date(self) -> date:

@@ -1,9 +1,11 @@
 """Seeding people: the roster of employees in both systems (names, emails, work patterns), their
-MOCO users and Personio persons, the absence types, the API keys, and the people in only one system."""
+MOCO users and Personio persons, the absence types, the API keys, the people in only one system, their Personio
+employments, and with `SeedParams.lifecycle` the employee lifecycle's hires and leavers (LIFECYCLE)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from reconciler.sandbox.moco.records import MocoEmployment, MocoKey
 from reconciler.sandbox.personio.calendars import BERLIN, MUNICH
@@ -133,6 +135,8 @@ def seed_employments(company: Company, employees: list[Employee]) -> None:
             person.termination_date = (company.p.today - timedelta(days=LEFT_DAYS_AGO)).isoformat()
         person.weekly_hours = hours.get(person.id, 40.0)
         person.department_id = SALES if index // 2 % 2 else ENGINEERING
+    if company.p.lifecycle:  # the last seeding step: on top, so that every record above stays as it was
+        seed_lifecycle(company)
 
 
 def _hours_today(company: Company, employee: Employee) -> float:
@@ -143,3 +147,74 @@ def _hours_today(company: Company, employee: Employee) -> float:
     current = [e for e in mine if (e.from_date or "") <= today and (e.to_date is None or today <= e.to_date)]
     chosen = (current or mine)[-1:] if mine else []
     return float(sum(chosen[0].am) + sum(chosen[0].pm)) if chosen else 40.0
+
+
+# ---------------------------------------------------------------------------------------------- the lifecycle
+
+EMPLOYED_SINCE = date(2020, 1, 1)  # the hire date of the lifecycle's people who have a MOCO user
+
+
+@dataclass(frozen=True)
+class LifecyclePerson:
+    """One of the employee lifecycle's cases (`SeedParams.lifecycle`): a Personio person and what MOCO has of
+    them. Dates are days from the seed's today, or a fixed date."""
+
+    first: str
+    last: str
+    status: str  # in Personio
+    hired: int | date  # the hire date (the first day)
+    left: int | None  # the termination date (the last day); None: none
+    weekly_hours: float | None  # None: not set
+    department_id: str | None  # ENGINEERING, SALES; None: none
+    # "none": no MOCO user; "open": an active MOCO user, one open employment from EMPLOYED_SINCE; "changed": an
+    # active MOCO user, one employment from EMPLOYED_SINCE ended on the day before `lifecycle_switch`, one open
+    # from that day; every employment full time.
+    moco: str
+
+    @property
+    def email(self) -> str:
+        return f"{_ascii(self.first)}.{_ascii(self.last)}@{DOMAIN}"
+
+    def hire_date(self, today: date) -> date:
+        return self.hired if isinstance(self.hired, date) else today + timedelta(days=self.hired)
+
+    def termination_date(self, today: date) -> date | None:
+        return None if self.left is None else today + timedelta(days=self.left)
+
+
+LIFECYCLE = {
+    "hire_due": LifecyclePerson("Hanna", "Hirsch", "ACTIVE", -3, None, 40.0, ENGINEERING, "none"),
+    "future_hire": LifecyclePerson("Fiona", "Future", "ACTIVE", 10, None, 32.0, SALES, "none"),
+    "hourless_hire": LifecyclePerson("Hugo", "Hourless", "ACTIVE", -1, None, None, None, "none"),
+    "leaver": LifecyclePerson("Lena", "Leaving", "INACTIVE", EMPLOYED_SINCE, -1, 40.0, ENGINEERING, "changed"),
+    "pending_leaver": LifecyclePerson("Paul", "Pending", "ACTIVE", EMPLOYED_SINCE, 20, 40.0, SALES, "open"),
+}
+
+
+def lifecycle_switch(today: date) -> date:
+    """The first day of the leaver's open MOCO employment: 1 July of the year before `today`."""
+    return date(today.year - 1, 7, 1)
+
+
+def seed_lifecycle(company: Company) -> None:
+    """The employee lifecycle's people (LIFECYCLE), in its order, each in the Berlin office: their MOCO users
+    and employments first, then their Personio persons with their employments."""
+    today = company.p.today
+    for case in LIFECYCLE.values():
+        if case.moco != "none":
+            user = company.add_moco_user(case.first, case.last, case.email, pattern_from=EMPLOYED_SINCE.isoformat())
+            if case.moco == "changed":
+                old = next(x for x in company.moco.employments.values() if x.user_id == user.id)
+                switch = lifecycle_switch(today)
+                old.to_date = (switch - timedelta(days=1)).isoformat()
+                new = MocoEmployment(id=company.moco_id(), user_id=user.id, am=list(FULL_TIME[0]),
+                                     pm=list(FULL_TIME[1]), from_date=switch.isoformat(),
+                                     created_at=company.entered, updated_at=company.entered)
+                company.moco.employments[new.id] = new
+        person = company.add_person(case.first, case.last, case.email, status=case.status)
+        person.office = BERLIN
+        person.hire_date = case.hire_date(today).isoformat()
+        left = case.termination_date(today)
+        person.termination_date = None if left is None else left.isoformat()
+        person.weekly_hours = case.weekly_hours
+        person.department_id = case.department_id

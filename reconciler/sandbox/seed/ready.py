@@ -11,11 +11,25 @@ from reconciler.sandbox.seed.params import (
     SeedParams,
 )
 
+# The section `people` of a ready spec with `people`: the teams are the sandbox MOCO's (moco/records.py,
+# SEEDED_UNITS), the department a Personio one of the seeded company (personio/records.py, company_departments).
+PEOPLE_SECTION = """
+people:
+  create_in_moco: true
+  archive_in_moco: true
+  welcome_email: false
+  unit:
+    default: Team 1
+    by_department:
+      Engineering: Development
+"""
+
 
 def ready_spec(params: SeedParams, moco_api_root: str, personio_url: str, moco_rate: tuple[int, float],
-               personio_rate: tuple[int, float] = (600, 60.0), *, holidays: bool = False) -> str:
+               personio_rate: tuple[int, float] = (600, 60.0), *, holidays: bool = False, people: bool = False) -> str:
     """A spec for the seeded company, pointing at the running stand-ins; `holidays` syncs the holidays of each
-    person's Personio holiday calendars (the demo does)."""
+    person's Personio holiday calendars (the demo does); `people` adds the section `people` (PEOPLE_SECTION),
+    which creates hires' MOCO users and archives leavers' (the direction people_to_moco)."""
     types = "\n".join(f"    {name}: {kind}" for name, (_c, kind, _u) in ABSENCE_TYPES.items() if kind)
     return f"""\
 # A ready spec for the reconcile sandbox (seed {params.seed}, {params.people} people, today {params.today}).
@@ -53,7 +67,7 @@ attendances:
 
 holidays:
   sync: {str(holidays).lower()}
-"""
+""" + (PEOPLE_SECTION if people else "")
 
 
 def sandbox_env() -> dict[str, str]:
