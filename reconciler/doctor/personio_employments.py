@@ -4,16 +4,21 @@ and which of the attributes the coming people direction needs its employments ca
 them); and whether the departments list (`GET /v2/org-units`) answers.
 
 It reads one employment of the first person listed (`limit=1`) and one page of departments, as reconcile would.
-Nothing syncs people yet: what is missing or refused is a warning at worst. The detail says what was seen: field
-names and counts, never a person, an id or a date.
+Where the spec leaves the people direction off (`people.create_in_moco`, `people.archive_in_moco`), what is
+missing or refused is a warning at worst. Where it is on, what would make the direction wrong fails: the
+endpoint refused or not read, an employment that does not read, `start_date` missing where hires are created,
+the termination date missing where leavers are archived; weekly hours or the department missing, or the
+departments list refused, stay warnings (hires then get no employment, or the default team; personio-departments
+judges the list). The detail says what was seen: field names and counts, never a person, an id or a date.
 """
 
 from __future__ import annotations
 
-from reconciler.doctor.model import Check, passed, skipped, warned
+from reconciler.doctor.model import Check, Status, failed, passed, skipped, warned
 from reconciler.doctor.personio_reads import persons
 from reconciler.doctor.reads import Context, field_said
 from reconciler.errors import ApiError, PermissionDenied, UnexpectedResponse
+from reconciler.spec.model import PeopleSettings
 from reconciler.systems.http import Record, Source
 from reconciler.systems.personio import employments
 
@@ -23,6 +28,13 @@ NOT_YET = "no direction syncs people yet"
 NEEDED = ((employments.START, "the hire date"), (employments.END, "the termination date, for leavers"),
           (employments.HOURS, "hires would get no MOCO employment"),
           (employments.DEPARTMENT, "hires would get the default team"))
+# Where the direction is on: what a missing attribute does, the switch it matters to, and whether it then fails.
+CREATE, ARCHIVE = "people.create_in_moco", "people.archive_in_moco"
+ON = {employments.START: ("no hire is created: the hire date is what creates one", CREATE, True),
+      employments.END: ("leavers' MOCO users are archived with the employment ended the day before the run",
+                        ARCHIVE, True),
+      employments.HOURS: ("hires are created without an employment", CREATE, False),
+      employments.DEPARTMENT: ("hires get the default team", CREATE, False)}
 
 
 async def employments_check(ctx: Context) -> Check:
@@ -42,13 +54,29 @@ async def employments_check(ctx: Context) -> Check:
     except UnexpectedResponse:
         raise
     except ApiError as error:
-        return warned(NAME, f"{shown} was refused ({error.status}; reconcile assumes personio:persons:read covers "
-                            f"it); {NOT_YET}, but creating and archiving MOCO users would need it")
+        said = f"{shown} was refused ({error.status}; reconcile assumes personio:persons:read covers it)"
+        if _on(ctx.spec.people):
+            return failed(NAME, f"{said}; {_switched(ctx.spec.people)}: the people direction reads every person's "
+                                "employments, and a run that syncs people stops here")
+        return warned(NAME, f"{said}; {NOT_YET}, but creating and archiving MOCO users would need it")
     body = response.body
     rows = body.get("_data", body.get("data")) if isinstance(body, dict) else None
     if not isinstance(rows, list):
+        if _on(ctx.spec.people):
+            return failed(NAME, f"{shown} did not answer with a `_data` list; {_switched(ctx.spec.people)}: a run "
+                                "that syncs people stops here")
         return warned(NAME, f"{shown} did not answer with a `_data` list; {NOT_YET}")
-    return judge(rows, await _departments(ctx))
+    return judge(rows, await _departments(ctx), ctx.spec.people)
+
+
+def _on(people: PeopleSettings | None) -> bool:
+    return people is not None and (people.create_in_moco or people.archive_in_moco)
+
+
+def _switched(people: PeopleSettings) -> str:
+    """`people.create_in_moco is true` (or archive, or both)."""
+    on = [key for key, yes in ((CREATE, people.create_in_moco), (ARCHIVE, people.archive_in_moco)) if yes]
+    return f"{' and '.join(on)} {'are' if len(on) > 1 else 'is'} true"
 
 
 async def _departments(ctx: Context) -> str:
@@ -68,24 +96,20 @@ async def _departments(ctx: Context) -> str:
     return ""
 
 
-def judge(rows: list[object], departments: str = "") -> Check:
-    """The first employment read as reconcile reads it; the attributes found, and those missing."""
+def judge(rows: list[object], departments: str = "", people: PeopleSettings | None = None) -> Check:
+    """The first employment read as reconcile reads it; the attributes found, and those missing. `people`: the
+    spec's section, where the direction is on (else what is missing warns, as nothing reads it yet)."""
+    if _on(people):
+        assert people is not None
+        return _judge_on(rows, departments, people)
     also = f"; {departments}" if departments else ""
     if not rows:
         return warned(NAME, f"the first person lists no employment: its fields could not be looked at{also}")
-    row = rows[0]
-    try:
-        read = employments.read_employment(Record(SOURCE, employments.KIND, row))
-    except UnexpectedResponse as error:
-        names = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
-        return warned(NAME, f"an employment does not read as reconcile reads it ({field_said(error, SOURCE)}); its "
-                            f"fields: {names}; {NOT_YET}{also}")
-    assert isinstance(row, dict)  # it read
-    found = [name for name, _ in NEEDED if name in read.fields]
-    termination = employments.termination_given(row)
-    said = ", ".join(f"{name} (as {termination})" if name == employments.END and termination != employments.END
-                     else name for name in found) or "none"
-    missing = [f"{name} ({why})" for name, why in NEEDED if name not in read.fields]
+    read = _read(rows[0])
+    if isinstance(read, str):
+        return warned(NAME, f"{read}; {NOT_YET}{also}")
+    found, said = read
+    missing = [f"{name} ({why})" for name, why in NEEDED if name not in found]
     if missing or departments:
         lacking = f"; missing: {', '.join(missing)} (the credential may not read these attributes)" if missing \
             else ""
@@ -93,3 +117,46 @@ def judge(rows: list[object], departments: str = "") -> Check:
     return passed(NAME, f"an employment reads with {said}; the departments list answers")
 
 
+def _read(row: object) -> tuple[frozenset[str], str] | str:
+    """The attributes an employment came with, and how to say them (`termination_date (as …)`); or, when it does
+    not read as reconcile reads it, why (the field, never its value) and the fields it has."""
+    try:
+        read = employments.read_employment(Record(SOURCE, employments.KIND, row))
+    except UnexpectedResponse as error:
+        names = ", ".join(sorted(row)) if isinstance(row, dict) else "none"
+        return f"an employment does not read as reconcile reads it ({field_said(error, SOURCE)}); its fields: {names}"
+    assert isinstance(row, dict)  # it read
+    found = [name for name, _ in NEEDED if name in read.fields]
+    termination = employments.termination_given(row)
+    said = ", ".join(f"{name} (as {termination})" if name == employments.END and termination != employments.END
+                     else name for name in found) or "none"
+    return read.fields, said
+
+
+def _judge_on(rows: list[object], departments: str, people: PeopleSettings) -> Check:
+    """Where the direction is on: what would make it wrong fails, the rest warns (ON)."""
+    switched = _switched(people)
+    also = f"; {departments}" if departments else ""
+    if not rows:
+        return warned(NAME, f"the first person lists no employment: its fields could not be looked at{also}; "
+                            f"{switched}")
+    read = _read(rows[0])
+    if isinstance(read, str):
+        return failed(NAME, f"{read}; {switched}: a run that syncs people stops there{also}")
+    found, said = read
+    verdicts: list[tuple[Status, str]] = []
+    for name, (does, key, fails) in ON.items():
+        if name in found:
+            continue
+        if not (people.create_in_moco if key == CREATE else people.archive_in_moco):
+            verdicts.append(("warn", f"{name} missing ({key} is false: not read yet)"))
+        else:
+            verdicts.append(("fail" if fails else "warn", f"{name} missing: {does}"))
+    if departments:
+        verdicts.append(("warn", departments))
+    status: Status = next((s for s in ("fail", "warn") if any(v == s for v, _ in verdicts)), "pass")
+    lacking = "; ".join(text for _, text in verdicts)
+    if status == "pass":
+        return passed(NAME, f"an employment reads with {said}; the departments list answers; {switched}")
+    why = " (the credential may not read these attributes)" if len(found) < len(ON) else ""
+    return Check(NAME, status, f"an employment reads with {said}; {lacking}{why}; {switched}")

@@ -16,6 +16,7 @@ from reconciler.doctor.clock import judge_clock, offset
 from reconciler.doctor.moco_access import moco_credentials, moco_pagination, moco_users, moco_webhooks, users_page
 from reconciler.doctor.moco_time import moco_employments, moco_presences, moco_schedules
 from reconciler.doctor.model import Check, Report, failed, skipped
+from reconciler.doctor.people import moco_units, personio_departments, personio_leavers
 from reconciler.doctor.personio_access import personio_credentials, personio_scopes
 from reconciler.doctor.personio_employments import employments_check
 from reconciler.doctor.personio_filters import personio_filters
@@ -42,7 +43,8 @@ from reconciler.systems.secrets import file_variable
 Step = Callable[[Context], Awaitable[Check]]
 MOCO_STEPS: tuple[tuple[str, Step], ...] = (
     ("moco-users", moco_users), ("moco-pagination", moco_pagination), ("moco-schedules", moco_schedules),
-    ("moco-employments", moco_employments), ("moco-presences", moco_presences), ("moco-webhooks", moco_webhooks),
+    ("moco-employments", moco_employments), ("moco-units", moco_units), ("moco-presences", moco_presences),
+    ("moco-webhooks", moco_webhooks),
     ("moco-rate-limit", lambda ctx: _rate_limit(ctx, "moco")),
 )
 # Personio's checks, each with the read scope it needs (None: it handles a refusal itself).
@@ -55,6 +57,8 @@ PERSONIO_STEPS: tuple[tuple[str, str | None, Step], ...] = (
     ("attendance-periods", "personio:attendances:read", attendance_periods_check),
     ("personio-holidays", "personio:absences:read", holidays_check),
     ("personio-employments", "personio:persons:read", employments_check),
+    ("personio-departments", "personio:persons:read", personio_departments),
+    ("personio-leavers", "personio:persons:read", personio_leavers),
     ("personio-webhooks", None, personio_webhooks),
     ("personio-rate-limit", "personio:persons:read", lambda ctx: _rate_limit(ctx, "personio")),
 )
