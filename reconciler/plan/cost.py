@@ -24,7 +24,11 @@ SERVICES = {"moco": "MOCO", "personio": "Personio"}  # systems as messages name 
 
 
 def writes(change: Change) -> int:
-    """The write requests apply sends for one change (the re-read of an unknown outcome aside)."""
+    """The write requests apply sends for one change (the re-read of an unknown outcome aside); a send that
+    makes several says how many (`writes`: a MOCO user and its employment)."""
+    several = getattr(change.send, "writes", None)
+    if isinstance(several, int):
+        return several + len(change.removes)
     if change.action == "create":
         return 1
     if change.action == "update":

@@ -1,8 +1,8 @@
-"""The mass-change guard (octoDNS's `Plan.raise_if_unsafe`, per system and told in numbers).
+"""The mass-change guard (octoDNS's `Plan.raise_if_unsafe`, per system and kind of record, told in numbers).
 
 A run that would delete or update more than `safety.max_change_percent` of the records reconcile
-owns in one system is unsafe: a typo in the spec or an empty answer from a service looks exactly
-like that. `plan` shows the breach in every format. A breach holds that system's changes (of each
+owns in one system (of one kind) is unsafe: a typo in the spec or an empty answer from a service looks
+exactly like that. `plan` shows the breach in every format. A breach holds that pool's changes (of each
 direction writing there: `held`), creates included, since a bad answer can cause those too; `apply`
 makes the other directions' and systems' changes and holds the breached part unless `--force`, and says
 what it held (`GuardRefused`, exit 1). The guard
@@ -16,6 +16,13 @@ that is why it was read. Its updates in such a direction are therefore what the 
 not counted (`by_changes`); its deletions are, as in any run, since an empty or partial answer shows up
 as deletions. A direction such a run plans whole is guarded as in a full run.
 
+Records are pooled per system and kind of record (MOCO absences, which two directions write; Personio
+attendances; MOCO users): a breach holds the changes of its pool's directions, the others go ahead. The
+employee lifecycle's pool (MOCO users, `Pool.lifecycle`) counts its archivals against the people matched, in
+every kind of run (an archival is never what a change asks for: it is what Personio says), from
+`Pool.lifecycle` archivals on instead of `safety.min_owned`/`min_changes`, so that four of six leaving at
+once is stopped and one leaver is not.
+
 A change whose source a webhook reported deleted (`announced`, e.g. "MOCO presence 123" for a presence
 deleted in MOCO, named by `reconcile serve`'s targeted run) is not counted either: the service said so,
 and the run's own read confirmed it, two signals an empty answer does not give.
@@ -23,14 +30,26 @@ and the run's own read confirmed it, two signals an empty answer does not give.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import ReconcileError
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.packed import Packed
 from reconciler.spec import SafetySettings, Spec
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The records of one kind reconcile owns in one system, and the directions writing them."""
+
+    system: str  # moco | personio
+    service: str  # as messages name it: MOCO
+    kind: str  # the kind of record: absence, attendance, user
+    owned: int  # records reconcile owns there (synced, in the window read; for users: the people matched)
+    directions: tuple[str, ...]
+    lifecycle: int = 0  # > 0: users archived (updated) by the lifecycle, guarded from this many on (see above)
 
 
 @dataclass(frozen=True)
@@ -41,42 +60,51 @@ class Breach:
     updates: int
     deletes: int
     limit_percent: float
+    kind: str = ""  # the pool's kind of record
+    directions: tuple[str, ...] = field(default=(), compare=False)  # whose changes it holds
+    lifecycle: bool = False  # the employee lifecycle's pool: updates are archivals of matched users
 
     @property
     def percent(self) -> float:
         return 100 * (self.updates + self.deletes) / self.owned
 
     def __str__(self) -> str:
+        limit = f"({self.percent:.0f} %; the limit is {self.limit_percent:g} %, safety.max_change_percent)"
+        if self.lifecycle:
+            return (f"this run would archive {self.updates} of the {self.owned} {self.service} users reconcile matches "
+                    f"with Personio {limit}")
         return (f"this run would delete {self.deletes} and update {self.updates} of the {self.owned} records "
-                f"reconcile owns in {self.service} ({self.percent:.0f} %; the limit is {self.limit_percent:g} %, "
-                "safety.max_change_percent)")
+                f"reconcile owns in {self.service} {limit}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"system": self.system, "owned": self.owned, "update": self.updates, "delete": self.deletes,
-                "percent": round(self.percent, 1), "limit_percent": self.limit_percent}
+        return {"system": self.system, "kind": self.kind, "owned": self.owned, "update": self.updates,
+                "delete": self.deletes, "percent": round(self.percent, 1), "limit_percent": self.limit_percent}
 
 
-def breaches(changes: Iterable[Change], owned: Mapping[str, tuple[str, int]], safety: SafetySettings,
+def breaches(changes: Iterable[Change], pools: Iterable[Pool], safety: SafetySettings,
              by_changes: frozenset[str] = frozenset(), announced: frozenset[str] = frozenset()
              ) -> tuple[Breach, ...]:
-    """The systems where `changes` delete or update more than the allowed share of what is owned.
-    `owned` maps a system to its name in messages and the records reconcile owns there; `by_changes`
-    names the directions scoped to what changed, whose updates are not counted (see above)."""
-    updates: dict[str, int] = {}
-    deletes: dict[str, int] = {}
+    """The pools where `changes` delete or update more than the allowed share of what is owned;
+    `by_changes` names the directions scoped to what changed, whose updates are not counted (see above)."""
+    pool_of = {name: pool for pool in pools for name in pool.directions}
+    updates: dict[Pool, int] = {}
+    deletes: dict[Pool, int] = {}
     for change in changes:
-        if change.source and change.source in announced:
+        pool = pool_of.get(change.direction)
+        if pool is None or (change.source and change.source in announced):
             continue
-        counted = change.action == "update" and change.direction not in by_changes
-        updates[change.system] = updates.get(change.system, 0) + counted
-        deletes[change.system] = deletes.get(change.system, 0) + change.destroys
+        counted = change.action == "update" and (pool.lifecycle > 0 or change.direction not in by_changes)
+        updates[pool] = updates.get(pool, 0) + counted
+        deletes[pool] = deletes.get(pool, 0) + change.destroys
     found = []
-    for system, (service, count) in sorted(owned.items()):
-        changed = updates.get(system, 0) + deletes.get(system, 0)
-        if count and count >= safety.min_owned and changed >= safety.min_changes and \
-                100 * changed > safety.max_change_percent * count:
-            found.append(Breach(system, service, count, updates.get(system, 0), deletes.get(system, 0),
-                                safety.max_change_percent))
+    for pool in sorted(set(pool_of.values()), key=lambda pool: (pool.system, pool.kind)):
+        count = pool.owned
+        changed = updates.get(pool, 0) + deletes.get(pool, 0)
+        floors = (count >= 1 and changed >= pool.lifecycle) if pool.lifecycle else \
+            (count >= safety.min_owned and changed >= safety.min_changes)
+        if count and floors and 100 * changed > safety.max_change_percent * count:
+            found.append(Breach(pool.system, pool.service, count, updates.get(pool, 0), deletes.get(pool, 0),
+                                safety.max_change_percent, pool.kind, pool.directions, pool.lifecycle > 0))
     return tuple(found)
 
 
@@ -101,18 +129,19 @@ class Held:
 
 
 def _breached(plan: Plan) -> dict[str, Breach]:
-    return {breach.system: breach for breach in plan.guard if isinstance(breach, Breach)}
+    """The breach holding each direction's changes."""
+    return {name: breach for breach in plan.guard if isinstance(breach, Breach) for name in breach.directions}
 
 
 def split(plan: Plan) -> tuple[Sequence[Change], Sequence[Change]]:
-    """The plan's changes that go ahead and those the guard holds: every change in a breached system. Packed
-    as the plan's are (a first sync's: plan/packed.py)."""
+    """The plan's changes that go ahead and those the guard holds: every change of a breached pool's
+    directions. Packed as the plan's are (a first sync's: plan/packed.py)."""
     breached = _breached(plan)
     if not breached:
         return plan.changes, ()
     going, holding = Packed[Change](), Packed[Change]()
     for change in plan.changes:
-        (holding if change.system in breached else going).append(change)
+        (holding if change.direction in breached else going).append(change)
     return going, holding
 
 
@@ -123,15 +152,15 @@ def held(plan: Plan) -> tuple[Held, ...]:
     for change in split(plan)[1]:
         counts[change.direction, change.system] = counts.get((change.direction, change.system), 0) + 1
     order = {name: index for index, name in enumerate(plan.scope)}
-    return tuple(Held(direction, system, breached[system].service, count, breached[system].percent,
-                      breached[system].limit_percent)
+    return tuple(Held(direction, system, breached[direction].service, count, breached[direction].percent,
+                      breached[direction].limit_percent)
                  for (direction, system), count in sorted(counts.items(),
                                                            key=lambda item: (order.get(item[0][0], 99), item[0])))
 
 
 def holding(plan: Plan, breach: Breach) -> str:
     """What `reconcile apply` does about a breach, as the plan says it."""
-    parts = [part for part in held(plan) if part.system == breach.system]
+    parts = [part for part in held(plan) if part.direction in breach.directions]
     count = sum(part.count for part in parts)
     which = ", ".join(part.direction for part in parts)
     rest = "; the other changes go ahead" if count < len(plan.changes) else ""
@@ -152,8 +181,11 @@ class GuardRefused(ReconcileError):
             done = "Nothing was written"
         else:
             done = f"The other changes were applied ({report.summary().rstrip('.')})"
-        super().__init__(f"refusing to apply {what}: the mass-change guard holds them, as {limits}. {done}. A "
-                         "typo in absences.types or an empty answer from a service looks like this; check the plan. "
+        looks = "many leavers at once in Personio, or a wrong status there" if \
+            any(isinstance(b, Breach) and b.lifecycle for b in plan.guard) else "a typo in absences.types"
+        super().__init__(f"refusing to apply {what}: the mass-change guard holds them, as {limits}. {done}. "
+                         f"{looks[0].upper()}{looks[1:]} or an empty answer from a service looks like this; check the "
+                         "plan. "
                          "If these changes are intended, run `reconcile apply --force`, or raise "
                          f"safety.max_change_percent in {spec.source}.")
 

@@ -52,7 +52,9 @@ class Source:
     service can be asked per person (`some`, `some_in`), for some people only: MOCO by user id (`by`
     "moco"), Personio by person id ("personio"). A list that can only be asked for named people (Personio's
     holidays) is read for everyone `after` another list (its people): `every`/`every_in` then get that list's
-    records as their last argument, and the two reads of a run share the other list's one read."""
+    records as their last argument, and the two reads of a run share the other list's one read. A list whose
+    people only who is who can tell (the employments of hires and leavers) is read `after=MATCHED`: `every`
+    then gets the run's matchings, made from both systems' people as this run read them."""
 
     name: str  # e.g. "moco.schedules"
     every: Callable[..., Records] | None = field(default=None, repr=False)
@@ -80,10 +82,20 @@ class Source:
         return hash(self.name)
 
 
-def whole(name: str, every: Callable[[Any], Records], some: Callable[[Any, Who], Records] | None = None,
-          by: str = "") -> Source:
-    """A list always read whole, or per person where `some` is given."""
-    return Source(name, every=every, some=some, by=by)
+def whole(name: str, every: Callable[..., Records], some: Callable[[Any, Who], Records] | None = None,
+          by: str = "", after: Source | None = None) -> Source:
+    """A list always read whole, or per person where `some` is given; `after` another list (or MATCHED),
+    `every` gets its records (the matchings) as a second argument."""
+    return Source(name, every=every, some=some, by=by, after=after)
+
+
+def _matched(clients: Any) -> Records:
+    raise ValueError("who is who is matched from the people read, not read itself")
+
+
+# Read after who is who: a list `after` this is given the run's matchings (one per spec planned: --base-spec
+# plans two), which the reading stage makes from both systems' people (read/fetch.py, `match`).
+MATCHED = whole("who is who", _matched)
 
 
 def windowed(name: str, every: Callable[..., Records],

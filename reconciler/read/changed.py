@@ -97,23 +97,28 @@ def merge(one: Touched, other: Touched) -> Touched:
         moco_ids=one.moco_ids | other.moco_ids, moco_moved=one.moco_moved | other.moco_moved)
 
 
-def scopes(touched: Mapping[str, Touched], matching: Matching, days: Mapping[str, Window | None]
-           ) -> dict[str, Subset | None]:
+def scopes(touched: Mapping[str, Touched], matching: Matching, days: Mapping[str, Window | None],
+           hiring: frozenset[str] = frozenset()) -> dict[str, Subset | None]:
     """Per direction, the people (by MOCO email) and the span of days to plan again; None: nothing of
-    that direction changed. Pure. Records of people reconcile does not sync are left out."""
+    that direction changed. Pure. Records of people reconcile does not sync are left out; but for the
+    directions `hiring` (a lifecycle: sync/direction.py), a changed person without a MOCO user, by the email
+    their user would have."""
     out: dict[str, Subset | None] = {}
     for name, window in days.items():
         found = touched.get(name)
-        out[name] = None if found is None or window is None else _scope(found, matching, window)
+        out[name] = None if found is None or window is None else _scope(found, matching, window, name in hiring)
     return out
 
 
-def _scope(found: Touched, matching: Matching, window: Window) -> Subset | None:
+def _scope(found: Touched, matching: Matching, window: Window, hiring: bool) -> Subset | None:
     days_of: dict[str, set[date]] = {}
     for pair in matching.pairs:
         days = set(found.moco.get(pair.user.id, ())) | set(found.personio.get(pair.person.id, ()))
         if days:
             days_of[pair.moco_email] = days
+    for person, target in matching.unmatched if hiring else ():
+        if person.id in found.personio:
+            days_of[target] = set(found.personio[person.id])
     if not days_of:
         return None
     every = set().union(*days_of.values())

@@ -4,12 +4,12 @@ each once, for the union of the windows asked (`fetch_snapshot`)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from reconciler.plan.scope import Subset
-from reconciler.plan.snapshot import Need, Snapshot, Source, fewer_collections, merge_needs
+from reconciler.plan.snapshot import MATCHED, Need, Snapshot, Source, fewer_collections, merge_needs
 from reconciler.spec import Spec
 from reconciler.sync.direction import Direction
 from reconciler.sync.sources import IDENTITY
@@ -17,6 +17,7 @@ from reconciler.systems.connect import Clients
 from reconciler.systems.http.together import together
 
 PEOPLE = tuple(Need(source) for source in IDENTITY)  # who is who: every run reads both systems' people
+Match = Callable[[Mapping[str, Sequence[Any]]], Sequence[Any]]  # both systems' people → the run's matchings
 
 
 def needs(spec: Spec, today: date, directions: Iterable[Direction], subset: Subset = Subset()) -> tuple[Need, ...]:
@@ -30,16 +31,31 @@ def needs(spec: Spec, today: date, directions: Iterable[Direction], subset: Subs
 
 
 async def fetch_snapshot(clients: Clients, today: date, needs: Iterable[Need],
-                         known: Mapping[str, Sequence[Any]] | None = None) -> Snapshot:
+                         known: Mapping[str, Sequence[Any]] | None = None, match: Match | None = None) -> Snapshot:
     """Read every needed list at once, each once. A list read `after` another (Personio's holidays, after
     its persons) waits for that one's read of this run, or takes it from `known` (lists read already: who
-    is who), or else reads it first itself."""
+    is who), or else reads it first itself. One read `after` MATCHED waits for both systems' people so,
+    and is given what `match` makes of them."""
     merged = merge_needs(needs)
     reads: dict[Source, asyncio.Future[Any]] = {}
+    matched: list[asyncio.Future[Sequence[Any]]] = []  # who is who, matched once for every list after it
+
+    async def matchings() -> Sequence[Any]:
+        assert match is not None
+        return match({source.name: await of(source) for source in IDENTITY})
 
     async def after(need: Need) -> Sequence[Any]:
         first = need.after
         assert first is not None
+        if first != MATCHED:
+            return await of(first)
+        if match is None:
+            raise ValueError(f"{need.source.name} is read after who is who, and this read matches nobody")
+        if not matched:
+            matched.append(asyncio.ensure_future(matchings()))
+        return await asyncio.shield(matched[0])
+
+    async def of(first: Source) -> Sequence[Any]:
         if first in reads:
             return await asyncio.shield(reads[first])  # shared: its own read's failure is raised by it
         if known is not None and first.name in known:

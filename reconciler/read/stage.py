@@ -15,9 +15,10 @@ once), and what the plan must say about the read. One function per kind of scope
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from reconciler.plan.scope import MARGIN, ChangedSince, Hinted, Saved, Scope, Subset, Touched, describe, parse_since
 from reconciler.plan.snapshot import Need, Snapshot, Window, narrowed
@@ -88,8 +89,16 @@ async def read(clients: Clients, spec: Spec, directions: tuple[Direction, ...], 
     if scope.users:
         return await _some_people(run, scope)
     snapshot = await fetch_snapshot(clients, today, [need for each in run.specs
-                                                     for need in needs(each, today, directions, scope)])
+                                                     for need in needs(each, today, directions, scope)],
+                                    match=lambda lists: _matchings(run, lists))
     return Reading(snapshot, matching_of(spec, snapshot))
+
+
+def _matchings(run: _Run, lists: Mapping[str, Sequence[Any]], matching: Matching | None = None) -> tuple[Matching, ...]:
+    """Who is who by each spec of the run (the first's given when known), for the lists read after it."""
+    people = Snapshot(run.today, {name: tuple(found) for name, found in lists.items()})
+    return tuple(matching if matching is not None and index == 0 else matching_of(each, people)
+                 for index, each in enumerate(run.specs))
 
 
 async def _some_people(run: _Run, subset: Subset) -> Reading:
@@ -150,7 +159,7 @@ async def _of_changes(run: _Run, days: Mapping[str, Window | None], touched: Map
         users, persons = await who.people_of(run.clients, run.spec.users, *people(touched.values()))
         identity = Snapshot(run.today, {MOCO_USERS.name: tuple(users), PERSONIO_PERSONS.name: tuple(persons)})
     matching = matching_of(run.spec, identity)
-    found: Found = scopes(touched, matching, days)
+    found: Found = scopes(touched, matching, days, frozenset(d.name for d in run.directions if d.lifecycle))
     for direction in whole:  # a direction that cannot tell what changed is planned whole
         found[direction.name] = Subset()
     snapshot = await _records(run, identity, matching, found, touched)
@@ -174,7 +183,7 @@ async def _records(run: _Run, identity: Snapshot, matching: Matching, found: Fou
             later += follows
     later = _deferred(chosen, later)
     rest = await fetch_snapshot(run.clients, run.today, [need for own in chosen.values() for need in own],
-                                identity.lists)
+                                identity.lists, match=lambda lists: _matchings(run, lists, matching))
     first = Snapshot(run.today, {**identity.lists, **rest.lists}, rest.notices)
     reads = [(followup.source, followup.read(run.clients, first, window, (touched or {})[direction.name], pairs))
              for direction, window, pairs in later for followup in direction.followups]

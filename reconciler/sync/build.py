@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 
-from reconciler.plan.guard import breaches
+from reconciler.plan.guard import Pool, breaches
 from reconciler.plan.model import Change, Conflict, Plan, PlannedPart, plan_order
 from reconciler.plan.packed import Packed
 from reconciler.plan.scope import Subset
@@ -42,9 +42,9 @@ def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...]
 def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], everyone: Matching, *,
                 partial: bool, announced: frozenset[str], subset: Subset,
                 scopes: Mapping[str, Subset | None] | None) -> Plan:
-    matching = only_people(everyone, subset.users) if subset.users else everyone
+    hires = any(direction.lifecycle is not None and direction.off(spec) is None for direction in directions)
+    matching = only_people(everyone, subset.users, hires=hires) if subset.users else everyone
     made: list[tuple[PlannedPart | Planner, tuple[Pair, ...]]] = []
-    owned: dict[str, tuple[str, int]] = {}
     planned: set[str] = set()  # the directions planned in this run
     by_changes: set[str] = set()  # directions scoped to what changed (incremental, targeted): plan/guard.py
     for direction in directions:
@@ -55,22 +55,33 @@ def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...
             continue
         matched = matching
         if scopes is not None and scope.users:
-            matched = only_people(everyone, scope.users)
+            matched = only_people(everyone, scope.users, hires=direction.lifecycle is not None)
             by_changes.add(direction.name)
         made.append((direction.plan(PlanInput(spec, snapshot, matched, window)), matched.pairs))
         planned.add(direction.name)
     changes, conflicts = _person_by_person(made)
     parts = [planned if isinstance(planned, PlannedPart) else planned.finish() for planned, _ in made]
-    for direction, part in zip(directions, parts, strict=True):
-        if direction.name in planned:
-            owned[direction.system] = (direction.service, owned.get(direction.system, ("", 0))[1] + part.owned)
-    guard = breaches(changes, owned, spec.safety, frozenset(by_changes), announced)
+    guard = breaches(changes, _pools(directions, parts, planned), spec.safety, frozenset(by_changes), announced)
     return Plan(changes=changes, conflicts=tuple(sorted(conflicts, key=lambda c: (c.person, c.date))),
                 warnings=snapshot.notices + (matching.warnings if scopes is None else ()) +
                 tuple(w for part in parts for w in part.warnings),
                 notes=tuple(n for part in parts for n in part.notes), scope=tuple(d.name for d in directions),
                 partial=partial or bool(subset) or scopes is not None, guard=guard,
                 owned=sum(part.owned for part in parts), subset=subset)
+
+
+def _pools(directions: tuple[Direction, ...], parts: list[PlannedPart], planned: set[str]) -> tuple[Pool, ...]:
+    """The guard's pools: the records each system owns of each kind, and the directions planned that write them."""
+    pools: dict[tuple[str, str], Pool] = {}
+    for direction, part in zip(directions, parts, strict=True):
+        if direction.name not in planned:
+            continue
+        key = (direction.system, direction.kind)
+        seen = pools.get(key, Pool(direction.system, direction.service, direction.kind, 0, ()))
+        pools[key] = Pool(seen.system, seen.service, seen.kind, seen.owned + part.owned,
+                          seen.directions + (direction.name,),
+                          direction.lifecycle.min_archivals if direction.lifecycle else seen.lifecycle)
+    return tuple(pools.values())
 
 
 def _person_by_person(made: list[tuple[PlannedPart | Planner, tuple[Pair, ...]]]

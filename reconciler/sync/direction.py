@@ -67,7 +67,8 @@ class Steps(Protocol):
         """Delete one record; False when it was already gone."""
 
     async def find_created(self, clients: Clients, change: Change) -> bool:
-        """After a create whose answer was lost: re-read and say whether the record exists."""
+        """After a create whose answer was lost: re-read and say whether the record exists. A create made of
+        several requests (a MOCO user and its employment) may finish the rest here, reading before each write."""
 
 
 Person = int | str  # a MOCO user id, or a Personio person id
@@ -133,6 +134,15 @@ class Followup:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """A direction that creates and archives people's accounts rather than syncing their records: it also plans
+    people who are only in Personio (a hire has no MOCO user yet), so `--user` and incremental runs may name
+    them; its archivals always count in the mass-change guard, from `min_archivals` on (plan/guard.py)."""
+
+    min_archivals: int = 3
+
+
+@dataclass(frozen=True)
 class Direction:
     name: str  # e.g. "absences_to_moco": the plan's scope and `--only` use it
     title: str  # e.g. "absences Personio → MOCO"
@@ -162,6 +172,7 @@ class Direction:
     # A Personio deletion event that names no person, in an incremental run: None plans the direction whole
     # (its full read is small); else the words saying what the full run does about it instead.
     untraced: str | None = None
+    lifecycle: Lifecycle | None = None  # people's accounts, not their records (see Lifecycle)
 
     def __post_init__(self) -> None:
         for system in (MOCO, PERSONIO):

@@ -177,13 +177,17 @@ def unclaimed(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Person
                         and u.email not in targets))
 
 
-def only_people(matching: Matching, emails: tuple[str, ...]) -> Matching:
+def only_people(matching: Matching, emails: tuple[str, ...], *, hires: bool = False) -> Matching:
     """The matching cut down to the people `--user` names (by either system's email); the others stay
-    managed, so nothing of theirs reads as left behind. An email that pairs nobody is an error."""
+    managed, so nothing of theirs reads as left behind. An email that pairs nobody is an error; with `hires`
+    (a lifecycle direction is planned: sync/direction.py), but for the unmatched ones it may hire."""
     wanted = {normalise_email(email) for email in emails}
     pairs = tuple(pair for pair in matching.pairs
                   if {normalise_email(pair.moco_email), normalise_email(pair.personio_email)} & wanted)
-    found = {normalise_email(e) for pair in pairs for e in (pair.moco_email, pair.personio_email)}
+    unmatched = tuple((person, target) for person, target in matching.unmatched
+                      if {normalise_email(target), normalise_email(person.email or "")} & wanted) if hires else ()
+    found = {normalise_email(e) for pair in pairs for e in (pair.moco_email, pair.personio_email)} | \
+        {normalise_email(e) for person, target in unmatched for e in (target, person.email or "")}
     for email in sorted(wanted - found):
         why = next((why for why, listed in (("is excluded (users.exclude)", matching.excluded),
                                             ("is archived in MOCO", matching.archived),
@@ -193,4 +197,4 @@ def only_people(matching: Matching, emails: tuple[str, ...]) -> Matching:
                     if email in {normalise_email(e) for e in listed}), "matches nobody in MOCO or Personio")
         raise PlanError(f"--user {email}: {why}, so there is nothing to sync for it; `reconcile users` lists who "
                         "is matched to whom")
-    return dataclasses.replace(matching, pairs=pairs, warnings=())
+    return dataclasses.replace(matching, pairs=pairs, unmatched=unmatched, warnings=())

@@ -56,6 +56,10 @@ ATTENDANCE_MARKER = Marker("MOCO presence", r"\d+", int)
 # Holidays and absences both write MOCO absences; their labels differ, so each claims only its own records
 # and sees the other's as foreign (never touched).
 HOLIDAY_MARKER = Marker("Personio holiday", r"\S+")
+# A MOCO user has no comment: a user reconcile created carries this tag instead (MOCO keeps and lists user tags,
+# shows them to staff and filters by them: `GET /users?tags=`). The person marker names a change's source.
+USER_TAG = "reconcile:personio"
+PERSON_MARKER = Marker("Personio person", r"\S+")
 
 # The markers' comment and source id, by name (the sandbox seeds synced records with them).
 absence_comment, absence_source = ABSENCE_MARKER.comment, ABSENCE_MARKER.source

@@ -13,11 +13,13 @@ from reconciler.sync.absences_to_moco import DIRECTION as ABSENCES_TO_MOCO
 from reconciler.sync.direction import Direction, Watched
 from reconciler.sync.holidays_to_moco import DIRECTION as HOLIDAYS_TO_MOCO
 from reconciler.sync.hours_to_personio import DIRECTION as HOURS_TO_PERSONIO
+from reconciler.sync.people_to_moco import DIRECTION as PEOPLE_TO_MOCO
 
 DIRECTIONS: tuple[Direction, ...] = (
     ABSENCES_TO_MOCO,
     HOLIDAYS_TO_MOCO,
     HOURS_TO_PERSONIO,
+    PEOPLE_TO_MOCO,
 )
 
 

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from reconciler.errors import PlanError
-from reconciler.plan.guard import breaches, held, split
+from reconciler.plan.guard import Pool, breaches, held, split
 from reconciler.plan.model import Change, Plan
 from reconciler.records import AbsenceKind
 from reconciler.render import render_json, render_markdown, render_text
@@ -21,9 +21,19 @@ SAFETY = SafetySettings(max_change_percent=30, min_owned=10, min_changes=1)
 ABSENCE = {"absence_kind": "holiday", "am": True, "pm": True, "comment": "[reconcile] Personio absence p1"}
 
 
+DIRECTIONS = {"moco": ("absences_to_moco", "absence"), "personio": ("hours_to_personio", "attendance")}
+
+
 def delete(system: str = "moco", day: int = 1) -> Change:
-    return Change("delete", "absences_to_moco", system, "absence", "jane@acme.example", "jane@acme.example",
+    direction, kind = DIRECTIONS[system]
+    return Change("delete", direction, system, kind, "jane@acme.example", "jane@acme.example",
                   date(2026, 3, day), before=ABSENCE, target=day)
+
+
+def pools(owned: dict[str, tuple[str, int]]) -> tuple[Pool, ...]:
+    """The guard's pools of records owned, one per system (its one direction's kind)."""
+    return tuple(Pool(system, service, DIRECTIONS[system][1], count, (DIRECTIONS[system][0],))
+                 for system, (service, count) in owned.items())
 
 
 @pytest.mark.parametrize(("deleted", "owned", "unsafe"), [
@@ -33,16 +43,16 @@ def delete(system: str = "moco", day: int = 1) -> Change:
     (0, 0, False),
 ])
 def test_the_share_and_the_floor(deleted, owned, unsafe):
-    found = breaches([delete(day=d + 1) for d in range(deleted)], {"moco": ("MOCO", owned)}, SAFETY)
+    found = breaches([delete(day=d + 1) for d in range(deleted)], pools({"moco": ("MOCO", owned)}), SAFETY)
     assert bool(found) is unsafe
 
 
 def test_each_system_is_judged_on_its_own():
-    found = breaches([delete("moco", d + 1) for d in range(4)], {"moco": ("MOCO", 100), "personio": ("Personio", 10)},
-                     SAFETY)
+    found = breaches([delete("moco", d + 1) for d in range(4)],
+                     pools({"moco": ("MOCO", 100), "personio": ("Personio", 10)}), SAFETY)
     assert found == ()
     (breach,) = breaches([delete("personio", d + 1) for d in range(4)],
-                         {"moco": ("MOCO", 100), "personio": ("Personio", 10)}, SAFETY)
+                         pools({"moco": ("MOCO", 100), "personio": ("Personio", 10)}), SAFETY)
     assert str(breach) == ("this run would delete 4 and update 0 of the 10 records reconcile owns in Personio (40 %; "
                            "the limit is 30 %, safety.max_change_percent)")
 
@@ -67,7 +77,7 @@ def test_an_empty_answer_from_personio_is_a_breach_in_every_format(synced_compan
            "(100 %" in render_text(plan)
     assert "> ⚠️ **Mass-change guard**: this run would delete 12" in render_markdown(plan)
     assert json.loads(render_json(plan))["guard"] == [
-        {"system": "moco", "owned": 12, "update": 0, "delete": 12, "percent": 100.0, "limit_percent": 30}]
+        {"system": "moco", "kind": "absence", "owned": 12, "update": 0, "delete": 12, "percent": 100.0, "limit_percent": 30}]
     assert json.loads(render_json(plan))["held"] == [
         {"direction": "absences_to_moco", "system": "moco", "count": 12, "share": 100.0, "threshold": 30}]
     assert "(100 %; the limit is 30 %, safety.max_change_percent). `reconcile apply` holds the 12 changes in MOCO " \
@@ -77,7 +87,7 @@ def test_an_empty_answer_from_personio_is_a_breach_in_every_format(synced_compan
 
 def test_a_breach_holds_that_systems_changes_and_the_rest_goes_ahead():
     """Issue 20: a breach in MOCO held every change of the run, Personio's too."""
-    owned = {"moco": ("MOCO", 10), "personio": ("Personio", 10)}
+    owned = pools({"moco": ("MOCO", 10), "personio": ("Personio", 10)})
     hours = dataclasses.replace(delete("personio", 20), direction="hours_to_personio", kind="attendance",
                                 before={"start": "08:00", "end": "12:00", "comment": "[reconcile] MOCO presence 1"})
     changes = (*[delete("moco", d + 1) for d in range(4)], hours)
@@ -93,8 +103,8 @@ def test_a_breach_holds_that_systems_changes_and_the_rest_goes_ahead():
 def test_a_run_changing_fewer_than_min_changes_is_never_stopped():
     """The rerun after a first sync killed midway: 6 of 11 owned records, but only 6 changes."""
     safety = SafetySettings(max_change_percent=30, min_owned=10, min_changes=10)
-    assert breaches([delete(day=d + 1) for d in range(6)], {"moco": ("MOCO", 11)}, safety) == ()
-    assert breaches([delete(day=d + 1) for d in range(10)], {"moco": ("MOCO", 20)}, safety)
+    assert breaches([delete(day=d + 1) for d in range(6)], pools({"moco": ("MOCO", 11)}), safety) == ()
+    assert breaches([delete(day=d + 1) for d in range(10)], pools({"moco": ("MOCO", 20)}), safety)
 
 
 def test_a_threshold_from_the_spec(synced_company):
@@ -134,7 +144,7 @@ def update(day: int) -> Change:
 def test_a_run_scoped_to_what_changed_counts_its_deletes_but_not_the_updates_the_changes_ask_for():
     """An incremental or targeted run reads the days that changed: every record there may be due an update
     (20 presences edited in MOCO: 20 of the 20 owned records read), which must not stop it; deletions still do."""
-    owned = {"moco": ("MOCO", 20)}
+    owned = pools({"moco": ("MOCO", 20)})
     edited = [update(d + 1) for d in range(20)]
     assert breaches(edited, owned, SAFETY) != ()  # the same updates in a full run's scope would be a breach
     assert breaches(edited, owned, SAFETY, frozenset({"absences_to_moco"})) == ()
@@ -147,7 +157,7 @@ def test_a_run_scoped_to_what_changed_counts_its_deletes_but_not_the_updates_the
 def test_deletions_a_webhook_reported_are_not_counted():
     """serve's targeted run after 20 presences were deleted in MOCO: the periods that follow them go, and
     the guard does not count those (the webhooks said so, and the run's own read confirmed it)."""
-    owned = {"moco": ("MOCO", 20)}
+    owned = pools({"moco": ("MOCO", 20)})
     gone = [dataclasses.replace(delete(day=d + 1), source=f"Personio absence p{d}") for d in range(20)]
     assert breaches(gone, owned, SAFETY) != ()
     reported = frozenset(f"Personio absence p{d}" for d in range(20))

@@ -198,10 +198,10 @@ def test_saving_is_atomic_and_leaves_no_temporary_files(tmp_path):
     ('{"format_version": "1", "changes": [1]}', "must be a list of objects"),
     ('{"changes": []}', "format_version None"),
     ('{"format_version": "1", "changes": [], "scope": [["a"]]}', "must list some of absences_to_moco, "
-                                                                 "holidays_to_moco, hours_to_personio"),
+                                                                 "holidays_to_moco, hours_to_personio, people_to_moco"),
     ('{"format_version": "1", "changes": [], "scope": ["payroll"]}', "no sync direction 'payroll'; there are: "
                                                                      "absences_to_moco, holidays_to_moco, "
-                                                                     "hours_to_personio, absences"),
+                                                                     "hours_to_personio, people_to_moco, absences"),
 ])
 def test_malformed_plan_files_are_refused_with_a_reason(tmp_path, content, message):
     path = tmp_path / "plan.json"

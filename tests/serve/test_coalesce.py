@@ -9,6 +9,7 @@ from reconciler.serve.coalesce import Batch, Coalescer
 from reconciler.serve.events import MOCO, PERSONIO, Hint, moco_hint
 
 ABSENCES, HOLIDAYS, HOURS = "absences_to_moco", "holidays_to_moco", "hours_to_personio"
+PEOPLE = "people_to_moco"
 
 
 def presence(person, day=1, record=None):
@@ -122,7 +123,7 @@ def test_a_user_change_names_no_record_that_may_have_moved():
     assert isinstance(user, Hint)
     queue.add(user, now=0)
     batches = queue.drain()
-    assert {b.direction for b in batches} == {ABSENCES, HOLIDAYS, HOURS}
+    assert {b.direction for b in batches} == {ABSENCES, HOLIDAYS, HOURS, PEOPLE}
     assert all(not b.records and not b.updated for b in batches)  # 7 is a user, not a presence or schedule
 
 

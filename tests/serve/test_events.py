@@ -12,6 +12,7 @@ from reconciler.serve.events import MOCO, PERSONIO, Hint, Ignored, Malformed, mo
 from reconciler.sync.ownership import absence_comment, attendance_comment
 
 ABSENCES, HOLIDAYS, HOURS = "absences_to_moco", "holidays_to_moco", "hours_to_personio"
+PEOPLE = "people_to_moco"
 
 
 def moco(target, event, record, **extra_headers):
@@ -45,7 +46,7 @@ def test_user_change_plans_that_person_in_both_directions():
     for event in ("update", "delete"):
         hint = moco("User", event, {"id": 567})
         assert isinstance(hint, Hint)
-        assert (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOLIDAYS, HOURS}, 567, ALL_DAYS)
+        assert (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOLIDAYS, HOURS, PEOPLE}, 567, ALL_DAYS)
 
 
 @pytest.mark.parametrize("target, directions", [("Presence", (HOURS,)), ("Schedule", (ABSENCES, HOLIDAYS))])
@@ -117,7 +118,7 @@ def test_personio_absence_event_is_the_whole_window_of_its_person():
 
 def test_personio_person_event_plans_both_directions():
     hint = personio("person.updated", {"id": 77})
-    assert isinstance(hint, Hint) and (set(hint.directions), hint.person) == ({ABSENCES, HOLIDAYS, HOURS}, "77")
+    assert isinstance(hint, Hint) and (set(hint.directions), hint.person) == ({ABSENCES, HOLIDAYS, HOURS, PEOPLE}, "77")
 
 
 def test_personio_unsynced_event_is_ignored():
@@ -127,7 +128,7 @@ def test_personio_unsynced_event_is_ignored():
 def test_personio_employment_event_plans_its_person_in_both_directions_and_never_takes_its_id_for_one():
     hint = personio("employment.updated", {"id": "e-5", "person": {"id": 77}})
     assert isinstance(hint, Hint)
-    assert (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOLIDAYS, HOURS}, "77", ALL_DAYS)
+    assert (set(hint.directions), hint.person, hint.days) == ({ABSENCES, HOLIDAYS, HOURS, PEOPLE}, "77", ALL_DAYS)
     nobody = personio("employment.updated", {"id": 1})
     assert isinstance(nobody, Ignored) and "names no person" in nobody.reason
 

@@ -14,6 +14,7 @@ from reconciler.serve.targets import UNKNOWN_IDS_PER_RUN, announced, hinted, tar
 from reconciler.sync import sources
 
 ABSENCES, HOLIDAYS, HOURS = "absences_to_moco", "holidays_to_moco", "hours_to_personio"
+PEOPLE = "people_to_moco"
 TODAY = date(2026, 11, 30)
 D1, D2 = date(2026, 11, 26), date(2026, 11, 27)
 
@@ -156,7 +157,8 @@ def test_a_user_change_plans_both_directions_for_that_user_whole_window():
     # the user's id is no presence id: nothing is read by it, nothing is taken for moved
     assert plan(moco("User", "update", {"id": 7})) == {HOURS: Touched(moco={7: ALL_DAYS}),
                                                        ABSENCES: Touched(moco={7: ALL_DAYS}),
-                                                       HOLIDAYS: Touched(moco={7: ALL_DAYS})}
+                                                       HOLIDAYS: Touched(moco={7: ALL_DAYS}),
+                                                       PEOPLE: Touched(moco={7: ALL_DAYS})}
 
 
 def test_a_user_change_does_not_plan_the_owner_of_a_presence_with_the_same_number():

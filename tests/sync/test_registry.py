@@ -11,14 +11,15 @@ from reconciler.sync import registry, sources
 from reconciler.sync.direction import MOCO, PERSONIO, Watched
 
 ABSENCES, HOLIDAYS, HOURS = "absences_to_moco", "holidays_to_moco", "hours_to_personio"
+PEOPLE = "people_to_moco"
 
 
 def test_a_webhook_concerns_the_directions_that_watch_what_it_names():
     assert [d.name for d, _ in registry.watching(MOCO, "Presence")] == [HOURS]
     assert [d.name for d, _ in registry.watching(MOCO, "Schedule")] == [ABSENCES, HOLIDAYS]
-    assert [d.name for d, _ in registry.watching(MOCO, "User")] == [ABSENCES, HOLIDAYS, HOURS]
+    assert [d.name for d, _ in registry.watching(MOCO, "User")] == [ABSENCES, HOLIDAYS, HOURS, PEOPLE]
     assert [d.name for d, _ in registry.watching(PERSONIO, "absence-period")] == [ABSENCES]
-    assert [d.name for d, _ in registry.watching(PERSONIO, "person")] == [ABSENCES, HOLIDAYS, HOURS]
+    assert [d.name for d, _ in registry.watching(PERSONIO, "person")] == [ABSENCES, HOLIDAYS, HOURS, PEOPLE]
     assert registry.watching(MOCO, "Project") == () and registry.watching(PERSONIO, "presence") == ()
 
 
