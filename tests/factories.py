@@ -28,7 +28,7 @@ from reconciler.records import (
 )
 from reconciler.spec import Spec, parse_spec
 from reconciler.sync import registry
-from reconciler.sync.build import build_plan
+from reconciler.sync.build import build_plan, matching_of
 from reconciler.sync.direction import Direction
 from reconciler.sync.ownership import absence_comment
 
@@ -150,8 +150,9 @@ class Company:
 
     def snapshot(self, directions: tuple[Direction, ...] | None = None, spec: Spec | None = None) -> Snapshot:
         """What a run reads from this company, through the real snapshot code."""
-        chosen = directions or registry.DIRECTIONS
-        return asyncio.run(fetch_snapshot(self.clients(), self.today, needs(spec or make_spec(), self.today, chosen)))
+        chosen, spec = directions or registry.DIRECTIONS, spec or make_spec()
+        return asyncio.run(fetch_snapshot(self.clients(), self.today, needs(spec, self.today, chosen),
+                                          match=lambda lists: (matching_of(spec, Snapshot(self.today, lists)),)))
 
     def plan(self, spec: Spec | None = None, scope: tuple[str, ...] | None = None) -> Plan:
         spec = spec or make_spec()

@@ -181,11 +181,10 @@ class GuardRefused(ReconcileError):
             done = "Nothing was written"
         else:
             done = f"The other changes were applied ({report.summary().rstrip('.')})"
-        looks = "many leavers at once in Personio, or a wrong status there" if \
-            any(isinstance(b, Breach) and b.lifecycle for b in plan.guard) else "a typo in absences.types"
+        looks = "Many leavers at once in Personio, a wrong status there" if \
+            any(isinstance(b, Breach) and b.lifecycle for b in plan.guard) else "A typo in absences.types"
         super().__init__(f"refusing to apply {what}: the mass-change guard holds them, as {limits}. {done}. "
-                         f"{looks[0].upper()}{looks[1:]} or an empty answer from a service looks like this; check the "
-                         "plan. "
+                         f"{looks} or an empty answer from a service looks like this; check the plan. "
                          "If these changes are intended, run `reconcile apply --force`, or raise "
                          f"safety.max_change_percent in {spec.source}.")
 

@@ -26,7 +26,7 @@ from reconciler.read import who
 from reconciler.read.changed import changed_since, people, scopes, windows
 from reconciler.read.fetch import PEOPLE, fetch_snapshot, needs
 from reconciler.spec import Spec
-from reconciler.sync.build import matching_of
+from reconciler.sync.build import hiring, matching_of
 from reconciler.sync.direction import Direction
 from reconciler.sync.identity import Matching, Pair, only_people
 from reconciler.sync.sources import MOCO_USERS, PERSONIO_PERSONS
@@ -199,7 +199,7 @@ def _reads_of(run: _Run, direction: Direction, scope: Subset, matching: Matching
     own = [need for each in run.specs for need in needs(each, run.today, (direction,), scope) if need not in PEOPLE]
     if not scope.users:
         return own, []
-    pairs = only_people(matching, scope.users).pairs
+    pairs = only_people(matching, scope.users, hires=hiring(run.spec, run.directions)).pairs
     own = list(narrowed(own, frozenset(p.user.id for p in pairs), frozenset(p.person.id for p in pairs)))
     window = direction.days(run.spec, run.today, scope)
     if touched is None or direction.name not in touched or not direction.followups or window is None:

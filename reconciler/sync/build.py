@@ -26,6 +26,12 @@ def matching_of(spec: Spec, snapshot: Snapshot) -> Matching:
     return match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
 
 
+def hiring(spec: Spec, directions: tuple[Direction, ...]) -> bool:
+    """Whether a lifecycle direction (sync/direction.py) is planned: then `--user` and incremental runs may name
+    a person without a MOCO user, whom it may hire."""
+    return any(direction.lifecycle is not None and direction.off(spec) is None for direction in directions)
+
+
 def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], *, partial: bool = False,
                subset: Subset = Subset(), scopes: Mapping[str, Subset | None] | None = None,
                announced: frozenset[str] = frozenset(), matching: Matching | None = None) -> Plan:
@@ -42,7 +48,7 @@ def build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...]
 def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...], everyone: Matching, *,
                 partial: bool, announced: frozenset[str], subset: Subset,
                 scopes: Mapping[str, Subset | None] | None) -> Plan:
-    hires = any(direction.lifecycle is not None and direction.off(spec) is None for direction in directions)
+    hires = hiring(spec, directions)
     matching = only_people(everyone, subset.users, hires=hires) if subset.users else everyone
     made: list[tuple[PlannedPart | Planner, tuple[Pair, ...]]] = []
     planned: set[str] = set()  # the directions planned in this run
@@ -55,7 +61,7 @@ def _build_plan(spec: Spec, snapshot: Snapshot, directions: tuple[Direction, ...
             continue
         matched = matching
         if scopes is not None and scope.users:
-            matched = only_people(everyone, scope.users, hires=direction.lifecycle is not None)
+            matched = only_people(everyone, scope.users, hires=hires)
             by_changes.add(direction.name)
         made.append((direction.plan(PlanInput(spec, snapshot, matched, window)), matched.pairs))
         planned.add(direction.name)

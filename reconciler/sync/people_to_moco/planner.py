@@ -69,8 +69,10 @@ def plan(given: PlanInput) -> PlannedPart:
                                           today)
                 changes += [change] if change else []
                 warnings += [warning] if warning else []
+    # The guard's pool: everyone matched, also when `--user` plans some of them (the others stay managed); an
+    # incremental run reads who is who only for the people touched, and counts against those (plan/guard.py).
     return PlannedPart(changes=tuple(changes), warnings=tuple(warnings), notes=tuple(notes),
-                       owned=len(given.matching.pairs))
+                       owned=len(given.matching.managed_user_ids))
 
 
 def check_teams(settings: PeopleSettings, units: tuple[MocoUnit, ...] | list[MocoUnit]) -> None:
