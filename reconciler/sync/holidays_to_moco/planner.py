@@ -60,17 +60,22 @@ class HolidayPlanner:
         self.days_of = _Days(absences_synced=spec.absences.enabled, kinds=spec.holidays.kinds,
                              sensitive=frozenset(kind.value for kind in spec.privacy.sensitive_kinds))
         self.warnings: list[str] = []
+        self.today = snapshot.today
 
     def person(self, pair: Pair) -> PlannedPart:
         days = self.absences_by_user.get(pair.user.id, {})
         wanted, warnings = wanted_holidays(pair, self.holidays.get(pair.person.id, {}),
                                            self.employments_by_user.get(pair.user.id, []), self.window)
+        left = not pair.person.active  # Personio employs them no more: their last day has passed
+        if left:
+            wanted = {day: holiday for day, holiday in wanted.items() if day < self.today}
         self.warnings += warnings
         changes: list[Change] = []
         conflicts: list[Conflict] = []
         for day in sorted(set(wanted) | set(days)):
             change, conflict = self.days_of.plan_day(pair, day, wanted.get(day), days.get(day, []),
-                                                     self.every_kind.get(pair.person.id, {}).get(day))
+                                                     self.every_kind.get(pair.person.id, {}).get(day),
+                                                     left=left and day >= self.today)
             changes += [change] if change else []
             conflicts += [conflict] if conflict else []
         return PlannedPart(changes=tuple(changes), conflicts=tuple(conflicts))
@@ -95,15 +100,16 @@ class _Days:
     sensitive: frozenset[str] = frozenset()  # kinds (privacy.sensitive_kinds) whose records are health data
 
     def plan_day(self, pair: Pair, day: date, wanted: WantedHoliday | None, entries: list[MocoAbsence],
-                 listed: Holiday | None = None) -> tuple[Change | None, Conflict | None]:
+                 listed: Holiday | None = None, *, left: bool = False) -> tuple[Change | None, Conflict | None]:
         """The one change (or conflict) for one person's day; `listed`: Personio's holiday that day of any
-        kind, to say why a synced one goes. Either is marked sensitive when a record it writes, removes or
-        leaves alone is of a sensitive kind (a holiday is not, by default; a hand-made sick day beside it is)."""
-        change, conflict = self._plan_day(pair, day, wanted, entries, listed)
+        kind, to say why a synced one goes; `left`: the day is after the person's last day. Either is marked
+        sensitive when a record it writes, removes or leaves alone is of a sensitive kind (a holiday is not, by
+        default; a hand-made sick day beside it is)."""
+        change, conflict = self._plan_day(pair, day, wanted, entries, listed, left)
         return sensitivity(change, conflict, entries, {PUBLIC.value} if wanted else (), self.sensitive)
 
     def _plan_day(self, pair: Pair, day: date, wanted: WantedHoliday | None, entries: list[MocoAbsence],
-                  listed: Holiday | None) -> tuple[Change | None, Conflict | None]:
+                  listed: Holiday | None, left: bool = False) -> tuple[Change | None, Conflict | None]:
         owned = claim(entries, HOLIDAY_MARKER)
         ours = sorted(owned.all_ours(), key=lambda a: a.id)
         email = pair.moco_email
@@ -117,7 +123,7 @@ class _Days:
             if not ours:
                 return None, None
             return change("delete", ours[0], ours[1:], source=f"Personio holiday {_source(ours[0])}",
-                          reason=_gone(listed, self.kinds)), None
+                          reason=_gone(listed, self.kinds, left)), None
         source = f"Personio holiday {wanted.holiday.id}"
         if any(a.kind is PUBLIC for a in owned.handmade):
             if not ours:
@@ -172,9 +178,11 @@ def _same(have: dict[str, Any], want: dict[str, Any]) -> bool:
     return all(have[key] == want[key] for key in ("absence_kind", "am", "pm"))
 
 
-def _gone(listed: Holiday | None, kinds: frozenset[str]) -> str:
-    """Why a synced holiday goes: Personio no longer lists the day, lists it as a kind not synced, or the day is
-    not one the person works."""
+def _gone(listed: Holiday | None, kinds: frozenset[str], left: bool = False) -> str:
+    """Why a synced holiday goes: the person left before it, Personio no longer lists the day, lists it as a kind
+    not synced, or the day is not one the person works."""
+    if left:
+        return "after the person's last day (inactive in Personio)"
     if listed is None:
         return "no longer a holiday of this person in Personio (taken out of the calendar, or another office's)"
     if listed.kind not in kinds:

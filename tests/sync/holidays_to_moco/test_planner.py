@@ -331,3 +331,16 @@ def test_a_replaced_not_plannable_is_sensitive_where_the_spec_says_so(company, j
     assert change.action == "update" and change.sensitive
     [plain] = holidays_only(company).changes
     assert not plain.sensitive
+
+
+def test_a_leaver_gets_no_holiday_from_today_on_and_loses_the_synced_ones_after_their_last_day(company):
+    """Personio employs them no more (INACTIVE: their last day has passed), while their MOCO user is still active
+    (the people direction archives it in the same apply): holidays before today stay, later ones go."""
+    user, person = company.person("lena@acme.example", active=False)
+    company.holiday(person, "2026-11-19", "Buß- und Bettag")  # before today (2026-11-25): a day they worked
+    company.holiday(person, "2026-12-25", "1. Weihnachtstag")
+    company.absence(user, "2027-01-01", PUBLIC, comment=holiday_comment("neujahr"))  # synced while employed
+    plan = holidays_only(company)
+    assert [(c.action, c.date.isoformat()) for c in plan.changes] == [("create", "2026-11-19"),
+                                                                     ("delete", "2027-01-01")]
+    assert plan.changes[1].reason == "after the person's last day (inactive in Personio)"
