@@ -22,7 +22,13 @@ from aiohttp import web
 
 from reconciler.sandbox.common import SIDE_DOOR, json_body, json_response
 from reconciler.sandbox.moco.web_hooks import EVENTS, SENT_TARGETS, TARGETS, new_secret, register
-from reconciler.sandbox.personio.records import PERIOD_EVENTS, WEBHOOK_ID, PersonioWebhook
+from reconciler.sandbox.personio.records import (
+    CHANGE_EVENTS,
+    EMPLOYMENT_EVENTS,
+    PERIOD_EVENTS,
+    WEBHOOK_ID,
+    PersonioWebhook,
+)
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import Sandbox
@@ -34,6 +40,11 @@ def _strings(value: Any, allowed: Any, default: tuple[str, ...]) -> list[str] | 
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in allowed for v in value):
         return None
     return value
+
+
+# What a delivering Personio subscription may enable (the periods' events unless it names others): the people's
+# events too, for the employee lifecycle under `reconcile serve`.
+DELIVERABLE = (*CHANGE_EVENTS, *EMPLOYMENT_EVENTS)
 
 
 class SideDoorWebhooks:
@@ -72,9 +83,9 @@ class SideDoorWebhooks:
                 return self._bad(f"targets: a list of {sorted(TARGETS)}; events: a list of {list(EVENTS)}")
             hooks = [register(self.sandbox, t, e, url, secret) for t in targets for e in events]
             return json_response({"moco": [dataclasses.asdict(h) for h in hooks]}, status=201)
-        token, events = body.get("token"), _strings(body.get("events"), PERIOD_EVENTS, PERIOD_EVENTS)
+        token, events = body.get("token"), _strings(body.get("events"), DELIVERABLE, PERIOD_EVENTS)
         if not isinstance(token, str) or not token or events is None:
-            return self._bad(f"token: the Authorization value to send; events: a list of {list(PERIOD_EVENTS)}")
+            return self._bad(f"token: the Authorization value to send; events: a list of {list(DELIVERABLE)}")
         config = self.sandbox.world.personio.webhooks.setdefault(WEBHOOK_ID, PersonioWebhook())
         config.url, config.token, config.enabled_events, config.status = url, token, events, "ENABLED"
         return json_response({"personio": [{**config.to_api(), "token": token}]}, status=201)
