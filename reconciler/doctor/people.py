@@ -10,11 +10,11 @@ no email, no date of one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import cast
 
 from reconciler.doctor.model import Check, Status, failed, passed, plural, skipped, warned, worst
+from reconciler.doctor.personio_employments import PERSON_PATH
 from reconciler.doctor.reads import Context, refused, trouble
 from reconciler.errors import ApiError, PlanError
 from reconciler.records import MocoUnit, Person, PersonioEmployment
@@ -26,7 +26,6 @@ OFF = "people.create_in_moco and people.archive_in_moco: false"
 LEAVERS_SAMPLE = 5  # inactive persons whose employments are read
 DEFAULT_KEY = "people.unit.default"
 BY_DEPARTMENT = "people.unit.by_department"
-PERSON_PATH = re.compile(r"/v2/persons/[^/\s]+/employments")
 
 
 def _off(people: PeopleSettings) -> bool:

@@ -6,17 +6,20 @@ them); and whether the departments list (`GET /v2/org-units`) answers.
 It reads one employment of the first person listed (`limit=1`) and one page of departments, as reconcile would.
 Where the spec leaves the people direction off (`people.create_in_moco`, `people.archive_in_moco`), what is
 missing or refused is a warning at worst. Where it is on, what would make the direction wrong fails: the
-endpoint refused or not read, an employment that does not read, `start_date` missing where hires are created,
-the termination date missing where leavers are archived; weekly hours or the department missing, or the
-departments list refused, stay warnings (hires then get no employment, or the default team; personio-departments
-judges the list). The detail says what was seen: field names and counts, never a person, an id or a date.
+endpoint refused or not read, an employment that does not read, `start_date` missing where hires are created;
+the termination date missing (personio-leavers judges it on inactive persons), weekly hours or the department
+missing, or the departments list refused, stay warnings (hires then get no employment, or the default team;
+personio-departments judges the list). The detail says what was seen: field names and counts, never a person, an
+id or a date.
 """
 
 from __future__ import annotations
 
+import re
+
 from reconciler.doctor.model import Check, Status, failed, passed, skipped, warned
 from reconciler.doctor.personio_reads import persons
-from reconciler.doctor.reads import Context, field_said
+from reconciler.doctor.reads import Context, field_said, trouble
 from reconciler.errors import ApiError, PermissionDenied, UnexpectedResponse
 from reconciler.spec.model import PeopleSettings
 from reconciler.systems.http import Record, Source
@@ -25,14 +28,17 @@ from reconciler.systems.personio import employments
 NAME = "personio-employments"
 SOURCE = Source("Personio", "GET /v2/persons/{id}/employments")
 NOT_YET = "no direction syncs people yet"
+PERSON_PATH = re.compile(r"/v2/persons/[^/\s]+/employments")  # as errors name it; the person's id is taken out
 NEEDED = ((employments.START, "the hire date"), (employments.END, "the termination date, for leavers"),
           (employments.HOURS, "hires would get no MOCO employment"),
           (employments.DEPARTMENT, "hires would get the default team"))
 # Where the direction is on: what a missing attribute does, the switch it matters to, and whether it then fails.
 CREATE, ARCHIVE = "people.create_in_moco", "people.archive_in_moco"
 ON = {employments.START: ("no hire is created: the hire date is what creates one", CREATE, True),
-      employments.END: ("leavers' MOCO users are archived with the employment ended the day before the run",
-                        ARCHIVE, True),
+      # A warning only: the employment looked at is usually an employed person's, which may well leave the
+      # termination out; personio-leavers looks at inactive persons' own and fails the way that matters.
+      employments.END: ("leavers' MOCO users are archived with the employment ended the day before the run, unless "
+                        "an inactive person's employment has it (personio-leavers looks)", ARCHIVE, False),
       employments.HOURS: ("hires are created without an employment", CREATE, False),
       employments.DEPARTMENT: ("hires get the default team", CREATE, False)}
 
@@ -51,8 +57,9 @@ async def employments_check(ctx: Context) -> Check:
     shown = SOURCE.endpoint
     try:
         response = await service.request("GET", path, params={"limit": 1})
-    except UnexpectedResponse:
-        raise
+    except UnexpectedResponse as error:  # said with the path's person id taken out: a detail names nobody
+        said = f"{shown} did not answer as reconcile reads it ({PERSON_PATH.sub(shown, trouble(error))})"
+        return (failed if _on(ctx.spec.people) else warned)(NAME, said)
     except ApiError as error:
         said = f"{shown} was refused ({error.status}; reconcile assumes personio:persons:read covers it)"
         if _on(ctx.spec.people):

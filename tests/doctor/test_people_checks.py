@@ -138,7 +138,7 @@ def test_employments_refused_fail_where_the_direction_is_on(setup, sandbox):
 @pytest.mark.parametrize("drop, create, archive, status, says", [
     ("start_date", "true", "false", "fail", "start_date missing: no hire is created"),
     ("start_date", "false", "true", "warn", "start_date missing (people.create_in_moco is false: not read yet)"),
-    ("termination_date", "false", "true", "fail", "termination_date missing: leavers' MOCO users are archived"),
+    ("termination_date", "false", "true", "warn", "termination_date missing: leavers' MOCO users are archived"),
     ("termination_date", "true", "false", "warn", "termination_date missing (people.archive_in_moco is false"),
     ("weekly_working_hours", "true", "true", "warn", "weekly_working_hours missing: hires are created without an "
                                                      "employment"),
