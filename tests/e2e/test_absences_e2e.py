@@ -266,7 +266,10 @@ def test_plan_out_to_an_unwritable_place_is_an_error(sandbox, setup, tmp_path):
 def test_demo_runs_the_whole_loop():
     result = CliRunner().invoke(cli, ["demo", "--people", "6"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "✗" not in result.output and result.output.count("✓") == 6
+    assert "✗" not in result.output and result.output.count("✓") == 7
+    assert re.search(r"✓ 3 new hires got a MOCO user \(teams Development, Team 1; 2 with an employment from Personio's "
+                     r"weekly hours\), 1 leaver archived after their last day; the freelancer's account is untouched",
+                     result.output)
     assert "the second plan has nothing left to do" in result.output
     assert re.search(r"✓ \d+ public holidays from each person's Personio holiday calendars are in MOCO", result.output)
 
@@ -371,8 +374,8 @@ def test_only_with_a_saved_plan_of_another_scope_says_so(sandbox, setup, tmp_pat
     sandbox.log.clear()
     result = reconcile("apply", "-c", str(setup), str(planfile), "--only", "absences")
     assert result.exit_code == 1
-    assert f"{planfile} covers absences_to_moco, holidays_to_moco, hours_to_personio, but --only asks for " \
-           "absences_to_moco" in result.output and "MOCO or Personio changed" not in result.output
+    assert f"{planfile} covers absences_to_moco, holidays_to_moco, hours_to_personio, people_to_moco, but --only " \
+           "asks for absences_to_moco" in result.output and "MOCO or Personio changed" not in result.output
     assert writes(sandbox) == []
 
 

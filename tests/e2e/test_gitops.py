@@ -124,7 +124,7 @@ def test_a_scoped_plan_says_so_and_a_saved_plan_keeps_its_scope(setup, tmp_path)
     assert len(data["changes"]) == len(wanted)
     text = run("plan", "-c", str(setup), "--user", person, "--from", "2026-11-02")
     assert ("# partial plan: only absences Personio → MOCO, holidays Personio → MOCO, working hours MOCO → "
-            f"Personio; 1 person ({person})") in text.stdout
+            f"Personio, people Personio → MOCO; 1 person ({person})") in text.stdout
     other = run("apply", "-c", str(setup), str(plan_file), "--user", "someone@else.example")
     assert other.exit_code == 1 and "was planned for 1 person" in other.output and "Nothing was written" in other.output
     applied = run("apply", "-c", str(setup), str(plan_file))

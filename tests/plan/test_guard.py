@@ -77,7 +77,8 @@ def test_an_empty_answer_from_personio_is_a_breach_in_every_format(synced_compan
            "(100 %" in render_text(plan)
     assert "> ⚠️ **Mass-change guard**: this run would delete 12" in render_markdown(plan)
     assert json.loads(render_json(plan))["guard"] == [
-        {"system": "moco", "kind": "absence", "owned": 12, "update": 0, "delete": 12, "percent": 100.0, "limit_percent": 30}]
+        {"system": "moco", "kind": "absence", "owned": 12, "update": 0, "delete": 12, "percent": 100.0,
+         "limit_percent": 30}]
     assert json.loads(render_json(plan))["held"] == [
         {"direction": "absences_to_moco", "system": "moco", "count": 12, "share": 100.0, "threshold": 30}]
     assert "(100 %; the limit is 30 %, safety.max_change_percent). `reconcile apply` holds the 12 changes in MOCO " \

@@ -377,7 +377,8 @@ def test_a_part_the_guard_holds_is_not_a_failed_run_and_shows_until_a_full_run_h
     /metrics and in the log until a full run no longer holds it."""
     held = tuple(dataclasses.replace(change(day), action="delete", after=None, before={"absence_kind": "holiday"},
                                      target=day, send=None) for day in range(1, 13))
-    plan = Plan(changes=held, guard=(Breach("moco", "MOCO", 20, 0, 12, 30.0, "absence", (ABSENCES,)),), scope=(ABSENCES, HOURS))
+    plan = Plan(changes=held, guard=(Breach("moco", "MOCO", 20, 0, 12, 30.0, "absence", (ABSENCES,)),),
+                scope=(ABSENCES, HOURS))
     rest = ApplyReport([Outcome(change(20), "applied")])
 
     async def refuse(call: Call) -> None:
@@ -411,7 +412,8 @@ def test_a_part_the_guard_holds_is_not_a_failed_run_and_shows_until_a_full_run_h
 
 
 def test_the_held_count_is_a_metric_while_held(monkeypatch):
-    plan = Plan(changes=(change(1),), guard=(Breach("moco", "MOCO", 10, 0, 10, 30.0, "absence", (ABSENCES,)),), scope=(ABSENCES,))
+    plan = Plan(changes=(change(1),), guard=(Breach("moco", "MOCO", 10, 0, 10, 30.0, "absence", (ABSENCES,)),),
+                scope=(ABSENCES,))
     serve = Harness(monkeypatch, GuardRefused(SPEC, plan))
 
     async def scenario() -> None:

@@ -54,7 +54,8 @@ def test_it_is_planned_beside_the_real_directions_and_rendered_in_every_format(r
     company, clients, notes, jane_user, _ = world
     company.presence(jane_user, "2026-11-02", "08:00", "12:00")
     plan = plan_of(company, clients)
-    assert plan.scope == ("absences_to_moco", "holidays_to_moco", "hours_to_personio", "people_to_moco", NAME) and not plan.partial
+    assert plan.scope == ("absences_to_moco", "holidays_to_moco", "hours_to_personio", "people_to_moco", NAME)
+    assert not plan.partial
     greetings = [c for c in plan.changes if c.direction == NAME]
     assert [(c.action, c.user) for c in greetings] == [("create", "jane@acme.example"), ("create", "max@acme.example")]
     assert any(c.direction == "hours_to_personio" for c in plan.changes)  # the real ones still plan
