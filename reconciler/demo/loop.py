@@ -25,17 +25,36 @@ from reconciler.render import render_text
 from reconciler.run import RunOptions, make_plan, plan_and_apply
 from reconciler.sandbox import Sandbox, SandboxThread, SeedParams
 from reconciler.spec import load_spec
-from reconciler.sync.ownership import HOLIDAY_MARKER, is_ours
+from reconciler.sync.ownership import HOLIDAY_MARKER, USER_TAG, is_ours
 from reconciler.systems.connect import read_credentials
+
+
+def lifecycle(world: Any, first: Any, freelancers: list[dict[str, Any]]) -> tuple[bool, str]:
+    """The check of the employee lifecycle: each hire planned is one tagged MOCO user (with an employment where
+    Personio has weekly hours), each leaver archived, freelancers as they were."""
+    users = {u.email: u for u in world.moco.users.values()}
+    employed = {e.user_id for e in world.moco.employments.values()}
+    people = [c for c in first.changes if c.direction == "people_to_moco"]
+    hires = [c for c in people if c.action == "create"]
+    made = [users.get(c.user) for c in hires]
+    with_employment = sum(1 for user in made if user is not None and user.id in employed)
+    archived = [c for c in people if c.action == "update" and c.user in users and not users[c.user].active]
+    teams = sorted({str(c.after["team"]) for c in hires if c.after})
+    ok = all(user is not None and USER_TAG in user.tags for user in made) \
+        and len(archived) == len(people) - len(hires) \
+        and [dataclasses.asdict(u) for u in world.moco.users.values() if u.extern] == freelancers
+    return ok, (f"{len(hires)} new hires got a MOCO user (teams {', '.join(teams) or 'none'}; {with_employment} with "
+                f"an employment from Personio's weekly hours), {len(archived)} leaver archived after their last day; "
+                "the freelancer's account is untouched")
 
 
 def run_demo(*, people: int = 12, seed: int = 1) -> bool:
     today = datetime.now(ZoneInfo("Europe/Berlin")).date()
-    sandbox = Sandbox(SeedParams(seed=seed, people=people, today=today), moco=DEMO_MOCO_RATE,
+    sandbox = Sandbox(SeedParams(seed=seed, people=people, today=today, lifecycle=True), moco=DEMO_MOCO_RATE,
                       personio=DEMO_PERSONIO_RATE)
     with SandboxThread(sandbox) as running, tempfile.TemporaryDirectory(prefix="reconcile-demo-") as folder:
         spec_path = Path(folder) / "mapping.yaml"
-        spec_path.write_text(running.spec_yaml(holidays=True), encoding="utf-8")
+        spec_path.write_text(running.spec_yaml(holidays=True, people=True), encoding="utf-8")
         spec = load_spec(spec_path)
         credentials = read_credentials(spec, running.env())
         options = RunOptions(today=today, pace=Pace(verify_delay=0.2))
@@ -52,9 +71,11 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
                    f"(seed {seed}) around {today}, served on "
                    f"127.0.0.1 (MOCO {running.moco_url}, Personio {running.personio_url}).")
         click.echo("Absences flow Personio → MOCO, and so do public holidays, from the holiday calendars of the "
-                   "company's two offices (Berlin, Munich); working hours flow MOCO → Personio. What people entered "
+                   "company's two offices (Berlin, Munich); working hours flow MOCO → Personio; new hires get a MOCO "
+                   "user on their first day, and leavers' users are archived after their last. What people entered "
                    "by hand is never touched.")
         before, periods_before = handmade(), handmade_periods()
+        freelancers = [dataclasses.asdict(u) for u in running.world.moco.users.values() if u.extern]
 
         heading("1. reconcile plan")
         started = time.monotonic()
@@ -74,6 +95,12 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
                     detail = shared_detail(outcome) if shared else outcome.detail
                     click.echo(f"  {outcome.status}: {who}: {detail}")
             click.echo(report.summary())
+
+        hired = [c for c in first.changes if c.direction == "people_to_moco" and c.action == "create"]
+        if hired:  # the people hired are matched from the next run on: it syncs their absences and holidays
+            heading("2b. reconcile apply --auto-approve (again): the first sync of the people just hired")
+            _, followed = asyncio.run(plan_and_apply(spec, credentials, options, approve=lambda plan: True))
+            click.echo(followed.summary() if followed is not None else "Nothing to apply.")
 
         heading("3. reconcile plan (again)")
         second = asyncio.run(make_plan(spec, credentials, options))
@@ -102,6 +129,7 @@ def run_demo(*, people: int = 12, seed: int = 1) -> bool:
              f"MOCO ({afternoons} of them half days, as afternoons); where MOCO had one by hand, it stays"),
             (second.conflicts == first.conflicts, "hand-made entries where the sync wants to write are still "
                                                   "reported as conflicts, never overwritten"),
+            lifecycle(running.world, first, freelancers),
         ]
         for ok, text in checks:
             click.echo(f"  {click.style('✓', fg='green') if ok else click.style('✗', fg='red')} {text}")
