@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from reconciler.records import AttendanceDirection
 from reconciler.spec.limits import cut
-from reconciler.spec.model import Spec
+from reconciler.spec.model import MIN_ARCHIVALS, Spec
 
 # Personio serves holidays from at most 10 years before today to at most 3 years after it (personio.md §13.2);
 # systems/personio/holidays.py bounds its reads by the same years (YEARS_AHEAD), a layer above the spec's.
@@ -45,9 +45,12 @@ def describe_spec(spec: Spec, today: date | None = None) -> list[str]:
     lines.append(
         f"users matched by email: {overrides} override{'s' if overrides != 1 else ''}, {excluded} excluded"
     )
+    archivals = f"; and leavers' archivals above that share of the people matched, from {MIN_ARCHIVALS} on" \
+        if spec.people.archive_in_moco else ""
     lines.append(f"mass-change guard: apply holds the changes of a system where a run deletes or updates more than "
                  f"{spec.safety.max_change_percent:g} % of the records reconcile owns there (from "
-                 f"{spec.safety.min_owned} owned and {spec.safety.min_changes} changed records on), unless --force")
+                 f"{spec.safety.min_owned} owned and {spec.safety.min_changes} changed records on){archivals}, "
+                 "unless --force")
     kinds = ", ".join(sorted(kind.value for kind in spec.privacy.sensitive_kinds)) or "none"
     lines.append(f"sensitive absence kinds, never paired with a person in Markdown plans, logs, plan files and "
                  f"reports: {kinds}")

@@ -84,6 +84,12 @@ class PeopleSettings:
     teams_by_department: tuple[tuple[str, str], ...]
 
 
+# The employee lifecycle's floor in the mass-change guard: this many archivals in one run are let through whatever
+# their share of the people matched (one or two leavers in a small company are routine; four of six at once are
+# not). Used by the direction (sync/people_to_moco) and said by `validate`.
+MIN_ARCHIVALS = 3
+
+
 @dataclass(frozen=True)
 class SafetySettings:
     max_change_percent: float  # of the records reconcile owns in one system

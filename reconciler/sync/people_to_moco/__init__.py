@@ -14,16 +14,13 @@ from typing import Any
 from reconciler.plan.scope import Touched
 from reconciler.plan.snapshot import Need, Window
 from reconciler.spec import Spec
+from reconciler.spec.model import MIN_ARCHIVALS
 from reconciler.sync import sources
 from reconciler.sync.direction import MOCO, PERSONIO, Direction, Lifecycle, Watched
 from reconciler.sync.ownership import PERSON_MARKER
 from reconciler.sync.people_to_moco.apply import PeopleSteps
 from reconciler.sync.people_to_moco.planner import NAME, plan
 from reconciler.systems.connect import Clients
-
-# Archivals the mass-change guard lets through in one run whatever their share (plan/guard.py): one or two
-# leavers in a small company are routine; four of six leaving at once is not.
-MIN_ARCHIVALS = 3
 
 
 def off(spec: Spec) -> str | None:
