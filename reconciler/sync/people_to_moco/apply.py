@@ -3,8 +3,8 @@ planner makes it, the plan shows its `to_json()`, and the steps hand its fields 
 
 A hire is one change made of two creates: the user, then its employment, which needs the user's id. Neither is
 ever sent twice. Before the user is created, MOCO is asked for a user with that email: one carrying reconcile's
-tag is an earlier create whose answer was lost (it is taken, and the employment finished); one without it was
-made by hand meanwhile (nothing is created, and the next plan matches it). The employment is created only when
+tag and the names sent is an earlier create whose answer was lost (it is taken, and the employment finished);
+any other was made meanwhile (nothing is created, and the next plan matches it). The employment is created only when
 the user has none covering its first day. A lost answer is resolved the same way (`find_created`), reading
 before each write, never by sending again.
 
@@ -84,9 +84,9 @@ class PeopleSteps:
     async def create(self, clients: Clients, change: Change) -> None:
         new: NewUser = sent_as(change, NewUser)
         user = await clients.moco.user_by_email(new.email)
-        if user is not None and USER_TAG not in user.tags:
+        if user is not None and not _ours(user, new):
             raise ApiError("MOCO", f"a user with the email {new.email} was made in MOCO since the plan read it (not "
-                                   "by reconcile); none was created, and the next plan matches that one")
+                                   "by this change); none was created, and the next plan matches that one")
         if user is None:
             user = await clients.moco.create_user(new.firstname, new.lastname, new.email, new.unit_id,
                                                   tags=new.tags, welcome_email=new.welcome_email)
@@ -111,10 +111,15 @@ class PeopleSteps:
         """The user, by email, carrying reconcile's tag; then its employment, created only when it has none."""
         new: NewUser = sent_as(change, NewUser)
         user = await clients.moco.user_by_email(new.email)
-        if user is None or USER_TAG not in user.tags:
+        if user is None or not _ours(user, new):
             return False
         await _employ(clients, user, new)
         return True
+
+
+def _ours(user: MocoUser, new: NewUser) -> bool:
+    """Whether a user found by email is this change's earlier create: reconcile's tag, and the names it sent."""
+    return USER_TAG in user.tags and (user.first_name, user.last_name) == (new.firstname, new.lastname)
 
 
 async def _employ(clients: Clients, user: MocoUser, new: NewUser) -> None:

@@ -9,14 +9,15 @@
 - **Leavers** (`people.archive_in_moco`): a matched person Personio no longer employs (INACTIVE) whose MOCO user
   is active is archived after their last day (their employment's termination date), the user's employments open
   on that day ended on it.
-- Never: a MOCO user no Personio person claims (freelancers, externals), an excluded or shared one, a delete, a
-  reactivation. Every team the spec names must be a MOCO team (a `PlanError` naming the key otherwise).
+- Never: a MOCO user no Personio person claims (freelancers, externals), an excluded or shared one, two hires
+  who would have one MOCO email (an override naming another's address), a delete, a reactivation. Every team
+  the spec names must be a MOCO team (a `PlanError` naming the key otherwise).
 - Names, emails and teams are not sensitive: every change shows them, in every format.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -47,7 +48,12 @@ def plan(given: PlanInput) -> PlannedPart:
         departments = dict(snapshot[sources.PERSONIO_DEPARTMENTS])
         employments = _by_person(snapshot[sources.PERSONIO_HIRES])
         later: list[date] = []
+        claims = Counter(email for _, email in given.matching.unmatched)
         for person, email in given.matching.unmatched:
+            if claims[email] > 1:  # e.g. an override naming another person's address: one user for two people
+                warnings.append(f"Personio person {person.email}: {claims[email]} Personio persons would have the "
+                                f"MOCO email {email}; none of them gets a MOCO user (fix users.overrides)")
+                continue
             found = employments.get(person.id, [])
             employment = current(found)
             if employment is not None and employment.start is not None and employment.start > today:

@@ -146,7 +146,7 @@ def test_an_employment_of_that_user_not_covering_the_first_day_does_not_count():
 def test_a_user_made_by_hand_with_that_email_since_the_plan_stops_the_create_and_nothing_is_sent():
     log = Log()
     with pytest.raises(ApiError, match=r"a user with the email nina@acme\.example was made in MOCO since the plan "
-                                       r"read it \(not by reconcile\); none was created") as caught:
+                                       r"read it \(not by this change\); none was created") as caught:
         run_with_clients(lambda c, m: STEPS.create(c, hire()),
                          mock=mock_moco(log, found=[user_row(tags=("Berlin",))], user_post=user_row()))
     assert not isinstance(caught.value, OutcomeUnknown)
@@ -268,3 +268,14 @@ def test_the_cost_counts_each_write_of_a_hire_and_of_an_archival():
     assert writes(hire(employment=False)) == 1
     assert writes(leave((100, 101))) == 3  # two employments ended, the user archived
     assert writes(leave(())) == 1
+
+
+
+def test_a_tagged_user_with_other_names_is_another_hires_and_is_never_taken():
+    """Two creates of one email (an override naming another's address) never merge two people into one MOCO user:
+    the second finds the first's tagged user, whose names differ, and stops without writing."""
+    log = Log()
+    other = {**user_row(), "firstname": "Eve", "lastname": "Muster"}
+    with pytest.raises(ApiError, match=r"not by this change"):
+        run_with_clients(lambda c, m: STEPS.create(c, hire()), mock=mock_moco(log, found=[other], user_post=user_row()))
+    assert log.writes() == []
