@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from reconciler.apply import ApplyReport, Pace, apply_changes
+from reconciler.errors import ApiError, NotFound
 from reconciler.plan import Plan
 from reconciler.plan.snapshot import Snapshot
 from reconciler.read.fetch import fetch_snapshot, needs
@@ -22,8 +24,10 @@ from reconciler.records import (
     Employment,
     Holiday,
     MocoAbsence,
+    MocoUnit,
     MocoUser,
     Person,
+    PersonioEmployment,
     Presence,
 )
 from reconciler.spec import Spec, parse_spec
@@ -34,6 +38,9 @@ from reconciler.sync.ownership import absence_comment
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 _ids = itertools.count(1000)
+UNITS = (MocoUnit(1, "Team 1"), MocoUnit(2, "Development"))
+# Every attribute of a Personio employment read (a sparse answer names fewer).
+EMPLOYMENT_FIELDS = frozenset({"start_date", "termination_date", "weekly_working_hours", "department"})
 
 TYPES = (
     AbsenceType("t-vac", "Paid vacation"),
@@ -78,10 +85,13 @@ class Company:
     holidays: list[Holiday] = field(default_factory=list)
     types: tuple[AbsenceType, ...] = TYPES
     today: date = TODAY
+    units: list[MocoUnit] = field(default_factory=lambda: list(UNITS))  # MOCO's teams
+    person_employments: list[PersonioEmployment] = field(default_factory=list)  # Personio's, the most recent first
+    departments: dict[str, str] = field(default_factory=dict)  # Personio's: org unit id -> name
 
     def person(self, email: str, *, moco_email: str | None = None, pattern: tuple[list[float], list[float]] | None
                = None, active: bool = True, moco_active: bool = True, in_moco: bool = True,
-               in_personio: bool = True) -> tuple[MocoUser | None, Person | None]:
+               in_personio: bool = True, last_name: str = "") -> tuple[MocoUser | None, Person | None]:
         user = person = None
         if in_moco:
             user = MocoUser(id=next(_ids), email=(moco_email or email).lower(), first_name=email.split("@")[0],
@@ -91,10 +101,19 @@ class Company:
             self.employments.append(Employment(id=next(_ids), user_id=user.id, start=None, end=None, am=tuple(am),
                                                pm=tuple(pm)))
         if in_personio:
-            person = Person(id=str(next(_ids)), email=email, first_name=email.split("@")[0], last_name="",
+            person = Person(id=str(next(_ids)), email=email, first_name=email.split("@")[0], last_name=last_name,
                             active=active)
             self.persons.append(person)
         return user, person
+
+    def employment(self, person: Person, start: str | date | None, end: str | date | None = None,
+                   hours: float | None = 40.0, department: str | None = None) -> PersonioEmployment:
+        """A Personio employment of `person` (its start is the hire date, its end the last day employed), listed
+        after the ones made before (Personio lists the most recent first: make the current one first)."""
+        employment = PersonioEmployment(id=f"e{next(_ids)}", person_id=person.id, start=_day(start), end=_day(end),
+                                        weekly_hours=hours, department_id=department, fields=EMPLOYMENT_FIELDS)
+        self.person_employments.append(employment)
+        return employment
 
     def period(self, person: Person, type_id: str, first: str, last: str | None, *, pm_only_first: bool = False,
                am_only_last: bool = False, status: str = "APPROVED", period_id: str | None = None) -> AbsencePeriod:
@@ -171,6 +190,10 @@ def _within(day: date, start: date, end: date) -> bool:
     return start <= day <= end
 
 
+def _day(day: str | date | None) -> date | None:
+    return d(day) if isinstance(day, str) else day
+
+
 @dataclass
 class _FakeMoco:
     company: Company
@@ -178,8 +201,61 @@ class _FakeMoco:
     async def users(self) -> list[MocoUser]:
         return list(self.company.users)
 
-    async def employments(self) -> list[Employment]:
-        return list(self.company.employments)
+    async def employments(self, users: Collection[int] | None = None) -> list[Employment]:
+        return [e for e in self.company.employments if users is None or e.user_id in users]
+
+    async def units(self) -> list[MocoUnit]:
+        return list(self.company.units)
+
+    async def user_by_email(self, email: str) -> MocoUser | None:
+        """As MOCO's client: compared lower-cased, archived users included; two users with the email raise."""
+        wanted = email.strip().lower()
+        found = [u for u in self.company.users if u.email.strip().lower() == wanted]
+        if len(found) > 1:
+            raise ApiError("MOCO", f"GET /users lists {len(found)} users with the email {wanted}")
+        return found[0] if found else None
+
+    async def create_user(self, firstname: str, lastname: str, email: str, unit_id: int, *, tags: Sequence[str],
+                          welcome_email: bool, active: bool = True) -> MocoUser:
+        """A new user, whatever users there are (a second one with an email MOCO would take too: a duplicate shows).
+        A team MOCO does not have is refused."""
+        unit = next((u for u in self.company.units if u.id == unit_id), None)
+        if unit is None:
+            raise ApiError("MOCO", f"POST /users: no team {unit_id}")
+        user = MocoUser(id=next(_ids), email=email.strip().lower(), first_name=firstname, last_name=lastname,
+                        active=active, tags=tuple(tags), unit_id=unit.id, unit_name=unit.name)
+        self.company.users.append(user)
+        return user
+
+    async def archive_user(self, user_id: int) -> MocoUser | None:
+        index = self._index(self.company.users, user_id, f"/users/{user_id}")
+        self.company.users[index] = replace(self.company.users[index], active=False)
+        return self.company.users[index]
+
+    async def create_employment(self, user_id: int, start: date, am: Sequence[float], pm: Sequence[float]
+                                ) -> Employment:
+        self._index(self.company.users, user_id, "/users/employments (its user)")
+        if len(am) != 5 or len(pm) != 5 or any(hours < 0 for hours in (*am, *pm)):
+            raise ApiError("MOCO", f"POST /users/employments: a pattern MOCO refuses: {am}, {pm}")
+        employment = Employment(id=next(_ids), user_id=user_id, start=start, end=None, am=tuple(am), pm=tuple(pm))
+        self.company.employments.append(employment)
+        return employment
+
+    async def end_employment(self, employment_id: int, last_day: date) -> Employment | None:
+        index = self._index(self.company.employments, employment_id, f"/users/employments/{employment_id}")
+        employment = self.company.employments[index]
+        if employment.start is not None and last_day < employment.start:
+            raise ApiError("MOCO", f"PUT /users/employments/{employment_id}: ends {last_day}, before its start "
+                                   f"{employment.start}")
+        self.company.employments[index] = replace(employment, end=last_day)
+        return self.company.employments[index]
+
+    @staticmethod
+    def _index(records: list[Any], ident: int, path: str) -> int:
+        index = next((i for i, r in enumerate(records) if r.id == ident), None)
+        if index is None:
+            raise NotFound("MOCO", f"{path}: not found", status=404)
+        return index
 
     async def schedules(self, start: date, end: date) -> list[MocoAbsence]:
         return [a for a in self.company.absences if _within(a.day, start, end)]
@@ -215,6 +291,12 @@ class _FakePersonio:
 
     async def absence_types(self) -> list[AbsenceType]:
         return list(self.company.types)
+
+    async def employments(self, person_ids: Collection[str]) -> list[PersonioEmployment]:
+        return [e for e in self.company.person_employments if e.person_id in person_ids]
+
+    async def departments(self) -> dict[str, str]:
+        return dict(self.company.departments)
 
     async def absence_periods(self, start: date, end: date) -> list[AbsencePeriod]:
         return [p for p in self.company.periods if p.overlaps(start, end)]

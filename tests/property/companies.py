@@ -23,7 +23,15 @@ planners tell apart:
 - MOCO presences, running ones and ones over midnight (and start = end, which reads as 24 hours);
 - hand-made Personio attendance periods (work and break, open, another direction's marker);
 - synced Personio periods: in step, edited, moved, un-approved, duplicated, or naming a presence
-  that was deleted.
+  that was deleted;
+- the employee lifecycle switched on in about half the companies (`Drawn.people`: creating and archiving, or
+  one of them): Personio employments of the people (hire dates past, today or later; weekly hours or none; a
+  department mapped to a MOCO team, one not mapped, one Personio does not list, none; rarely one that ended, or
+  a missing last name), more persons without a MOCO user (hires), inactive persons with a MOCO user (leavers:
+  a termination date in the past or none, rarely today or later; 1-2 MOCO employments, one starting after the
+  last day now and then), and now and then a MOCO user no person claims (a freelancer, sometimes carrying
+  reconcile's tag). `Drawn.spec` leaves people off, so the properties of the other directions see these
+  records but plan as before.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from hypothesis import strategies as st
 from reconciler.plan.snapshot import Window
 from reconciler.records import AbsenceKind, AbsencePeriod, AbsenceType, Employment, Holiday, MocoUser, Person, Presence
 from reconciler.spec import Spec
-from reconciler.sync.ownership import absence_comment, attendance_comment, holiday_comment
+from reconciler.sync.ownership import USER_TAG, absence_comment, attendance_comment, holiday_comment
 from tests.factories import TODAY, TYPES, Company, make_spec
 
 START = date(2026, 11, 2)  # a Monday, the spec's start_date
@@ -69,6 +77,22 @@ HOLIDAY_NAMES = {"public": ("Buß- und Bettag", "1. Weihnachtstag", "Reformation
                  "company": ("Betriebsausflug", "Heiligabend")}
 HOLIDAY_DAY_KINDS = (AbsenceKind.PUBLIC_HOLIDAY, AbsenceKind.PUBLIC_HOLIDAY, AbsenceKind.UNPLANNABLE,
                      AbsenceKind.UNPLANNABLE, AbsenceKind.HOLIDAY)  # hand-made ones on a Personio holiday
+# The employee lifecycle: (create_in_moco, archive_in_moco), both more often than one.
+PEOPLE_SWITCHES = ((True, True), (True, True), (True, False), (False, True))
+DEPARTMENTS = {"d-eng": "Engineering", "d-fin": "Finance"}  # Personio's; Engineering maps to a team
+DEPARTMENT_IDS = ("d-eng", "d-eng", "d-fin", "d-gone", None)  # d-gone: a department Personio does not list
+# Team 1 for everyone else; " engineering" compares equal to Personio's "Engineering".
+PEOPLE_UNIT = "unit: {default: Team 1, by_department: {' engineering': Development, Sales: Team 1}}"
+# The guard would hold archivals from 3 on (plan/guard.py, MIN_ARCHIVALS): 100 % lets every plan through, so the
+# properties apply what `reconcile apply` applies (the guard itself is tested in tests/plan and tests/sync).
+PEOPLE_SAFETY = "safety: {max_change_percent: 100}\n"
+WEEKLY_HOURS = (40.0, 40.0, 38.3, 20.0, 0.0, None)
+HIRE_LOCALS = ("eve", "fay")
+LEAVER_LOCALS = ("gus", "hal")
+FREELANCER_LOCALS = ("ivy", "jon")
+# How often the second extra hire's Personio email is overridden onto the first's MOCO email (two hires, one MOCO
+# email): neither is hired (test_planners.two_hires_with_one_moco_email).
+SHARED_HIRE_EMAIL_PERCENT = 5
 
 
 @dataclass
@@ -76,10 +100,11 @@ class Drawn:
     """A drawn company, the spec it is planned with, and the two windows."""
 
     company: Company
-    spec: Spec
+    spec: Spec  # the employee lifecycle off
     absence_window: Window
     hours_window: Window
     story: list[str] = field(default_factory=list)  # how it was built, for a failing example's report
+    people: Spec | None = None  # `spec` with the employee lifecycle on (None: a company without it)
 
     def __repr__(self) -> str:
         return "Drawn(\n  " + "\n  ".join(self.story) + "\n)"
@@ -106,12 +131,14 @@ def _case(email: str, how: str) -> str:
 
 
 @st.composite
-def companies(draw: st.DrawFn) -> Drawn:
+def companies(draw: st.DrawFn, people: bool | None = None) -> Drawn:
+    """A company; `people`: with the employee lifecycle on (True), off (False), or either, about half each."""
     until_days = draw(st.sampled_from([7, 21]))
     # Drawn first: a long example's last draws come out as zeros more often than a chance says.
     holiday_spec = draw(st.sampled_from(HOLIDAY_SPECS)) if draw(chance(50)) else ""
     absences = not (holiday_spec and draw(chance(5)))  # holidays alone: synced absences are then another direction's
-    company = Company(types=ALL_TYPES)
+    lifecycle = draw(st.sampled_from(PEOPLE_SWITCHES)) if (people is None and draw(chance(50))) or people else None
+    company = Company(types=ALL_TYPES, departments=dict(DEPARTMENTS) if lifecycle else {})
     story: list[str] = [f"until_days={until_days}"]
     overrides: list[tuple[str, str]] = []
     excludes: list[str] = []
@@ -136,13 +163,21 @@ def companies(draw: st.DrawFn) -> Drawn:
         moco_active, active = not draw(chance(8)), not draw(chance(10))
         pattern_name = draw(st.sampled_from([*PATTERNS, "none", "change"]))
         pattern = PATTERNS.get(pattern_name)
+        last_name = _last_name(draw) if lifecycle else ""
         user, person = company.person(personio_email, moco_email=moco_email, pattern=pattern, active=active,
                                       moco_active=moco_active, in_moco=where != "personio",
-                                      in_personio=where != "moco")
+                                      in_personio=where != "moco", last_name=last_name)
         story.append(f"person {personio_email!r} / MOCO {moco_email!r}: {where}, moco_active={moco_active}, "
-                     f"active={active}, pattern={pattern_name}")
+                     f"active={active}, pattern={pattern_name}{f', last name {last_name!r}' if lifecycle else ''}")
         if user is not None:
             _employments(draw, company, user, pattern_name, story)
+        if lifecycle and person is not None:
+            if active:
+                _hire(draw, company, person, story)
+            else:
+                last_day = _leaver(draw, company, person, story)
+                if user is not None and draw(chance(50)):
+                    _leaver_moco_employments(draw, company, user, last_day, story)
         periods = _periods(draw, company, person, story) if person else []
         holidays = _holidays(draw, company, person, periods, until_days, story) if person else []
         if user is not None:
@@ -153,6 +188,8 @@ def companies(draw: st.DrawFn) -> Drawn:
             presences = []
         if person is not None:
             _attendances(draw, company, person, presences, story)
+    if lifecycle:
+        overrides += _more_people(draw, company, *lifecycle, story)
     extra = ""
     if overrides or excludes:
         extra = "users:\n"
@@ -167,7 +204,107 @@ def companies(draw: st.DrawFn) -> Drawn:
     extra += holiday_spec
     types = SPEC_TYPES + ("" if absences else "  enabled: false\n")
     spec = make_spec(extra, start=START.isoformat(), until_days=until_days, types=types)
-    return Drawn(company, spec, Window(START, TODAY + timedelta(days=until_days)), Window(START, TODAY), story)
+    people_spec = None
+    if lifecycle:
+        create, archive = lifecycle
+        switches = f"people: {{create_in_moco: {str(create).lower()}, archive_in_moco: {str(archive).lower()}, "
+        people_spec = make_spec(f"{extra}{switches}{PEOPLE_UNIT}}}\n{PEOPLE_SAFETY}", start=START.isoformat(),
+                                until_days=until_days, types=types)
+        story.append(f"people: create_in_moco={create}, archive_in_moco={archive}")
+    return Drawn(company, spec, Window(START, TODAY + timedelta(days=until_days)), Window(START, TODAY), story,
+                 people_spec)
+
+
+def _last_name(draw: st.DrawFn) -> str:
+    return "" if draw(chance(5)) else draw(st.sampled_from(["Muster", "von Bergen"]))
+
+
+def _hire(draw: st.DrawFn, company: Company, person: Person, story: list[str]) -> None:
+    """An employed person's Personio employment (mostly one; rarely none, or an older one listed after it): the
+    hire date in the past, today or later; weekly hours or none; a department mapped, not mapped, or none."""
+    if draw(chance(8)):
+        story.append("  no Personio employment")
+        return
+    when = draw(st.sampled_from(["past", "past", "today", "later"]))
+    start = {"past": lambda: draw(days_between(date(2026, 9, 1), TODAY - timedelta(days=1))), "today": lambda: TODAY,
+             "later": lambda: draw(days_between(TODAY + timedelta(days=1), date(2027, 1, 31)))}[when]()
+    end = draw(days_between(start, TODAY - timedelta(days=1))) if when == "past" and draw(chance(8)) else None
+    hours, department = draw(st.sampled_from(WEEKLY_HOURS)), draw(st.sampled_from(DEPARTMENT_IDS))
+    employment = company.employment(person, start, end, hours=hours, department=department)
+    story.append(f"  Personio employment {employment.id} from {start} ({when}){f' to {end}' if end else ''}, "
+                 f"{hours} h, department {department}")
+    if draw(chance(10)):  # an earlier one, listed after the current one
+        older = company.employment(person, date(2020, 1, 1), date(2021, 6, 30), hours=20.0, department="d-fin")
+        story.append(f"  older Personio employment {older.id} 2020-01-01..2021-06-30")
+
+
+def _leaver(draw: st.DrawFn, company: Company, person: Person, story: list[str]) -> date:
+    """An inactive person's Personio employment: a termination date in the past or none (rarely today or later,
+    rarely no employment at all); their last day as the lifecycle takes it (none: yesterday)."""
+    yesterday = TODAY - timedelta(days=1)
+    if draw(chance(8)):
+        story.append("  no Personio employment")
+        return yesterday
+    when = draw(st.sampled_from(["past", "past", "past", "none", "none", "today", "later"]))
+    end = {"past": lambda: draw(days_between(date(2026, 9, 1), yesterday)), "none": lambda: None,
+           "today": lambda: TODAY, "later": lambda: TODAY + timedelta(days=draw(st.integers(1, 30)))}[when]()
+    employment = company.employment(person, date(2024, 3, 1), end, hours=draw(st.sampled_from(WEEKLY_HOURS)),
+                                    department=draw(st.sampled_from(DEPARTMENT_IDS)))
+    story.append(f"  Personio employment {employment.id} from 2024-03-01, terminated {end or 'never'} ({when})")
+    return end or yesterday
+
+
+def _leaver_moco_employments(draw: st.DrawFn, company: Company, user: MocoUser, last_day: date,
+                             story: list[str]) -> None:
+    """A leaver's MOCO employments, drawn anew: one open, or two, the second from a day before, on or after the
+    last day (then left as it is), the first ending the day before that."""
+    company.employments = [e for e in company.employments if e.user_id != user.id]
+    am, pm = PATTERNS["full time"]
+    first_start = draw(st.sampled_from([None, date(2024, 3, 1), date(2026, 8, 3)]))
+    if draw(chance(50)):
+        company.employments.append(Employment(user.id + 700_000, user.id, first_start, None, tuple(am), tuple(pm)))
+        story.append(f"  MOCO employment {user.id + 700_000} from {first_start or 'ever'}, open")
+        return
+    split = last_day + timedelta(days=draw(st.sampled_from([-20, -1, 0, 1, 5])))
+    second_end = draw(st.sampled_from([None, None, last_day, split + timedelta(days=60)]))
+    if second_end is not None and second_end < split:
+        second_end = None
+    company.employments += [
+        Employment(user.id + 700_000, user.id, first_start, split - timedelta(days=1), tuple(am), tuple(pm)),
+        Employment(user.id + 800_000, user.id, split, second_end, tuple(am), tuple(pm)),
+    ]
+    story.append(f"  MOCO employments {user.id + 700_000} from {first_start or 'ever'} to {split - timedelta(days=1)}, "
+                 f"{user.id + 800_000} from {split} to {second_end or 'open'}")
+
+
+def _more_people(draw: st.DrawFn, company: Company, create: bool, archive: bool, story: list[str]
+                 ) -> list[tuple[str, str]]:
+    """Beyond the people above: persons without a MOCO user (hires; one at least while create_in_moco), inactive
+    persons with one (leavers; one at least while archive_in_moco), and a MOCO user no person claims (a
+    freelancer; sometimes carrying reconcile's tag, as one it created would). Rarely the second hire's Personio
+    email is overridden onto the first's (two hires, one MOCO email): the override is returned."""
+    overrides = []
+    for index, local in enumerate(HIRE_LOCALS[:draw(st.integers(int(create), 2))]):
+        email = f"{local}@acme.example"
+        if index and draw(chance(SHARED_HIRE_EMAIL_PERCENT)):
+            email = f"{local}.x@acme.example"
+            overrides.append((email, f"{HIRE_LOCALS[0]}@acme.example"))
+        _, person = company.person(email, in_moco=False, last_name=_last_name(draw))
+        story.append(f"hire {email} (only in Personio), last name {person.last_name!r}")
+        _hire(draw, company, person, story)
+    for local in LEAVER_LOCALS[:draw(st.integers(int(archive), 2))]:
+        user, person = company.person(f"{local}@acme.example", active=False, last_name="Muster")
+        story.append(f"leaver {local}@acme.example (inactive in Personio, active in MOCO)")
+        last_day = _leaver(draw, company, person, story)
+        _leaver_moco_employments(draw, company, user, last_day, story)
+    for local in FREELANCER_LOCALS[:draw(st.integers(0, 2)) if draw(chance(50)) else 0]:
+        tags = (USER_TAG,) if draw(chance(30)) else ("freelance",) if draw(chance(50)) else ()
+        user, _ = company.person(f"{local}@freelance.example", in_personio=False,
+                                 moco_active=not draw(chance(15)))
+        company.users[company.users.index(user)] = user = MocoUser(user.id, user.email, user.first_name, "Extern",
+                                                                   user.active, tags, 1, "Team 1")
+        story.append(f"freelancer {user.email} (only in MOCO), active={user.active}, tags={tags}")
+    return overrides
 
 
 def _employments(draw: st.DrawFn, company: Company, user: MocoUser, pattern_name: str, story: list[str]) -> None:
