@@ -19,7 +19,7 @@ from reconciler.doctor.reads import Context, refused, trouble
 from reconciler.errors import ApiError, PlanError
 from reconciler.records import MocoUnit, Person, PersonioEmployment
 from reconciler.spec.model import PeopleSettings, normalise_department_name
-from reconciler.sync.people_to_moco.wanted import current, find_team
+from reconciler.sync.people_to_moco.wanted import current, find_team, team_keys
 
 UNITS, DEPARTMENTS, LEAVERS = "moco-units", "personio-departments", "personio-leavers"
 OFF = "people.create_in_moco and people.archive_in_moco: false"
@@ -49,12 +49,6 @@ async def moco_units(ctx: Context) -> Check:
                                  "staff rights")
         raise
     return judge_units(units, people)
-
-
-def team_keys(people: PeopleSettings) -> list[tuple[str, str]]:
-    """Each team name the spec gives, with its key: the default first, then by department in file order."""
-    named = [(DEFAULT_KEY, people.default_team)] if people.default_team is not None else []
-    return named + [(f"{BY_DEPARTMENT}.{department}", team) for department, team in people.teams_by_department]
 
 
 def judge_units(units: Sequence[MocoUnit], people: PeopleSettings) -> Check:

@@ -32,7 +32,7 @@ from reconciler.sync.direction import PlanInput
 from reconciler.sync.identity import Pair
 from reconciler.sync.ownership import PERSON_MARKER, USER_TAG
 from reconciler.sync.people_to_moco.apply import Archive, NewEmployment, NewUser
-from reconciler.sync.people_to_moco.wanted import Hire, current, find_team, hire, leaver, team_for
+from reconciler.sync.people_to_moco.wanted import Hire, current, find_team, hire, leaver, team_for, team_keys
 
 NAME = "people_to_moco"
 
@@ -86,10 +86,8 @@ def check_teams(settings: PeopleSettings, units: tuple[MocoUnit, ...] | list[Moc
     if not units:
         raise PlanError("MOCO: GET /units lists no team, and every MOCO user needs one: people.create_in_moco "
                         "cannot create users (is the API key a staff member's?)")
-    if settings.default_team is not None:
-        find_team(settings.default_team, units, "people.unit.default")
-    for department, team in settings.teams_by_department:
-        find_team(team, units, f"people.unit.by_department.{department}")
+    for key, team in team_keys(settings):
+        find_team(team, units, key)
 
 
 def _by_person(employments: Iterable[PersonioEmployment]) -> dict[str, list[PersonioEmployment]]:

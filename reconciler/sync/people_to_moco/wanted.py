@@ -56,6 +56,13 @@ def find_team(name: str, units: Sequence[MocoUnit], key: str) -> MocoUnit:
     raise PlanError(f"{key}: no MOCO team {name!r} ({hint})")
 
 
+def team_keys(settings: PeopleSettings) -> list[tuple[str, str]]:
+    """Each team name the spec gives, with its key: the default first, then by department in file order."""
+    named = [("people.unit.default", settings.default_team)] if settings.default_team is not None else []
+    return named + [(f"people.unit.by_department.{department}", team)
+                    for department, team in settings.teams_by_department]
+
+
 def team_for(department: str | None, settings: PeopleSettings, units: Sequence[MocoUnit]) -> MocoUnit:
     """A hire's team: their department's, else the default (validate makes sure there is one)."""
     if department is not None:
