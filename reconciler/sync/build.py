@@ -23,7 +23,8 @@ from reconciler.sync.identity import Matching, Pair, match_people, only_people
 
 def matching_of(spec: Spec, snapshot: Snapshot) -> Matching:
     """Who is who in a snapshot, by the spec's overrides and exclusions."""
-    return match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users)
+    return match_people(snapshot[sources.MOCO_USERS], snapshot[sources.PERSONIO_PERSONS], spec.users,
+                        hiring=spec.people.create_in_moco)
 
 
 def hiring(spec: Spec, directions: tuple[Direction, ...]) -> bool:

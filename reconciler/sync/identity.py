@@ -51,7 +51,9 @@ class Matching:
 
 
 def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Person] | tuple[Person, ...],
-                 settings: UserSettings) -> Matching:
+                 settings: UserSettings, *, hiring: bool = False) -> Matching:
+    """Who is who. `hiring`: hires get MOCO users (people.create_in_moco), and an employed person without one is
+    said to be a hire rather than asked to be excluded."""
     warnings: list[str] = []
     excluded = settings.exclude
     overrides = {o.personio: o.moco for o in settings.overrides}
@@ -101,8 +103,9 @@ def match_people(users: list[MocoUser] | tuple[MocoUser, ...], persons: list[Per
         via = f" (override → {target})" if target != email else ""
         if not candidates:
             if person.active:
-                warnings.append(f"Personio person {email}{via} has no MOCO user with that email; add "
-                                "users.overrides or users.exclude")
+                warnings.append(f"Personio person {email}{via} has no MOCO user with that email; " + (
+                    "people_to_moco creates one on their hire date (people.create_in_moco), or add users.exclude"
+                    if hiring else "add users.overrides or users.exclude"))
                 table["only_personio"].append(email + via)
                 unmatched.append((person, target))
             continue

@@ -27,3 +27,15 @@ def test_unmatched_persons_come_as_records_with_their_future_moco_email():
                                                                    ("2", "nina@acme.example")]
     assert matching.only_personio == ("new@acme.example", "nina@private.example (override → nina@acme.example)")
     assert matching.archived == ("olaf@acme.example",)  # a rehire: never a new user beside the archived one
+
+
+def test_where_hires_get_users_a_person_without_one_is_said_to_be_a_hire_not_asked_to_be_excluded():
+    users = [MocoUser(1, "max@acme.example", "Max", "", True)]
+    persons = [person("1", "max@acme.example"), person("3", "new@acme.example")]
+    spec = parse_spec("version: 1\nstart_date: 2026-10-01\nmoco: {subdomain: acme}\nabsences: {enabled: false}\n"
+                      "attendances: {direction: personio_managed}\n", today=TODAY)
+    assert match_people(users, persons, spec.users).warnings == (
+        "Personio person new@acme.example has no MOCO user with that email; add users.overrides or users.exclude",)
+    assert match_people(users, persons, spec.users, hiring=True).warnings == (
+        "Personio person new@acme.example has no MOCO user with that email; people_to_moco creates one on their hire "
+        "date (people.create_in_moco), or add users.exclude",)
