@@ -18,18 +18,13 @@ from reconciler.doctor.personio_employments import PERSON_PATH
 from reconciler.doctor.reads import Context, refused, trouble
 from reconciler.errors import ApiError, PlanError
 from reconciler.records import MocoUnit, Person, PersonioEmployment
-from reconciler.spec.model import PeopleSettings, normalise_department_name
+from reconciler.spec.model import PEOPLE_OFF, PeopleSettings, normalise_department_name
 from reconciler.sync.people_to_moco.wanted import current, find_team, team_keys
 
 UNITS, DEPARTMENTS, LEAVERS = "moco-units", "personio-departments", "personio-leavers"
-OFF = "people.create_in_moco and people.archive_in_moco: false"
 LEAVERS_SAMPLE = 5  # inactive persons whose employments are read
 DEFAULT_KEY = "people.unit.default"
 BY_DEPARTMENT = "people.unit.by_department"
-
-
-def _off(people: PeopleSettings) -> bool:
-    return not people.create_in_moco and not people.archive_in_moco
 
 
 # ----------------------------------------------------------------------------------------------- moco-units
@@ -39,8 +34,8 @@ async def moco_units(ctx: Context) -> Check:
     """Every MOCO team (`GET /units`, as the direction reads them); where hires are created, each team the spec
     names found as the direction finds it (`find_team`)."""
     people = ctx.spec.people
-    if _off(people):
-        return skipped(UNITS, OFF)
+    if not people.synced:
+        return skipped(UNITS, PEOPLE_OFF)
     try:
         units = await ctx.clients.moco.units()
     except ApiError as error:
@@ -75,8 +70,8 @@ async def personio_departments(ctx: Context) -> Check:
     """Every Personio department (`GET /v2/org-units?type=DEPARTMENT`); each key of `people.unit.by_department`
     among them."""
     people = ctx.spec.people
-    if _off(people):
-        return skipped(DEPARTMENTS, OFF)
+    if not people.synced:
+        return skipped(DEPARTMENTS, PEOPLE_OFF)
     if not people.create_in_moco:
         return skipped(DEPARTMENTS, "people.create_in_moco is false: no hire's department is looked at")
     if not people.teams_by_department:
@@ -112,8 +107,8 @@ async def personio_leavers(ctx: Context) -> Check:
     """Every person as the client reads them; the employments of up to LEAVERS_SAMPLE inactive ones, as the
     direction reads them (the most recent first)."""
     people = ctx.spec.people
-    if _off(people):
-        return skipped(LEAVERS, OFF)
+    if not people.synced:
+        return skipped(LEAVERS, PEOPLE_OFF)
     if not people.archive_in_moco:
         return skipped(LEAVERS, "people.archive_in_moco is false: no leaver is archived")
     client = ctx.clients.personio

@@ -77,7 +77,7 @@ async def employments_check(ctx: Context) -> Check:
 
 
 def _on(people: PeopleSettings | None) -> bool:
-    return people is not None and (people.create_in_moco or people.archive_in_moco)
+    return people is not None and people.synced
 
 
 def _switched(people: PeopleSettings) -> str:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from reconciler.records import AttendanceDirection
 from reconciler.spec.limits import cut
-from reconciler.spec.model import MIN_ARCHIVALS, Spec
+from reconciler.spec.model import MIN_ARCHIVALS, PEOPLE_OFF, Spec
 
 # Personio serves holidays from at most 10 years before today to at most 3 years after it (personio.md §13.2);
 # systems/personio/holidays.py bounds its reads by the same years (YEARS_AHEAD), a layer above the spec's.
@@ -74,8 +74,8 @@ def _holidays(spec: Spec, today: date) -> str:
 def _people(spec: Spec) -> str:
     """The people line: what happens to hires and to leavers, only for what is switched on."""
     people = spec.people
-    if not people.create_in_moco and not people.archive_in_moco:
-        return "people: not synced (people.create_in_moco and people.archive_in_moco: false)"
+    if not people.synced:
+        return f"people: not synced ({PEOPLE_OFF})"
     parts = []
     if people.create_in_moco:
         mapped = len(people.teams_by_department)

@@ -83,6 +83,14 @@ class PeopleSettings:
     # Personio department name → MOCO team name, in file order; departments compare by normalise_department_name.
     teams_by_department: tuple[tuple[str, str], ...]
 
+    @property
+    def synced(self) -> bool:
+        """Whether the direction runs at all: either switch on (else nothing is read for it or written)."""
+        return self.create_in_moco or self.archive_in_moco
+
+
+PEOPLE_OFF = "people.create_in_moco and people.archive_in_moco: false"  # why people are not synced, as said
+
 
 # The employee lifecycle's floor in the mass-change guard: this many archivals in one run are let through whatever
 # their share of the people matched (one or two leavers in a small company are routine; four of six at once are

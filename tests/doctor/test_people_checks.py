@@ -9,10 +9,11 @@ from dataclasses import replace
 import pytest
 
 from reconciler.doctor.model import NAMES
-from reconciler.doctor.people import OFF, judge_departments, judge_leavers, judge_units
+from reconciler.doctor.people import judge_departments, judge_leavers, judge_units
 from reconciler.doctor.personio_employments import judge
 from reconciler.records import MocoUnit, PersonioEmployment
 from reconciler.sandbox import Fault
+from reconciler.spec.model import PEOPLE_OFF as OFF
 from reconciler.spec.model import PeopleSettings
 from tests.conftest import TODAY
 from tests.doctor.conftest import doctor

@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.plan.scope import Touched
 from reconciler.plan.snapshot import Need, Window
 from reconciler.spec import Spec
-from reconciler.spec.model import MIN_ARCHIVALS
+from reconciler.spec.model import MIN_ARCHIVALS, PEOPLE_OFF
 from reconciler.sync import sources
 from reconciler.sync.direction import MOCO, PERSONIO, Direction, Lifecycle, Watched
 from reconciler.sync.ownership import PERSON_MARKER
@@ -24,10 +24,7 @@ from reconciler.systems.connect import Clients
 
 
 def off(spec: Spec) -> str | None:
-    people = spec.people
-    if people.create_in_moco or people.archive_in_moco:
-        return None
-    return "people: not synced (people.create_in_moco and people.archive_in_moco: false)"
+    return None if spec.people.synced else f"people: not synced ({PEOPLE_OFF})"
 
 
 def window(spec: Spec, today: date) -> Window:
